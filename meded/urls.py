@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from members.views import HomeView
+
+admin.site.site_header = "MedEd administration"
+admin.site.site_title = "MedEd admin"
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("members.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,42 @@
+"""allauth adapters: sign-up only from the university's e-mail domains."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+
+def email_domain_allowed(email: str) -> bool:
+    return email.rsplit("@", 1)[-1].lower() in settings.ALLOWED_EMAIL_DOMAINS
+
+
+def domain_refusal_message() -> str:
+    domains = settings.ALLOWED_EMAIL_DOMAINS
+    return _(
+        "Membership is open to students with a university e-mail address. Please use an address ending in %(domains)s."
+    ) % {"domains": " or ".join(f"@{d}" for d in domains)}
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def clean_email(self, email: str) -> str:
+        email = super().clean_email(email)
+        if not email_domain_allowed(email):
+            raise forms.ValidationError(domain_refusal_message(), code="email_domain")
+        return email
+
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=False)
+        user.email = user.email.lower()
+        data = form.cleaned_data
+        user.year_of_study = data.get("year_of_study")
+        user.entry_year = data.get("entry_year")
+        if commit:
+            user.save()
+        return user
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request, sociallogin) -> bool:
+        email = sociallogin.user.email or ""
+        return bool(email) and email_domain_allowed(email)

@@ -1,0 +1,86 @@
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from members.enums import YearOfStudy
+from members.models import Member
+
+
+class _EntryYearMixin:
+    def clean_entry_year(self):
+        year = self.cleaned_data.get("entry_year")
+        if year is not None and not 1950 <= year <= 2200:
+            raise forms.ValidationError(_("Enter the calendar year you started, e.g. 2024."))
+        return year
+
+
+class SignupForm(_EntryYearMixin, forms.Form):
+    """Extra fields on allauth's sign-up form (allauth adds e-mail and password)."""
+
+    first_name = forms.CharField(
+        label=_("First name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    year_of_study = forms.TypedChoiceField(
+        label=_("Year of study"), choices=[("", _("Choose your year")), *YearOfStudy.choices], coerce=int
+    )
+    entry_year = forms.IntegerField(
+        label=_("Entry year (optional)"), required=False, help_text=_("The year you started medical school.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        domains = " or ".join(f"@{d}" for d in settings.ALLOWED_EMAIL_DOMAINS)
+        if "email" in self.fields:
+            self.fields["email"].help_text = _("Your university address, ending in %s.") % domains
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def signup(self, request, user):
+        """allauth calls this after saving; the adapter has already set our fields."""
+
+
+class ProfileForm(_EntryYearMixin, forms.ModelForm):
+    class Meta:
+        model = Member
+        fields = ["first_name", "last_name", "year_of_study", "entry_year"]
+        help_texts = {"year_of_study": _("Moves up automatically at the start of each academic year.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class MemberImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet"),
+        help_text=_(
+            "CSV (UTF-8) or Excel .xlsx with the columns email, first_name, last_name, "
+            "year_of_study and, optionally, roles."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+    invite = forms.BooleanField(label=_("E-mail new members an invitation to set their password"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.MEMBER_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": settings.MEMBER_IMPORT_MAX_BYTES // (1024 * 1024)}
+            )
+        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        return upload

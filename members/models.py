@@ -1,0 +1,114 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.enums import YearOfStudy
+
+
+class MemberManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email, password, **fields):
+        if not email:
+            raise ValueError("A member needs an e-mail address.")
+        member = self.model(email=self.normalize_email(email).lower(), **fields)
+        if password:
+            member.set_password(password)
+        else:
+            member.set_unusable_password()
+        member.save(using=self._db)
+        return member
+
+    def create_user(self, email, password=None, **fields):
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **fields)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class Member(AbstractBaseUser, PermissionsMixin):
+    """A member of the society: signs in with a university e-mail address.
+
+    Roles (Teachers, Committee) are groups. Staff who are not students have no year of study.
+    """
+
+    email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    year_of_study = models.PositiveSmallIntegerField(
+        _("year of study"), choices=YearOfStudy.choices, null=True, blank=True
+    )
+    entry_year = models.PositiveSmallIntegerField(
+        _("entry year"),
+        null=True,
+        blank=True,
+        help_text=_("The calendar year you started medical school, e.g. 2024."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff"), default=False, help_text=_("Can sign in to the admin site."))
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    graduated_on = models.DateField(_("graduated on"), null=True, blank=True)
+
+    objects = MemberManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["last_name", "first_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="member_email_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(year_of_study__isnull=True) | models.Q(year_of_study__range=(1, 6)),
+                name="member_year_of_study_1_to_6",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(entry_year__isnull=True) | models.Q(entry_year__range=(1950, 2200)),
+                name="member_entry_year_plausible",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    @property
+    def is_graduated(self) -> bool:
+        return self.graduated_on is not None
+
+
+class YearRollover(models.Model):
+    """One row per academic year whose rollover has run, so it cannot run twice."""
+
+    academic_year = models.CharField(_("academic year"), max_length=7, unique=True)
+    performed_at = models.DateTimeField(_("performed at"), default=timezone.now)
+    promoted = models.PositiveIntegerField(_("members moved up a year"))
+    graduated = models.PositiveIntegerField(_("members graduated"))
+
+    class Meta:
+        verbose_name = _("year rollover")
+        verbose_name_plural = _("year rollovers")
+        ordering = ["-academic_year"]
+
+    def __str__(self):
+        return self.academic_year

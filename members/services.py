@@ -1,0 +1,221 @@
+"""Writes for members: imports, profile changes and the academic-year rollover."""
+
+import logging
+from dataclasses import dataclass, field
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
+
+from members.academic_year import AcademicYear
+from members.enums import Role
+from members.imports import MemberRow, RowError, read_member_file
+from members.models import Member, YearRollover
+
+logger = logging.getLogger(__name__)
+
+
+class MemberImportError(Exception):
+    """The file was refused as a whole; `errors` lists every problem with its row number."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invited: int = 0
+    invitations_not_queued: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        text = _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged.") % {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+        if self.invited:
+            text += " " + _("%s invitations to set a password are being sent.") % self.invited
+        if self.invitations_not_queued:
+            text += (
+                " "
+                + _(
+                    "%s invitations could not be queued because the task queue is unavailable; "
+                    "import the file again with invitations on once it is back."
+                )
+                % self.invitations_not_queued
+            )
+        return text
+
+
+def _role_groups() -> dict[Role, Group]:
+    return {role: Group.objects.get_or_create(name=role.group_name)[0] for role in Role}
+
+
+def import_members(*, data: bytes, filename: str, invite: bool = False) -> ImportResult:
+    """Create or update members from a CSV/.xlsx file, all or nothing.
+
+    Upserts by e-mail (case-insensitive). Names and year of study are overwritten; roles listed
+    are granted and never revoked (taking a role away is a deliberate act in the admin). New
+    members get no password and an unverified address. With `invite`, every imported member who
+    has no usable password is sent an invitation to set one, after the commit.
+
+    Raises MemberImportError listing every bad row when any row is bad; nothing is written then.
+    A concurrent import creating the same address is caught by the unique constraint and reported
+    the same way.
+    """
+    parsed = read_member_file(data=data, filename=filename)
+    if parsed.errors:
+        raise MemberImportError(parsed.errors)
+
+    result = ImportResult(ignored_columns=parsed.ignored_columns)
+    to_invite: list[int] = []
+    try:
+        with transaction.atomic():
+            groups = _role_groups()
+            emails = [row.email for row in parsed.rows]
+            existing = {
+                member.email_lower: member
+                for member in Member.objects.annotate(email_lower=Lower("email"))
+                .filter(email_lower__in=emails)
+                .select_for_update()
+                .prefetch_related("groups")
+            }
+            new_rows: list[MemberRow] = []
+            changed: list[Member] = []
+            memberships: list[tuple[Member, Group]] = []
+            for row in parsed.rows:
+                member = existing.get(row.email)
+                if member is None:
+                    new_rows.append(row)
+                    continue
+                current_groups = {g.name for g in member.groups.all()}
+                missing_groups = [groups[r] for r in row.roles if groups[r].name not in current_groups]
+                fields_differ = (member.first_name, member.last_name, member.year_of_study) != (
+                    row.first_name,
+                    row.last_name,
+                    row.year_of_study,
+                )
+                if fields_differ:
+                    member.first_name, member.last_name = row.first_name, row.last_name
+                    member.year_of_study = row.year_of_study
+                    changed.append(member)
+                memberships += [(member, group) for group in missing_groups]
+                if fields_differ or missing_groups:
+                    result.updated += 1
+                else:
+                    result.unchanged += 1
+                if invite and not member.has_usable_password():
+                    to_invite.append(member.pk)
+
+            Member.objects.bulk_update(changed, ["first_name", "last_name", "year_of_study"])
+            created = []
+            for row in new_rows:
+                member = Member(
+                    email=row.email,
+                    first_name=row.first_name,
+                    last_name=row.last_name,
+                    year_of_study=row.year_of_study,
+                )
+                member.set_unusable_password()
+                created.append(member)
+            # Not bulk_create: SQLite returns no primary keys for bulk inserts on every version.
+            for member, row in zip(created, new_rows, strict=True):
+                member.save()
+                memberships += [(member, groups[r]) for r in row.roles]
+            EmailAddress.objects.bulk_create(
+                [EmailAddress(user=m, email=m.email, primary=True, verified=False) for m in created]
+            )
+            Through = Member.groups.through
+            Through.objects.bulk_create(
+                [Through(member_id=m.pk, group_id=g.pk) for m, g in memberships], ignore_conflicts=True
+            )
+            result.created = len(created)
+            if invite:
+                to_invite += [m.pk for m in created]
+            transaction.on_commit(lambda: _queue_invitations(to_invite, result))
+    except IntegrityError as error:
+        logger.warning("Member import hit a constraint: %s", error)
+        raise MemberImportError(
+            [RowError(0, _("Another import or sign-up changed the same members at the same time; try again."))]
+        ) from error
+    return result
+
+
+def _queue_invitations(member_ids: list[int], result: ImportResult) -> None:
+    from members.tasks import send_invitation
+
+    for member_id in member_ids:
+        try:
+            send_invitation.delay(member_id=member_id)
+        except BrokerError:
+            logger.exception("Could not queue the invitation for member %s", member_id)
+            result.invitations_not_queued += 1
+        else:
+            result.invited += 1
+
+
+def update_profile(
+    *, member: Member, first_name: str, last_name: str, year_of_study: int | None, entry_year: int | None
+) -> Member:
+    """Save the fields a member keeps themselves. Writes one row; raises nothing of its own."""
+    member.first_name, member.last_name = first_name.strip(), last_name.strip()
+    member.year_of_study, member.entry_year = year_of_study, entry_year
+    member.save(update_fields=["first_name", "last_name", "year_of_study", "entry_year"])
+    return member
+
+
+class RolloverAlreadyDone(Exception):
+    """The rollover for this academic year has already run."""
+
+
+@dataclass(frozen=True)
+class RolloverResult:
+    academic_year: AcademicYear
+    promoted: int
+    graduated: int
+    dry_run: bool
+
+
+def rollover_year(*, academic_year: AcademicYear | None = None, dry_run: bool = False) -> RolloverResult:
+    """Move every active member up a year; year-6 members graduate (become inactive).
+
+    Runs at most once per academic year: a `YearRollover` row, unique per year, is written in the
+    same transaction, so a second run (even a concurrent one) raises RolloverAlreadyDone and
+    changes nothing. Registrations keep the year recorded at the time, so history is unaffected.
+    """
+    academic_year = academic_year or AcademicYear.current()
+    students = Member.objects.filter(is_active=True, year_of_study__isnull=False)
+    if YearRollover.objects.filter(academic_year=academic_year.label).exists():
+        raise RolloverAlreadyDone(academic_year.label)
+    if dry_run:
+        return RolloverResult(
+            academic_year=academic_year,
+            promoted=students.filter(year_of_study__lt=6).count(),
+            graduated=students.filter(year_of_study=6).count(),
+            dry_run=True,
+        )
+    try:
+        with transaction.atomic():
+            record = YearRollover.objects.create(academic_year=academic_year.label, promoted=0, graduated=0)
+            # Graduate first, or this year's year-5 members would graduate as well.
+            record.graduated = students.filter(year_of_study=6).update(
+                is_active=False, graduated_on=timezone.localdate()
+            )
+            record.promoted = students.filter(year_of_study__lt=6).update(year_of_study=F("year_of_study") + 1)
+            record.save(update_fields=["graduated", "promoted"])
+    except IntegrityError:
+        raise RolloverAlreadyDone(academic_year.label) from None
+    return RolloverResult(
+        academic_year=academic_year, promoted=record.promoted, graduated=record.graduated, dry_run=False
+    )
