@@ -1,0 +1,34 @@
+import pytest
+from django.core.cache import cache
+
+from meded.celery import app as celery_app
+from tests.factories import MemberFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    """Each test starts with an empty cache (allauth's rate limits live there) and eager tasks."""
+    cache.clear()
+    settings.ALLOWED_EMAIL_DOMAINS = ["example.ac.uk"]
+    settings.SITE_URL = "https://meded.example.ac.uk"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def member(db):
+    return MemberFactory(first_name="Aisha", last_name="Khan", email="aisha.khan@example.ac.uk", year_of_study=2)
+
+
+@pytest.fixture
+def committee_member(db):
+    return MemberFactory(first_name="Chloe", last_name="Chair", email="chloe@example.ac.uk", roles=["committee"])
+
+
+@pytest.fixture
+def teacher(db):
+    return MemberFactory(first_name="Tom", last_name="Okafor", email="tom@example.ac.uk", year_of_study=5,
+                         roles=["teacher"])
