@@ -5,7 +5,9 @@ e-mail, DEBUG on) so a newcomer needs a single command. Every variable is docume
 `.env.example` and `docs/configuration.md`.
 """
 
+import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -92,8 +94,9 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'm
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not memory, so a Celery worker started by the integration tests sees the test data.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # A file, not memory, so a Celery worker started by the integration tests sees the test data;
+    # one per test run, so two runs side by side do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
 # Services draw their own transactions (STYLE.md).
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -111,12 +114,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Embedded broker: web, worker and beat exchange messages through files, no server needed.
     _broker_dir = Path(env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "broker")))
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -161,7 +165,8 @@ if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
     _mailer_options.setdefault("timeout", 10)
     _mailer_options.pop("file_path", None)
 elif _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
-    _mailer_options = {"file_path": _email["EMAIL_FILE_PATH"]}
+    # django-environ drops the leading "/" of filemail:///abs/path; read the path as written.
+    _mailer_options = {"file_path": urlparse(env.str("EMAIL_URL")).path}
 else:
     _mailer_options = {}
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _mailer_options}}

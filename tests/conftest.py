@@ -30,5 +30,6 @@ def committee_member(db):
 
 @pytest.fixture
 def teacher(db):
-    return MemberFactory(first_name="Tom", last_name="Okafor", email="tom@example.ac.uk", year_of_study=5,
-                         roles=["teacher"])
+    return MemberFactory(
+        first_name="Tom", last_name="Okafor", email="tom@example.ac.uk", year_of_study=5, roles=["teacher"]
+    )

@@ -1,0 +1,61 @@
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.factories import PASSWORD, MemberFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def page(page: Page):
+    page.set_default_timeout(10_000)
+    return page
+
+
+def test_member_signs_in_and_sees_their_profile(live_server, page: Page):
+    MemberFactory(email="aisha.khan@example.ac.uk", first_name="Aisha", last_name="Khan", year_of_study=2)
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill("Aisha.Khan@example.ac.uk")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+    expect(page.get_by_text("Welcome, Aisha.")).to_be_visible()
+    page.get_by_role("link", name="My profile").first.click()
+    expect(page).to_have_url(re.compile(r"/profile/$"))
+    expect(page.get_by_role("heading", name="My profile")).to_be_visible()
+    expect(page.get_by_test_id("profile-email")).to_contain_text("aisha.khan@example.ac.uk")
+    expect(page.get_by_label("Year of study")).to_have_value("2")
+
+    page.get_by_label("Year of study").select_option("3")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Your profile has been saved.")).to_be_visible()
+    expect(page.get_by_label("Year of study")).to_have_value("3")
+
+
+def test_wrong_password_is_refused_with_a_message(live_server, page: Page):
+    MemberFactory(email="ben@example.ac.uk")
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill("ben@example.ac.uk")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign In").click()
+
+    expect(page.get_by_text("The email address and/or password you specified are not correct.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+
+
+def test_phone_layout_has_a_working_menu_button(live_server, page: Page):
+    member = MemberFactory(email="chen@example.ac.uk", first_name="Chen")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(member.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+    profile_link = page.get_by_role("navigation", name="Main").get_by_role("link", name="My profile")
+    expect(profile_link).to_be_hidden()
+    page.get_by_role("button", name="Show menu").click()
+    expect(profile_link).to_be_visible()

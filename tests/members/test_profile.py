@@ -1,0 +1,83 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_profile_shows_the_members_details(client, member):
+    client.force_login(member)
+    response = client.get(reverse("members:profile"))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert (form["first_name"].value(), form["last_name"].value(), form["year_of_study"].value()) == (
+        "Aisha",
+        "Khan",
+        2,
+    )
+    assert "aisha.khan@example.ac.uk" in response.content.decode()
+
+
+def test_profile_saves_name_year_and_entry_year(client, member):
+    client.force_login(member)
+    response = client.post(
+        reverse("members:profile"),
+        {"first_name": " Aisha ", "last_name": "Khan-Patel", "year_of_study": "3", "entry_year": "2024"},
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert (member.first_name, member.last_name, member.year_of_study, member.entry_year) == (
+        "Aisha",
+        "Khan-Patel",
+        3,
+        2024,
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("year_of_study", "7"), ("year_of_study", "0"), ("first_name", ""), ("entry_year", "24")],
+)
+def test_profile_refuses_bad_values_and_keeps_the_old_ones(client, member, field, value):
+    client.force_login(member)
+    data = {"first_name": "Aisha", "last_name": "Khan", "year_of_study": "2", "entry_year": "", field: value}
+    response = client.post(reverse("members:profile"), data)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    member.refresh_from_db()
+    assert (member.first_name, member.year_of_study, member.entry_year) == ("Aisha", 2, None)
+
+
+def test_profile_cannot_change_roles_or_email(client, member):
+    client.force_login(member)
+    client.post(
+        reverse("members:profile"),
+        {"first_name": "A", "last_name": "K", "year_of_study": "2", "email": "x@example.ac.uk", "is_staff": "on"},
+    )
+    member.refresh_from_db()
+    assert (member.email, member.is_staff) == ("aisha.khan@example.ac.uk", False)
+
+
+def test_home_points_a_member_without_a_year_to_their_profile(client, member):
+    member.year_of_study = None
+    member.save()
+    client.force_login(member)
+    assert "Complete your profile" in client.get(reverse("home")).content.decode()
+
+
+def test_home_points_the_committee_to_the_member_import(client, committee_member):
+    client.force_login(committee_member)
+    content = client.get(reverse("home")).content.decode()
+    assert 'href="/members/import/"' in content
+
+
+def test_home_for_visitors_invites_them_to_join(client):
+    content = client.get(reverse("home")).content.decode()
+    assert 'href="/accounts/signup/"' in content
+    assert 'href="/members/import/"' not in content
+
+
+def test_pages_carry_a_content_security_policy_without_inline_script(client):
+    response = client.get(reverse("home"))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "'unsafe-inline'" not in policy

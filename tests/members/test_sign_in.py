@@ -1,0 +1,111 @@
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.urls import reverse
+
+from members.models import Member
+from tests.factories import PASSWORD, MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP = {
+    "email": "new.student@example.ac.uk",
+    "password1": "a-long-unusual-passphrase",
+    "password2": "a-long-unusual-passphrase",
+    "first_name": "Nia",
+    "last_name": "Okoye",
+    "year_of_study": "1",
+    "entry_year": "2026",
+}
+
+
+def test_signup_with_university_address_creates_unverified_member_and_sends_confirmation(client, mailoutbox):
+    response = client.post(reverse("account_signup"), SIGNUP)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    member = Member.objects.get()
+    assert (member.email, member.first_name, member.last_name, member.year_of_study, member.entry_year) == (
+        "new.student@example.ac.uk",
+        "Nia",
+        "Okoye",
+        1,
+        2026,
+    )
+    assert EmailAddress.objects.get(user=member).verified is False
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["new.student@example.ac.uk"]
+
+
+def test_signup_from_another_domain_is_refused_with_a_clear_message(client, mailoutbox):
+    response = client.post(reverse("account_signup"), {**SIGNUP, "email": "someone@gmail.com"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == [
+        "Membership is open to students with a university e-mail address. "
+        "Please use an address ending in @example.ac.uk."
+    ]
+    assert "Please use an address ending in @example.ac.uk." in response.content.decode()
+    assert Member.objects.count() == 0
+    assert mailoutbox == []
+
+
+def test_signup_domain_check_ignores_case_but_not_lookalike_domains(client):
+    response = client.post(reverse("account_signup"), {**SIGNUP, "email": "x@evil-example.ac.uk"})
+    assert "email" in response.context["form"].errors
+    response = client.post(reverse("account_signup"), {**SIGNUP, "email": "X@EXAMPLE.AC.UK"})
+    assert response.status_code == 302
+    assert Member.objects.get().email == "x@example.ac.uk"
+
+
+def test_signup_requires_a_year_of_study_from_1_to_6(client):
+    response = client.post(reverse("account_signup"), {**SIGNUP, "year_of_study": "7"})
+    assert "year_of_study" in response.context["form"].errors
+    assert Member.objects.count() == 0
+
+
+def test_unverified_member_cannot_sign_in_until_they_confirm(client, mailoutbox):
+    client.post(reverse("account_signup"), SIGNUP)
+    client.logout()
+
+    response = client.post(reverse("account_login"), {"login": SIGNUP["email"], "password": SIGNUP["password1"]})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert "_auth_user_id" not in client.session
+
+    confirm_url = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+/)", mailoutbox[0].body)[1]
+    response = client.post(confirm_url)
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(email=SIGNUP["email"]).verified is True
+    assert client.get(reverse("members:profile")).status_code == 200
+
+
+def test_sign_in_is_by_email_in_any_case(client):
+    member = MemberFactory(email="dan@example.ac.uk")
+    response = client.post(reverse("account_login"), {"login": "Dan@Example.ac.uk", "password": PASSWORD})
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == member.pk
+
+
+def test_repeated_failed_sign_ins_are_rate_limited(client):
+    MemberFactory(email="eve@example.ac.uk")
+    responses = [
+        client.post(reverse("account_login"), {"login": "eve@example.ac.uk", "password": PASSWORD if i == 5 else "x"})
+        for i in range(6)
+    ]
+    assert all("Too many failed login attempts" not in r.content.decode() for r in responses[:5])
+    # Even the right password is refused once the address has failed five times.
+    assert responses[5].context["form"].non_field_errors() == ["Too many failed login attempts. Try again later."]
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_mails_a_link_for_a_member_without_a_password(client, mailoutbox):
+    MemberFactory(email="imported@example.ac.uk", password=None, verified=False)
+    Member.objects.filter(email="imported@example.ac.uk").update(password="!unusable")
+
+    response = client.post(reverse("account_reset_password"), {"email": "imported@example.ac.uk"})
+
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    assert "/accounts/password/reset/key/" in mailoutbox[0].body
