@@ -229,6 +229,8 @@ if MICROSOFT_CLIENT_ID:
         ],
     }
 SOCIALACCOUNT_ONLY = False
+# New members from Microsoft sign-in still fill in the short sign-up form (year of study).
+SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 # The university's identity provider has verified the address.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True

@@ -1,7 +1,7 @@
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from members.enums import Role
@@ -28,8 +28,15 @@ DEMO_MEMBERS = [
 class Command(BaseCommand):
     help = "Create demo members (admin, committee, teachers, attendees in years 1–6). Safe to run again."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Seed even with DEBUG off (demo logins have a published password)."
+        )
+
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args, force: bool, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("DEBUG is off: demo members have a published password. Use --force if you mean it.")
         domain = settings.ALLOWED_EMAIL_DOMAINS[0]
         groups = {role: Group.objects.get_or_create(name=role.group_name)[0] for role in Role}
         created = 0

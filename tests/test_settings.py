@@ -1,0 +1,109 @@
+"""The settings module, read in fresh processes with controlled environments."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "x" * 20 + "-production-like-secret-key-for-tests-only-0123456789"
+PRINT = (
+    "import django, json; from django.conf import settings as s; print(json.dumps({k: str(getattr(s, k)) for k in %r}))"
+)
+
+
+def _env(**overrides):
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "CELERY_", "EMAIL_"))}
+    keep.pop("DEBUG", None)
+    keep.pop("SECRET_KEY", None)
+    return keep | {"DJANGO_SETTINGS_MODULE": "meded.settings"} | overrides
+
+
+def _settings(names, **env):
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT % (names,)],
+        cwd=ROOT,
+        env=_env(**env),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return json.loads(result.stdout)
+
+
+def _manage(*args, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=_env(**env),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_embedded_defaults_need_nothing_set():
+    values = _settings(["DEBUG", "DATABASES", "CELERY_BROKER_URL", "MAILERS", "TIME_ZONE", "CACHES"])
+    assert values["DEBUG"] == "True"
+    assert "sqlite3" in values["DATABASES"]
+    assert values["CELERY_BROKER_URL"] == "filesystem://"
+    assert "console.EmailBackend" in values["MAILERS"]
+    assert values["TIME_ZONE"] == "Europe/London"
+    assert "LocMemCache" in values["CACHES"]
+
+
+def test_redis_url_configures_broker_and_cache():
+    values = _settings(["CELERY_BROKER_URL", "CACHES"], REDIS_URL="redis://127.0.0.1:6379/3")
+    assert values["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/3"
+    assert "RedisCache" in values["CACHES"]
+    assert "redis://127.0.0.1:6379/3" in values["CACHES"]
+
+
+def test_email_url_becomes_the_default_mailer():
+    values = _settings(["MAILERS"], EMAIL_URL="smtp+tls://user:pw@smtp.example.ac.uk:587")
+    mailers = values["MAILERS"]
+    assert "smtp.EmailBackend" in mailers
+    assert "'host': 'smtp.example.ac.uk'" in mailers
+    assert "'port': 587" in mailers
+    assert "'use_tls': True" in mailers
+
+
+def test_with_debug_off_the_secure_settings_are_on():
+    names = ["SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS"]
+    values = _settings(names, DEBUG="0", SECRET_KEY=SECRET, ALLOWED_HOSTS="meded.example.ac.uk")
+    assert values == {
+        "SECURE_SSL_REDIRECT": "True",
+        "SESSION_COOKIE_SECURE": "True",
+        "CSRF_COOKIE_SECURE": "True",
+        "SECURE_HSTS_SECONDS": "31536000",
+    }
+
+
+def test_a_secure_setting_can_be_turned_off_by_its_variable():
+    values = _settings(
+        ["SECURE_SSL_REDIRECT"], DEBUG="0", SECRET_KEY=SECRET, ALLOWED_HOSTS="x", SECURE_SSL_REDIRECT="0"
+    )
+    assert values == {"SECURE_SSL_REDIRECT": "False"}
+
+
+def test_missing_secret_key_with_debug_off_stops_start_up_with_a_clear_message():
+    result = _manage("check", DEBUG="0", ALLOWED_HOSTS="meded.example.ac.uk")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set. With DEBUG off MedEd needs a long random SECRET_KEY" in result.stderr
+
+
+def test_deploy_check_passes_with_only_secret_key_debug_and_allowed_hosts():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY=SECRET,
+        ALLOWED_HOSTS="meded.example.ac.uk",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
