@@ -49,7 +49,7 @@ def test_embedded_defaults_need_nothing_set():
     values = _settings(["DEBUG", "DATABASES", "CELERY_BROKER_URL", "MAILERS", "TIME_ZONE", "CACHES"])
     assert values["DEBUG"] == "True"
     assert "sqlite3" in values["DATABASES"]
-    assert values["CELERY_BROKER_URL"] == "filesystem://"
+    assert values["CELERY_BROKER_URL"] == "filesystem://localhost//"
     assert "console.EmailBackend" in values["MAILERS"]
     assert values["TIME_ZONE"] == "Europe/London"
     assert "LocMemCache" in values["CACHES"]
