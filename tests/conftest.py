@@ -12,6 +12,8 @@ def _isolated(settings, tmp_path):
     settings.ALLOWED_EMAIL_DOMAINS = ["example.ac.uk"]
     settings.SITE_URL = "https://meded.example.ac.uk"
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Fast hashing: the tests are about MedEd, not about PBKDF2's cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield
