@@ -129,16 +129,16 @@ def import_members(*, data: bytes, filename: str, invite: bool = False) -> Impor
                 )
                 member.set_unusable_password()
                 created.append(member)
-            # Not bulk_create: SQLite returns no primary keys for bulk inserts on every version.
+            # PostgreSQL and SQLite 3.35+ return the new primary keys from a bulk insert.
+            created = Member.objects.bulk_create(created, batch_size=500)
             for member, row in zip(created, new_rows, strict=True):
-                member.save()
                 memberships += [(member, groups[r]) for r in row.roles]
             EmailAddress.objects.bulk_create(
-                [EmailAddress(user=m, email=m.email, primary=True, verified=False) for m in created]
+                [EmailAddress(user=m, email=m.email, primary=True, verified=False) for m in created], batch_size=500
             )
             Through = Member.groups.through
             Through.objects.bulk_create(
-                [Through(member_id=m.pk, group_id=g.pk) for m, g in memberships], ignore_conflicts=True
+                [Through(member_id=m.pk, group_id=g.pk) for m, g in memberships], ignore_conflicts=True, batch_size=500
             )
             result.created = len(created)
             if invite:

@@ -81,3 +81,12 @@ def test_pages_carry_a_content_security_policy_without_inline_script(client):
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "'unsafe-inline'" not in policy
+
+
+def test_home_for_the_committee_reads_session_member_and_roles_only(
+    client, committee_member, django_assert_num_queries
+):
+    client.force_login(committee_member)
+    with django_assert_num_queries(3):  # session, member, the member's groups (once, however often asked)
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
