@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from members.enums import YearOfStudy
@@ -79,7 +80,7 @@ class MemberImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > settings.MEMBER_IMPORT_MAX_BYTES:
             raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.") % {"mb": settings.MEMBER_IMPORT_MAX_BYTES // (1024 * 1024)}
+                _("The file is larger than %(limit)s.") % {"limit": filesizeformat(settings.MEMBER_IMPORT_MAX_BYTES)}
             )
         if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))

@@ -8,6 +8,7 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,10 +16,12 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from members.enums import YEARS_OF_STUDY, Role
+from members.models import Member
 
 REQUIRED_COLUMNS = ("email", "first_name", "last_name", "year_of_study")
 OPTIONAL_COLUMNS = ("roles",)
 _ROLE_WORDS = {role.value: role for role in Role}
+NAME_MAX_LENGTH = Member._meta.get_field("first_name").max_length
 
 
 @dataclass(frozen=True)
@@ -67,13 +70,22 @@ def _records_from_csv(data: bytes) -> list[list[str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UnreadableFile(_("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")) from None
-    header_line = text.split("\n", 1)[0]
+    # Excel's dialect (doubled quotes escape a quote). Only the header decides the delimiter:
+    # a tab-separated export has tabs and no commas there; roles use ";" inside a cell.
+    header_line = text.lstrip("\r\n").splitlines()[0] if text.strip() else ""
+    delimiter = "\t" if "\t" in header_line and "," not in header_line else ","
+    # newline="" lets the reader handle \r\n, \n and the bare \r of old Mac exports alike.
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
+    records = []
     try:
-        # Only the header decides the dialect: roles are separated by ";" inside a cell.
-        dialect = csv.Sniffer().sniff(header_line, delimiters=",\t")
+        for record in reader:
+            records.append([_cell(value) for value in record])
     except csv.Error:
-        dialect = csv.excel
-    return [[_cell(value) for value in record] for record in csv.reader(io.StringIO(text), dialect)]
+        raise UnreadableFile(
+            _('Row %(row)s could not be read: look for a quotation mark (") that is opened but never closed.')
+            % {"row": reader.line_num}
+        ) from None
+    return records
 
 
 def _records_from_xlsx(data: bytes) -> list[list[str]]:
@@ -81,13 +93,14 @@ def _records_from_xlsx(data: bytes) -> list[list[str]]:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        try:
+            sheet = workbook.worksheets[0]
+            return [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except (zipfile.BadZipFile, KeyError, IndexError, OSError, ValueError, TypeError, ParseError):
+        # A damaged or foreign workbook: openpyxl raises whichever of these its parser meets first.
         raise UnreadableFile(_("The file could not be read as an Excel workbook (.xlsx).")) from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
 
 
 def read_records(*, data: bytes, filename: str) -> list[list[str]]:
@@ -109,8 +122,11 @@ def read_member_file(*, data: bytes, filename: str) -> ParsedFile:
     except UnreadableFile as error:
         parsed.errors.append(RowError(0, str(error)))
         return parsed
-    if not records or not any(records[0]):
+    if not any(any(record) for record in records):
         parsed.errors.append(RowError(0, _("The file is empty: it needs a header row.")))
+        return parsed
+    if not any(records[0]):
+        parsed.errors.append(RowError(1, _("the first row is blank; it must hold the column names.")))
         return parsed
 
     header = [name.strip().lower() for name in records[0]]
@@ -164,6 +180,10 @@ def read_member_file(*, data: bytes, filename: str) -> ParsedFile:
         for column, label in (("first_name", _("first name")), ("last_name", _("last name"))):
             if not values[column]:
                 problems.append(_("the %s is missing") % label)
+            elif len(values[column]) > NAME_MAX_LENGTH:
+                problems.append(
+                    _("the %(label)s is longer than %(max)s characters") % {"label": label, "max": NAME_MAX_LENGTH}
+                )
 
         year_text = values["year_of_study"]
         year = None

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from kombu.exceptions import OperationalError as BrokerError
 
 from members.academic_year import AcademicYear
@@ -45,13 +46,24 @@ class ImportResult:
             "unchanged": self.unchanged,
         }
         if self.invited:
-            text += " " + _("%s invitations to set a password are being sent.") % self.invited
+            text += (
+                " "
+                + ngettext(
+                    "%d invitation to set a password is being sent.",
+                    "%d invitations to set a password are being sent.",
+                    self.invited,
+                )
+                % self.invited
+            )
         if self.invitations_not_queued:
             text += (
                 " "
-                + _(
-                    "%s invitations could not be queued because the task queue is unavailable; "
-                    "import the file again with invitations on once it is back."
+                + ngettext(
+                    "%d invitation could not be queued because the task queue is unavailable; "
+                    "import the file again with invitations ticked once it is back.",
+                    "%d invitations could not be queued because the task queue is unavailable; "
+                    "import the file again with invitations ticked once it is back.",
+                    self.invitations_not_queued,
                 )
                 % self.invitations_not_queued
             )
@@ -115,7 +127,7 @@ def import_members(*, data: bytes, filename: str, invite: bool = False) -> Impor
                     result.updated += 1
                 else:
                     result.unchanged += 1
-                if invite and not member.has_usable_password():
+                if invite and member.is_active and not member.has_usable_password():
                     to_invite.append(member.pk)
 
             Member.objects.bulk_update(changed, ["first_name", "last_name", "year_of_study"])

@@ -28,4 +28,4 @@ class MemberFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def roles(obj, create, extracted, **kwargs):
         if create and extracted:
-            obj.groups.add(*(Group.objects.get(name=Role(role).group_name) for role in extracted))
+            obj.groups.add(*(Group.objects.get_or_create(name=Role(role).group_name)[0] for role in extracted))

@@ -16,6 +16,7 @@ PRINT = (
 def _env(**overrides):
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "CELERY_", "EMAIL_"))}
     keep.pop("DEBUG", None)
+    keep.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
     keep.pop("SECRET_KEY", None)
     return keep | {"DJANGO_SETTINGS_MODULE": "meded.settings"} | overrides
 
