@@ -1,7 +1,7 @@
 """MedEd settings: one module, configured only through environment variables.
 
 With nothing set, the app runs on embedded defaults (SQLite, a filesystem Celery broker, console
-e-mail, DEBUG on) so a newcomer needs a single command. Every variable is documented in
+email, DEBUG on) so a newcomer needs a single command. Every variable is documented in
 `.env.example` and `docs/configuration.md`.
 """
 
@@ -33,7 +33,7 @@ else:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-# Absolute base for links in e-mails sent by workers, which have no request to build them from.
+# Absolute base for links in emails sent by workers, which have no request to build them from.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SOCIETY_NAME = env.str("SOCIETY_NAME", default="MedEd")
 
@@ -145,8 +145,8 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- E-mail -----------------------------------------------------------------------------------
-# Console e-mail in development; with DEBUG off, SMTP to a local mail relay unless EMAIL_URL says otherwise.
+# --- Email -----------------------------------------------------------------------------------
+# Console email in development; with DEBUG off, SMTP to a local mail relay unless EMAIL_URL says otherwise.
 _email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 _mailer_options = {
     key: _email[setting]

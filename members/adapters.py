@@ -1,4 +1,4 @@
-"""allauth adapters: sign-up only from the university's e-mail domains."""
+"""allauth adapters: sign-up only from the university's email domains."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -14,7 +14,7 @@ def email_domain_allowed(email: str) -> bool:
 def domain_refusal_message() -> str:
     domains = settings.ALLOWED_EMAIL_DOMAINS
     return _(
-        "Membership is open to students with a university e-mail address. Please use an address ending in %(domains)s."
+        "Membership is open to students with a university email address. Please use an address ending in %(domains)s."
     ) % {"domains": " or ".join(f"@{d}" for d in domains)}
 
 

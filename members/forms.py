@@ -17,7 +17,7 @@ class _EntryYearMixin:
 
 
 class SignupForm(_EntryYearMixin, forms.Form):
-    """Extra fields on allauth's sign-up form (allauth adds e-mail and password)."""
+    """Extra fields on allauth's sign-up form (allauth adds email and password)."""
 
     first_name = forms.CharField(
         label=_("First name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
@@ -69,7 +69,7 @@ class MemberImportForm(forms.Form):
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
-    invite = forms.BooleanField(label=_("E-mail new members an invitation to set their password"), required=False)
+    invite = forms.BooleanField(label=_("Email new members an invitation to set their password"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

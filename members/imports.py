@@ -157,12 +157,12 @@ def read_member_file(*, data: bytes, filename: str) -> ParsedFile:
 
         email = values["email"].lower()
         if not email:
-            problems.append(_("the e-mail address is missing"))
+            problems.append(_("the email address is missing"))
         else:
             try:
                 validate_email(email)
             except ValidationError:
-                problems.append(_("“%s” is not a valid e-mail address") % values["email"])
+                problems.append(_("“%s” is not a valid email address") % values["email"])
             else:
                 if not _domain_allowed(email):
                     problems.append(

@@ -12,7 +12,7 @@ class MemberManager(BaseUserManager):
 
     def _create(self, email, password, **fields):
         if not email:
-            raise ValueError("A member needs an e-mail address.")
+            raise ValueError("A member needs an email address.")
         member = self.model(email=self.normalize_email(email).lower(), **fields)
         if password:
             member.set_password(password)
@@ -35,12 +35,12 @@ class MemberManager(BaseUserManager):
 
 
 class Member(AbstractBaseUser, PermissionsMixin):
-    """A member of the society: signs in with a university e-mail address.
+    """A member of the society: signs in with a university email address.
 
     Roles (Teachers, Committee) are groups. Staff who are not students have no year of study.
     """
 
-    email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
     year_of_study = models.PositiveSmallIntegerField(

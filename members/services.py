@@ -77,7 +77,7 @@ def _role_groups() -> dict[Role, Group]:
 def import_members(*, data: bytes, filename: str, invite: bool = False) -> ImportResult:
     """Create or update members from a CSV/.xlsx file, all or nothing.
 
-    Upserts by e-mail (case-insensitive). Names and year of study are overwritten; roles listed
+    Upserts by email (case-insensitive). Names and year of study are overwritten; roles listed
     are granted and never revoked (taking a role away is a deliberate act in the admin). New
     members get no password and an unverified address. With `invite`, every imported member who
     has no usable password is sent an invitation to set one, after the commit.

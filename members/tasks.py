@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
     max_retries=8,
 )
 def send_invitation(*, member_id: int) -> None:
-    """E-mail an imported member a link to set their password (allauth's reset-from-key flow)."""
+    """Email an imported member a link to set their password (allauth's reset-from-key flow)."""
     member = Member.objects.filter(pk=member_id, is_active=True).first()
     if member is None or member.has_usable_password():
         return  # gone, or already set a password: nothing to invite

@@ -273,10 +273,10 @@ def table_before(member):
 @pytest.mark.parametrize(
     ("bad_row", "error"),
     [
-        pytest.param(",Dan,Evans,2,", "Row 3: the e-mail address is missing.", id="missing-email"),
+        pytest.param(",Dan,Evans,2,", "Row 3: the email address is missing.", id="missing-email"),
         pytest.param(
             "dan.evans.example.ac.uk,Dan,Evans,2,",
-            "Row 3: “dan.evans.example.ac.uk” is not a valid e-mail address.",
+            "Row 3: “dan.evans.example.ac.uk” is not a valid email address.",
             id="malformed-email",
         ),
         pytest.param(
@@ -336,7 +336,7 @@ def test_import_with_several_bad_rows_reports_every_one_and_every_problem_of_a_r
     )
 
     assert import_errors(data) == [
-        "Row 3: the e-mail address is missing; the first name is missing; "
+        "Row 3: the email address is missing; the first name is missing; "
         "year of study “9” is not a whole number from 1 to 6.",
         "Row 5: “dan@gmail.com” is not at an allowed domain (example.ac.uk); "
         "unknown role “admin” (use teacher or committee, separated by ;).",
@@ -389,7 +389,7 @@ def test_import_command_with_a_bad_file_writes_every_bad_row_to_stderr_and_fails
         call_command("import_members", str(path), stdout=StringIO(), stderr=stderr, no_color=True)
 
     assert stderr.getvalue() == (
-        "Row 3: year of study “7” is not a whole number from 1 to 6.\nRow 5: the e-mail address is missing.\n"
+        "Row 3: year of study “7” is not a whole number from 1 to 6.\nRow 5: the email address is missing.\n"
     )
     assert (members_table(), email_addresses()) == table_before
 

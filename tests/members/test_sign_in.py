@@ -43,7 +43,7 @@ def test_signup_from_another_domain_is_refused_with_a_clear_message(client, mail
 
     assert response.status_code == 200
     assert response.context["form"].errors["email"] == [
-        "Membership is open to students with a university e-mail address. "
+        "Membership is open to students with a university email address. "
         "Please use an address ending in @example.ac.uk."
     ]
     assert "Please use an address ending in @example.ac.uk." in response.content.decode()

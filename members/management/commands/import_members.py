@@ -14,7 +14,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument(
-            "--invite", action="store_true", help="E-mail members without a password a link to set one."
+            "--invite", action="store_true", help="Email members without a password a link to set one."
         )
 
     def handle(self, *args, file: Path, invite: bool, **options):
