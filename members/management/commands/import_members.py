@@ -13,9 +13,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
-        parser.add_argument(
-            "--invite", action="store_true", help="Email members without a password a link to set one."
-        )
+        parser.add_argument("--invite", action="store_true", help="Email members without a password a link to set one.")
 
     def handle(self, *args, file: Path, invite: bool, **options):
         try:
