@@ -20,7 +20,7 @@ def test_member_signs_in_and_sees_their_profile(live_server, page: Page):
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill("Aisha.Khan@example.ac.uk")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
 
     expect(page.get_by_text("Welcome, Aisha.")).to_be_visible()
     page.get_by_role("link", name="My profile").first.click()
@@ -41,7 +41,7 @@ def test_wrong_password_is_refused_with_a_message(live_server, page: Page):
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill("ben@example.ac.uk")
     page.get_by_label("Password").fill("not-the-password")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
 
     expect(page.get_by_text("The email address and/or password you specified are not correct.")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
@@ -53,7 +53,7 @@ def test_phone_layout_has_a_working_menu_button(live_server, page: Page):
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(member.email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
 
     profile_link = page.get_by_role("navigation", name="Main").get_by_role("link", name="My profile")
     expect(profile_link).to_be_hidden()

@@ -109,3 +109,11 @@ def test_password_reset_mails_a_link_for_a_member_without_a_password(client, mai
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     assert "/accounts/password/reset/key/" in mailoutbox[0].body
+
+
+def test_sign_in_pages_speak_british_english(client):
+    login = client.get(reverse("account_login")).content.decode()
+    assert "Forgotten your password?" in login
+    assert "Keep me signed in" in login
+    assert "Forgot your password?" not in login
+    assert "Reset your password" in client.get(reverse("account_reset_password")).content.decode()
