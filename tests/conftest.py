@@ -35,3 +35,10 @@ def teacher(db):
     return MemberFactory(
         first_name="Tom", last_name="Okafor", email="tom@example.ac.uk", year_of_study=5, roles=["teacher"]
     )
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
+    return f"MedEd: database {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, Celery broker {broker}"
