@@ -198,6 +198,9 @@ ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupForm"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
+# Setting a password from a mailed link also confirms the address (imported members' first sign-in).
+ACCOUNT_FORMS = {"reset_password_from_key": "members.password_forms.SetPasswordFromLinkForm"}
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SOCIETY_NAME}] "
 ACCOUNT_PREVENT_ENUMERATION = True

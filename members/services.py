@@ -187,6 +187,18 @@ def update_profile(
     return member
 
 
+def confirm_sole_address(*, member: Member) -> bool:
+    """Mark the member's address verified after they followed a link mailed to it.
+
+    Only when the member has exactly one address: a reset link does not say which of several
+    addresses it was sent to. Returns whether an address was newly verified.
+    """
+    addresses = EmailAddress.objects.filter(user=member)
+    if addresses.count() != 1:
+        return False
+    return addresses.filter(email__iexact=member.email, verified=False).update(verified=True) == 1
+
+
 class RolloverAlreadyDone(Exception):
     """The rollover for this academic year has already run."""
 

@@ -455,13 +455,17 @@ def test_import_command_with_invite_mails_each_new_member_a_link_that_lets_them_
     # allauth moves the key into the session so it cannot leak through the Referer header.
     assert response["Location"] == f"/accounts/password/reset/key/{uidb36}-set-password/"
     response = client.post(response["Location"], {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    # Following the mailed link proved the address: the member is signed in, with no second email.
     assert response.status_code == 302
-    assert response["Location"] == reverse("account_reset_password_from_key_done")
+    assert response["Location"] == reverse("home")
+    assert client.get(reverse("members:profile")).status_code == 200
 
     nia = Member.objects.get(email="nia@example.ac.uk")
     assert nia.has_usable_password() is True
     assert nia.check_password(NEW_PASSWORD) is True
+    assert EmailAddress.objects.get(user=nia).verified is True
     assert Member.objects.get(email="sam@example.ac.uk").has_usable_password() is False
+    assert EmailAddress.objects.get(email="sam@example.ac.uk").verified is False
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
