@@ -20,21 +20,22 @@ environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=True)
 
-if DEBUG:
-    SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-embedded-development-key-not-for-production")
-else:
-    try:
-        SECRET_KEY = env.str("SECRET_KEY")
-    except ImproperlyConfigured:
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. With DEBUG off MedEd needs a long random SECRET_KEY; generate one with "
             "`python -c 'import secrets; print(secrets.token_urlsafe(50))'` and set it in the environment."
-        ) from None
+        )
+    SECRET_KEY = "django-insecure-embedded-development-key-not-for-production"  # noqa: S105 -- DEBUG only
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute base for links in emails sent by workers, which have no request to build them from.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env.str(
+    "SITE_URL",
+    default="http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0].lstrip('.')}",
+).rstrip("/")
 SOCIETY_NAME = env.str("SOCIETY_NAME", default="MedEd")
 
 INSTALLED_APPS = [
@@ -175,7 +176,12 @@ SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # --- Members and sign-in ----------------------------------------------------------------------
 AUTH_USER_MODEL = "members.Member"
-ALLOWED_EMAIL_DOMAINS = [d.lower().lstrip("@") for d in env.list("ALLOWED_EMAIL_DOMAINS", default=["example.ac.uk"])]
+# The university's domains. A placeholder in development; in production nobody can join until set.
+ALLOWED_EMAIL_DOMAINS = [
+    d.strip().lower().lstrip("@")
+    for d in env.list("ALLOWED_EMAIL_DOMAINS", default=["example.ac.uk"] if DEBUG else [])
+    if d.strip()
+]
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -200,7 +206,12 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 # Setting a password from a mailed link also confirms the address (imported members' first sign-in).
-ACCOUNT_FORMS = {"reset_password_from_key": "members.password_forms.SetPasswordFromLinkForm"}
+ACCOUNT_FORMS = {
+    "signup": "members.allauth_forms.MemberSignupForm",
+    "add_email": "members.allauth_forms.MemberAddEmailForm",
+    "reset_password_from_key": "members.allauth_forms.SetPasswordFromLinkForm",
+}
+SOCIALACCOUNT_FORMS = {"signup": "members.allauth_forms.MemberSocialSignupForm"}
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SOCIETY_NAME}] "
 ACCOUNT_PREVENT_ENUMERATION = True
@@ -218,26 +229,31 @@ ACCOUNT_RATE_LIMITS_DISABLED = env.bool("ACCOUNT_RATE_LIMITS_DISABLED", default=
 if ACCOUNT_RATE_LIMITS_DISABLED:
     ACCOUNT_RATE_LIMITS = False
 
-# Microsoft (Entra ID) sign-in, for universities that use it: on when a client id is set.
+# Microsoft (Entra ID) sign-in, for universities that use it: on when a client id is set. The tenant
+# is required, so only the university's own directory can sign in (not any organisation's).
 MICROSOFT_CLIENT_ID = env.str("MICROSOFT_CLIENT_ID", default="")
 SOCIALACCOUNT_PROVIDERS = {}
 if MICROSOFT_CLIENT_ID:
+    try:
+        _microsoft_secret, _microsoft_tenant = env.str("MICROSOFT_CLIENT_SECRET"), env.str("MICROSOFT_TENANT_ID")
+    except ImproperlyConfigured:
+        raise ImproperlyConfigured(
+            "MICROSOFT_CLIENT_ID is set, so MICROSOFT_CLIENT_SECRET and MICROSOFT_TENANT_ID (the university's "
+            "directory id) must be set too."
+        ) from None
     SOCIALACCOUNT_PROVIDERS["microsoft"] = {
         "APPS": [
-            {
-                "client_id": MICROSOFT_CLIENT_ID,
-                "secret": env.str("MICROSOFT_CLIENT_SECRET"),
-                "settings": {"tenant": env.str("MICROSOFT_TENANT_ID", default="organizations")},
-            }
+            {"client_id": MICROSOFT_CLIENT_ID, "secret": _microsoft_secret, "settings": {"tenant": _microsoft_tenant}}
         ],
     }
 SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
 # New members from Microsoft sign-in still fill in the short sign-up form (year of study).
 SOCIALACCOUNT_AUTO_SIGNUP = False
-SOCIALACCOUNT_LOGIN_ON_GET = False
-# The university's identity provider has verified the address.
-SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
-SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+# The provider does not vouch for the address it reports, so it is confirmed by email like any
+# other, and it never signs anyone in to an existing account by address alone.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -1,14 +1,13 @@
-"""allauth adapters: sign-up only from the university's email domains."""
+"""allauth adapters. The domain rule itself is applied by the forms in members.allauth_forms."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from django import forms
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 
 def email_domain_allowed(email: str) -> bool:
-    return email.rsplit("@", 1)[-1].lower() in settings.ALLOWED_EMAIL_DOMAINS
+    return "@" in email and email.rsplit("@", 1)[-1].lower() in settings.ALLOWED_EMAIL_DOMAINS
 
 
 def domain_refusal_message() -> str:
@@ -19,11 +18,9 @@ def domain_refusal_message() -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def clean_email(self, email: str) -> str:
-        email = super().clean_email(email)
-        if not email_domain_allowed(email):
-            raise forms.ValidationError(domain_refusal_message(), code="email_domain")
-        return email
+    def is_open_for_signup(self, request) -> bool:
+        # Closed until the society names its university's domains (ALLOWED_EMAIL_DOMAINS).
+        return bool(settings.ALLOWED_EMAIL_DOMAINS)
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)

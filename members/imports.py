@@ -164,7 +164,9 @@ def read_member_file(*, data: bytes, filename: str) -> ParsedFile:
             except ValidationError:
                 problems.append(_("“%s” is not a valid email address") % values["email"])
             else:
-                if not _domain_allowed(email):
+                if not settings.ALLOWED_EMAIL_DOMAINS:
+                    problems.append(_("no email domain is allowed yet (ALLOWED_EMAIL_DOMAINS is not set)"))
+                elif not _domain_allowed(email):
                     problems.append(
                         _("“%(email)s” is not at an allowed domain (%(domains)s)")
                         % {"email": values["email"], "domains": ", ".join(settings.ALLOWED_EMAIL_DOMAINS)}

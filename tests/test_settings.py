@@ -107,4 +107,43 @@ def test_deploy_check_passes_with_only_secret_key_debug_and_allowed_hosts():
         ALLOWED_HOSTS="meded.example.ac.uk",
     )
     assert result.returncode == 0, result.stderr
+    # Only an information note: until the university's domains are set, nobody can join.
+    assert "members.I001" in result.stderr
+    assert "WARNINGS" not in result.stdout + result.stderr
+
+
+def test_deploy_check_is_silent_once_the_email_domains_are_set():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "INFO",
+        DEBUG="0",
+        SECRET_KEY=SECRET,
+        ALLOWED_HOSTS="meded.example.ac.uk",
+        ALLOWED_EMAIL_DOMAINS="example.ac.uk",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_empty_secret_key_counts_as_missing():
+    result = _manage("check", DEBUG="0", SECRET_KEY="", ALLOWED_HOSTS="meded.example.ac.uk")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set." in result.stderr
+
+
+def test_production_links_in_emails_default_to_the_first_allowed_host_over_https():
+    values = _settings(
+        ["SITE_URL", "ALLOWED_EMAIL_DOMAINS"],
+        DEBUG="0",
+        SECRET_KEY=SECRET,
+        ALLOWED_HOSTS="meded.example.ac.uk,www.meded.example.ac.uk",
+    )
+    assert values == {"SITE_URL": "https://meded.example.ac.uk", "ALLOWED_EMAIL_DOMAINS": "[]"}
+
+
+def test_microsoft_sign_in_needs_the_university_tenant():
+    result = _manage("check", MICROSOFT_CLIENT_ID="client", MICROSOFT_CLIENT_SECRET="secret")
+    assert result.returncode != 0
+    assert "MICROSOFT_TENANT_ID (the university's directory id) must be set too." in result.stderr

@@ -117,3 +117,43 @@ def test_sign_in_pages_speak_british_english(client):
     assert "Keep me signed in" in login
     assert "Forgot your password?" not in login
     assert "Reset your password" in client.get(reverse("account_reset_password")).content.decode()
+
+
+def test_password_reset_works_for_an_address_outside_the_university_domains(client, mailoutbox):
+    MemberFactory(email="ops@society.org", year_of_study=None, is_staff=True)
+
+    response = client.post(reverse("account_reset_password"), {"email": "ops@society.org"})
+
+    assert response.status_code == 302
+    assert [m.to for m in mailoutbox] == [["ops@society.org"]]
+
+
+def test_adding_an_address_outside_the_university_domains_is_refused(client, member):
+    client.force_login(member)
+    response = client.post(reverse("account_email"), {"action_add": "", "email": "aisha@gmail.com"})
+    assert response.context["form"].errors["email"] == [
+        "Membership is open to students with a university email address. "
+        "Please use an address ending in @example.ac.uk."
+    ]
+    assert EmailAddress.objects.filter(user=member).count() == 1
+
+
+def test_sign_up_is_closed_until_the_university_domains_are_set(client, settings):
+    settings.ALLOWED_EMAIL_DOMAINS = []
+    response = client.get(reverse("account_signup"))
+    assert "Sorry, MedEd is not open to new members yet." in response.content.decode()
+    client.post(reverse("account_signup"), SIGNUP)
+    assert Member.objects.count() == 0
+
+
+def test_setting_a_password_from_a_link_confirms_only_a_sole_address(member):
+    from members.services import confirm_sole_address
+
+    EmailAddress.objects.filter(user=member).update(verified=False)
+    EmailAddress.objects.create(user=member, email="aisha.other@example.ac.uk", verified=False)
+    assert confirm_sole_address(member=member) is False
+    assert EmailAddress.objects.filter(user=member, verified=True).count() == 0
+
+    EmailAddress.objects.filter(email="aisha.other@example.ac.uk").delete()
+    assert confirm_sole_address(member=member) is True
+    assert EmailAddress.objects.get(user=member).verified is True

@@ -37,7 +37,7 @@ class Command(BaseCommand):
     def handle(self, *args, force: bool, **options):
         if not settings.DEBUG and not force:
             raise CommandError("DEBUG is off: demo members have a published password. Use --force if you mean it.")
-        domain = settings.ALLOWED_EMAIL_DOMAINS[0]
+        domain = (settings.ALLOWED_EMAIL_DOMAINS or ["example.ac.uk"])[0]
         groups = {role: Group.objects.get_or_create(name=role.group_name)[0] for role in Role}
         created = 0
         rows = []
