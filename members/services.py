@@ -167,14 +167,16 @@ def import_members(*, data: bytes, filename: str, invite: bool = False) -> Impor
 def _queue_invitations(member_ids: list[int], result: ImportResult) -> None:
     from members.tasks import send_invitation
 
-    for member_id in member_ids:
+    for position, member_id in enumerate(member_ids):
         try:
             send_invitation.delay(member_id=member_id)
         except BrokerError:
-            logger.exception("Could not queue the invitation for member %s", member_id)
-            result.invitations_not_queued += 1
-        else:
-            result.invited += 1
+            # The broker is down: each further try would wait for its timeout too, so stop here
+            # and report the rest, rather than hold the request for minutes.
+            logger.exception("Could not queue invitations; %s left unsent", len(member_ids) - position)
+            result.invitations_not_queued = len(member_ids) - position
+            return
+        result.invited += 1
 
 
 def update_profile(

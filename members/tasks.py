@@ -17,15 +17,22 @@ from members.models import Member
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    name="members.send_invitation",
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    max_retries=8,
-)
-def send_invitation(*, member_id: int) -> None:
-    """Email an imported member a link to set their password (allauth's reset-from-key flow)."""
+def _is_transient(error: OSError) -> bool:
+    """A 4xx SMTP reply or a network failure may pass; a 5xx reply or a refused recipient will not."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return False
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return True  # disconnections, timeouts, refused connections, DNS failures
+
+
+@shared_task(bind=True, name="members.send_invitation", max_retries=8)
+def send_invitation(self, *, member_id: int) -> None:
+    """Email an imported member a link to set their password (allauth's reset-from-key flow).
+
+    Retries network failures and temporary SMTP replies with exponential back-off (1 min up to
+    about 2 h); a permanent refusal is logged and dropped, never retried.
+    """
     member = Member.objects.filter(pk=member_id, is_active=True).first()
     if member is None or member.has_usable_password():
         return  # gone, or already set a password: nothing to invite
@@ -43,7 +50,13 @@ def send_invitation(*, member_id: int) -> None:
         to=[member.email],
     )
     message.attach_alternative(render_to_string("members/email/invitation_message.html", context), "text/html")
-    message.send()
+    try:
+        message.send()
+    except OSError as error:  # smtplib's errors are OSErrors too
+        if not _is_transient(error):
+            logger.error("The mail server refused the invitation to member %s: %s", member_id, error)
+            return
+        raise self.retry(exc=error, countdown=min(60 * 2**self.request.retries, 7200)) from error
     logger.info("Sent an invitation to member %s", member_id)
 
 
