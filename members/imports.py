@@ -22,6 +22,9 @@ REQUIRED_COLUMNS = ("email", "first_name", "last_name", "year_of_study")
 OPTIONAL_COLUMNS = ("roles",)
 _ROLE_WORDS = {role.value: role for role in Role}
 NAME_MAX_LENGTH = Member._meta.get_field("first_name").max_length
+# Bounds on what one file may make us hold in memory (a society has a few thousand members).
+MAX_ROWS = 20_000
+XLSX_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ def _records_from_csv(data: bytes) -> list[list[str]]:
     try:
         for record in reader:
             records.append([_cell(value) for value in record])
+            _check_row_count(len(records))
     except csv.Error:
         raise UnreadableFile(
             _('Row %(row)s could not be read: look for a quotation mark (") that is opened but never closed.')
@@ -88,14 +92,26 @@ def _records_from_csv(data: bytes) -> list[list[str]]:
     return records
 
 
+def _check_row_count(count: int) -> None:
+    if count > MAX_ROWS + 1:  # + the header
+        raise UnreadableFile(_("The file has more than %(max)s rows; split it into smaller files.") % {"max": MAX_ROWS})
+
+
 def _records_from_xlsx(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
     try:
+        # A small .xlsx can unpack to gigabytes; refuse before anything is unpacked.
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > XLSX_MAX_UNCOMPRESSED_BYTES:
+                raise UnreadableFile(_("The workbook is too large to read; save the member list on its own."))
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            sheet = workbook.worksheets[0]
-            return [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+            records = []
+            for row in workbook.worksheets[0].iter_rows(values_only=True):
+                records.append([_cell(value) for value in row])
+                _check_row_count(len(records))
+            return records
         finally:
             workbook.close()
     except (zipfile.BadZipFile, KeyError, IndexError, OSError, ValueError, TypeError, ParseError):

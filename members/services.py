@@ -1,5 +1,6 @@
 """Writes for members: imports, profile changes and the academic-year rollover."""
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
@@ -205,6 +206,10 @@ class RolloverAlreadyDone(Exception):
     """The rollover for this academic year has already run."""
 
 
+class RolloverRefused(Exception):
+    """The rollover looks like a mistake (see the message); `force` overrides it."""
+
+
 @dataclass(frozen=True)
 class RolloverResult:
     academic_year: AcademicYear
@@ -213,17 +218,38 @@ class RolloverResult:
     dry_run: bool
 
 
-def rollover_year(*, academic_year: AcademicYear | None = None, dry_run: bool = False) -> RolloverResult:
+# Two rollovers this close together mean a mistyped year, not two academic years.
+ROLLOVER_MIN_INTERVAL = dt.timedelta(days=180)
+
+
+def rollover_year(
+    *, academic_year: AcademicYear | None = None, dry_run: bool = False, force: bool = False
+) -> RolloverResult:
     """Move every active member up a year; year-6 members graduate (become inactive).
 
     Runs at most once per academic year: a `YearRollover` row, unique per year, is written in the
     same transaction, so a second run (even a concurrent one) raises RolloverAlreadyDone and
-    changes nothing. Registrations keep the year recorded at the time, so history is unaffected.
+    changes nothing. Unless `force`, raises RolloverRefused for a year other than the current or
+    the next one, or within 180 days of the last rollover (a mistyped year would otherwise move
+    everyone up twice). Registrations keep the year recorded at the time, so history is unaffected.
     """
-    academic_year = academic_year or AcademicYear.current()
+    current = AcademicYear.current()
+    academic_year = academic_year or current
     students = Member.objects.filter(is_active=True, year_of_study__isnull=False)
     if YearRollover.objects.filter(academic_year=academic_year.label).exists():
         raise RolloverAlreadyDone(academic_year.label)
+    if not force:
+        if academic_year not in (current, AcademicYear(current.start_year + 1)):
+            raise RolloverRefused(
+                _("%(year)s is neither the current academic year (%(current)s) nor the next one.")
+                % {"year": academic_year, "current": current}
+            )
+        last = YearRollover.objects.order_by("-performed_at").first()
+        if last and timezone.now() - last.performed_at < ROLLOVER_MIN_INTERVAL:
+            raise RolloverRefused(
+                _("The rollover for %(year)s already ran on %(date)s; members would move up twice.")
+                % {"year": last.academic_year, "date": timezone.localdate(last.performed_at).strftime("%-d %B %Y")}
+            )
     if dry_run:
         return RolloverResult(
             academic_year=academic_year,

@@ -725,3 +725,22 @@ def test_import_of_a_zip_that_is_not_a_workbook_gives_the_file_level_error():
     assert import_errors(buffer.getvalue(), filename="members.xlsx") == [
         "The file could not be read as an Excel workbook (.xlsx)."
     ]
+
+
+def test_import_of_a_file_with_too_many_rows_is_refused_before_validation(monkeypatch):
+    monkeypatch.setattr("members.imports.MAX_ROWS", 3)
+    data = csv_file(*(f"m{n}@example.ac.uk,M,N,1," for n in range(4)))
+
+    assert import_errors(data) == ["The file has more than 3 rows; split it into smaller files."]
+    assert Member.objects.count() == 0
+
+
+def test_import_of_a_workbook_that_unpacks_too_large_is_refused_unread(monkeypatch):
+    monkeypatch.setattr("members.imports.XLSX_MAX_UNCOMPRESSED_BYTES", 1000)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", "a" * 5000)
+
+    assert import_errors(buffer.getvalue(), filename="members.xlsx") == [
+        "The workbook is too large to read; save the member list on its own."
+    ]

@@ -9,8 +9,12 @@ from django.utils import timezone
 
 from members.academic_year import AcademicYear
 from members.models import Member, YearRollover
-from members.services import RolloverAlreadyDone, rollover_year
+from members.services import RolloverAlreadyDone, RolloverRefused, rollover_year
 from tests.factories import MemberFactory
+
+THIS = AcademicYear.current()
+NEXT = AcademicYear(THIS.start_year + 1)
+FAR = AcademicYear(THIS.start_year + 2)
 
 EARLIER_GRADUATION = dt.date(2025, 7, 1)
 
@@ -71,20 +75,20 @@ def run_rollover_command(*args) -> str:
 def test_rollover_moves_years_1_to_5_up_and_graduates_year_6_today(cohort):
     assert state() == BEFORE
 
-    result = rollover_year(academic_year=AcademicYear(2026))
+    result = rollover_year(academic_year=THIS)
 
     assert (result.academic_year, result.promoted, result.graduated, result.dry_run) == (
-        AcademicYear(2026),
+        THIS,
         5,
         1,
         False,
     )
     assert state() == after_rollover()
-    assert list(YearRollover.objects.values_list("academic_year", "promoted", "graduated")) == [("2026-27", 5, 1)]
+    assert list(YearRollover.objects.values_list("academic_year", "promoted", "graduated")) == [(THIS.label, 5, 1)]
 
 
 def test_rollover_dry_run_counts_and_changes_nothing(cohort):
-    result = rollover_year(academic_year=AcademicYear(2026), dry_run=True)
+    result = rollover_year(academic_year=THIS, dry_run=True)
 
     assert (result.promoted, result.graduated, result.dry_run) == (5, 1, True)
     assert state() == BEFORE
@@ -92,26 +96,27 @@ def test_rollover_dry_run_counts_and_changes_nothing(cohort):
 
 
 def test_rollover_twice_for_the_same_academic_year_is_refused_and_changes_nothing(cohort):
-    rollover_year(academic_year=AcademicYear(2026))
+    rollover_year(academic_year=THIS)
 
-    with pytest.raises(RolloverAlreadyDone, match=r"^2026-27$"):
-        rollover_year(academic_year=AcademicYear(2026))
-    with pytest.raises(RolloverAlreadyDone, match=r"^2026-27$"):
-        rollover_year(academic_year=AcademicYear(2026), dry_run=True)
+    with pytest.raises(RolloverAlreadyDone, match=rf"^{THIS.label}$"):
+        rollover_year(academic_year=THIS)
+    with pytest.raises(RolloverAlreadyDone, match=rf"^{THIS.label}$"):
+        rollover_year(academic_year=THIS, dry_run=True)
 
     assert state() == after_rollover()
     assert YearRollover.objects.count() == 1
 
 
 def test_rollover_of_the_next_academic_year_graduates_last_years_year_5(cohort):
-    rollover_year(academic_year=AcademicYear(2026))
+    rollover_year(academic_year=THIS)
+    YearRollover.objects.update(performed_at=timezone.now() - dt.timedelta(days=365))
 
-    result = rollover_year(academic_year=AcademicYear(2027))
+    result = rollover_year(academic_year=NEXT)
 
     assert (result.promoted, result.graduated) == (4, 1)
     assert state()["year5@example.ac.uk"] == (6, False, timezone.localdate())
     assert state()["year1@example.ac.uk"] == (3, True, None)
-    assert list(YearRollover.objects.values_list("academic_year", flat=True)) == ["2027-28", "2026-27"]
+    assert list(YearRollover.objects.values_list("academic_year", flat=True)) == [NEXT.label, THIS.label]
 
 
 def test_rollover_without_an_academic_year_records_the_current_one(cohort):
@@ -125,26 +130,28 @@ def test_rollover_without_an_academic_year_records_the_current_one(cohort):
 
 
 def test_rollover_command_records_the_given_academic_year_and_prints_the_counts(cohort):
-    stdout = run_rollover_command("--academic-year", "2026-27")
+    stdout = run_rollover_command("--academic-year", THIS.label)
 
-    assert stdout == "Rollover for 2026-27: 5 member(s) moved up a year, 1 graduated.\n"
+    assert stdout == f"Rollover for {THIS.label}: 5 member(s) moved up a year, 1 graduated.\n"
     assert state() == after_rollover()
-    assert list(YearRollover.objects.values_list("academic_year", "promoted", "graduated")) == [("2026-27", 5, 1)]
+    assert list(YearRollover.objects.values_list("academic_year", "promoted", "graduated")) == [(THIS.label, 5, 1)]
 
 
 def test_rollover_command_dry_run_prints_the_counts_and_changes_nothing(cohort):
-    stdout = run_rollover_command("--academic-year", "2026-27", "--dry-run")
+    stdout = run_rollover_command("--academic-year", THIS.label, "--dry-run")
 
-    assert stdout == "Dry run for 2026-27: 5 member(s) would move up a year and 1 would graduate. Nothing changed.\n"
+    assert (
+        stdout == f"Dry run for {THIS.label}: 5 member(s) would move up a year and 1 would graduate. Nothing changed.\n"
+    )
     assert state() == BEFORE
     assert YearRollover.objects.count() == 0
 
 
 def test_rollover_command_run_twice_for_the_same_year_fails_and_changes_nothing(cohort):
-    run_rollover_command("--academic-year", "2026-27")
+    run_rollover_command("--academic-year", THIS.label)
 
-    with pytest.raises(CommandError, match=r"^The rollover for 2026-27 has already run; nothing changed\.$"):
-        run_rollover_command("--academic-year", "2026-27")
+    with pytest.raises(CommandError, match=rf"^The rollover for {THIS.label} has already run; nothing changed\.$"):
+        run_rollover_command("--academic-year", THIS.label)
 
     assert state() == after_rollover()
     assert YearRollover.objects.count() == 1
@@ -216,3 +223,35 @@ def test_academic_year_parse_refuses_anything_else(label):
         AcademicYear.parse(label)
 
     assert str(refused.value) == f"{label!r} is not an academic year like 2026-27."
+
+
+def test_rollover_for_a_year_other_than_current_or_next_is_refused(cohort):
+    before = state()
+    with pytest.raises(
+        RolloverRefused, match=rf"{FAR.label} is neither the current academic year \({THIS.label}\) nor the next"
+    ):
+        rollover_year(academic_year=FAR)
+    assert state() == before
+    assert YearRollover.objects.count() == 0
+
+
+def test_rollover_soon_after_the_last_one_is_refused_as_a_probable_typo(cohort):
+    rollover_year(academic_year=THIS)
+    after_first = state()
+
+    with pytest.raises(RolloverRefused, match=f"The rollover for {THIS.label} already ran on"):
+        rollover_year(academic_year=NEXT)
+
+    assert state() == after_first
+
+
+def test_rollover_with_force_runs_despite_the_guards(cohort):
+    rollover_year(academic_year=THIS)
+    result = rollover_year(academic_year=NEXT, force=True)
+    assert result.academic_year == NEXT
+    assert YearRollover.objects.count() == 2
+
+
+def test_rollover_command_explains_a_refusal_and_points_to_force(cohort):
+    with pytest.raises(CommandError, match=r"nor the next one\. Nothing changed; use --force if you are sure\."):
+        run_rollover_command("--academic-year", FAR.label)
