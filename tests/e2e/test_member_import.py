@@ -27,6 +27,7 @@ def test_committee_fixes_a_bad_spreadsheet_and_imports_it(live_server, page: Pag
     page.get_by_role("button", name="Import").click()
 
     errors = page.get_by_role("alert")
+    expect(errors).to_be_focused()  # read out first by screen readers, reachable from the keyboard
     expect(errors).to_contain_text("Nothing was imported from members.csv: 2 problems to fix.")
     expect(errors).to_contain_text("Row 2: year of study “7” is not a whole number from 1 to 6.")
     expect(errors).to_contain_text("Row 3: “sam@gmail.com” is not at an allowed domain (example.ac.uk).")
