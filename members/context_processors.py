@@ -7,4 +7,5 @@ def roles(request):
     return {
         "is_committee": lambda: permissions.is_committee(user),
         "is_teacher": lambda: permissions.is_teacher(user),
+        "can_import_members": lambda: permissions.can_import_members(user),
     }
