@@ -6,12 +6,8 @@ WORKDIR /app
 
 RUN useradd --create-home --uid 1000 meded
 
-COPY pyproject.toml requirements.lock README.md ./
-COPY meded ./meded
-COPY members ./members
-RUN pip install -c requirements.lock .
-
 COPY . .
+RUN pip install -c requirements.lock .
 # Collect static files at build time with a throwaway key; the real one comes from the environment.
 RUN DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --no-input -v0 \
     && mkdir -p /app/var && chown -R meded /app/var

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "members",
+    "events",
+    "teachers",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +142,7 @@ CELERY_TIMEZONE = env.str("TIME_ZONE", default="Europe/London")
 CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 # Celery's own beat, with the schedule here: django-celery-beat does not support this Django.
 CELERY_BEAT_SCHEDULE = {
+    "complete-ended-sessions": {"task": "events.complete_ended_sessions", "schedule": 60 * 15},
     "clear-expired-sign-in-sessions": {
         "task": "members.clear_expired_sessions",
         "schedule": 60 * 60 * 24,

@@ -10,5 +10,7 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),
+    path("", include("events.urls")),
+    path("", include("teachers.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -61,5 +61,57 @@ class Command(BaseCommand):
             EmailAddress.objects.get_or_create(user=member, email=email, defaults={"primary": True, "verified": True})
             role_text = "admin" if is_admin else (", ".join(r.value for r in roles) or "attendee")
             rows.append(f"  {email:<32} {('year ' + str(year)) if year else '':<8} {role_text}")
+        sessions_created = _seed_sessions(domain)
         self.stdout.write(f"Demo members ready ({created} created). Every demo password is: {DEMO_PASSWORD}")
+        self.stdout.write(f"Demo sessions ready ({sessions_created} created).")
         self.stdout.write("\n".join(rows))
+
+
+# (title, topic, days from today, start hour, hours, format, years, lead, status)
+DEMO_SESSIONS = [
+    ("Cardiac cycle and heart sounds", "Cardiology", 7, 18, 1.5, "in_person", [1, 2], "teacher4", "published"),
+    ("Renal physiology made simple", "Renal", 9, 18, 1, "online", [1, 2], "teacher5", "published"),
+    ("Pathology of inflammation", "Pathology", 14, 17, 2, "hybrid", [2], "teacher4", "published"),
+    ("ECG interpretation workshop", "Cardiology", 16, 18, 2, "in_person", [3, 4], "teacher6", "published"),
+    ("OSCE: history taking", "Clinical skills", 21, 10, 3, "in_person", [3, 4, 5], "teacher6", "published"),
+    ("Prescribing safety assessment", "Pharmacology", 28, 18, 1.5, "online", [5, 6], "teacher6", "published"),
+    ("Acid–base balance", "Renal", 30, 18, 1, "online", [2, 3], "teacher5", "submitted"),
+    ("Neuroanatomy of the cranial nerves", "Neurology", 35, 18, 1.5, "in_person", [1, 2], "teacher4", "draft"),
+    ("Respiratory physiology", "Respiratory", -14, 18, 1.5, "in_person", [1], "teacher5", "completed"),
+    ("Microbiology revision", "Pathology", -7, 18, 1, "online", [2], "teacher4", "completed"),
+]
+
+
+def _seed_sessions(domain: str) -> int:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from events.models import Series, Session
+    from events.services import create_session
+    from teachers.enums import TeachingRole
+    from teachers.services import add_to_roster
+
+    series, _ = Series.objects.get_or_create(
+        title="Year 2 pathology revision", defaults={"description": "Weekly revision before the summer exams."}
+    )
+    today = timezone.localdate()
+    created = 0
+    for title, topic, days, hour, hours, format_, years, lead, status in DEMO_SESSIONS:
+        if Session.objects.filter(title=title).exists():
+            continue
+        starts_at = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour)))
+        teacher = Member.objects.get(email=f"{lead}@{domain}")
+        session = create_session(
+            created_by=teacher, title=title, topic=topic, format=format_, starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(hours=hours), target_years=years,
+            series=series if topic == "Pathology" else None,
+            description=f"A near-peer session on {topic.lower()} for years {', '.join(map(str, years))}.",
+            venue="" if format_ == "online" else "Lecture Theatre 1, Sir Alexander Fleming Building",
+            meeting_url="" if format_ == "in_person" else "https://teams.microsoft.com/l/meetup-join/demo",
+            capacity=None if format_ == "online" else 40, online_capacity=60 if format_ == "hybrid" else None,
+            status=status,
+        )  # fmt: skip
+        add_to_roster(session=session, teacher=teacher, role=TeachingRole.LEAD)
+        created += 1
+    return created

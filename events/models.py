@@ -1,0 +1,123 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from events.enums import SessionFormat, SessionStatus
+from members.enums import YearOfStudy
+
+
+class Series(models.Model):
+    """A run of related sessions, e.g. “Year 2 pathology revision”."""
+
+    title = models.CharField(_("title"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class Session(models.Model):
+    """One teaching session, online, in person or both."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    topic = models.CharField(_("topic"), max_length=100, blank=True, help_text=_("e.g. Cardiology"))
+    series = models.ForeignKey(
+        Series, verbose_name=_("series"), null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
+    format = models.CharField(_("format"), max_length=10, choices=SessionFormat.choices)
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    meeting_url = models.URLField(_("meeting link"), blank=True, help_text=_("Teams, Zoom or another link."))
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(
+        _("in-person places"), null=True, blank=True, help_text=_("Leave blank for no limit.")
+    )
+    online_capacity = models.PositiveIntegerField(
+        _("online places"), null=True, blank=True, help_text=_("Hybrid sessions only; blank for no limit.")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.DRAFT)
+    review_comment = models.TextField(_("committee's comment"), blank=True)
+    cancellation_reason = models.TextField(_("reason for cancelling"), blank=True)
+    recording_url = models.URLField(_("recording link"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="sessions_created",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["starts_at", "pk"]
+        indexes = [models.Index(fields=["status", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=SessionStatus.CANCELLED) | ~models.Q(cancellation_reason=""),
+                name="session_cancelled_with_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def duration_hours(self) -> float:
+        return (self.ends_at - self.starts_at).total_seconds() / 3600
+
+    @property
+    def target_year_numbers(self) -> list[int]:
+        # Reads the prefetched target years (selectors prefetch them), never a query per session.
+        return sorted(t.year for t in self.target_years.all())
+
+
+class SessionTargetYear(models.Model):
+    """A year of study a session is meant for; a session has one or more."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="target_years")
+    year = models.PositiveSmallIntegerField(_("year of study"), choices=YearOfStudy.choices)
+
+    class Meta:
+        verbose_name = _("target year")
+        verbose_name_plural = _("target years")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "year"], name="session_target_year_unique"),
+            models.CheckConstraint(condition=models.Q(year__range=(1, 6)), name="session_target_year_1_to_6"),
+        ]
+        indexes = [models.Index(fields=["year", "session"])]
+
+    def __str__(self):
+        return f"{self.session} – {self.get_year_display()}"
+
+
+class SessionChange(models.Model):
+    """A change to a session that registrants must be told about (time, venue, link, status)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(_("field"), max_length=30)
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("session change")
+        verbose_name_plural = _("session changes")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.session}: {self.field}"

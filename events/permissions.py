@@ -1,0 +1,61 @@
+"""Who may do what with a session. Roster checks read `session.roster`, which the selectors
+prefetch, so a predicate adds no query on a prefetched session."""
+
+from events.enums import SessionStatus
+from events.models import Session
+from members.permissions import is_committee, is_teacher
+from teachers.enums import TeachingRole
+
+
+def _roster_role(user, session: Session) -> str | None:
+    if not user.is_authenticated:
+        return None
+    for entry in session.roster.all():
+        if entry.teacher_id == user.pk:
+            return entry.role
+    return None
+
+
+def can_propose_session(user) -> bool:
+    return is_teacher(user)
+
+
+def can_view_session(user, session: Session) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if session.status in (SessionStatus.PUBLISHED, SessionStatus.COMPLETED, SessionStatus.CANCELLED):
+        return True
+    return is_committee(user) or _roster_role(user, session) is not None
+
+
+def can_edit_session(user, session: Session) -> bool:
+    """Teachers on the roster edit drafts and submitted sessions; after publication only the lead
+    and the committee; nobody edits a completed or cancelled session."""
+    if session.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
+        return False
+    if is_committee(user):
+        return True
+    role = _roster_role(user, session)
+    if session.status == SessionStatus.PUBLISHED:
+        return role == TeachingRole.LEAD
+    return role is not None
+
+
+def can_submit_session(user, session: Session) -> bool:
+    return session.status == SessionStatus.DRAFT and _roster_role(user, session) is not None
+
+
+def can_review_sessions(user) -> bool:
+    return is_committee(user)
+
+
+def can_cancel_session(user, session: Session) -> bool:
+    if session.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
+        return False
+    return is_committee(user) or _roster_role(user, session) == TeachingRole.LEAD
+
+
+def sees_meeting_link(user, session: Session) -> bool:
+    """The meeting link and materials are for registered attendees and teachers (registration comes
+    with the attendance app; until then, teachers and the committee)."""
+    return is_committee(user) or _roster_role(user, session) is not None

@@ -1,0 +1,72 @@
+"""Reads for sessions: every list comes with its joins declared, so templates never query."""
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from events.enums import SessionStatus
+from events.models import Session, SessionTargetYear
+
+
+def with_listing_joins(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    # The roster (teachers' table) is read through its reverse relation: lead first, by its Meta.
+    return sessions.select_related("series").prefetch_related("target_years", "roster__teacher")
+
+
+def sessions_for_catalogue(
+    *,
+    year: int | None = None,
+    format: str | None = None,
+    topic: str | None = None,
+    series_id: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    search: str | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[Session]:
+    """Published sessions that have not ended, soonest first, narrowed by the catalogue's filters."""
+    now = now or timezone.now()
+    sessions = Session.objects.filter(status=SessionStatus.PUBLISHED, ends_at__gt=now)
+    if year:
+        sessions = sessions.filter(Exists(SessionTargetYear.objects.filter(session=OuterRef("pk"), year=year)))
+    if format:
+        sessions = sessions.filter(format=format)
+    if topic:
+        sessions = sessions.filter(topic__iexact=topic)
+    if series_id:
+        sessions = sessions.filter(series_id=series_id)
+    if date_from:
+        sessions = sessions.filter(starts_at__date__gte=date_from)
+    if date_to:
+        sessions = sessions.filter(starts_at__date__lte=date_to)
+    if search:
+        sessions = sessions.filter(
+            Q(title__icontains=search) | Q(description__icontains=search) | Q(topic__icontains=search)
+        )
+    return with_listing_joins(sessions).order_by("starts_at", "pk")
+
+
+def catalogue_topics() -> list[str]:
+    """Topics of upcoming published sessions, for the filter."""
+    topics = (
+        Session.objects.filter(status=SessionStatus.PUBLISHED, ends_at__gt=timezone.now())
+        .exclude(topic="")
+        .order_by()  # without the model's ordering, whose columns would defeat DISTINCT
+        .values_list("topic", flat=True)
+        .distinct()
+    )
+    return sorted(topics, key=str.lower)
+
+
+def approval_queue() -> QuerySet[Session]:
+    """Sessions awaiting the committee, oldest request first."""
+    return with_listing_joins(Session.objects.filter(status=SessionStatus.SUBMITTED)).order_by("created_at", "pk")
+
+
+def session_for_page(*, pk: int) -> Session:
+    return with_listing_joins(Session.objects.all()).get(pk=pk)
+
+
+def sessions_taught_by(*, teacher) -> QuerySet[Session]:
+    return with_listing_joins(Session.objects.filter(roster__teacher=teacher)).order_by("starts_at", "pk")

@@ -1,0 +1,150 @@
+"""Writes for sessions: creation, edits with a change log, and the workflow.
+
+draft → submitted → published → completed; cancelled from any state before completed. Each
+transition is a conditional UPDATE on the current status, so two committee members acting at once
+cannot both succeed: the loser gets InvalidTransition.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from events.enums import TRACKED_FIELDS, SessionStatus
+from events.models import Series, Session, SessionChange, SessionTargetYear
+from members.models import Member
+
+EDITABLE_FIELDS = (
+    "title", "description", "topic", "series", "format", "venue", "meeting_url", "starts_at", "ends_at",
+    "capacity", "online_capacity", "recording_url",
+)  # fmt: skip
+
+
+class InvalidTransition(Exception):
+    """The session is not in a state that allows this step (someone else may have acted first)."""
+
+
+def _set_target_years(session: Session, years: Iterable[int]) -> None:
+    years = sorted(set(years))
+    SessionTargetYear.objects.filter(session=session).exclude(year__in=years).delete()
+    SessionTargetYear.objects.bulk_create(
+        [SessionTargetYear(session=session, year=year) for year in years], ignore_conflicts=True
+    )
+
+
+def create_session(
+    *,
+    created_by: Member,
+    title: str,
+    format: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    target_years: Iterable[int],
+    description: str = "",
+    topic: str = "",
+    series: Series | None = None,
+    venue: str = "",
+    meeting_url: str = "",
+    capacity: int | None = None,
+    online_capacity: int | None = None,
+    status: str = SessionStatus.DRAFT,
+) -> Session:
+    """Create a session (a draft unless `status` says otherwise) with its target years."""
+    with transaction.atomic():
+        session = Session.objects.create(
+            created_by=created_by, title=title.strip(), description=description, topic=topic.strip(), series=series,
+            format=format, venue=venue.strip(), meeting_url=meeting_url, starts_at=starts_at, ends_at=ends_at,
+            capacity=capacity, online_capacity=online_capacity, status=status,
+            published_at=timezone.now() if status in (SessionStatus.PUBLISHED, SessionStatus.COMPLETED) else None,
+        )  # fmt: skip
+        _set_target_years(session, target_years)
+    return session
+
+
+def update_session(*, session: Session, changed_by: Member, target_years: Iterable[int], **fields) -> Session:
+    """Save edits. Locks the session row; once published, each change to the time, venue or link is
+    logged (for the messages to registrants). Raises InvalidTransition for a completed or cancelled
+    session."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        current = Session.objects.select_for_update().get(pk=session.pk)
+        if current.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
+            raise InvalidTransition(_("A completed or cancelled session cannot be edited."))
+        changes = []
+        for name, value in fields.items():
+            old = getattr(current, name)
+            if old != value and name in TRACKED_FIELDS and current.status == SessionStatus.PUBLISHED:
+                changes.append(
+                    SessionChange(session=current, field=name, old_value=_text(old), new_value=_text(value),
+                                  changed_by=changed_by)
+                )  # fmt: skip
+            setattr(current, name, value)
+        current.save(update_fields=list(fields))
+        _set_target_years(current, target_years)
+        SessionChange.objects.bulk_create(changes)
+    return current
+
+
+def _text(value) -> str:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).isoformat()
+    return "" if value is None else str(value)
+
+
+def _transition(*, session: Session, from_states: Iterable[str], to: str, by: Member | None, **extra) -> Session:
+    with transaction.atomic():
+        updated = Session.objects.filter(pk=session.pk, status__in=list(from_states)).update(status=to, **extra)
+        if updated != 1:
+            raise InvalidTransition(
+                _("“%(title)s” is no longer in a state that allows this; reload the page.") % {"title": session.title}
+            )
+        SessionChange.objects.create(session=session, field="status", old_value=session.status, new_value=to,
+                                     changed_by=by)  # fmt: skip
+    session.refresh_from_db()
+    return session
+
+
+def submit_session(*, session: Session, by: Member) -> Session:
+    """Send a draft to the committee for approval. Raises InvalidTransition unless it is a draft."""
+    return _transition(session=session, from_states=[SessionStatus.DRAFT], to=SessionStatus.SUBMITTED, by=by)
+
+
+def approve_session(*, session: Session, by: Member) -> Session:
+    """Publish a submitted session in the catalogue. Raises InvalidTransition unless submitted."""
+    return _transition(
+        session=session, from_states=[SessionStatus.SUBMITTED], to=SessionStatus.PUBLISHED, by=by,
+        published_at=timezone.now(), review_comment="",
+    )  # fmt: skip
+
+
+def send_back_session(*, session: Session, by: Member, comment: str) -> Session:
+    """Return a submitted session to its teachers as a draft, with the committee's comment."""
+    if not comment.strip():
+        raise ValueError("A comment is required to send a session back.")
+    return _transition(
+        session=session, from_states=[SessionStatus.SUBMITTED], to=SessionStatus.DRAFT, by=by,
+        review_comment=comment.strip(),
+    )  # fmt: skip
+
+
+def cancel_session(*, session: Session, by: Member, reason: str) -> Session:
+    """Cancel a session that has not been completed, with the reason registrants will be given."""
+    if not reason.strip():
+        raise ValueError("A reason is required to cancel a session.")
+    return _transition(
+        session=session,
+        from_states=[SessionStatus.DRAFT, SessionStatus.SUBMITTED, SessionStatus.PUBLISHED],
+        to=SessionStatus.CANCELLED, by=by, cancellation_reason=reason.strip(),
+    )  # fmt: skip
+
+
+def complete_ended_sessions(*, now: dt.datetime | None = None) -> int:
+    """Mark published sessions that have ended as completed; returns how many. Safe to repeat."""
+    now = now or timezone.now()
+    return Session.objects.filter(status=SessionStatus.PUBLISHED, ends_at__lte=now).update(
+        status=SessionStatus.COMPLETED
+    )

@@ -1,0 +1,203 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from events import permissions, selectors, services
+from events.forms import CancelForm, CatalogueFilterForm, SessionForm
+from events.models import Session
+
+
+class SessionObjectMixin(LoginRequiredMixin):
+    """Loads the session with its joins and checks the signed-in member may see it (404 if not,
+    so drafts do not reveal that they exist)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        try:
+            self.session = selectors.session_for_page(pk=kwargs["pk"])
+        except Session.DoesNotExist:
+            raise Http404 from None
+        if not permissions.can_view_session(request.user, self.session):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CatalogueView(LoginRequiredMixin, ListView):
+    template_name = "events/catalogue.html"
+    context_object_name = "sessions"
+    paginate_by = 12
+
+    def get_filter_form(self) -> CatalogueFilterForm:
+        data = self.request.GET.copy()
+        if "year" not in data and self.request.user.year_of_study:
+            data["year"] = str(self.request.user.year_of_study)  # first visit: the member's own year
+        return CatalogueFilterForm(data, topics=selectors.catalogue_topics())
+
+    def get_queryset(self):
+        self.filter_form = self.get_filter_form()
+        filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
+        return selectors.sessions_for_catalogue(
+            year=filters.get("year"),
+            format=filters.get("format") or None,
+            topic=filters.get("topic") or None,
+            series_id=filters["series"].pk if filters.get("series") else None,
+            date_from=filters.get("date_from"),
+            date_to=filters.get("date_to"),
+            search=filters.get("q") or None,
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context |= {"filter_form": self.filter_form, "query_string": query.urlencode()}
+        return context
+
+
+class SessionDetailView(SessionObjectMixin, TemplateView):
+    template_name = "events/session_detail.html"
+
+    def get_context_data(self, **kwargs):
+        user, session = self.request.user, self.session
+        return super().get_context_data(**kwargs) | {
+            "session": session,
+            "can_edit": permissions.can_edit_session(user, session),
+            "can_submit": permissions.can_submit_session(user, session),
+            "can_cancel": permissions.can_cancel_session(user, session),
+            "can_review": permissions.can_review_sessions(user) and session.status == "submitted",
+            "sees_meeting_link": permissions.sees_meeting_link(user, session),
+        }
+
+
+class SessionEditView(SessionObjectMixin, FormView):
+    template_name = "events/session_form.html"
+    form_class = SessionForm
+
+    def get(self, request, *args, **kwargs):
+        self._check()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self._check()
+        return super().post(request, *args, **kwargs)
+
+    def _check(self):
+        if not permissions.can_edit_session(self.request.user, self.session):
+            raise PermissionDenied
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"instance": self.session}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"session": self.session, "editing": True}
+
+    def form_valid(self, form):
+        try:
+            services.update_session(
+                session=self.session, changed_by=self.request.user,
+                target_years=form.cleaned_data["target_years"], **form.session_fields,
+            )  # fmt: skip
+        except services.InvalidTransition as error:
+            messages.error(self.request, str(error))
+        else:
+            messages.success(self.request, _("Your changes to “%s” have been saved.") % self.session.title)
+        return redirect("events:detail", pk=self.session.pk)
+
+
+class SessionSubmitView(SessionObjectMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not permissions.can_submit_session(request.user, self.session):
+            raise PermissionDenied
+        try:
+            services.submit_session(session=self.session, by=request.user)
+        except services.InvalidTransition as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("“%s” has been sent to the committee for approval.") % self.session.title)
+        return redirect("events:detail", pk=self.session.pk)
+
+
+class SessionCancelView(SessionObjectMixin, FormView):
+    template_name = "events/session_cancel.html"
+    form_class = CancelForm
+
+    def get(self, request, *args, **kwargs):
+        self._check()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self._check()
+        return super().post(request, *args, **kwargs)
+
+    def _check(self):
+        if not permissions.can_cancel_session(self.request.user, self.session):
+            raise PermissionDenied
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"session": self.session}
+
+    def form_valid(self, form):
+        try:
+            services.cancel_session(session=self.session, by=self.request.user, reason=form.cleaned_data["reason"])
+        except services.InvalidTransition as error:
+            messages.error(self.request, str(error))
+        else:
+            messages.success(self.request, _("“%s” has been cancelled.") % self.session.title)
+        return redirect("events:detail", pk=self.session.pk)
+
+
+class ApprovalQueueView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
+    """The committee's queue: approve or send back sessions, one at a time or several at once."""
+
+    template_name = "events/approval_queue.html"
+
+    def test_func(self):
+        return permissions.can_review_sessions(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"sessions": selectors.approval_queue()}
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action", "")
+        if action.startswith("approve:"):
+            action, ids = "approve", [action.split(":", 1)[1]]
+        else:
+            ids = request.POST.getlist("session")
+        sessions = list(Session.objects.filter(pk__in=[i for i in ids if i.isdigit()], status="submitted"))
+        comment = request.POST.get("comment", "").strip()
+        if not sessions:
+            messages.error(request, _("Tick at least one session first."))
+            return HttpResponseRedirect(reverse("events:approvals"))
+        if action == "send_back" and not comment:
+            messages.error(request, _("Write a comment for the teachers before sending sessions back."))
+            return HttpResponseRedirect(reverse("events:approvals"))
+        done = 0
+        for session in sessions:
+            try:
+                if action == "approve":
+                    services.approve_session(session=session, by=request.user)
+                elif action == "send_back":
+                    services.send_back_session(session=session, by=request.user, comment=comment)
+                else:
+                    break
+                done += 1
+            except services.InvalidTransition as error:
+                messages.warning(request, str(error))
+        if action == "approve":
+            messages.success(request, ngettext("%d session published.", "%d sessions published.", done) % done)
+        elif action == "send_back":
+            messages.success(
+                request, ngettext("%d session sent back to its teachers.", "%d sessions sent back to their teachers.",
+                                  done) % done
+            )  # fmt: skip
+        return HttpResponseRedirect(reverse("events:approvals"))
