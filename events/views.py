@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from events import permissions, selectors, services
+from events import clashes, permissions, selectors, services
 from events.forms import CancelForm, CatalogueFilterForm, SessionForm
 from events.models import Session
 
@@ -67,12 +67,15 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user, session = self.request.user, self.session
+        can_edit = permissions.can_edit_session(user, session)
+        can_review = permissions.can_review_sessions(user) and session.status == "submitted"
         return super().get_context_data(**kwargs) | {
             "session": session,
-            "can_edit": permissions.can_edit_session(user, session),
+            "warnings": clashes.warnings_for([session])[session.pk] if can_edit or can_review else [],
+            "can_edit": can_edit,
             "can_submit": permissions.can_submit_session(user, session),
             "can_cancel": permissions.can_cancel_session(user, session),
-            "can_review": permissions.can_review_sessions(user) and session.status == "submitted",
+            "can_review": can_review,
             "sees_meeting_link": permissions.sees_meeting_link(user, session),
         }
 
@@ -165,7 +168,11 @@ class ApprovalQueueView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
         return permissions.can_review_sessions(self.request.user)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs) | {"sessions": selectors.approval_queue()}
+        sessions = list(selectors.approval_queue())
+        warnings = clashes.warnings_for(sessions)
+        return super().get_context_data(**kwargs) | {
+            "rows": [(session, warnings[session.pk]) for session in sessions],
+        }
 
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action", "")

@@ -1,0 +1,100 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from events.clashes import warnings_for
+from events.selectors import approval_queue, session_for_page
+from events.services import approve_session, cancel_session, submit_session
+from teachers.services import add_to_roster, propose_session
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+START = (timezone.now() + dt.timedelta(days=5)).replace(hour=18, minute=0, second=0, microsecond=0)
+
+
+def _propose(teacher, *, title, years, start=START, hours=1.0, venue="Room 1", status="published"):
+    session = propose_session(
+        teacher=teacher, title=title, format="in_person", venue=venue, target_years=years,
+        starts_at=start, ends_at=start + dt.timedelta(hours=hours), submit=status in ("submitted", "published"),
+    )  # fmt: skip
+    if status == "published":
+        session = approve_session(session=session, by=teacher)
+    return session
+
+
+def _warnings(session):
+    return warnings_for([session_for_page(pk=session.pk)])[session.pk]
+
+
+@pytest.fixture
+def tom():
+    return MemberFactory(first_name="Tom", last_name="Okafor", year_of_study=5, roles=["teacher"])
+
+
+@pytest.fixture
+def priya():
+    return MemberFactory(first_name="Priya", last_name="Shah", year_of_study=5, roles=["teacher"])
+
+
+def test_no_warnings_for_a_session_alone(tom):
+    assert _warnings(_propose(tom, title="ECG", years=[3])) == []
+
+
+def test_overlapping_session_for_a_shared_year_is_a_clash(tom, priya):
+    _propose(tom, title="ECG", years=[2, 3], venue="Room 1")
+    mine = _propose(priya, title="Renal", years=[3, 4], start=START + dt.timedelta(minutes=30), venue="Room 2",
+                    status="draft")  # fmt: skip
+    assert _warnings(mine) == [f"Clashes with “ECG” ({timezone.localtime(START):%a} {timezone.localtime(START).day} "
+                               f"{timezone.localtime(START):%b} 18:00) for year 3."]  # fmt: skip
+
+
+def test_sessions_that_only_touch_or_share_no_year_do_not_clash(tom, priya):
+    _propose(tom, title="ECG", years=[3], venue="Room 1")
+    back_to_back = _propose(priya, title="Renal", years=[3], start=START + dt.timedelta(hours=1), venue="Room 1",
+                            status="draft")  # fmt: skip
+    other_year = _propose(priya, title="Neuro", years=[4], venue="Room 2", status="draft")
+    assert _warnings(back_to_back) == []
+    assert _warnings(other_year) == []
+
+
+def test_drafts_and_cancelled_sessions_do_not_count_as_clashes(tom, priya):
+    _propose(tom, title="Draft", years=[3], status="draft")
+    cancelled = _propose(tom, title="Off", years=[3], venue="Room 9")
+    cancel_session(session=cancelled, by=tom, reason="Ill")
+    mine = _propose(priya, title="Renal", years=[3], venue="Room 2", status="draft")
+    assert _warnings(mine) == []
+
+
+def test_teacher_already_teaching_and_venue_double_booked(tom, priya):
+    _propose(tom, title="ECG", years=[5], venue="Lecture Theatre 1")
+    mine = _propose(priya, title="Renal", years=[3], venue="lecture theatre 1 ", status="submitted")
+    add_to_roster(session=mine, teacher=tom)
+    assert _warnings(mine) == [
+        "Tom Okafor is already teaching “ECG” at that time.",
+        "lecture theatre 1 is already booked for “ECG” at that time.",
+    ]
+
+
+def test_near_peer_rule_flags_a_teacher_not_above_every_target_year(tom, settings):
+    settings.NEAR_PEER_MIN_YEARS = 1
+    assert _warnings(_propose(tom, title="Finals prep", years=[4], status="draft")) == []
+    assert _warnings(_propose(tom, title="Peers", years=[3, 5], status="draft", venue="Room 3")) == [
+        "Tom Okafor (year 5) is not at least 1 year(s) above year 5."
+    ]
+    settings.NEAR_PEER_MIN_YEARS = 2
+    assert _warnings(_propose(tom, title="Close", years=[4], status="draft", venue="Room 4")) == [
+        "Tom Okafor (year 5) is not at least 2 year(s) above year 4."
+    ]
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_warnings_for_many_sessions_take_a_fixed_number_of_queries(tom, django_assert_num_queries, count):
+    for n in range(count):
+        session = _propose(tom, title=f"S{n}", years=[1], start=START + dt.timedelta(days=n), status="draft")
+        submit_session(session=session, by=tom)
+    sessions = list(approval_queue())
+    with django_assert_num_queries(4):  # sessions in the window, their target years, rosters, teachers
+        warnings = warnings_for(sessions)
+    assert set(warnings) == {s.pk for s in sessions}
