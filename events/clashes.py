@@ -34,9 +34,7 @@ def warnings_for(sessions: Sequence[Session]) -> dict[int, list[str]]:
     if not sessions:
         return result
     window = Q(starts_at__lt=max(s.ends_at for s in sessions), ends_at__gt=min(s.starts_at for s in sessions))
-    others = list(
-        Session.objects.filter(window, status__in=ACTIVE).prefetch_related("target_years", "roster__teacher")
-    )
+    others = list(Session.objects.filter(window, status__in=ACTIVE).prefetch_related("target_years", "roster__teacher"))
     minimum_gap = settings.NEAR_PEER_MIN_YEARS
     for session in sessions:
         years = set(session.target_year_numbers)

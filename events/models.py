@@ -54,6 +54,8 @@ class Session(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # iCalendar SEQUENCE: raised whenever attendees' calendars must update (time, place, cancellation).
+    sequence = models.PositiveIntegerField(_("calendar revision"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("session")
@@ -121,3 +123,18 @@ class SessionChange(models.Model):
 
     def __str__(self):
         return f"{self.session}: {self.field}"
+
+
+class CalendarToken(models.Model):
+    """The secret in a member's personal calendar subscription URL; resetting it revokes the old URL."""
+
+    member = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar token")
+        verbose_name_plural = _("calendar tokens")
+
+    def __str__(self):
+        return f"{self.member}"

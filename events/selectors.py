@@ -70,3 +70,32 @@ def session_for_page(*, pk: int) -> Session:
 
 def sessions_taught_by(*, teacher) -> QuerySet[Session]:
     return with_listing_joins(Session.objects.filter(roster__teacher=teacher)).order_by("starts_at", "pk")
+
+
+# Feeds show what happened recently too, so a subscriber sees a cancellation or a change arrive.
+FEED_HISTORY = dt.timedelta(days=90)
+LISTED_IN_FEEDS = (SessionStatus.PUBLISHED, SessionStatus.COMPLETED, SessionStatus.CANCELLED)
+
+
+def sessions_for_year_feed(*, year: int, now: dt.datetime | None = None) -> QuerySet[Session]:
+    """A year of study's public feed: published, completed and cancelled sessions from 90 days ago on."""
+    now = now or timezone.now()
+    return with_listing_joins(
+        Session.objects.filter(
+            Exists(SessionTargetYear.objects.filter(session=OuterRef("pk"), year=year)),
+            status__in=LISTED_IN_FEEDS,
+            ends_at__gte=now - FEED_HISTORY,
+        )
+    ).order_by("starts_at", "pk")
+
+
+def sessions_for_personal_feed(*, member, now: dt.datetime | None = None) -> QuerySet[Session]:
+    """A member's own feed: the sessions they teach (and, once registration exists, attend)."""
+    now = now or timezone.now()
+    return with_listing_joins(
+        Session.objects.filter(
+            roster__teacher=member,
+            status__in=LISTED_IN_FEEDS,
+            ends_at__gte=now - FEED_HISTORY,
+        )
+    ).order_by("starts_at", "pk")

@@ -6,14 +6,16 @@ cannot both succeed: the loser gets InvalidTransition.
 """
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.enums import TRACKED_FIELDS, SessionStatus
-from events.models import Series, Session, SessionChange, SessionTargetYear
+from events.models import CalendarToken, Series, Session, SessionChange, SessionTargetYear
 from members.models import Member
 
 EDITABLE_FIELDS = (
@@ -83,7 +85,9 @@ def update_session(*, session: Session, changed_by: Member, target_years: Iterab
                                   changed_by=changed_by)
                 )  # fmt: skip
             setattr(current, name, value)
-        current.save(update_fields=list(fields))
+        if changes:
+            current.sequence += 1
+        current.save(update_fields=[*fields, "sequence"])
         _set_target_years(current, target_years)
         SessionChange.objects.bulk_create(changes)
     return current
@@ -138,7 +142,7 @@ def cancel_session(*, session: Session, by: Member, reason: str) -> Session:
     return _transition(
         session=session,
         from_states=[SessionStatus.DRAFT, SessionStatus.SUBMITTED, SessionStatus.PUBLISHED],
-        to=SessionStatus.CANCELLED, by=by, cancellation_reason=reason.strip(),
+        to=SessionStatus.CANCELLED, by=by, cancellation_reason=reason.strip(), sequence=F("sequence") + 1,
     )  # fmt: skip
 
 
@@ -148,3 +152,17 @@ def complete_ended_sessions(*, now: dt.datetime | None = None) -> int:
     return Session.objects.filter(status=SessionStatus.PUBLISHED, ends_at__lte=now).update(
         status=SessionStatus.COMPLETED
     )
+
+
+def reset_calendar_token(*, member: Member) -> CalendarToken:
+    """Give the member a new personal calendar URL; the old one stops working at once."""
+    token, _ = CalendarToken.objects.update_or_create(
+        member=member, defaults={"token": secrets.token_urlsafe(32), "created_at": timezone.now()}
+    )
+    return token
+
+
+def calendar_token_for(*, member: Member) -> CalendarToken:
+    """The member's calendar token, created on first use."""
+    existing = CalendarToken.objects.filter(member=member).first()
+    return existing or reset_calendar_token(member=member)

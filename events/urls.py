@@ -11,4 +11,8 @@ urlpatterns = [
     path("sessions/<int:pk>/edit/", views.SessionEditView.as_view(), name="edit"),
     path("sessions/<int:pk>/submit/", views.SessionSubmitView.as_view(), name="submit"),
     path("sessions/<int:pk>/cancel/", views.SessionCancelView.as_view(), name="cancel"),
+    path("sessions/<int:pk>/calendar.ics", views.SessionCalendarView.as_view(), name="ics"),
+    path("calendar/", views.CalendarSettingsView.as_view(), name="calendar"),
+    path("calendar/year-<int:year>.ics", views.YearFeedView.as_view(), name="year_feed"),
+    path("calendar/<str:token>.ics", views.PersonalFeedView.as_view(), name="personal_feed"),
 ]

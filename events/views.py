@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -9,9 +9,10 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from events import clashes, permissions, selectors, services
+from events import clashes, ical, permissions, selectors, services
 from events.forms import CancelForm, CatalogueFilterForm, SessionForm
-from events.models import Session
+from events.models import CalendarToken, Session
+from members.enums import YEARS_OF_STUDY
 
 
 class SessionObjectMixin(LoginRequiredMixin):
@@ -208,3 +209,65 @@ class ApprovalQueueView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
                                   done) % done
             )  # fmt: skip
         return HttpResponseRedirect(reverse("events:approvals"))
+
+
+def _ics_response(payload: bytes, *, filename: str, attachment: bool) -> HttpResponse:
+    response = HttpResponse(payload, content_type="text/calendar; charset=utf-8")
+    disposition = "attachment" if attachment else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+class SessionCalendarView(SessionObjectMixin, View):
+    """One session as an .ics file to add to a calendar."""
+
+    def get(self, request, *args, **kwargs):
+        payload = ical.calendar_bytes(
+            [self.session], name=self.session.title,
+            with_links=permissions.sees_meeting_link(request.user, self.session),
+        )  # fmt: skip
+        return _ics_response(payload, filename=f"meded-session-{self.session.pk}.ics", attachment=True)
+
+
+class YearFeedView(View):
+    """The public feed of a year of study's sessions (no meeting links: anyone may subscribe)."""
+
+    def get(self, request, year: int):
+        if year not in YEARS_OF_STUDY:
+            raise Http404
+        sessions = selectors.sessions_for_year_feed(year=year)
+        payload = ical.calendar_bytes(sessions, name=_("MedEd – year %(year)s sessions") % {"year": year})
+        return _ics_response(payload, filename=f"meded-year-{year}.ics", attachment=False)
+
+
+class PersonalFeedView(View):
+    """A member's private feed, found by the secret token in its URL (calendar apps cannot sign in)."""
+
+    def get(self, request, token: str):
+        found = CalendarToken.objects.select_related("member").filter(token=token, member__is_active=True).first()
+        if found is None:
+            raise Http404
+        sessions = selectors.sessions_for_personal_feed(member=found.member)
+        payload = ical.calendar_bytes(sessions, name=_("MedEd – my sessions"), with_links=True)
+        return _ics_response(payload, filename="meded-my-sessions.ics", attachment=False)
+
+
+class CalendarSettingsView(LoginRequiredMixin, TemplateView):
+    """Where members find their subscription links, and reset their private one."""
+
+    template_name = "events/calendar_settings.html"
+
+    def get_context_data(self, **kwargs):
+        token = services.calendar_token_for(member=self.request.user)
+        return super().get_context_data(**kwargs) | {
+            "personal_url": self.request.build_absolute_uri(reverse("events:personal_feed", args=[token.token])),
+            "year_urls": [
+                (year, self.request.build_absolute_uri(reverse("events:year_feed", args=[year])))
+                for year in YEARS_OF_STUDY
+            ],
+        }
+
+    def post(self, request, *args, **kwargs):
+        services.reset_calendar_token(member=request.user)
+        messages.success(request, _("Your private calendar link has been replaced; the old one no longer works."))
+        return redirect("events:calendar")

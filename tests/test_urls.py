@@ -6,25 +6,29 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from events.services import approve_session, create_session, submit_session
+from events.services import approve_session, calendar_token_for, create_session, submit_session
 from tests.factories import MemberFactory
 
 PUBLIC, SIGNED_IN, TEACHER, COMMITTEE, POST_ONLY = "public", "signed in", "teacher", "committee", "post only"
 
-# name -> (who may GET it, whether it takes a published session's id). Object views are checked
-# against a published session whose roster does not include the teacher role below.
+# name -> (who may GET it, what its URL takes). Object views are checked against a published
+# session whose roster does not include the teacher role below; feeds take a year or a valid token.
 ACCESS = {
-    "home": (PUBLIC, False),
-    "members:profile": (SIGNED_IN, False),
-    "members:import": (COMMITTEE, False),
-    "events:catalogue": (SIGNED_IN, False),
-    "events:approvals": (COMMITTEE, False),
-    "events:detail": (SIGNED_IN, True),
-    "events:edit": (COMMITTEE, True),
-    "events:cancel": (COMMITTEE, True),
-    "events:submit": (POST_ONLY, True),
-    "teachers:dashboard": (TEACHER, False),
-    "teachers:propose": (TEACHER, False),
+    "home": (PUBLIC, None),
+    "members:profile": (SIGNED_IN, None),
+    "members:import": (COMMITTEE, None),
+    "events:catalogue": (SIGNED_IN, None),
+    "events:approvals": (COMMITTEE, None),
+    "events:detail": (SIGNED_IN, "session"),
+    "events:edit": (COMMITTEE, "session"),
+    "events:cancel": (COMMITTEE, "session"),
+    "events:submit": (POST_ONLY, "session"),
+    "events:ics": (SIGNED_IN, "session"),
+    "events:calendar": (SIGNED_IN, None),
+    "events:year_feed": (PUBLIC, "year"),
+    "events:personal_feed": (PUBLIC, "token"),  # the secret token is the credential
+    "teachers:dashboard": (TEACHER, None),
+    "teachers:propose": (TEACHER, None),
 }
 # URL trees whose access rules are a library's own (and tested upstream): allauth under accounts/
 # checks the session, the admin checks is_staff.
@@ -75,8 +79,14 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
     if role != "anonymous":
         roles = {"member": [], "teacher": ["teacher"], "committee": ["committee"]}[role]
         client.force_login(MemberFactory(roles=roles))
-    rule, takes_session = ACCESS[name]
-    response = client.get(reverse(name, args=[published_session.pk] if takes_session else []))
+    rule, takes = ACCESS[name]
+    args = {
+        None: [],
+        "session": [published_session.pk],
+        "year": [1],
+        "token": [calendar_token_for(member=published_session.created_by).token],
+    }[takes]
+    response = client.get(reverse(name, args=args))
     if role in ALLOWED[rule]:
         assert response.status_code == 200
     elif role == "anonymous":

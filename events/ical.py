@@ -1,0 +1,62 @@
+"""Sessions as iCalendar (RFC 5545), with the icalendar library.
+
+A session keeps one UID for life; SEQUENCE rises with each change attendees must see (time,
+place, cancellation), so calendar clients update the event in place, and a cancellation arrives as
+STATUS:CANCELLED rather than the event silently disappearing.
+"""
+
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from events.enums import SessionStatus
+from events.models import Session
+
+PRODID = "-//MedEd//Near-peer teaching sessions//EN"
+
+
+def session_uid(session: Session) -> str:
+    return f"session-{session.pk}@{urlsplit(settings.SITE_URL).hostname or 'meded'}"
+
+
+def session_event(session: Session, *, with_link: bool) -> Event:
+    event = Event()
+    event.add("uid", session_uid(session))
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", session.starts_at)
+    event.add("dtend", session.ends_at)
+    event.add("summary", session.title)
+    event.add("sequence", session.sequence)
+    event.add("status", "CANCELLED" if session.status == SessionStatus.CANCELLED else "CONFIRMED")
+    page = settings.SITE_URL + reverse("events:detail", args=[session.pk])
+    event.add("url", page)
+    location = session.venue or ("Online" if session.meeting_url else "")
+    if location:
+        event.add("location", location)
+    description = [session.description.strip()] if session.description.strip() else []
+    if session.meeting_url and with_link:
+        description.append(f"Join online: {session.meeting_url}")
+    description.append(f"Details: {page}")
+    event.add("description", "\n\n".join(description))
+    teachers = ", ".join(entry.teacher.get_full_name() for entry in session.roster.all())
+    if teachers:
+        event.add("comment", f"Teaching: {teachers}")
+    return event
+
+
+def calendar_bytes(sessions: Iterable[Session], *, name: str, with_links: bool = False) -> bytes:
+    """A VCALENDAR of the sessions. Meeting links only where the reader may see them."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    for session in sessions:
+        calendar.add_component(session_event(session, with_link=with_links))
+    return calendar.to_ical()

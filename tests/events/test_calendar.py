@@ -1,0 +1,152 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from events.models import CalendarToken
+from events.services import (
+    approve_session,
+    calendar_token_for,
+    cancel_session,
+    reset_calendar_token,
+    update_session,
+)
+from teachers.services import propose_session
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+START = (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
+
+
+def _published(teacher, *, title="Renal physiology", years=(1, 2), start=START, fmt="hybrid"):
+    session = propose_session(
+        teacher=teacher, submit=True, title=title, format=fmt, venue="Room 1" if fmt != "online" else "",
+        meeting_url="https://teams.example/join/abc" if fmt != "in_person" else "", target_years=list(years),
+        starts_at=start, ends_at=start + dt.timedelta(hours=1), description="Bring questions.",
+    )  # fmt: skip
+    return approve_session(session=session, by=teacher)
+
+
+def _events(response):
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    return Calendar.from_ical(response.content).walk("VEVENT")
+
+
+@pytest.fixture
+def teacher():
+    return MemberFactory(first_name="Tom", last_name="Okafor", year_of_study=5, roles=["teacher"])
+
+
+def test_session_ics_parses_back_with_its_times_place_and_uid(client, teacher):
+    session = _published(teacher)
+    client.force_login(MemberFactory(year_of_study=1))
+
+    response = client.get(reverse("events:ics", args=[session.pk]))
+
+    (event,) = _events(response)
+    assert response["Content-Disposition"] == f'attachment; filename="meded-session-{session.pk}.ics"'
+    assert str(event["uid"]) == f"session-{session.pk}@meded.example.ac.uk"
+    assert event.decoded("dtstart") == session.starts_at
+    assert event.decoded("dtend") == session.ends_at
+    assert str(event["summary"]) == "Renal physiology"
+    assert str(event["location"]) == "Room 1"
+    assert str(event["status"]) == "CONFIRMED"
+    assert event.decoded("sequence") == 0
+    # An attendee not yet registered does not get the meeting link.
+    assert "teams.example" not in str(event["description"])
+    assert f"https://meded.example.ac.uk/sessions/{session.pk}/" in str(event["description"])
+
+
+def test_a_change_of_time_keeps_the_uid_and_raises_the_sequence(client, teacher):
+    session = _published(teacher)
+    uid_before = f"session-{session.pk}@meded.example.ac.uk"
+    update_session(
+        session=session, changed_by=teacher, target_years=[1, 2],
+        starts_at=START + dt.timedelta(hours=2), ends_at=START + dt.timedelta(hours=3),
+    )  # fmt: skip
+    update_session(session=session, changed_by=teacher, target_years=[1, 2], description="Only words changed.")
+    client.force_login(teacher)
+
+    (event,) = _events(client.get(reverse("events:ics", args=[session.pk])))
+
+    assert str(event["uid"]) == uid_before
+    assert event.decoded("sequence") == 1  # the description-only edit does not disturb calendars
+    assert event.decoded("dtstart") == START + dt.timedelta(hours=2)
+
+
+def test_a_cancelled_session_is_sent_as_cancelled_with_a_higher_sequence(client, teacher):
+    session = _published(teacher)
+    cancel_session(session=session, by=teacher, reason="Teacher unwell")
+
+    (event,) = _events(client.get(reverse("events:year_feed", args=[1])))
+
+    assert str(event["status"]) == "CANCELLED"
+    assert event.decoded("sequence") == 1
+
+
+def test_year_feed_is_public_lists_only_that_year_and_hides_meeting_links(client, teacher):
+    _published(teacher, title="For years 1 and 2")
+    _published(teacher, title="For year 4", years=[4], start=START + dt.timedelta(days=1))
+    propose_session(
+        teacher=teacher, title="A draft", format="online", meeting_url="https://x.example", target_years=[1],
+        starts_at=START, ends_at=START + dt.timedelta(hours=1),
+    )  # fmt: skip
+
+    events = _events(client.get(reverse("events:year_feed", args=[1])))
+
+    assert [str(e["summary"]) for e in events] == ["For years 1 and 2"]
+    assert all("teams.example" not in str(e["description"]) for e in events)
+
+
+def test_year_feed_for_a_year_outside_1_to_6_is_not_found(client):
+    assert client.get(reverse("events:year_feed", args=[7])).status_code == 404
+
+
+def test_personal_feed_lists_the_members_teaching_with_links_and_resetting_revokes_it(client, teacher):
+    _published(teacher, title="Mine")
+    _published(MemberFactory(roles=["teacher"], year_of_study=6), title="Someone else's")
+    old = calendar_token_for(member=teacher).token
+
+    events = _events(client.get(reverse("events:personal_feed", args=[old])))
+    assert [str(e["summary"]) for e in events] == ["Mine"]
+    assert "Join online: https://teams.example/join/abc" in str(events[0]["description"])
+
+    new = reset_calendar_token(member=teacher).token
+    assert new != old
+    assert client.get(reverse("events:personal_feed", args=[old])).status_code == 404
+    assert client.get(reverse("events:personal_feed", args=[new])).status_code == 200
+
+
+def test_personal_feed_of_an_inactive_member_is_gone(client, teacher):
+    token = calendar_token_for(member=teacher).token
+    teacher.is_active = False
+    teacher.save()
+    assert client.get(reverse("events:personal_feed", args=[token])).status_code == 404
+
+
+def test_calendar_page_shows_the_private_link_and_replaces_it(client, teacher):
+    client.force_login(teacher)
+    first = client.get(reverse("events:calendar"))
+    token = CalendarToken.objects.get(member=teacher).token
+    assert f"http://testserver/calendar/{token}.ics" in first.content.decode()
+
+    response = client.post(reverse("events:calendar"), follow=True)
+
+    assert CalendarToken.objects.get(member=teacher).token != token
+    assert "Your private calendar link has been replaced" in response.content.decode()
+
+
+@pytest.mark.parametrize("count", [5, 200])
+def test_feeds_take_a_fixed_number_of_queries(client, teacher, django_assert_num_queries, count):
+    for n in range(count):
+        _published(teacher, title=f"S{n}", start=START + dt.timedelta(hours=n))
+    token = calendar_token_for(member=teacher).token
+    with django_assert_num_queries(4):  # sessions, target years, roster, teachers
+        response = client.get(reverse("events:year_feed", args=[1]))
+    assert len(_events(response)) == count
+    with django_assert_num_queries(5):  # + the token and its member
+        response = client.get(reverse("events:personal_feed", args=[token]))
+    assert len(_events(response)) == count
