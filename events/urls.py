@@ -6,6 +6,7 @@ app_name = "events"
 
 urlpatterns = [
     path("sessions/", views.CatalogueView.as_view(), name="catalogue"),
+    path("sessions/month/", views.CatalogueMonthView.as_view(), name="month"),
     path("sessions/approvals/", views.ApprovalQueueView.as_view(), name="approvals"),
     path("sessions/<int:pk>/", views.SessionDetailView.as_view(), name="detail"),
     path("sessions/<int:pk>/edit/", views.SessionEditView.as_view(), name="edit"),

@@ -1,9 +1,13 @@
+import datetime as dt
+from calendar import Calendar, monthrange
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -61,6 +65,55 @@ class CatalogueView(LoginRequiredMixin, ListView):
         query.pop("page", None)
         context |= {"filter_form": self.filter_form, "query_string": query.urlencode()}
         return context
+
+
+class CatalogueMonthView(CatalogueView):
+    """The same catalogue as a month grid (a list by day on phones)."""
+
+    template_name = "events/catalogue_month.html"
+    paginate_by = None
+
+    def get_month(self) -> dt.date:
+        try:
+            return dt.datetime.strptime(self.request.GET.get("month", ""), "%Y-%m").date()
+        except ValueError:
+            return timezone.localdate().replace(day=1)
+
+    def get_queryset(self):
+        self.month = self.get_month()
+        self.filter_form = self.get_filter_form()
+        filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
+        last_day = dt.date(self.month.year, self.month.month, monthrange(self.month.year, self.month.month)[1])
+        return selectors.sessions_for_catalogue(
+            year=filters.get("year"),
+            format=filters.get("format") or None,
+            topic=filters.get("topic") or None,
+            series_id=filters["series"].pk if filters.get("series") else None,
+            search=filters.get("q") or None,
+            date_from=self.month,
+            date_to=last_day,
+            now=timezone.make_aware(dt.datetime.combine(self.month, dt.time.min)),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        by_day: dict[dt.date, list] = {}
+        for session in context["sessions"]:
+            by_day.setdefault(timezone.localtime(session.starts_at).date(), []).append(session)
+        weeks = Calendar(firstweekday=0).monthdatescalendar(self.month.year, self.month.month)
+        query = self.request.GET.copy()
+        query.pop("month", None)
+        previous_month = (self.month - dt.timedelta(days=1)).replace(day=1)
+        next_month = (self.month + dt.timedelta(days=32)).replace(day=1)
+        return context | {
+            "month": self.month,
+            "weeks": [[(day, by_day.get(day, [])) for day in week] for week in weeks],
+            "days_with_sessions": sorted(by_day.items()),
+            "filter_query": query.urlencode(),
+            "previous_month": previous_month,
+            "next_month": next_month,
+            "today": timezone.localdate(),
+        }
 
 
 class SessionDetailView(SessionObjectMixin, TemplateView):

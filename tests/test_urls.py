@@ -18,6 +18,7 @@ ACCESS = {
     "members:profile": (SIGNED_IN, None),
     "members:import": (COMMITTEE, None),
     "events:catalogue": (SIGNED_IN, None),
+    "events:month": (SIGNED_IN, None),
     "events:approvals": (COMMITTEE, None),
     "events:detail": (SIGNED_IN, "session"),
     "events:edit": (COMMITTEE, "session"),

@@ -11,7 +11,17 @@ from tests.factories import PASSWORD, MemberFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PAGES = ["/", "/sessions/", "/sessions/approvals/", "/teaching/", "/teaching/propose/", "/members/import/", "/profile/"]
+PAGES = [
+    "/",
+    "/sessions/",
+    "/sessions/month/",
+    "/calendar/",
+    "/sessions/approvals/",
+    "/teaching/",
+    "/teaching/propose/",
+    "/members/import/",
+    "/profile/",
+]
 
 
 def test_pages_fit_a_phone_screen(live_server, page: Page):

@@ -1,0 +1,71 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from events.services import approve_session
+from teachers.services import propose_session
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _published(teacher, *, title, start, years=(2,)):
+    session = propose_session(
+        teacher=teacher, submit=True, title=title, format="online", meeting_url="https://teams.example/j",
+        target_years=list(years), starts_at=start, ends_at=start + dt.timedelta(hours=1),
+    )  # fmt: skip
+    return approve_session(session=session, by=teacher)
+
+
+def _next_month_start():
+    today = timezone.localdate()
+    return (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def test_month_view_puts_sessions_on_their_day_for_the_members_year(client):
+    teacher = MemberFactory(roles=["teacher"], year_of_study=5)
+    month = _next_month_start()
+    at = timezone.make_aware(dt.datetime.combine(month + dt.timedelta(days=9), dt.time(18, 30)))
+    _published(teacher, title="Renal", start=at)
+    _published(teacher, title="For year 4 only", start=at, years=[4])
+    client.force_login(MemberFactory(year_of_study=2))
+
+    response = client.get(reverse("events:month"), {"month": f"{month:%Y-%m}"})
+
+    days = {day: [s.title for s in sessions] for week in response.context["weeks"] for day, sessions in week}
+    assert days[month + dt.timedelta(days=9)] == ["Renal"]
+    assert sum(len(titles) for titles in days.values()) == 1
+    assert response.context["weeks"][0][0][0].weekday() == 0  # weeks start on Monday
+    content = response.content.decode()
+    assert f"Sessions in {month:%B %Y}" in content
+    assert "18:30 Renal" in content
+
+
+def test_month_view_links_to_the_months_either_side_keeping_filters(client):
+    client.force_login(MemberFactory(year_of_study=2))
+    response = client.get(reverse("events:month"), {"month": "2027-01", "format": "online"})
+    content = response.content.decode()
+    assert "month=2026-12" in content
+    assert "month=2027-02" in content
+    assert "format=online" in content
+
+
+def test_month_view_with_a_malformed_month_shows_the_current_one(client):
+    client.force_login(MemberFactory(year_of_study=2))
+    response = client.get(reverse("events:month"), {"month": "not-a-month"})
+    assert response.context["month"] == timezone.localdate().replace(day=1)
+
+
+@pytest.mark.parametrize("count", [5, 200])
+def test_month_view_query_count_does_not_grow(client, django_assert_num_queries, count):
+    teacher = MemberFactory(roles=["teacher"], year_of_study=5)
+    month = _next_month_start()
+    start = timezone.make_aware(dt.datetime.combine(month, dt.time(8)))
+    for n in range(count):
+        _published(teacher, title=f"S{n}", start=start + dt.timedelta(hours=2 * n))
+    client.force_login(MemberFactory(year_of_study=2))
+    with django_assert_num_queries(9):  # session, member, groups, topics, series, sessions, years, roster, teachers
+        response = client.get(reverse("events:month"), {"month": f"{month:%Y-%m}"})
+    assert sum(len(s) for week in response.context["weeks"] for _, s in week) == count
