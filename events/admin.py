@@ -42,25 +42,46 @@ class SessionAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "published_at", "created_at", "created_by"]
     actions = ["approve", "cancel", "export_csv"]
 
+    def has_change_permission(self, request, obj=None):
+        # Completed and cancelled sessions are history: the service refuses edits, so does the admin.
+        if obj is not None and obj.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
+            return False
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)
+            return
+        # Edits go through the service, so a published session's changes are logged for registrants.
+        edited = {name: form.cleaned_data[name] for name in form.changed_data if name in services.EDITABLE_FIELDS}
+        original = Session.objects.get(pk=obj.pk)
+        services.update_session(
+            session=original, changed_by=request.user, target_years=original.target_year_numbers, **edited
+        )
 
     @admin.action(description=_("Approve selected sessions awaiting approval"))
     def approve(self, request, queryset):
         done = 0
         for session in queryset.filter(status=SessionStatus.SUBMITTED):
-            services.approve_session(session=session, by=request.user)
-            done += 1
+            try:
+                services.approve_session(session=session, by=request.user)
+            except services.InvalidTransition as error:
+                self.message_user(request, str(error), messages.WARNING)
+            else:
+                done += 1
         self.message_user(request, _("%d session(s) published.") % done, messages.SUCCESS)
 
     @admin.action(description=_("Cancel selected sessions (reason: cancelled by the committee)"))
     def cancel(self, request, queryset):
         done = 0
         for session in queryset.exclude(status__in=[SessionStatus.COMPLETED, SessionStatus.CANCELLED]):
-            services.cancel_session(session=session, by=request.user, reason=str(_("Cancelled by the committee.")))
-            done += 1
+            try:
+                services.cancel_session(session=session, by=request.user, reason=str(_("Cancelled by the committee.")))
+            except services.InvalidTransition as error:
+                self.message_user(request, str(error), messages.WARNING)
+            else:
+                done += 1
         self.message_user(request, _("%d session(s) cancelled.") % done, messages.SUCCESS)
 
     @admin.action(description=_("Export selected sessions as CSV"))
@@ -70,11 +91,22 @@ class SessionAdmin(admin.ModelAdmin):
         writer = csv.writer(response)
         writer.writerow(["id", "title", "starts_at", "ends_at", "format", "status", "target_years", "venue", "topic"])
         for session in queryset.prefetch_related("target_years"):
-            writer.writerow([_safe_cell(v) for v in (
-                session.pk, session.title, timezone.localtime(session.starts_at).isoformat(),
-                timezone.localtime(session.ends_at).isoformat(), session.format, session.status,
-                ";".join(str(y) for y in session.target_year_numbers), session.venue, session.topic,
-            )])  # fmt: skip
+            writer.writerow(
+                [
+                    _safe_cell(v)
+                    for v in (
+                        session.pk,
+                        session.title,
+                        timezone.localtime(session.starts_at).isoformat(),
+                        timezone.localtime(session.ends_at).isoformat(),
+                        session.format,
+                        session.status,
+                        ";".join(str(y) for y in session.target_year_numbers),
+                        session.venue,
+                        session.topic,
+                    )
+                ]
+            )
         return response
 
 

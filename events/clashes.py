@@ -66,7 +66,11 @@ def warnings_for(sessions: Sequence[Session]) -> dict[int, list[str]]:
                 if teacher_year is not None and teacher_year - max(years) < minimum_gap:
                     result[session.pk].append(
                         _("%(teacher)s (year %(year)s) is not at least %(gap)s year(s) above year %(target)s.")
-                        % {"teacher": entry.teacher.get_full_name(), "year": teacher_year, "gap": minimum_gap,
-                           "target": max(years)}
-                    )  # fmt: skip
+                        % {
+                            "teacher": entry.teacher.get_full_name(),
+                            "year": teacher_year,
+                            "gap": minimum_gap,
+                            "target": max(years),
+                        }
+                    )
     return result

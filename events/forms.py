@@ -31,9 +31,19 @@ class SessionForm(forms.ModelForm):
     class Meta:
         model = Session
         fields = [
-            "title", "topic", "series", "description", "format", "target_years", "starts_at", "ends_at",
-            "venue", "meeting_url", "capacity", "online_capacity",
-        ]  # fmt: skip
+            "title",
+            "topic",
+            "series",
+            "description",
+            "format",
+            "target_years",
+            "starts_at",
+            "ends_at",
+            "venue",
+            "meeting_url",
+            "capacity",
+            "online_capacity",
+        ]
         widgets = {
             "starts_at": DateTimeLocalInput(),
             "ends_at": DateTimeLocalInput(),
@@ -98,15 +108,19 @@ class CancelForm(forms.Form):
 
 class CatalogueFilterForm(forms.Form):
     year = forms.TypedChoiceField(
-        label=_("Year"), required=False, coerce=int, empty_value=None,
+        label=_("Year"),
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", _("All years")), *YearOfStudy.choices],
-    )  # fmt: skip
+    )
     format = forms.ChoiceField(
         label=_("Format"), required=False, choices=[("", _("Any format")), *SessionFormat.choices]
     )
     topic = forms.ChoiceField(label=_("Topic"), required=False)
-    series = forms.ModelChoiceField(label=_("Series"), required=False, queryset=Series.objects.none(),
-                                    empty_label=_("Any series"))  # fmt: skip
+    series = forms.ModelChoiceField(
+        label=_("Series"), required=False, queryset=Series.objects.none(), empty_label=_("Any series")
+    )
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(label=_("Search"), required=False, max_length=100)

@@ -23,8 +23,10 @@ def can_propose_session(user) -> bool:
 def can_view_session(user, session: Session) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
-    if session.status in (SessionStatus.PUBLISHED, SessionStatus.COMPLETED, SessionStatus.CANCELLED):
+    if session.status in (SessionStatus.PUBLISHED, SessionStatus.COMPLETED):
         return True
+    if session.status == SessionStatus.CANCELLED and session.published_at is not None:
+        return True  # it was in the catalogue; a cancelled draft stays private like any draft
     return is_committee(user) or _roster_role(user, session) is not None
 
 

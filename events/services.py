@@ -19,9 +19,19 @@ from events.models import CalendarToken, Series, Session, SessionChange, Session
 from members.models import Member
 
 EDITABLE_FIELDS = (
-    "title", "description", "topic", "series", "format", "venue", "meeting_url", "starts_at", "ends_at",
-    "capacity", "online_capacity", "recording_url",
-)  # fmt: skip
+    "title",
+    "description",
+    "topic",
+    "series",
+    "format",
+    "venue",
+    "meeting_url",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "online_capacity",
+    "recording_url",
+)
 
 
 class InvalidTransition(Exception):
@@ -56,11 +66,21 @@ def create_session(
     """Create a session (a draft unless `status` says otherwise) with its target years."""
     with transaction.atomic():
         session = Session.objects.create(
-            created_by=created_by, title=title.strip(), description=description, topic=topic.strip(), series=series,
-            format=format, venue=venue.strip(), meeting_url=meeting_url, starts_at=starts_at, ends_at=ends_at,
-            capacity=capacity, online_capacity=online_capacity, status=status,
+            created_by=created_by,
+            title=title.strip(),
+            description=description,
+            topic=topic.strip(),
+            series=series,
+            format=format,
+            venue=venue.strip(),
+            meeting_url=meeting_url,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=capacity,
+            online_capacity=online_capacity,
+            status=status,
             published_at=timezone.now() if status in (SessionStatus.PUBLISHED, SessionStatus.COMPLETED) else None,
-        )  # fmt: skip
+        )
         _set_target_years(session, target_years)
     return session
 
@@ -81,9 +101,10 @@ def update_session(*, session: Session, changed_by: Member, target_years: Iterab
             old = getattr(current, name)
             if old != value and name in TRACKED_FIELDS and current.status == SessionStatus.PUBLISHED:
                 changes.append(
-                    SessionChange(session=current, field=name, old_value=_text(old), new_value=_text(value),
-                                  changed_by=changed_by)
-                )  # fmt: skip
+                    SessionChange(
+                        session=current, field=name, old_value=_text(old), new_value=_text(value), changed_by=changed_by
+                    )
+                )
             setattr(current, name, value)
         if changes:
             current.sequence += 1
@@ -106,8 +127,9 @@ def _transition(*, session: Session, from_states: Iterable[str], to: str, by: Me
             raise InvalidTransition(
                 _("“%(title)s” is no longer in a state that allows this; reload the page.") % {"title": session.title}
             )
-        SessionChange.objects.create(session=session, field="status", old_value=session.status, new_value=to,
-                                     changed_by=by)  # fmt: skip
+        SessionChange.objects.create(
+            session=session, field="status", old_value=session.status, new_value=to, changed_by=by
+        )
     session.refresh_from_db()
     return session
 
@@ -120,9 +142,13 @@ def submit_session(*, session: Session, by: Member) -> Session:
 def approve_session(*, session: Session, by: Member) -> Session:
     """Publish a submitted session in the catalogue. Raises InvalidTransition unless submitted."""
     return _transition(
-        session=session, from_states=[SessionStatus.SUBMITTED], to=SessionStatus.PUBLISHED, by=by,
-        published_at=timezone.now(), review_comment="",
-    )  # fmt: skip
+        session=session,
+        from_states=[SessionStatus.SUBMITTED],
+        to=SessionStatus.PUBLISHED,
+        by=by,
+        published_at=timezone.now(),
+        review_comment="",
+    )
 
 
 def send_back_session(*, session: Session, by: Member, comment: str) -> Session:
@@ -130,9 +156,12 @@ def send_back_session(*, session: Session, by: Member, comment: str) -> Session:
     if not comment.strip():
         raise ValueError("A comment is required to send a session back.")
     return _transition(
-        session=session, from_states=[SessionStatus.SUBMITTED], to=SessionStatus.DRAFT, by=by,
+        session=session,
+        from_states=[SessionStatus.SUBMITTED],
+        to=SessionStatus.DRAFT,
+        by=by,
         review_comment=comment.strip(),
-    )  # fmt: skip
+    )
 
 
 def cancel_session(*, session: Session, by: Member, reason: str) -> Session:
@@ -142,16 +171,34 @@ def cancel_session(*, session: Session, by: Member, reason: str) -> Session:
     return _transition(
         session=session,
         from_states=[SessionStatus.DRAFT, SessionStatus.SUBMITTED, SessionStatus.PUBLISHED],
-        to=SessionStatus.CANCELLED, by=by, cancellation_reason=reason.strip(), sequence=F("sequence") + 1,
-    )  # fmt: skip
+        to=SessionStatus.CANCELLED,
+        by=by,
+        cancellation_reason=reason.strip(),
+        sequence=F("sequence") + 1,
+    )
 
 
 def complete_ended_sessions(*, now: dt.datetime | None = None) -> int:
     """Mark published sessions that have ended as completed; returns how many. Safe to repeat."""
     now = now or timezone.now()
-    return Session.objects.filter(status=SessionStatus.PUBLISHED, ends_at__lte=now).update(
-        status=SessionStatus.COMPLETED
-    )
+    with transaction.atomic():
+        ended = list(
+            Session.objects.select_for_update(skip_locked=True)
+            .filter(status=SessionStatus.PUBLISHED, ends_at__lte=now)
+            .values_list("pk", flat=True)
+        )
+        done = Session.objects.filter(pk__in=ended, status=SessionStatus.PUBLISHED).update(
+            status=SessionStatus.COMPLETED
+        )
+        SessionChange.objects.bulk_create(
+            [
+                SessionChange(
+                    session_id=pk, field="status", old_value=SessionStatus.PUBLISHED, new_value=SessionStatus.COMPLETED
+                )
+                for pk in ended
+            ]
+        )
+    return done
 
 
 def reset_calendar_token(*, member: Member) -> CalendarToken:

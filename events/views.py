@@ -159,9 +159,11 @@ class SessionEditView(SessionObjectMixin, FormView):
     def form_valid(self, form):
         try:
             services.update_session(
-                session=self.session, changed_by=self.request.user,
-                target_years=form.cleaned_data["target_years"], **form.session_fields,
-            )  # fmt: skip
+                session=self.session,
+                changed_by=self.request.user,
+                target_years=form.cleaned_data["target_years"],
+                **form.session_fields,
+            )
         except services.InvalidTransition as error:
             messages.error(self.request, str(error))
         else:
@@ -258,9 +260,10 @@ class ApprovalQueueView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
             messages.success(request, ngettext("%d session published.", "%d sessions published.", done) % done)
         elif action == "send_back":
             messages.success(
-                request, ngettext("%d session sent back to its teachers.", "%d sessions sent back to their teachers.",
-                                  done) % done
-            )  # fmt: skip
+                request,
+                ngettext("%d session sent back to its teachers.", "%d sessions sent back to their teachers.", done)
+                % done,
+            )
         return HttpResponseRedirect(reverse("events:approvals"))
 
 
@@ -276,9 +279,10 @@ class SessionCalendarView(SessionObjectMixin, View):
 
     def get(self, request, *args, **kwargs):
         payload = ical.calendar_bytes(
-            [self.session], name=self.session.title,
+            [self.session],
+            name=self.session.title,
             with_links=permissions.sees_meeting_link(request.user, self.session),
-        )  # fmt: skip
+        )
         return _ics_response(payload, filename=f"meded-session-{self.session.pk}.ics", attachment=True)
 
 

@@ -1,12 +1,20 @@
-"""Writes for teaching: proposing a session puts its proposer on the roster as lead."""
+"""Writes for teaching: proposing sessions, the roster, and the committee's timetable import."""
+
+from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from events import services as event_services
-from events.models import Session
+from events.enums import SessionStatus
+from events.models import Series, Session
+from members.imports import RowError
 from members.models import Member
 from teachers.enums import TeachingRole
 from teachers.models import RosterEntry
+from teachers.timetable import SessionRow, read_timetable
 
 
 def propose_session(*, teacher: Member, submit: bool = False, **fields) -> Session:
@@ -24,3 +32,135 @@ def add_to_roster(*, session: Session, teacher: Member, role: str = TeachingRole
     """Put a teacher on a session's roster (used by imports and the admin); idempotent."""
     entry, _ = RosterEntry.objects.get_or_create(session=session, teacher=teacher, defaults={"role": role})
     return entry
+
+
+class TimetableImportError(Exception):
+    """The timetable was refused as a whole; `errors` lists every problem with its row number."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass
+class TimetableImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    completed: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        text = _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged.") % {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+        if self.completed:
+            text += (
+                " "
+                + ngettext(
+                    "%d new session had already ended and is recorded as completed.",
+                    "%d new sessions had already ended and are recorded as completed.",
+                    self.completed,
+                )
+                % self.completed
+            )
+        return text
+
+
+def _row_fields(row: SessionRow, series: Series | None) -> dict:
+    return {
+        "title": row.title,
+        "starts_at": row.starts_at,
+        "ends_at": row.ends_at,
+        "format": row.format,
+        "venue": row.venue,
+        "meeting_url": row.meeting_url,
+        "capacity": row.capacity,
+        "online_capacity": row.online_capacity,
+        "topic": row.topic,
+        "description": row.description,
+        "series": series,
+    }
+
+
+def import_timetable(*, data: bytes, filename: str, imported_by: Member | None = None) -> TimetableImportResult:
+    """Create or update sessions from a timetable file, all or nothing.
+
+    Sessions are matched by title (any case) and start time, so importing the same file again
+    changes nothing. New sessions are published, or completed if they have already ended; their
+    teachers go on the roster, the first as lead. Existing sessions are updated through
+    events.services.update_session (so published changes are logged for registrants); a completed
+    or cancelled session that the file would change is reported as an error. New sessions are
+    recorded as created by `imported_by`, or by their lead when none is given. Raises
+    TimetableImportError with every problem; nothing is written then.
+    """
+    parsed = read_timetable(data=data, filename=filename)
+    if parsed.errors:
+        raise TimetableImportError(parsed.errors)
+    result = TimetableImportResult(ignored_columns=parsed.ignored_columns)
+    errors: list[RowError] = []
+    now = timezone.now()
+    with transaction.atomic():
+        series_by_title = {}
+        for title in {row.series for row in parsed.rows if row.series}:
+            series_by_title[title] = Series.objects.get_or_create(title=title)[0]
+        existing = {
+            (session.title.lower(), session.starts_at): session
+            for session in Session.objects.filter(starts_at__in={row.starts_at for row in parsed.rows})
+            .select_for_update()
+            .prefetch_related("target_years", "roster")
+        }
+        for row in parsed.rows:
+            fields = _row_fields(row, series_by_title.get(row.series))
+            session = existing.get((row.title.lower(), row.starts_at))
+            if session is None:
+                ended = row.ends_at <= now
+                session = event_services.create_session(
+                    created_by=imported_by or row.teachers[0],
+                    target_years=row.target_years,
+                    status=SessionStatus.COMPLETED if ended else SessionStatus.PUBLISHED,
+                    **fields,
+                )
+                for position, teacher in enumerate(row.teachers):
+                    add_to_roster(
+                        session=session,
+                        teacher=teacher,
+                        role=TeachingRole.LEAD if position == 0 else TeachingRole.CO_TEACHER,
+                    )
+                result.created += 1
+                result.completed += ended
+                continue
+            changed = {name: value for name, value in fields.items() if getattr(session, name) != value}
+            years_changed = set(session.target_year_numbers) != set(row.target_years)
+            on_roster = {entry.teacher_id for entry in session.roster.all()}
+            missing_teachers = [t for t in row.teachers if t.pk not in on_roster]
+            if not (changed or years_changed or missing_teachers):
+                result.unchanged += 1
+                continue
+            if changed or years_changed:
+                try:
+                    event_services.update_session(
+                        session=session,
+                        changed_by=imported_by or row.teachers[0],
+                        target_years=row.target_years,
+                        **changed,
+                    )
+                except event_services.InvalidTransition:
+                    errors.append(
+                        RowError(
+                            row.row_number,
+                            _("“%s” is completed or cancelled; change it in the admin instead.") % row.title,
+                        )
+                    )
+                    continue
+            for teacher in missing_teachers:
+                add_to_roster(session=session, teacher=teacher)
+            result.updated += 1
+        if errors:
+            transaction.set_rollback(True)
+    if errors:
+        raise TimetableImportError(errors)
+    return result

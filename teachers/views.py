@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.shortcuts import redirect
@@ -8,8 +9,9 @@ from django.views.generic import FormView, TemplateView
 from events import selectors as event_selectors
 from events.enums import SessionStatus
 from events.forms import SessionForm
-from members.permissions import is_teacher
+from members.permissions import is_committee, is_teacher
 from teachers import services
+from teachers.forms import TimetableImportForm
 
 
 class TeacherRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -24,9 +26,11 @@ class ProposeSessionView(TeacherRequiredMixin, FormView):
     def form_valid(self, form):
         submit = "submit" in self.request.POST
         session = services.propose_session(
-            teacher=self.request.user, submit=submit, target_years=form.cleaned_data["target_years"],
+            teacher=self.request.user,
+            submit=submit,
+            target_years=form.cleaned_data["target_years"],
             **form.session_fields,
-        )  # fmt: skip
+        )
         if submit:
             messages.success(self.request, _("“%s” has been sent to the committee for approval.") % session.title)
         else:
@@ -55,3 +59,31 @@ class TeachingDashboardView(TeacherRequiredMixin, TemplateView):
                 groups["past"].append(session)
         groups["past"].reverse()
         return super().get_context_data(**kwargs) | groups
+
+
+class TimetableImportView(LoginRequiredMixin, UserPassesTestMixin, FormView):
+    """The committee uploads a term's timetable; the same service as `import_sessions`."""
+
+    template_name = "teachers/timetable_import.html"
+    form_class = TimetableImportForm
+
+    def test_func(self):
+        return is_committee(self.request.user)
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        try:
+            result = services.import_timetable(data=upload.read(), filename=upload.name, imported_by=self.request.user)
+        except services.TimetableImportError as error:
+            return self.render_to_response(
+                self.get_context_data(form=form, import_errors=error.errors, filename=upload.name)
+            )
+        messages.success(
+            self.request, _("Imported %(file)s: %(summary)s") % {"file": upload.name, "summary": result.summary}
+        )
+        if result.ignored_columns:
+            messages.info(self.request, _("Columns ignored: %s.") % ", ".join(result.ignored_columns))
+        return redirect("teachers:import_sessions")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"time_zone": settings.TIME_ZONE}

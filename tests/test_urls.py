@@ -30,6 +30,7 @@ ACCESS = {
     "events:personal_feed": (PUBLIC, "token"),  # the secret token is the credential
     "teachers:dashboard": (TEACHER, None),
     "teachers:propose": (TEACHER, None),
+    "teachers:import_sessions": (COMMITTEE, None),
 }
 # URL trees whose access rules are a library's own (and tested upstream): allauth under accounts/
 # checks the session, the admin checks is_staff.
@@ -66,9 +67,14 @@ def published_session():
     lead = MemberFactory(roles=["teacher"])
     start = timezone.now() + dt.timedelta(days=3)
     session = create_session(
-        created_by=lead, title="Cardiology", format="online", starts_at=start, ends_at=start + dt.timedelta(hours=1),
-        target_years=[1], meeting_url="https://teams.example/meet",
-    )  # fmt: skip
+        created_by=lead,
+        title="Cardiology",
+        format="online",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        target_years=[1],
+        meeting_url="https://teams.example/meet",
+    )
     submit_session(session=session, by=lead)
     return approve_session(session=session, by=lead)
 

@@ -28,11 +28,18 @@ def test_pages_fit_a_phone_screen(live_server, page: Page):
     member = MemberFactory(email="sam@example.ac.uk", year_of_study=6, roles=["teacher", "committee"])
     start = timezone.now() + dt.timedelta(days=4)
     session = propose_session(
-        teacher=member, submit=True, title="Prescribing safety assessment: a long title that has to wrap",
-        format="hybrid", venue="Lecture Theatre 1, Sir Alexander Fleming Building", capacity=40,
+        teacher=member,
+        submit=True,
+        title="Prescribing safety assessment: a long title that has to wrap",
+        format="hybrid",
+        venue="Lecture Theatre 1, Sir Alexander Fleming Building",
+        capacity=40,
         meeting_url="https://teams.microsoft.com/l/meetup-join/a-very-long-meeting-link-that-must-not-widen-the-page",
-        starts_at=start, ends_at=start + dt.timedelta(hours=2), target_years=[4, 5, 6], topic="Pharmacology",
-    )  # fmt: skip
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        target_years=[4, 5, 6],
+        topic="Pharmacology",
+    )
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(member.email)

@@ -21,8 +21,7 @@ def _sign_in(page: Page, base_url: str, email: str):
 
 
 def test_teacher_proposes_committee_approves_attendee_finds_it_with_a_filter(live_server, page: Page):
-    MemberFactory(email="tom@example.ac.uk", first_name="Tom", last_name="Okafor", year_of_study=5,
-                  roles=["teacher"])  # fmt: skip
+    MemberFactory(email="tom@example.ac.uk", first_name="Tom", last_name="Okafor", year_of_study=5, roles=["teacher"])
     MemberFactory(email="chloe@example.ac.uk", first_name="Chloe", roles=["committee"])
     MemberFactory(email="aisha@example.ac.uk", first_name="Aisha", year_of_study=2)
     day = timezone.localdate() + dt.timedelta(days=10)

@@ -23,10 +23,17 @@ START = (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
 
 def _published(teacher, *, title="Renal physiology", years=(1, 2), start=START, fmt="hybrid"):
     session = propose_session(
-        teacher=teacher, submit=True, title=title, format=fmt, venue="Room 1" if fmt != "online" else "",
-        meeting_url="https://teams.example/join/abc" if fmt != "in_person" else "", target_years=list(years),
-        starts_at=start, ends_at=start + dt.timedelta(hours=1), description="Bring questions.",
-    )  # fmt: skip
+        teacher=teacher,
+        submit=True,
+        title=title,
+        format=fmt,
+        venue="Room 1" if fmt != "online" else "",
+        meeting_url="https://teams.example/join/abc" if fmt != "in_person" else "",
+        target_years=list(years),
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        description="Bring questions.",
+    )
     return approve_session(session=session, by=teacher)
 
 
@@ -64,9 +71,12 @@ def test_a_change_of_time_keeps_the_uid_and_raises_the_sequence(client, teacher)
     session = _published(teacher)
     uid_before = f"session-{session.pk}@meded.example.ac.uk"
     update_session(
-        session=session, changed_by=teacher, target_years=[1, 2],
-        starts_at=START + dt.timedelta(hours=2), ends_at=START + dt.timedelta(hours=3),
-    )  # fmt: skip
+        session=session,
+        changed_by=teacher,
+        target_years=[1, 2],
+        starts_at=START + dt.timedelta(hours=2),
+        ends_at=START + dt.timedelta(hours=3),
+    )
     update_session(session=session, changed_by=teacher, target_years=[1, 2], description="Only words changed.")
     client.force_login(teacher)
 
@@ -91,9 +101,14 @@ def test_year_feed_is_public_lists_only_that_year_and_hides_meeting_links(client
     _published(teacher, title="For years 1 and 2")
     _published(teacher, title="For year 4", years=[4], start=START + dt.timedelta(days=1))
     propose_session(
-        teacher=teacher, title="A draft", format="online", meeting_url="https://x.example", target_years=[1],
-        starts_at=START, ends_at=START + dt.timedelta(hours=1),
-    )  # fmt: skip
+        teacher=teacher,
+        title="A draft",
+        format="online",
+        meeting_url="https://x.example",
+        target_years=[1],
+        starts_at=START,
+        ends_at=START + dt.timedelta(hours=1),
+    )
 
     events = _events(client.get(reverse("events:year_feed", args=[1])))
 

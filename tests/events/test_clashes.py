@@ -16,9 +16,15 @@ START = (timezone.now() + dt.timedelta(days=5)).replace(hour=18, minute=0, secon
 
 def _propose(teacher, *, title, years, start=START, hours=1.0, venue="Room 1", status="published"):
     session = propose_session(
-        teacher=teacher, title=title, format="in_person", venue=venue, target_years=years,
-        starts_at=start, ends_at=start + dt.timedelta(hours=hours), submit=status in ("submitted", "published"),
-    )  # fmt: skip
+        teacher=teacher,
+        title=title,
+        format="in_person",
+        venue=venue,
+        target_years=years,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=hours),
+        submit=status in ("submitted", "published"),
+    )
     if status == "published":
         session = approve_session(session=session, by=teacher)
     return session
@@ -44,16 +50,20 @@ def test_no_warnings_for_a_session_alone(tom):
 
 def test_overlapping_session_for_a_shared_year_is_a_clash(tom, priya):
     _propose(tom, title="ECG", years=[2, 3], venue="Room 1")
-    mine = _propose(priya, title="Renal", years=[3, 4], start=START + dt.timedelta(minutes=30), venue="Room 2",
-                    status="draft")  # fmt: skip
-    assert _warnings(mine) == [f"Clashes with “ECG” ({timezone.localtime(START):%a} {timezone.localtime(START).day} "
-                               f"{timezone.localtime(START):%b} 18:00) for year 3."]  # fmt: skip
+    mine = _propose(
+        priya, title="Renal", years=[3, 4], start=START + dt.timedelta(minutes=30), venue="Room 2", status="draft"
+    )
+    assert _warnings(mine) == [
+        f"Clashes with “ECG” ({timezone.localtime(START):%a} {timezone.localtime(START).day} "
+        f"{timezone.localtime(START):%b} 18:00) for year 3."
+    ]
 
 
 def test_sessions_that_only_touch_or_share_no_year_do_not_clash(tom, priya):
     _propose(tom, title="ECG", years=[3], venue="Room 1")
-    back_to_back = _propose(priya, title="Renal", years=[3], start=START + dt.timedelta(hours=1), venue="Room 1",
-                            status="draft")  # fmt: skip
+    back_to_back = _propose(
+        priya, title="Renal", years=[3], start=START + dt.timedelta(hours=1), venue="Room 1", status="draft"
+    )
     other_year = _propose(priya, title="Neuro", years=[4], venue="Room 2", status="draft")
     assert _warnings(back_to_back) == []
     assert _warnings(other_year) == []

@@ -13,9 +13,15 @@ pytestmark = pytest.mark.django_db
 
 def _published(teacher, *, title, start, years=(2,)):
     session = propose_session(
-        teacher=teacher, submit=True, title=title, format="online", meeting_url="https://teams.example/j",
-        target_years=list(years), starts_at=start, ends_at=start + dt.timedelta(hours=1),
-    )  # fmt: skip
+        teacher=teacher,
+        submit=True,
+        title=title,
+        format="online",
+        meeting_url="https://teams.example/j",
+        target_years=list(years),
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+    )
     return approve_session(session=session, by=teacher)
 
 

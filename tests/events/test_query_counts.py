@@ -20,11 +20,19 @@ def _sessions(count: int, *, status: str = "published", teachers=None):
     start = timezone.now() + dt.timedelta(days=2)
     for n in range(count):
         session = create_session(
-            created_by=teachers[0], title=f"Session {n}", format="hybrid", venue="Room 1",
-            meeting_url="https://teams.example/meet", starts_at=start + dt.timedelta(hours=n),
-            ends_at=start + dt.timedelta(hours=n, minutes=50), target_years=[1, 2], topic="Renal",
-            series=series if n % 2 else None, capacity=30, online_capacity=50,
-        )  # fmt: skip
+            created_by=teachers[0],
+            title=f"Session {n}",
+            format="hybrid",
+            venue="Room 1",
+            meeting_url="https://teams.example/meet",
+            starts_at=start + dt.timedelta(hours=n),
+            ends_at=start + dt.timedelta(hours=n, minutes=50),
+            target_years=[1, 2],
+            topic="Renal",
+            series=series if n % 2 else None,
+            capacity=30,
+            online_capacity=50,
+        )
         add_to_roster(session=session, teacher=teachers[0], role="lead")
         add_to_roster(session=session, teacher=teachers[n % 2 + 1])
         if status in ("submitted", "published"):
@@ -55,9 +63,14 @@ def test_catalogue_with_every_filter_query_count_does_not_grow(client, django_as
     client.force_login(MemberFactory(year_of_study=1))
     today = timezone.localdate()
     query = {
-        "year": 2, "format": "hybrid", "topic": "Renal", "series": series.pk, "q": "Session",
-        "date_from": today.isoformat(), "date_to": (today + dt.timedelta(days=30)).isoformat(),
-    }  # fmt: skip
+        "year": 2,
+        "format": "hybrid",
+        "topic": "Renal",
+        "series": series.pk,
+        "q": "Session",
+        "date_from": today.isoformat(),
+        "date_to": (today + dt.timedelta(days=30)).isoformat(),
+    }
     with django_assert_num_queries(CATALOGUE_QUERIES + 1):  # + the chosen series, validated
         response = client.get(reverse("events:catalogue"), query)
     assert response.context["paginator"].count == count // 2

@@ -103,15 +103,21 @@ def _seed_sessions(domain: str) -> int:
         starts_at = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour)))
         teacher = Member.objects.get(email=f"{lead}@{domain}")
         session = create_session(
-            created_by=teacher, title=title, topic=topic, format=format_, starts_at=starts_at,
-            ends_at=starts_at + dt.timedelta(hours=hours), target_years=years,
+            created_by=teacher,
+            title=title,
+            topic=topic,
+            format=format_,
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(hours=hours),
+            target_years=years,
             series=series if topic == "Pathology" else None,
             description=f"A near-peer session on {topic.lower()} for years {', '.join(map(str, years))}.",
             venue="" if format_ == "online" else "Lecture Theatre 1, Sir Alexander Fleming Building",
             meeting_url="" if format_ == "in_person" else "https://teams.microsoft.com/l/meetup-join/demo",
-            capacity=None if format_ == "online" else 40, online_capacity=60 if format_ == "hybrid" else None,
+            capacity=None if format_ == "online" else 40,
+            online_capacity=60 if format_ == "hybrid" else None,
             status=status,
-        )  # fmt: skip
+        )
         add_to_roster(session=session, teacher=teacher, role=TeachingRole.LEAD)
         created += 1
     return created
