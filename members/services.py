@@ -271,3 +271,9 @@ def rollover_year(
     return RolloverResult(
         academic_year=academic_year, promoted=record.promoted, graduated=record.graduated, dry_run=False
     )
+
+
+def grant_role(*, member: Member, role: Role) -> None:
+    """Add the member to the role's group (Teachers, Committee); nothing if they already have it."""
+    group, _created = Group.objects.get_or_create(name=role.group_name)
+    member.groups.add(group)

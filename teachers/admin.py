@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
-from teachers.models import RosterEntry
+from teachers import services
+from teachers.models import ApplicationMotivation, RosterEntry, TeacherApplication
 
 
 @admin.register(RosterEntry)
@@ -11,3 +13,31 @@ class RosterEntryAdmin(admin.ModelAdmin):
     list_select_related = ["session", "teacher"]
     autocomplete_fields = ["teacher"]
     raw_id_fields = ["session"]
+
+
+class MotivationInline(admin.TabularInline):
+    model = ApplicationMotivation
+    extra = 0
+
+
+@admin.register(TeacherApplication)
+class TeacherApplicationAdmin(admin.ModelAdmin):
+    list_display = ["member", "year_of_study", "status", "created_at", "decided_by"]
+    list_filter = ["status", "year_of_study", "motivations__motivation"]
+    search_fields = ["member__email", "member__first_name", "member__last_name", "subjects"]
+    list_select_related = ["member", "decided_by"]
+    readonly_fields = ["status", "decided_by", "decided_at", "created_at"]
+    inlines = [MotivationInline]
+    actions = ["approve"]
+
+    @admin.action(description=_("Approve selected applications"))
+    def approve(self, request, queryset):
+        done = 0
+        for application in queryset.filter(status="pending").select_related("member"):
+            try:
+                services.approve_application(application=application, by=request.user)
+            except services.ApplicationRefused as refusal:
+                self.message_user(request, str(refusal), messages.WARNING)
+            else:
+                done += 1
+        self.message_user(request, _("%d application(s) approved.") % done, messages.SUCCESS)

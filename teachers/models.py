@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from teachers.enums import TeachingRole
+from teachers.enums import ApplicationStatus, Motivation, TeachingRole
 
 
 class RosterEntry(models.Model):
@@ -25,3 +26,60 @@ class RosterEntry(models.Model):
 
     def __str__(self):
         return f"{self.teacher} ({self.get_role_display()}) – {self.session}"
+
+
+class TeacherApplication(models.Model):
+    """A member asking to teach; the committee approves (adding them to Teachers) or declines."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teacher_applications")
+    subjects = models.TextField(_("subjects you can teach"))
+    year_of_study = models.PositiveSmallIntegerField(_("year of study when applying"), null=True, blank=True)
+    other_motivation = models.CharField(_("other motivation"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING
+    )
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("applied at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("teacher application")
+        verbose_name_plural = _("teacher applications")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(status="pending"), name="application_one_pending_per_member"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="declined") | ~models.Q(decline_reason=""),
+                name="application_declined_with_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} ({self.get_status_display()})"
+
+    @property
+    def motivation_values(self) -> list[str]:
+        # Reads the prefetched motivations (selectors prefetch them).
+        return [m.motivation for m in self.motivations.all()]
+
+
+class ApplicationMotivation(models.Model):
+    """One motivation ticked on an application: a row each, so the dashboard counts them in SQL."""
+
+    application = models.ForeignKey(TeacherApplication, on_delete=models.CASCADE, related_name="motivations")
+    motivation = models.CharField(_("motivation"), max_length=30, choices=Motivation.choices)
+
+    class Meta:
+        verbose_name = _("motivation")
+        verbose_name_plural = _("motivations")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "motivation"], name="application_motivation_once")
+        ]
+
+    def __str__(self):
+        return self.get_motivation_display()

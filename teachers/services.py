@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -10,10 +10,13 @@ from django.utils.translation import ngettext
 from events import services as event_services
 from events.enums import SessionStatus
 from events.models import Series, Session
+from members import services as member_services
+from members.enums import Role
 from members.imports import RowError
 from members.models import Member
-from teachers.enums import TeachingRole
-from teachers.models import RosterEntry
+from members.permissions import is_teacher
+from teachers.enums import ApplicationStatus, Motivation, TeachingRole
+from teachers.models import ApplicationMotivation, RosterEntry, TeacherApplication
 from teachers.timetable import SessionRow, read_timetable
 
 
@@ -164,3 +167,59 @@ def import_timetable(*, data: bytes, filename: str, imported_by: Member | None =
     if errors:
         raise TimetableImportError(errors)
     return result
+
+
+class ApplicationRefused(Exception):
+    """The member cannot apply now (already a teacher, or an application is awaiting a decision)."""
+
+
+def apply_to_teach(
+    *, member: Member, subjects: str, motivations: list[str], other_motivation: str = ""
+) -> TeacherApplication:
+    """Record a member's application to teach, with their motivations (the dashboard counts them).
+
+    Raises ApplicationRefused for a member who already teaches or has an application pending; the
+    unique constraint on pending applications settles a double submission.
+    """
+    if is_teacher(member):
+        raise ApplicationRefused(_("You are already a student-teacher."))
+    try:
+        with transaction.atomic():
+            application = TeacherApplication.objects.create(
+                member=member,
+                subjects=subjects.strip(),
+                year_of_study=member.year_of_study,
+                other_motivation=other_motivation.strip() if Motivation.OTHER in motivations else "",
+            )
+            ApplicationMotivation.objects.bulk_create(
+                [ApplicationMotivation(application=application, motivation=m) for m in sorted(set(motivations))]
+            )
+    except IntegrityError:
+        raise ApplicationRefused(_("Your application is already with the committee.")) from None
+    return application
+
+
+def _decide(*, application: TeacherApplication, by: Member, status: str, reason: str = "") -> TeacherApplication:
+    with transaction.atomic():
+        updated = TeacherApplication.objects.filter(pk=application.pk, status=ApplicationStatus.PENDING).update(
+            status=status, decided_by=by, decided_at=timezone.now(), decline_reason=reason
+        )
+        if updated != 1:
+            raise ApplicationRefused(_("This application has already been decided."))
+        if status == ApplicationStatus.APPROVED:
+            member_services.grant_role(member=application.member, role=Role.TEACHER)
+    application.refresh_from_db()
+    return application
+
+
+def approve_application(*, application: TeacherApplication, by: Member) -> TeacherApplication:
+    """Approve a pending application and add the member to Teachers. Raises ApplicationRefused if
+    it was already decided (e.g. by another committee member a moment ago)."""
+    return _decide(application=application, by=by, status=ApplicationStatus.APPROVED)
+
+
+def decline_application(*, application: TeacherApplication, by: Member, reason: str) -> TeacherApplication:
+    """Decline a pending application with a reason the member will see."""
+    if not reason.strip():
+        raise ValueError("A reason is required to decline an application.")
+    return _decide(application=application, by=by, status=ApplicationStatus.DECLINED, reason=reason.strip())

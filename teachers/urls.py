@@ -8,4 +8,6 @@ urlpatterns = [
     path("teaching/", views.TeachingDashboardView.as_view(), name="dashboard"),
     path("teaching/propose/", views.ProposeSessionView.as_view(), name="propose"),
     path("sessions/import/", views.TimetableImportView.as_view(), name="import_sessions"),
+    path("teaching/apply/", views.ApplyToTeachView.as_view(), name="apply"),
+    path("teaching/applications/", views.ApplicationQueueView.as_view(), name="applications"),
 ]

@@ -10,8 +10,10 @@ from events import selectors as event_selectors
 from events.enums import SessionStatus
 from events.forms import SessionForm
 from members.permissions import is_committee, is_teacher
-from teachers import services
-from teachers.forms import TimetableImportForm
+from teachers import selectors, services
+from teachers.enums import ApplicationStatus
+from teachers.forms import TeacherApplicationForm, TimetableImportForm
+from teachers.models import TeacherApplication
 
 
 class TeacherRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -87,3 +89,61 @@ class TimetableImportView(LoginRequiredMixin, UserPassesTestMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | {"time_zone": settings.TIME_ZONE}
+
+
+class ApplyToTeachView(LoginRequiredMixin, FormView):
+    """A member applies to become a student-teacher, or sees where their application stands."""
+
+    template_name = "teachers/apply.html"
+    form_class = TeacherApplicationForm
+
+    def get_context_data(self, **kwargs):
+        latest = selectors.latest_application(member=self.request.user)
+        return super().get_context_data(**kwargs) | {
+            "already_teacher": is_teacher(self.request.user),
+            "pending": latest if latest and latest.status == ApplicationStatus.PENDING else None,
+            "declined": latest if latest and latest.status == ApplicationStatus.DECLINED else None,
+        }
+
+    def form_valid(self, form):
+        try:
+            services.apply_to_teach(member=self.request.user, **form.cleaned_data)
+        except services.ApplicationRefused as refusal:
+            messages.error(self.request, str(refusal))
+        else:
+            messages.success(self.request, _("Thank you: your application is with the committee."))
+        return redirect("teachers:apply")
+
+
+class ApplicationQueueView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
+    """The committee decides on applications to teach."""
+
+    template_name = "teachers/application_queue.html"
+
+    def test_func(self):
+        return is_committee(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"applications": selectors.pending_applications()}
+
+    def post(self, request, *args, **kwargs):
+        decision, _sep, pk = request.POST.get("decision", "").partition(":")
+        application = TeacherApplication.objects.select_related("member").filter(pk=pk if pk.isdigit() else 0).first()
+        if application is None or decision not in ("approve", "decline"):
+            messages.error(request, _("Choose an application to decide on."))
+            return redirect("teachers:applications")
+        name = application.member.get_full_name() or application.member.email
+        try:
+            if decision == "approve":
+                services.approve_application(application=application, by=request.user)
+                messages.success(request, _("%s is now a student-teacher.") % name)
+            else:
+                reason = request.POST.get(f"reason-{application.pk}", "").strip()
+                if not reason:
+                    messages.error(request, _("Give %s a reason before declining.") % name)
+                    return redirect("teachers:applications")
+                services.decline_application(application=application, by=request.user, reason=reason)
+                messages.success(request, _("The application from %s has been declined.") % name)
+        except services.ApplicationRefused as refusal:
+            messages.warning(request, str(refusal))
+        return redirect("teachers:applications")

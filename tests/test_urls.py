@@ -31,6 +31,8 @@ ACCESS = {
     "teachers:dashboard": (TEACHER, None),
     "teachers:propose": (TEACHER, None),
     "teachers:import_sessions": (COMMITTEE, None),
+    "teachers:apply": (SIGNED_IN, None),
+    "teachers:applications": (COMMITTEE, None),
 }
 # URL trees whose access rules are a library's own (and tested upstream): allauth under accounts/
 # checks the session, the admin checks is_staff.

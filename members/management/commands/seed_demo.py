@@ -62,6 +62,7 @@ class Command(BaseCommand):
             role_text = "admin" if is_admin else (", ".join(r.value for r in roles) or "attendee")
             rows.append(f"  {email:<32} {('year ' + str(year)) if year else '':<8} {role_text}")
         sessions_created = _seed_sessions(domain)
+        _seed_applications(domain)
         self.stdout.write(f"Demo members ready ({created} created). Every demo password is: {DEMO_PASSWORD}")
         self.stdout.write(f"Demo sessions ready ({sessions_created} created).")
         self.stdout.write("\n".join(rows))
@@ -121,3 +122,32 @@ def _seed_sessions(domain: str) -> int:
         add_to_roster(session=session, teacher=teacher, role=TeachingRole.LEAD)
         created += 1
     return created
+
+
+DEMO_APPLICATIONS = [
+    ("teacher4", "Cardiology, pathology", ["helping_others", "consolidating_knowledge"], True),
+    ("teacher5", "Renal and respiratory physiology", ["transferable_skills", "career"], True),
+    ("teacher6", "OSCEs, prescribing", ["helping_others", "enjoyment", "community"], True),
+    ("student5", "Neurology, clinical skills", ["career", "helping_others"], False),
+]
+
+
+def _seed_applications(domain: str) -> None:
+    from teachers.models import ApplicationMotivation, TeacherApplication
+
+    committee = Member.objects.get(email=f"committee@{domain}")
+    for local, subjects, motivations, approved in DEMO_APPLICATIONS:
+        member = Member.objects.get(email=f"{local}@{domain}")
+        if TeacherApplication.objects.filter(member=member).exists():
+            continue
+        # Written directly: these teachers are already in the Teachers group (seeded above).
+        application = TeacherApplication.objects.create(
+            member=member,
+            subjects=subjects,
+            year_of_study=member.year_of_study,
+            status="approved" if approved else "pending",
+            decided_by=committee if approved else None,
+        )
+        ApplicationMotivation.objects.bulk_create(
+            [ApplicationMotivation(application=application, motivation=m) for m in motivations]
+        )
