@@ -61,3 +61,9 @@ def sees_meeting_link(user, session: Session) -> bool:
     """The meeting link and materials are for registered attendees and teachers (registration comes
     with the attendance app; until then, teachers and the committee)."""
     return is_committee(user) or _roster_role(user, session) is not None
+
+
+def can_invite_co_teachers(user, session: Session) -> bool:
+    if session.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
+        return False
+    return _roster_role(user, session) == TeachingRole.LEAD

@@ -131,6 +131,7 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
             "can_cancel": permissions.can_cancel_session(user, session),
             "can_review": can_review,
             "sees_meeting_link": permissions.sees_meeting_link(user, session),
+            "can_invite": permissions.can_invite_co_teachers(user, session),
         }
 
 

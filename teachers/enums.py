@@ -23,3 +23,9 @@ class ApplicationStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting a decision")
     APPROVED = "approved", _("Approved")
     DECLINED = "declined", _("Declined")
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting a reply")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")

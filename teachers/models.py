@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from teachers.enums import ApplicationStatus, Motivation, TeachingRole
+from teachers.enums import ApplicationStatus, InvitationStatus, Motivation, TeachingRole
 
 
 class RosterEntry(models.Model):
@@ -83,3 +83,31 @@ class ApplicationMotivation(models.Model):
 
     def __str__(self):
         return self.get_motivation_display()
+
+
+class CoTeachingInvitation(models.Model):
+    """A lead teacher's invitation to another approved teacher to co-teach a session."""
+
+    session = models.ForeignKey("events.Session", on_delete=models.CASCADE, related_name="co_teaching_invitations")
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="co_teaching_invitations"
+    )
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    responded_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("co-teaching invitation")
+        verbose_name_plural = _("co-teaching invitations")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "teacher"], condition=models.Q(status="pending"), name="invitation_one_pending"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.teacher} → {self.session}"

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -15,8 +16,8 @@ from members.enums import Role
 from members.imports import RowError
 from members.models import Member
 from members.permissions import is_teacher
-from teachers.enums import ApplicationStatus, Motivation, TeachingRole
-from teachers.models import ApplicationMotivation, RosterEntry, TeacherApplication
+from teachers.enums import ApplicationStatus, InvitationStatus, Motivation, TeachingRole
+from teachers.models import ApplicationMotivation, CoTeachingInvitation, RosterEntry, TeacherApplication
 from teachers.timetable import SessionRow, read_timetable
 
 
@@ -113,7 +114,8 @@ def import_timetable(*, data: bytes, filename: str, imported_by: Member | None =
         existing = {
             (session.title.lower(), session.starts_at): session
             for session in Session.objects.filter(starts_at__in={row.starts_at for row in parsed.rows})
-            .select_for_update()
+            .select_for_update(of=("self",))
+            .select_related("series")
             .prefetch_related("target_years", "roster")
         }
         for row in parsed.rows:
@@ -142,6 +144,13 @@ def import_timetable(*, data: bytes, filename: str, imported_by: Member | None =
             missing_teachers = [t for t in row.teachers if t.pk not in on_roster]
             if not (changed or years_changed or missing_teachers):
                 result.unchanged += 1
+                continue
+            if session.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
+                errors.append(
+                    RowError(
+                        row.row_number, _("“%s” is completed or cancelled; change it in the admin instead.") % row.title
+                    )
+                )
                 continue
             if changed or years_changed:
                 try:
@@ -223,3 +232,55 @@ def decline_application(*, application: TeacherApplication, by: Member, reason: 
     if not reason.strip():
         raise ValueError("A reason is required to decline an application.")
     return _decide(application=application, by=by, status=ApplicationStatus.DECLINED, reason=reason.strip())
+
+
+class InvitationRefused(Exception):
+    """The invitation cannot be made or answered (see the message)."""
+
+
+def find_teacher(*, name_or_email: str) -> Member:
+    """The one approved teacher matching an email (exactly) or a name (in part). Raises
+    InvitationRefused when none or several match, so the lead can be more precise."""
+    text = name_or_email.strip()
+    teachers = Member.objects.filter(groups__name=Role.TEACHER.group_name, is_active=True)
+    if "@" in text:
+        matches = list(teachers.filter(email__iexact=text)[:2])
+    else:
+        query = Q()
+        for word in text.split():
+            query &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        matches = list(teachers.filter(query)[:2]) if text else []
+    if not matches:
+        raise InvitationRefused(_("No approved teacher matches “%s”.") % text)
+    if len(matches) > 1:
+        raise InvitationRefused(_("More than one teacher matches “%s”: use their email address.") % text)
+    return matches[0]
+
+
+def invite_co_teacher(*, session: Session, invited_by: Member, teacher: Member) -> CoTeachingInvitation:
+    """Invite an approved teacher to co-teach. Raises InvitationRefused if they are already on the
+    roster or already invited."""
+    if RosterEntry.objects.filter(session=session, teacher=teacher).exists():
+        raise InvitationRefused(_("%s already teaches this session.") % teacher.get_full_name())
+    try:
+        with transaction.atomic():
+            return CoTeachingInvitation.objects.create(session=session, teacher=teacher, invited_by=invited_by)
+    except IntegrityError:
+        raise InvitationRefused(_("%s has already been invited.") % teacher.get_full_name()) from None
+
+
+def answer_invitation(*, invitation: CoTeachingInvitation, teacher: Member, accept: bool) -> CoTeachingInvitation:
+    """The invited teacher accepts (joining the roster as co-teacher) or declines. Raises
+    InvitationRefused if the invitation is not theirs or has already been answered."""
+    if invitation.teacher_id != teacher.pk:
+        raise InvitationRefused(_("This invitation is for someone else."))
+    with transaction.atomic():
+        updated = CoTeachingInvitation.objects.filter(pk=invitation.pk, status=InvitationStatus.PENDING).update(
+            status=InvitationStatus.ACCEPTED if accept else InvitationStatus.DECLINED, responded_at=timezone.now()
+        )
+        if updated != 1:
+            raise InvitationRefused(_("This invitation has already been answered."))
+        if accept:
+            add_to_roster(session=invitation.session, teacher=teacher)
+    invitation.refresh_from_db()
+    return invitation

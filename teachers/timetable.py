@@ -118,6 +118,10 @@ def read_timetable(*, data: bytes, filename: str) -> ParsedTimetable:
             RowError(1, message % {"columns": ", ".join(missing), "expected": ",".join(REQUIRED_COLUMNS)})
         )
         return parsed
+    duplicated = sorted({name for name in header if name and header.count(name) > 1})
+    if duplicated:
+        parsed.errors.append(RowError(1, _("the header repeats the column(s) %s.") % ", ".join(duplicated)))
+        return parsed
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
     parsed.ignored_columns = [name for name in header if name and name not in known]
     index = {name: position for position, name in enumerate(header) if name in known}
@@ -171,9 +175,9 @@ def read_timetable(*, data: bytes, filename: str) -> ParsedTimetable:
 
         venue, meeting_url = values["venue"], values["meeting_url"]
         if format_ and SessionFormat(format_).has_venue and not venue:
-            problems.append(_("a venue is needed for a %s session") % SessionFormat(format_).label.lower())
+            problems.append(_("a venue is needed when the format is %s") % format_)
         if format_ and SessionFormat(format_).has_link and not meeting_url:
-            problems.append(_("a meeting_url is needed for a %s session") % SessionFormat(format_).label.lower())
+            problems.append(_("a meeting_url is needed when the format is %s") % format_)
         if meeting_url:
             try:
                 url_valid(meeting_url)

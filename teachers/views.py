@@ -1,19 +1,24 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from events import permissions as event_permissions
 from events import selectors as event_selectors
 from events.enums import SessionStatus
 from events.forms import SessionForm
+from events.models import Session
 from members.permissions import is_committee, is_teacher
 from teachers import selectors, services
 from teachers.enums import ApplicationStatus
 from teachers.forms import TeacherApplicationForm, TimetableImportForm
-from teachers.models import TeacherApplication
+from teachers.models import CoTeachingInvitation, TeacherApplication
 
 
 class TeacherRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -60,6 +65,7 @@ class TeachingDashboardView(TeacherRequiredMixin, TemplateView):
             else:
                 groups["past"].append(session)
         groups["past"].reverse()
+        groups["invitations"] = selectors.pending_invitations(teacher=self.request.user)
         return super().get_context_data(**kwargs) | groups
 
 
@@ -147,3 +153,43 @@ class ApplicationQueueView(LoginRequiredMixin, UserPassesTestMixin, TemplateView
         except services.ApplicationRefused as refusal:
             messages.warning(request, str(refusal))
         return redirect("teachers:applications")
+
+
+class InviteCoTeacherView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        try:
+            session = event_selectors.session_for_page(pk=pk)
+        except Session.DoesNotExist:
+            raise Http404 from None
+        if not event_permissions.can_view_session(request.user, session):
+            raise Http404
+        if not event_permissions.can_invite_co_teachers(request.user, session):
+            raise PermissionDenied
+        try:
+            teacher = services.find_teacher(name_or_email=request.POST.get("name_or_email", ""))
+            services.invite_co_teacher(session=session, invited_by=request.user, teacher=teacher)
+        except services.InvitationRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, _("%s has been invited to co-teach.") % teacher.get_full_name())
+        return redirect("events:detail", pk=session.pk)
+
+
+class AnswerInvitationView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        invitation = CoTeachingInvitation.objects.select_related("session").filter(pk=pk).first()
+        if invitation is None or invitation.teacher_id != request.user.pk:
+            raise Http404
+        accept = request.POST.get("answer") == "accept"
+        try:
+            services.answer_invitation(invitation=invitation, teacher=request.user, accept=accept)
+        except services.InvitationRefused as refusal:
+            messages.warning(request, str(refusal))
+        else:
+            message = _("You are now co-teaching “%s”.") if accept else _("You have declined to co-teach “%s”.")
+            messages.success(request, message % invitation.session.title)
+        return redirect("teachers:dashboard")

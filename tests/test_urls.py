@@ -33,6 +33,8 @@ ACCESS = {
     "teachers:import_sessions": (COMMITTEE, None),
     "teachers:apply": (SIGNED_IN, None),
     "teachers:applications": (COMMITTEE, None),
+    "teachers:invite": (POST_ONLY, "session"),
+    "teachers:answer_invitation": (POST_ONLY, "invitation"),
 }
 # URL trees whose access rules are a library's own (and tested upstream): allauth under accounts/
 # checks the session, the admin checks is_staff.
@@ -94,6 +96,7 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
         "session": [published_session.pk],
         "year": [1],
         "token": [calendar_token_for(member=published_session.created_by).token],
+        "invitation": [1],
     }[takes]
     response = client.get(reverse(name, args=args))
     if role in ALLOWED[rule]:

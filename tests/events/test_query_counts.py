@@ -91,7 +91,8 @@ def test_approval_queue_query_count_does_not_grow_with_sessions(client, django_a
 def test_teacher_dashboard_query_count_does_not_grow_with_sessions(client, django_assert_num_queries, count):
     teachers = _sessions(count)
     client.force_login(teachers[0])
-    with django_assert_num_queries(7):  # session, member, groups, sessions, target years, roster, teachers
+    # session, member, groups, sessions, target years, roster, teachers, invitations to co-teach
+    with django_assert_num_queries(8):
         response = client.get(reverse("teachers:dashboard"))
     assert len(response.context["upcoming"]) == count
 

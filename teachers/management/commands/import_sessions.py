@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from members.models import Member
+from members.permissions import is_committee
 from teachers.services import TimetableImportError, import_timetable
 
 
@@ -15,7 +16,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument(
-            "--as", dest="importer", help="Email of the committee member recorded as importing (default: the lead)."
+            "--as", dest="importer", help="Email of the committee member recorded as importing (default: each lead)."
         )
 
     def handle(self, *args, file: Path, importer: str | None, **options):
@@ -28,6 +29,8 @@ class Command(BaseCommand):
             imported_by = Member.objects.filter(email__iexact=importer).first()
             if imported_by is None:
                 raise CommandError(f"No member has the email {importer}.")
+            if not is_committee(imported_by):
+                raise CommandError(f"{importer} is not on the committee.")
         try:
             result = import_timetable(data=data, filename=file.name, imported_by=imported_by)
         except TimetableImportError as error:
