@@ -1,9 +1,12 @@
 """Reads for teaching."""
 
+from decimal import Decimal
+
 from django.db.models import QuerySet
 
+from events.enums import SessionStatus
 from teachers.enums import ApplicationStatus, InvitationStatus
-from teachers.models import CoTeachingInvitation, TeacherApplication
+from teachers.models import CoTeachingInvitation, RosterEntry, TeacherApplication
 
 
 def pending_applications() -> QuerySet[TeacherApplication]:
@@ -25,3 +28,20 @@ def pending_invitations(*, teacher) -> QuerySet[CoTeachingInvitation]:
         .select_related("session", "invited_by")
         .order_by("session__starts_at", "pk")
     )
+
+
+def teaching_log(*, teacher) -> list[dict]:
+    """The completed sessions a member has taught, oldest first, with their role and hours."""
+    entries = (
+        RosterEntry.objects.filter(teacher=teacher, session__status=SessionStatus.COMPLETED)
+        .select_related("session")
+        .order_by("session__starts_at", "session_id")
+    )
+    return [
+        {
+            "session": entry.session,
+            "role": entry.get_role_display(),
+            "hours": Decimal(str(round(entry.session.duration_hours, 2))),
+        }
+        for entry in entries
+    ]

@@ -1,6 +1,8 @@
 """Writes for teaching: proposing sessions, the roster, and the committee's timetable import."""
 
+import secrets
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -16,8 +18,15 @@ from members.enums import Role
 from members.imports import RowError
 from members.models import Member
 from members.permissions import is_teacher
+from teachers import selectors
 from teachers.enums import ApplicationStatus, InvitationStatus, Motivation, TeachingRole
-from teachers.models import ApplicationMotivation, CoTeachingInvitation, RosterEntry, TeacherApplication
+from teachers.models import (
+    ApplicationMotivation,
+    CoTeachingInvitation,
+    RosterEntry,
+    TeacherApplication,
+    TeachingCertificate,
+)
 from teachers.timetable import SessionRow, read_timetable
 
 
@@ -284,3 +293,31 @@ def answer_invitation(*, invitation: CoTeachingInvitation, teacher: Member, acce
             add_to_roster(session=invitation.session, teacher=teacher)
     invitation.refresh_from_db()
     return invitation
+
+
+class NothingToCertify(Exception):
+    """The member has not taught a completed session yet."""
+
+
+def issue_teaching_certificate(*, teacher: Member) -> TeachingCertificate:
+    """Snapshot the member's completed teaching into a certificate with a fresh verification code.
+    Raises NothingToCertify when there is nothing to put on it."""
+    log = selectors.teaching_log(teacher=teacher)
+    if not log:
+        raise NothingToCertify(_("A certificate lists completed sessions; you have none yet."))
+    return TeachingCertificate.objects.create(
+        teacher=teacher,
+        code=secrets.token_hex(5).upper(),
+        teacher_name=teacher.get_full_name() or teacher.email,
+        session_count=len(log),
+        hours=sum((entry["hours"] for entry in log), Decimal(0)),
+        sessions=[
+            {
+                "title": entry["session"].title,
+                "date": timezone.localtime(entry["session"].starts_at).date().isoformat(),
+                "hours": str(entry["hours"]),
+                "role": str(entry["role"]),
+            }
+            for entry in log
+        ],
+    )

@@ -1,8 +1,10 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,10 +17,10 @@ from events.enums import SessionStatus
 from events.forms import SessionForm
 from events.models import Session
 from members.permissions import is_committee, is_teacher
-from teachers import selectors, services
+from teachers import certificates, selectors, services
 from teachers.enums import ApplicationStatus
 from teachers.forms import TeacherApplicationForm, TimetableImportForm
-from teachers.models import CoTeachingInvitation, TeacherApplication
+from teachers.models import CoTeachingInvitation, TeacherApplication, TeachingCertificate
 
 
 class TeacherRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -193,3 +195,50 @@ class AnswerInvitationView(LoginRequiredMixin, View):
             message = _("You are now co-teaching “%s”.") if accept else _("You have declined to co-teach “%s”.")
             messages.success(request, message % invitation.session.title)
         return redirect("teachers:dashboard")
+
+
+class TeachingLogView(TeacherRequiredMixin, TemplateView):
+    """The sessions a teacher has taught, hours in all, and their certificates."""
+
+    template_name = "teachers/teaching_log.html"
+
+    def get_context_data(self, **kwargs):
+        log = selectors.teaching_log(teacher=self.request.user)
+        return super().get_context_data(**kwargs) | {
+            "log": log,
+            "total_hours": f"{sum((entry['hours'] for entry in log), Decimal(0)).normalize():f}",
+            "certificates": TeachingCertificate.objects.filter(teacher=self.request.user),
+        }
+
+    def post(self, request, *args, **kwargs):
+        try:
+            certificate = services.issue_teaching_certificate(teacher=request.user)
+        except services.NothingToCertify as refusal:
+            messages.error(request, str(refusal))
+            return redirect("teachers:log")
+        return redirect("teachers:certificate_pdf", code=certificate.code)
+
+
+class CertificatePdfView(LoginRequiredMixin, View):
+    """A certificate's PDF, for the teacher it belongs to and the committee."""
+
+    def get(self, request, code: str):
+        certificate = TeachingCertificate.objects.filter(code=code).first()
+        if certificate is None or not (certificate.teacher_id == request.user.pk or is_committee(request.user)):
+            raise Http404
+        response = HttpResponse(certificates.certificate_pdf(certificate), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="teaching-certificate-{certificate.code}.pdf"'
+        return response
+
+
+class VerifyCertificateView(TemplateView):
+    """Public: anyone holding a certificate can check it is genuine by its code."""
+
+    template_name = "teachers/certificate_verify.html"
+
+    def get_context_data(self, **kwargs):
+        code = kwargs["code"].strip().upper()
+        return super().get_context_data(**kwargs) | {
+            "certificate": TeachingCertificate.objects.filter(code=code).first(),
+            "code": code,
+        }

@@ -7,9 +7,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from events.services import approve_session, calendar_token_for, create_session, submit_session
+from teachers.models import TeachingCertificate
 from tests.factories import MemberFactory
 
 PUBLIC, SIGNED_IN, TEACHER, COMMITTEE, POST_ONLY = "public", "signed in", "teacher", "committee", "post only"
+# Private objects answer 404 to signed-in members who may not see them, so their existence does not leak.
+COMMITTEE_ELSE_404 = "committee, else not found"
 
 # name -> (who may GET it, what its URL takes). Object views are checked against a published
 # session whose roster does not include the teacher role below; feeds take a year or a valid token.
@@ -35,6 +38,9 @@ ACCESS = {
     "teachers:applications": (COMMITTEE, None),
     "teachers:invite": (POST_ONLY, "session"),
     "teachers:answer_invitation": (POST_ONLY, "invitation"),
+    "teachers:log": (TEACHER, None),
+    "teachers:certificate_pdf": (COMMITTEE_ELSE_404, "certificate"),  # and its own teacher (tested apart)
+    "teachers:verify": (PUBLIC, "certificate"),
 }
 # URL trees whose access rules are a library's own (and tested upstream): allauth under accounts/
 # checks the session, the admin checks is_staff.
@@ -63,6 +69,7 @@ ALLOWED = {
     TEACHER: {"teacher"},
     COMMITTEE: {"committee"},
     POST_ONLY: set(),
+    COMMITTEE_ELSE_404: {"committee"},
 }
 
 
@@ -87,6 +94,9 @@ def published_session():
 @pytest.mark.parametrize("name", sorted(ACCESS))
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_reaches_only_what_it_may(client, name, role, published_session):
+    certificate = TeachingCertificate.objects.create(
+        teacher=published_session.created_by, code="ABC123", teacher_name="Lead", session_count=1, hours=1, sessions=[]
+    )
     if role != "anonymous":
         roles = {"member": [], "teacher": ["teacher"], "committee": ["committee"]}[role]
         client.force_login(MemberFactory(roles=roles))
@@ -97,6 +107,7 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
         "year": [1],
         "token": [calendar_token_for(member=published_session.created_by).token],
         "invitation": [1],
+        "certificate": [certificate.code],
     }[takes]
     response = client.get(reverse(name, args=args))
     if role in ALLOWED[rule]:
@@ -106,5 +117,7 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
         assert response["Location"].startswith(reverse("account_login"))
     elif rule == POST_ONLY:
         assert response.status_code == 405
+    elif rule == COMMITTEE_ELSE_404:
+        assert response.status_code == 404
     else:
         assert response.status_code == 403
