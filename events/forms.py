@@ -1,5 +1,8 @@
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.conf import settings
+from django.core.validators import FileExtensionValidator
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -134,3 +137,29 @@ class CatalogueFilterForm(forms.Form):
             widget.attrs["class"] = (
                 "form-select form-select-sm" if isinstance(widget, forms.Select) else ("form-control form-control-sm")
             )
+
+
+class MaterialForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    file = forms.FileField(
+        label=_("File"),
+        required=False,
+        validators=[FileExtensionValidator(settings.MATERIAL_EXTENSIONS)],
+        help_text=_("PDF, slides, documents or images."),
+    )
+    url = forms.URLField(label=_("or a link"), required=False, assume_scheme="https")
+
+    def clean(self):
+        data = super().clean()
+        file, url = data.get("file"), data.get("url")
+        if file and file.size > settings.MATERIAL_MAX_BYTES:
+            self.add_error(
+                "file", _("The file is larger than %(limit)s.") % {"limit": filesizeformat(settings.MATERIAL_MAX_BYTES)}
+            )
+        if not self.errors and bool(file) == bool(url):
+            raise forms.ValidationError(_("Attach a file or give a link (one of the two)."))
+        return data
+
+
+class RecordingForm(forms.Form):
+    recording_url = forms.URLField(label=_("Recording link"), required=False, assume_scheme="https")

@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -138,3 +140,33 @@ class CalendarToken(models.Model):
 
     def __str__(self):
         return f"{self.member}"
+
+
+def _material_path(material: "Material", filename: str) -> str:
+    # A random folder per upload: names never collide and cannot be guessed from the session.
+    return f"materials/{material.session_id}/{secrets.token_hex(8)}/{filename}"
+
+
+class Material(models.Model):
+    """Slides, handouts or a link for a session; for its attendees and teachers only."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="materials")
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to=_material_path, blank=True, max_length=300)
+    url = models.URLField(_("link"), blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(file="") & ~models.Q(url="")) | (~models.Q(file="") & models.Q(url="")),
+                name="material_file_or_link",
+            )
+        ]
+
+    def __str__(self):
+        return self.title

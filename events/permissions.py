@@ -67,3 +67,14 @@ def can_invite_co_teachers(user, session: Session) -> bool:
     if session.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
         return False
     return _roster_role(user, session) == TeachingRole.LEAD
+
+
+def can_manage_materials(user, session: Session) -> bool:
+    """Teachers on the roster and the committee add materials and the recording link."""
+    if session.status == SessionStatus.CANCELLED:
+        return False
+    return is_committee(user) or _roster_role(user, session) is not None
+
+
+def sees_materials(user, session: Session) -> bool:
+    return sees_meeting_link(user, session)

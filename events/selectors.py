@@ -65,7 +65,7 @@ def approval_queue() -> QuerySet[Session]:
 
 
 def session_for_page(*, pk: int) -> Session:
-    return with_listing_joins(Session.objects.all()).get(pk=pk)
+    return with_listing_joins(Session.objects.all()).prefetch_related("materials").get(pk=pk)
 
 
 def sessions_taught_by(*, teacher) -> QuerySet[Session]:

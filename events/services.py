@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.enums import TRACKED_FIELDS, SessionStatus
-from events.models import CalendarToken, Series, Session, SessionChange, SessionTargetYear
+from events.models import CalendarToken, Material, Series, Session, SessionChange, SessionTargetYear
 from members.models import Member
 
 EDITABLE_FIELDS = (
@@ -213,3 +213,32 @@ def calendar_token_for(*, member: Member) -> CalendarToken:
     """The member's calendar token, created on first use."""
     existing = CalendarToken.objects.filter(member=member).first()
     return existing or reset_calendar_token(member=member)
+
+
+def add_material(*, session: Session, by: Member, title: str, file=None, url: str = "") -> Material:
+    """Attach a file or a link (exactly one) to a session. Raises ValueError otherwise."""
+    if bool(file) == bool(url):
+        raise ValueError("A material is a file or a link, not both or neither.")
+    material = Material(session=session, title=title.strip(), url=url, uploaded_by=by)
+    if file:
+        material.file.save(file.name, file, save=False)
+    material.save()
+    return material
+
+
+def remove_material(*, material: Material) -> None:
+    """Delete a material and its stored file (after the commit, so a rollback keeps the file)."""
+    file = material.file
+    material.delete()
+    if file:
+        name, storage = file.name, file.storage
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def set_recording_link(*, session: Session, by: Member, url: str) -> Session:
+    """Add (or clear) the recording link, also after the session has been completed."""
+    if session.status == SessionStatus.CANCELLED:
+        raise InvalidTransition(_("A cancelled session has no recording."))
+    Session.objects.filter(pk=session.pk).update(recording_url=url)
+    session.recording_url = url
+    return session

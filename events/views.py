@@ -1,10 +1,11 @@
 import datetime as dt
 from calendar import Calendar, monthrange
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +15,8 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from events import clashes, ical, permissions, selectors, services
-from events.forms import CancelForm, CatalogueFilterForm, SessionForm
-from events.models import CalendarToken, Session
+from events.forms import CancelForm, CatalogueFilterForm, MaterialForm, RecordingForm, SessionForm
+from events.models import CalendarToken, Material, Session
 from members.enums import YEARS_OF_STUDY
 
 
@@ -132,6 +133,11 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
             "can_review": can_review,
             "sees_meeting_link": permissions.sees_meeting_link(user, session),
             "can_invite": permissions.can_invite_co_teachers(user, session),
+            "sees_materials": permissions.sees_materials(user, session),
+            "can_manage_materials": permissions.can_manage_materials(user, session),
+            "material_form": MaterialForm(),
+            "material_extensions": settings.MATERIAL_EXTENSIONS,
+            "recording_form": RecordingForm(initial={"recording_url": session.recording_url}),
         }
 
 
@@ -329,3 +335,70 @@ class CalendarSettingsView(LoginRequiredMixin, TemplateView):
         services.reset_calendar_token(member=request.user)
         messages.success(request, _("Your private calendar link has been replaced; the old one no longer works."))
         return redirect("events:calendar")
+
+
+class MaterialAddView(SessionObjectMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not permissions.can_manage_materials(request.user, self.session):
+            raise PermissionDenied
+        form = MaterialForm(request.POST, request.FILES)
+        if form.is_valid():
+            services.add_material(session=self.session, by=request.user, **form.cleaned_data)
+            messages.success(request, _("“%s” has been added to the materials.") % form.cleaned_data["title"])
+        else:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        return redirect("events:detail", pk=self.session.pk)
+
+
+class MaterialView(LoginRequiredMixin, View):
+    """Serves a material's file after checking the member may see the session's materials
+    (files are never served straight from the media folder)."""
+
+    def get(self, request, pk: int):
+        material = Material.objects.filter(pk=pk).first()
+        if material is None:
+            raise Http404
+        session = selectors.session_for_page(pk=material.session_id)
+        if not (
+            permissions.can_view_session(request.user, session) and permissions.sees_materials(request.user, session)
+        ):
+            raise Http404
+        if material.url:
+            return HttpResponseRedirect(material.url)
+        return FileResponse(
+            material.file.open("rb"), as_attachment=True, filename=material.file.name.rsplit("/", 1)[-1]
+        )
+
+
+class MaterialDeleteView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        material = Material.objects.filter(pk=pk).first()
+        if material is None:
+            raise Http404
+        session = selectors.session_for_page(pk=material.session_id)
+        if not permissions.can_manage_materials(request.user, session):
+            raise PermissionDenied
+        services.remove_material(material=material)
+        messages.success(request, _("“%s” has been removed.") % material.title)
+        return redirect("events:detail", pk=session.pk)
+
+
+class RecordingView(SessionObjectMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not permissions.can_manage_materials(request.user, self.session):
+            raise PermissionDenied
+        form = RecordingForm(request.POST)
+        if form.is_valid():
+            services.set_recording_link(session=self.session, by=request.user, url=form.cleaned_data["recording_url"])
+            messages.success(request, _("The recording link has been saved."))
+        else:
+            messages.error(request, _("Enter a full link, starting https://."))
+        return redirect("events:detail", pk=self.session.pk)

@@ -265,6 +265,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 ACADEMIC_YEAR_START_MONTH = env.int("ACADEMIC_YEAR_START_MONTH", default=8)
 ACADEMIC_YEAR_START_DAY = env.int("ACADEMIC_YEAR_START_DAY", default=1)
 MEMBER_IMPORT_MAX_BYTES = env.int("MEMBER_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+# Session materials: largest upload, and the file types teachers may share.
+MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=20 * 1024 * 1024)
+MATERIAL_EXTENSIONS = ["pdf", "pptx", "ppt", "docx", "doc", "xlsx", "odp", "odt", "png", "jpg", "jpeg", "txt"]
 # Near-peer rule: a teacher should be at least this many years above every year they teach (warned, not enforced).
 NEAR_PEER_MIN_YEARS = env.int("NEAR_PEER_MIN_YEARS", default=1)
 

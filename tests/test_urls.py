@@ -3,10 +3,11 @@
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from events.services import approve_session, calendar_token_for, create_session, submit_session
+from events.services import add_material, approve_session, calendar_token_for, create_session, submit_session
 from teachers.models import TeachingCertificate
 from tests.factories import MemberFactory
 
@@ -28,6 +29,10 @@ ACCESS = {
     "events:cancel": (COMMITTEE, "session"),
     "events:submit": (POST_ONLY, "session"),
     "events:ics": (SIGNED_IN, "session"),
+    "events:add_material": (POST_ONLY, "session"),
+    "events:recording": (POST_ONLY, "session"),
+    "events:material": (COMMITTEE_ELSE_404, "material"),  # and the session's teachers (tested apart)
+    "events:delete_material": (POST_ONLY, "material"),
     "events:calendar": (SIGNED_IN, None),
     "events:year_feed": (PUBLIC, "year"),
     "events:personal_feed": (PUBLIC, "token"),  # the secret token is the credential
@@ -94,6 +99,12 @@ def published_session():
 @pytest.mark.parametrize("name", sorted(ACCESS))
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_reaches_only_what_it_may(client, name, role, published_session):
+    material = add_material(
+        session=published_session,
+        by=published_session.created_by,
+        title="Slides",
+        file=SimpleUploadedFile("slides.pdf", b"%PDF-1.4 slides"),
+    )
     certificate = TeachingCertificate.objects.create(
         teacher=published_session.created_by, code="ABC123", teacher_name="Lead", session_count=1, hours=1, sessions=[]
     )
@@ -108,6 +119,7 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
         "token": [calendar_token_for(member=published_session.created_by).token],
         "invitation": [1],
         "certificate": [certificate.code],
+        "material": [material.pk],
     }[takes]
     response = client.get(reverse(name, args=args))
     if role in ALLOWED[rule]:

@@ -103,7 +103,8 @@ def test_session_page_query_count(client, django_assert_num_queries):
 
     session = Session.objects.get()
     client.force_login(MemberFactory(year_of_study=1))
-    with django_assert_num_queries(7):  # session, member, groups, session + series, target years, roster, teachers
+    # session, member, groups, session + series, target years, roster, teachers, materials
+    with django_assert_num_queries(8):
         response = client.get(reverse("events:detail", args=[session.pk]))
     assert response.context["session"] == session
 
