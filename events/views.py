@@ -27,13 +27,23 @@ class SessionObjectMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
+        if request.method.lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        self.session = self.get_session(kwargs["pk"])
+        self.check_permission()
+        return super().dispatch(request, *args, **kwargs)
+
+    def check_permission(self) -> None:
+        """Views that act on the session narrow who may; seeing it is checked already."""
+
+    def get_session(self, pk: int) -> Session:
         try:
-            self.session = selectors.session_for_page(pk=kwargs["pk"])
+            session = selectors.session_for_page(pk=pk)
         except Session.DoesNotExist:
             raise Http404 from None
-        if not permissions.can_view_session(request.user, self.session):
+        if not permissions.can_view_session(self.request.user, session):
             raise Http404
-        return super().dispatch(request, *args, **kwargs)
+        return session
 
 
 class CatalogueView(LoginRequiredMixin, ListView):
@@ -141,21 +151,20 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
         }
 
 
-class SessionEditView(SessionObjectMixin, FormView):
+class SessionPermissionMixin(SessionObjectMixin):
+    """After the session is loaded and visible, `permission(user, session)` must hold (else 403)."""
+
+    permission = None
+
+    def check_permission(self) -> None:
+        if not type(self).permission(self.request.user, self.session):
+            raise PermissionDenied
+
+
+class SessionEditView(SessionPermissionMixin, FormView):
     template_name = "events/session_form.html"
     form_class = SessionForm
-
-    def get(self, request, *args, **kwargs):
-        self._check()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        self._check()
-        return super().post(request, *args, **kwargs)
-
-    def _check(self):
-        if not permissions.can_edit_session(self.request.user, self.session):
-            raise PermissionDenied
+    permission = permissions.can_edit_session
 
     def get_form_kwargs(self):
         return super().get_form_kwargs() | {"instance": self.session}
@@ -178,12 +187,11 @@ class SessionEditView(SessionObjectMixin, FormView):
         return redirect("events:detail", pk=self.session.pk)
 
 
-class SessionSubmitView(SessionObjectMixin, View):
+class SessionSubmitView(SessionPermissionMixin, View):
     http_method_names = ["post"]
+    permission = permissions.can_submit_session
 
     def post(self, request, *args, **kwargs):
-        if not permissions.can_submit_session(request.user, self.session):
-            raise PermissionDenied
         try:
             services.submit_session(session=self.session, by=request.user)
         except services.InvalidTransition as error:
@@ -193,21 +201,10 @@ class SessionSubmitView(SessionObjectMixin, View):
         return redirect("events:detail", pk=self.session.pk)
 
 
-class SessionCancelView(SessionObjectMixin, FormView):
+class SessionCancelView(SessionPermissionMixin, FormView):
     template_name = "events/session_cancel.html"
     form_class = CancelForm
-
-    def get(self, request, *args, **kwargs):
-        self._check()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        self._check()
-        return super().post(request, *args, **kwargs)
-
-    def _check(self):
-        if not permissions.can_cancel_session(self.request.user, self.session):
-            raise PermissionDenied
+    permission = permissions.can_cancel_session
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | {"session": self.session}
@@ -337,12 +334,11 @@ class CalendarSettingsView(LoginRequiredMixin, TemplateView):
         return redirect("events:calendar")
 
 
-class MaterialAddView(SessionObjectMixin, View):
+class MaterialAddView(SessionPermissionMixin, View):
     http_method_names = ["post"]
+    permission = permissions.can_manage_materials
 
     def post(self, request, *args, **kwargs):
-        if not permissions.can_manage_materials(request.user, self.session):
-            raise PermissionDenied
         form = MaterialForm(request.POST, request.FILES)
         if form.is_valid():
             services.add_material(session=self.session, by=request.user, **form.cleaned_data)
@@ -389,12 +385,11 @@ class MaterialDeleteView(LoginRequiredMixin, View):
         return redirect("events:detail", pk=session.pk)
 
 
-class RecordingView(SessionObjectMixin, View):
+class RecordingView(SessionPermissionMixin, View):
     http_method_names = ["post"]
+    permission = permissions.can_manage_materials
 
     def post(self, request, *args, **kwargs):
-        if not permissions.can_manage_materials(request.user, self.session):
-            raise PermissionDenied
         form = RecordingForm(request.POST)
         if form.is_valid():
             services.set_recording_link(session=self.session, by=request.user, url=form.cleaned_data["recording_url"])

@@ -77,11 +77,15 @@ class MemberImportForm(forms.Form):
         self.helper.form_tag = False
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.MEMBER_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(limit)s.") % {"limit": filesizeformat(settings.MEMBER_IMPORT_MAX_BYTES)}
-            )
-        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
-            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
-        return upload
+        return validate_spreadsheet_upload(self.cleaned_data["file"])
+
+
+def validate_spreadsheet_upload(upload):
+    """The checks every spreadsheet upload (members, timetables) passes before it is read."""
+    if upload.size > settings.MEMBER_IMPORT_MAX_BYTES:
+        raise forms.ValidationError(
+            _("The file is larger than %(limit)s.") % {"limit": filesizeformat(settings.MEMBER_IMPORT_MAX_BYTES)}
+        )
+    if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
+        raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+    return upload

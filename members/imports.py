@@ -55,6 +55,32 @@ class ParsedFile:
     ignored_columns: list[str] = field(default_factory=list)
 
 
+class ImportRefused(Exception):
+    """A spreadsheet was refused as a whole; `errors` lists every problem with its row number."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass
+class ImportCounts:
+    """What an import did, row by row; subclasses add what is particular to them."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        return _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged.") % {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+
+
 class UnreadableFile(Exception):
     """The file is not a CSV or .xlsx spreadsheet that can be read at all."""
 

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
@@ -16,36 +16,24 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from members.academic_year import AcademicYear
 from members.enums import Role
-from members.imports import MemberRow, RowError, read_member_file
+from members.imports import ImportCounts, ImportRefused, MemberRow, RowError, read_member_file
 from members.models import Member, YearRollover
 
 logger = logging.getLogger(__name__)
 
 
-class MemberImportError(Exception):
-    """The file was refused as a whole; `errors` lists every problem with its row number."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__("; ".join(str(e) for e in errors))
-        self.errors = errors
+class MemberImportError(ImportRefused):
+    """The member file was refused as a whole; `errors` lists every problem with its row number."""
 
 
 @dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
+class ImportResult(ImportCounts):
     invited: int = 0
     invitations_not_queued: int = 0
-    ignored_columns: list[str] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
-        text = _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged.") % {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-        }
+        text = super().summary
         if self.invited:
             text += (
                 " "

@@ -1,9 +1,8 @@
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from members.forms import validate_spreadsheet_upload
 from teachers.enums import Motivation
 
 
@@ -20,14 +19,7 @@ class TimetableImportForm(forms.Form):
         self.helper.form_tag = False
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.MEMBER_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(limit)s.") % {"limit": filesizeformat(settings.MEMBER_IMPORT_MAX_BYTES)}
-            )
-        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
-            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
-        return upload
+        return validate_spreadsheet_upload(self.cleaned_data["file"])
 
 
 class TeacherApplicationForm(forms.Form):

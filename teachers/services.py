@@ -1,7 +1,7 @@
 """Writes for teaching: proposing sessions, the roster, and the committee's timetable import."""
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -15,7 +15,7 @@ from events.enums import SessionStatus
 from events.models import Series, Session
 from members import services as member_services
 from members.enums import Role
-from members.imports import RowError
+from members.imports import ImportCounts, ImportRefused, RowError
 from members.models import Member
 from members.permissions import is_teacher
 from teachers import selectors
@@ -47,29 +47,17 @@ def add_to_roster(*, session: Session, teacher: Member, role: str = TeachingRole
     return entry
 
 
-class TimetableImportError(Exception):
+class TimetableImportError(ImportRefused):
     """The timetable was refused as a whole; `errors` lists every problem with its row number."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__("; ".join(str(e) for e in errors))
-        self.errors = errors
 
 
 @dataclass
-class TimetableImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
+class TimetableImportResult(ImportCounts):
     completed: int = 0
-    ignored_columns: list[str] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
-        text = _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged.") % {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-        }
+        text = super().summary
         if self.completed:
             text += (
                 " "
