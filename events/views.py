@@ -20,6 +20,12 @@ from events.models import CalendarToken, Material, Session
 from members.enums import YEARS_OF_STUDY
 
 
+def warn_about_clashes(request, session: Session) -> None:
+    """Tell the teacher at once about clashes and the near-peer rule; they are warnings, not errors."""
+    for warning in clashes.warnings_for([selectors.session_for_page(pk=session.pk)])[session.pk]:
+        messages.warning(request, warning)
+
+
 class SessionObjectMixin(LoginRequiredMixin):
     """Loads the session with its joins and checks the signed-in member may see it (404 if not,
     so drafts do not reveal that they exist)."""
@@ -184,6 +190,7 @@ class SessionEditView(SessionPermissionMixin, FormView):
             messages.error(self.request, str(error))
         else:
             messages.success(self.request, _("Your changes to “%s” have been saved.") % self.session.title)
+            warn_about_clashes(self.request, self.session)
         return redirect("events:detail", pk=self.session.pk)
 
 

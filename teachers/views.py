@@ -16,6 +16,7 @@ from events import selectors as event_selectors
 from events.enums import SessionStatus
 from events.forms import SessionForm
 from events.models import Session
+from events.views import warn_about_clashes
 from members.permissions import is_committee, is_teacher
 from teachers import certificates, selectors, services
 from teachers.enums import ApplicationStatus
@@ -44,6 +45,7 @@ class ProposeSessionView(TeacherRequiredMixin, FormView):
             messages.success(self.request, _("“%s” has been sent to the committee for approval.") % session.title)
         else:
             messages.success(self.request, _("“%s” is saved as a draft.") % session.title)
+        warn_about_clashes(self.request, session)
         return redirect("events:detail", pk=session.pk)
 
 

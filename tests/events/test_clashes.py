@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from events.clashes import warnings_for
@@ -108,3 +109,21 @@ def test_warnings_for_many_sessions_take_a_fixed_number_of_queries(tom, django_a
     with django_assert_num_queries(4):  # sessions in the window, their target years, rosters, teachers
         warnings = warnings_for(sessions)
     assert set(warnings) == {s.pk for s in sessions}
+
+
+def test_proposing_a_clashing_session_warns_the_teacher_at_once(client, tom, priya):
+    _propose(tom, title="ECG", years=[3], venue="Room 1")
+    client.force_login(priya)
+    start = timezone.localtime(START)
+    response = client.post(
+        reverse("teachers:propose"),
+        {
+            "title": "Renal", "format": "in_person", "venue": "Room 1", "target_years": ["3"],
+            "starts_at": f"{start:%Y-%m-%dT%H:%M}", "ends_at": f"{start + dt.timedelta(hours=1):%Y-%m-%dT%H:%M}",
+            "draft": "",
+        },
+        follow=True,
+    )  # fmt: off
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert warnings[0].startswith("Clashes with “ECG”")
+    assert "Room 1 is already booked for “ECG” at that time." in warnings
