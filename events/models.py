@@ -82,6 +82,20 @@ class Session(models.Model):
         return (self.ends_at - self.starts_at).total_seconds() / 3600
 
     @property
+    def in_person_places_left(self) -> int | None:
+        """Needs the `in_person_taken` annotation (events.selectors.with_places_taken); None = no limit."""
+        if self.capacity is None or self.format == SessionFormat.ONLINE:
+            return None
+        return max(self.capacity - self.in_person_taken, 0)
+
+    @property
+    def online_places_left(self) -> int | None:
+        """Needs the `online_taken` annotation; online places are limited in hybrid sessions only."""
+        if self.online_capacity is None or self.format != SessionFormat.HYBRID:
+            return None
+        return max(self.online_capacity - self.online_taken, 0)
+
+    @property
     def target_year_numbers(self) -> list[int]:
         # Reads the prefetched target years (selectors prefetch them), never a query per session.
         return sorted(t.year for t in self.target_years.all())

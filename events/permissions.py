@@ -57,10 +57,10 @@ def can_cancel_session(user, session: Session) -> bool:
     return is_committee(user) or _roster_role(user, session) == TeachingRole.LEAD
 
 
-def sees_meeting_link(user, session: Session) -> bool:
-    """The meeting link and materials are for registered attendees and teachers (registration comes
-    with the attendance app; until then, teachers and the committee)."""
-    return is_committee(user) or _roster_role(user, session) is not None
+def sees_meeting_link(user, session: Session, *, registered: bool = False) -> bool:
+    """The meeting link and materials are for registered attendees (the caller says whether the
+    user holds a place), the session's teachers and the committee."""
+    return registered or is_committee(user) or _roster_role(user, session) is not None
 
 
 def can_invite_co_teachers(user, session: Session) -> bool:
@@ -76,5 +76,5 @@ def can_manage_materials(user, session: Session) -> bool:
     return is_committee(user) or _roster_role(user, session) is not None
 
 
-def sees_materials(user, session: Session) -> bool:
-    return sees_meeting_link(user, session)
+def sees_materials(user, session: Session, *, registered: bool = False) -> bool:
+    return sees_meeting_link(user, session, registered=registered)

@@ -2,11 +2,21 @@
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from events.enums import SessionStatus
 from events.models import Session, SessionTargetYear
+
+
+def with_places_taken(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    """Annotate how many places each mode has given out (the attendance app's registrations, read
+    through their reverse relation; the literals are attendance's Mode and RegistrationState)."""
+    registered = Q(registrations__state="registered")
+    return sessions.annotate(
+        in_person_taken=Count("registrations", filter=registered & Q(registrations__mode="in_person")),
+        online_taken=Count("registrations", filter=registered & Q(registrations__mode="online")),
+    )
 
 
 def with_listing_joins(sessions: QuerySet[Session]) -> QuerySet[Session]:
@@ -44,7 +54,7 @@ def sessions_for_catalogue(
         sessions = sessions.filter(
             Q(title__icontains=search) | Q(description__icontains=search) | Q(topic__icontains=search)
         )
-    return with_listing_joins(sessions).order_by("starts_at", "pk")
+    return with_places_taken(with_listing_joins(sessions)).order_by("starts_at", "pk")
 
 
 def catalogue_topics() -> list[str]:
@@ -65,11 +75,12 @@ def approval_queue() -> QuerySet[Session]:
 
 
 def session_for_page(*, pk: int) -> Session:
-    return with_listing_joins(Session.objects.all()).prefetch_related("materials").get(pk=pk)
+    return with_places_taken(with_listing_joins(Session.objects.all())).prefetch_related("materials").get(pk=pk)
 
 
 def sessions_taught_by(*, teacher) -> QuerySet[Session]:
-    return with_listing_joins(Session.objects.filter(roster__teacher=teacher)).order_by("starts_at", "pk")
+    taught = Session.objects.filter(roster__teacher=teacher).values("pk")
+    return with_places_taken(with_listing_joins(Session.objects.filter(pk__in=taught))).order_by("starts_at", "pk")
 
 
 # Feeds show what happened recently too, so a subscriber sees a cancellation or a change arrive.
@@ -90,12 +101,8 @@ def sessions_for_year_feed(*, year: int, now: dt.datetime | None = None) -> Quer
 
 
 def sessions_for_personal_feed(*, member, now: dt.datetime | None = None) -> QuerySet[Session]:
-    """A member's own feed: the sessions they teach (and, once registration exists, attend)."""
+    """A member's own feed: the sessions they teach and those they have a place at."""
     now = now or timezone.now()
-    return with_listing_joins(
-        Session.objects.filter(
-            roster__teacher=member,
-            status__in=LISTED_IN_FEEDS,
-            ends_at__gte=now - FEED_HISTORY,
-        )
-    ).order_by("starts_at", "pk")
+    mine = Q(roster__teacher=member) | Q(registrations__member=member, registrations__state="registered")
+    ids = Session.objects.filter(mine, status__in=LISTED_IN_FEEDS, ends_at__gte=now - FEED_HISTORY).values("pk")
+    return with_listing_joins(Session.objects.filter(pk__in=ids)).order_by("starts_at", "pk")

@@ -138,6 +138,9 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user, session = self.request.user, self.session
+        # The viewer's own registration (the attendance app's table, read through its relation).
+        registration = session.registrations.filter(member=user).exclude(state="cancelled").first()
+        registered = registration is not None and registration.state == "registered"
         can_edit = permissions.can_edit_session(user, session)
         can_review = permissions.can_review_sessions(user) and session.status == "submitted"
         return super().get_context_data(**kwargs) | {
@@ -147,9 +150,12 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
             "can_submit": permissions.can_submit_session(user, session),
             "can_cancel": permissions.can_cancel_session(user, session),
             "can_review": can_review,
-            "sees_meeting_link": permissions.sees_meeting_link(user, session),
+            "sees_meeting_link": permissions.sees_meeting_link(user, session, registered=registered),
+            "registration": registration,
+            "waitlist_position": _waitlist_position(registration),
+            "registration_open": session.status == "published" and timezone.now() < session.starts_at,
             "can_invite": permissions.can_invite_co_teachers(user, session),
-            "sees_materials": permissions.sees_materials(user, session),
+            "sees_materials": permissions.sees_materials(user, session, registered=registered),
             "can_manage_materials": permissions.can_manage_materials(user, session),
             "material_form": MaterialForm(),
             "material_extensions": settings.MATERIAL_EXTENSIONS,
@@ -165,6 +171,14 @@ class SessionPermissionMixin(SessionObjectMixin):
     def check_permission(self) -> None:
         if not type(self).permission(self.request.user, self.session):
             raise PermissionDenied
+
+
+def _waitlist_position(registration) -> int | None:
+    if registration is None or registration.state != "waitlisted":
+        return None
+    from attendance.services import waitlist_position  # the page shows it; attendance owns the rule
+
+    return waitlist_position(registration)
 
 
 class SessionEditView(SessionPermissionMixin, FormView):
@@ -366,9 +380,9 @@ class MaterialView(LoginRequiredMixin, View):
         if material is None:
             raise Http404
         session = selectors.session_for_page(pk=material.session_id)
-        if not (
-            permissions.can_view_session(request.user, session) and permissions.sees_materials(request.user, session)
-        ):
+        registered = session.registrations.filter(member=request.user, state="registered").exists()
+        allowed = permissions.sees_materials(request.user, session, registered=registered)
+        if not (permissions.can_view_session(request.user, session) and allowed):
             raise Http404
         if material.url:
             return HttpResponseRedirect(material.url)

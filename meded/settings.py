@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "members",
     "events",
     "teachers",
+    "attendance",
 ]
 
 MIDDLEWARE = [
@@ -268,6 +269,8 @@ MEMBER_IMPORT_MAX_BYTES = env.int("MEMBER_IMPORT_MAX_BYTES", default=5 * 1024 * 
 # Session materials: largest upload, and the file types teachers may share.
 MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=20 * 1024 * 1024)
 MATERIAL_EXTENSIONS = ["pdf", "pptx", "ppt", "docx", "doc", "xlsx", "odp", "odt", "png", "jpg", "jpeg", "txt"]
+# Registration closes when a session starts unless the committee allows late registration.
+ALLOW_LATE_REGISTRATION = env.bool("ALLOW_LATE_REGISTRATION", default=False)
 # Near-peer rule: a teacher should be at least this many years above every year they teach (warned, not enforced).
 NEAR_PEER_MIN_YEARS = env.int("NEAR_PEER_MIN_YEARS", default=1)
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("events.urls")),
     path("", include("teachers.urls")),
+    path("", include("attendance.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -36,6 +36,9 @@ ACCESS = {
     "events:calendar": (SIGNED_IN, None),
     "events:year_feed": (PUBLIC, "year"),
     "events:personal_feed": (PUBLIC, "token"),  # the secret token is the credential
+    "attendance:register": (POST_ONLY, "session"),
+    "attendance:cancel": (POST_ONLY, "registration"),
+    "attendance:mine": (SIGNED_IN, None),
     "teachers:dashboard": (TEACHER, None),
     "teachers:propose": (TEACHER, None),
     "teachers:import_sessions": (COMMITTEE, None),
@@ -118,6 +121,7 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
         "year": [1],
         "token": [calendar_token_for(member=published_session.created_by).token],
         "invitation": [1],
+        "registration": [1],
         "certificate": [certificate.code],
         "material": [material.pk],
     }[takes]

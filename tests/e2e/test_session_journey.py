@@ -50,7 +50,7 @@ def test_teacher_proposes_committee_approves_attendee_finds_it_with_a_filter(liv
 
     # An attendee in year 2 finds it in the catalogue, narrowing by topic.
     _sign_in(page, live_server.url, "aisha@example.ac.uk")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sessions").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sessions", exact=True).click()
     expect(page.get_by_label("Year", exact=True)).to_have_value("2")
     page.get_by_label("Topic").select_option("Renal")
     page.get_by_role("button", name="Show sessions").click()
@@ -60,4 +60,14 @@ def test_teacher_proposes_committee_approves_attendee_finds_it_with_a_filter(liv
     expect(card).to_contain_text("18:00–19:00")
     card.get_by_role("link", name="Renal physiology made simple").click()
     expect(page.get_by_role("heading", name="Renal physiology made simple")).to_be_visible()
-    expect(page.get_by_text("The link is shown to registered attendees.")).to_be_visible()
+    expect(page.get_by_text("The link is shown once you have a place.")).to_be_visible()
+
+    # She registers, and the meeting link appears.
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_text("You have a place at “Renal physiology made simple”.")).to_be_visible()
+    expect(page.get_by_test_id("registration")).to_contain_text("You have a place (online).")
+    expect(page.get_by_role("link", name="https://teams.microsoft.com/l/meetup-join/abc")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My sessions").click()
+    expect(page.get_by_role("link", name="Join online")).to_have_attribute(
+        "href", "https://teams.microsoft.com/l/meetup-join/abc"
+    )

@@ -118,12 +118,16 @@ def test_proposing_a_clashing_session_warns_the_teacher_at_once(client, tom, pri
     response = client.post(
         reverse("teachers:propose"),
         {
-            "title": "Renal", "format": "in_person", "venue": "Room 1", "target_years": ["3"],
-            "starts_at": f"{start:%Y-%m-%dT%H:%M}", "ends_at": f"{start + dt.timedelta(hours=1):%Y-%m-%dT%H:%M}",
+            "title": "Renal",
+            "format": "in_person",
+            "venue": "Room 1",
+            "target_years": ["3"],
+            "starts_at": f"{start:%Y-%m-%dT%H:%M}",
+            "ends_at": f"{start + dt.timedelta(hours=1):%Y-%m-%dT%H:%M}",
             "draft": "",
         },
         follow=True,
-    )  # fmt: off
+    )
     warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
     assert warnings[0].startswith("Clashes with “ECG”")
     assert "Room 1 is already booked for “ECG” at that time." in warnings

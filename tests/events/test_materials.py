@@ -22,9 +22,15 @@ def lead():
 def session(lead):
     start = timezone.now() + dt.timedelta(days=2)
     session = propose_session(
-        teacher=lead, submit=True, title="Renal", format="in_person", venue="LT1", target_years=[2],
-        starts_at=start, ends_at=start + dt.timedelta(hours=1),
-    )  # fmt: off
+        teacher=lead,
+        submit=True,
+        title="Renal",
+        format="in_person",
+        venue="LT1",
+        target_years=[2],
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+    )
     return approve_session(session=session, by=lead)
 
 

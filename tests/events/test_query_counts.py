@@ -103,8 +103,9 @@ def test_session_page_query_count(client, django_assert_num_queries):
 
     session = Session.objects.get()
     client.force_login(MemberFactory(year_of_study=1))
-    # session, member, groups, session + series, target years, roster, teachers, materials
-    with django_assert_num_queries(8):
+    # session, member, groups, session + series + places taken, target years, roster, teachers, materials,
+    # the viewer's own registration
+    with django_assert_num_queries(9):
         response = client.get(reverse("events:detail", args=[session.pk]))
     assert response.context["session"] == session
 

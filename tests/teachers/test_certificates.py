@@ -18,17 +18,24 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def tom():
-    return MemberFactory(first_name="Tom", last_name="O'Brien <Okafor>", email="tom@example.ac.uk",
-                         year_of_study=5, roles=["teacher"])  # fmt: off
+    return MemberFactory(
+        first_name="Tom", last_name="O'Brien <Okafor>", email="tom@example.ac.uk", year_of_study=5, roles=["teacher"]
+    )
 
 
 def _taught(teacher, *, title, days_ago, hours, lead=True):
     start = timezone.now() - dt.timedelta(days=days_ago)
     owner = teacher if lead else MemberFactory(roles=["teacher"], year_of_study=6)
     session = propose_session(
-        teacher=owner, submit=True, title=title, format="in_person", venue="LT1", target_years=[2],
-        starts_at=start, ends_at=start + dt.timedelta(hours=hours),
-    )  # fmt: off
+        teacher=owner,
+        submit=True,
+        title=title,
+        format="in_person",
+        venue="LT1",
+        target_years=[2],
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=hours),
+    )
     approve_session(session=session, by=owner)
     if not lead:
         add_to_roster(session=session, teacher=teacher)
@@ -43,9 +50,14 @@ def test_teaching_log_lists_completed_sessions_with_role_and_hours(tom):
     _taught(tom, title="Renal", days_ago=20, hours=1.5)
     _taught(tom, title="Cardiac", days_ago=10, hours=2, lead=False)
     upcoming = propose_session(
-        teacher=tom, title="Not yet", format="online", meeting_url="https://t.example/x", target_years=[1],
-        starts_at=timezone.now() + dt.timedelta(days=3), ends_at=timezone.now() + dt.timedelta(days=3, hours=1),
-    )  # fmt: off
+        teacher=tom,
+        title="Not yet",
+        format="online",
+        meeting_url="https://t.example/x",
+        target_years=[1],
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        ends_at=timezone.now() + dt.timedelta(days=3, hours=1),
+    )
     complete_ended_sessions()
 
     log = teaching_log(teacher=tom)

@@ -1,0 +1,38 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from attendance.enums import Mode, RegistrationState
+from members.enums import YearOfStudy
+
+
+class Registration(models.Model):
+    """A member's place (or place in the queue) at a session, in one mode.
+
+    One row per member and session, ever: cancelling marks it cancelled, registering again reuses
+    it (at the back of the queue). The year of study is recorded at registration, so attendance
+    by year stays right after the yearly rollover.
+    """
+
+    session = models.ForeignKey("events.Session", on_delete=models.CASCADE, related_name="registrations")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registrations")
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices)
+    state = models.CharField(_("state"), max_length=10, choices=RegistrationState.choices)
+    year_of_study = models.PositiveSmallIntegerField(_("year of study"), choices=YearOfStudy.choices, null=True)
+    # Queue order: the time of (re-)registering, with the primary key breaking ties.
+    queued_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    promoted_at = models.DateTimeField(_("promoted from the waiting list at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["queued_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "member"], name="registration_once_per_member"),
+        ]
+        indexes = [models.Index(fields=["session", "mode", "state", "queued_at"])]
+
+    def __str__(self):
+        return f"{self.member} – {self.session} ({self.get_state_display()})"

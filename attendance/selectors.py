@@ -1,0 +1,35 @@
+"""Reads for registrations."""
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from attendance.enums import RegistrationState
+from attendance.models import Registration
+
+
+def registrations_for_member(*, member) -> QuerySet[Registration]:
+    """The member's current registrations and queue places, with their sessions' listing joins."""
+    return (
+        Registration.objects.filter(member=member)
+        .exclude(state=RegistrationState.CANCELLED)
+        .select_related("session", "session__series")
+        .prefetch_related("session__target_years", "session__roster__teacher")
+        .order_by("session__starts_at", "pk")
+    )
+
+
+def split_by_time(registrations, *, now: dt.datetime | None = None) -> dict[str, list[Registration]]:
+    now = now or timezone.now()
+    groups = {"upcoming": [], "waitlisted": [], "past": []}
+    for registration in registrations:
+        if registration.session.ends_at <= now:
+            if registration.state == RegistrationState.REGISTERED:
+                groups["past"].append(registration)
+        elif registration.state == RegistrationState.WAITLISTED:
+            groups["waitlisted"].append(registration)
+        else:
+            groups["upcoming"].append(registration)
+    groups["past"].reverse()
+    return groups

@@ -1,0 +1,139 @@
+"""Registration, the waiting list and cancellation.
+
+Locking: every change to who holds a place locks the session's row (SELECT … FOR UPDATE) first,
+inside the transaction, then counts and writes — the pretix approach of one lock, taken late and
+re-checked after it is held. One lock per session serialises registrations for that session only
+(registrations for different sessions never wait for each other), which is simpler to reason
+about than counting with optimistic retries and cannot overbook. The unique constraint on
+(session, member) is the backstop against a member holding two registrations.
+"""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from attendance.enums import Mode, RegistrationState
+from attendance.models import Registration
+from events.enums import SessionFormat, SessionStatus
+from events.models import Session
+from members.models import Member
+
+
+class RegistrationRefused(Exception):
+    """The member cannot register (or cancel) now; the message says why."""
+
+
+def modes_for(session: Session) -> list[str]:
+    if session.format == SessionFormat.HYBRID:
+        return [Mode.IN_PERSON, Mode.ONLINE]
+    return [Mode.ONLINE if session.format == SessionFormat.ONLINE else Mode.IN_PERSON]
+
+
+def capacity_for(session: Session, mode: str) -> int | None:
+    """Places in a mode; None means no limit. Online places are limited only in hybrid sessions."""
+    if mode == Mode.IN_PERSON:
+        return session.capacity
+    return session.online_capacity if session.format == SessionFormat.HYBRID else None
+
+
+def _check_can_register(session: Session, member: Member) -> None:
+    if session.status != SessionStatus.PUBLISHED:
+        raise RegistrationRefused(_("This session is not open for registration."))
+    if timezone.now() >= session.starts_at and not settings.ALLOW_LATE_REGISTRATION:
+        raise RegistrationRefused(_("Registration closed when the session started."))
+    if timezone.now() >= session.ends_at:
+        raise RegistrationRefused(_("This session has ended."))
+    years = {target.year for target in session.target_years.all()}
+    if member.year_of_study is None:
+        raise RegistrationRefused(_("Add your year of study to your profile to register."))
+    if member.year_of_study not in years:
+        raise RegistrationRefused(
+            _("This session is for year %(years)s; your profile says year %(year)s.")
+            % {"years": ", ".join(str(y) for y in sorted(years)), "year": member.year_of_study}
+        )
+
+
+def register(*, session: Session, member: Member, mode: str | None = None) -> Registration:
+    """Give the member a place in `mode`, or a place on that mode's waiting list when it is full.
+
+    Locks the session row. Raises RegistrationRefused when the session is not open to them, the
+    mode is not offered, or they already hold a registration.
+    """
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        _check_can_register(locked, member)
+        offered = modes_for(locked)
+        mode = mode or (offered[0] if len(offered) == 1 else None)
+        if mode not in offered:
+            raise RegistrationRefused(_("Choose whether you will come in person or join online."))
+        existing = Registration.objects.filter(session=locked, member=member).first()
+        if existing and existing.state != RegistrationState.CANCELLED:
+            raise RegistrationRefused(_("You are already registered for this session."))
+        capacity = capacity_for(locked, mode)
+        taken = Registration.objects.filter(session=locked, mode=mode, state=RegistrationState.REGISTERED).count()
+        state = RegistrationState.REGISTERED if capacity is None or taken < capacity else RegistrationState.WAITLISTED
+        fields = {
+            "mode": mode,
+            "state": state,
+            "year_of_study": member.year_of_study,
+            "queued_at": timezone.now(),
+            "promoted_at": None,
+            "cancelled_at": None,
+        }
+        try:
+            if existing:
+                for name, value in fields.items():
+                    setattr(existing, name, value)
+                existing.save(update_fields=list(fields))
+                return existing
+            return Registration.objects.create(session=locked, member=member, **fields)
+        except IntegrityError:
+            raise RegistrationRefused(_("You are already registered for this session.")) from None
+
+
+def cancel_registration(*, registration: Registration) -> Registration | None:
+    """Cancel a place or a place in the queue, until the session starts. A freed place goes to the
+    first in line for the same mode; returns that promoted registration, if any. Locks the session."""
+    with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=registration.session_id)
+        current = Registration.objects.select_for_update().get(pk=registration.pk)
+        if current.state == RegistrationState.CANCELLED:
+            return None
+        if timezone.now() >= session.starts_at:
+            raise RegistrationRefused(_("The session has started; ask the teacher to mark you as excused."))
+        freed = current.state == RegistrationState.REGISTERED
+        current.state, current.cancelled_at = RegistrationState.CANCELLED, timezone.now()
+        current.save(update_fields=["state", "cancelled_at"])
+        registration.state, registration.cancelled_at = current.state, current.cancelled_at
+        return _promote_next(session=session, mode=current.mode) if freed else None
+
+
+def _promote_next(*, session: Session, mode: str) -> Registration | None:
+    capacity = capacity_for(session, mode)
+    taken = Registration.objects.filter(session=session, mode=mode, state=RegistrationState.REGISTERED).count()
+    if capacity is not None and taken >= capacity:
+        return None
+    first = (
+        Registration.objects.filter(session=session, mode=mode, state=RegistrationState.WAITLISTED)
+        .order_by("queued_at", "pk")
+        .first()
+    )
+    if first is None:
+        return None
+    first.state, first.promoted_at = RegistrationState.REGISTERED, timezone.now()
+    first.save(update_fields=["state", "promoted_at"])
+    return first
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the first in line; None when not waiting."""
+    if registration.state != RegistrationState.WAITLISTED:
+        return None
+    ahead = Registration.objects.filter(
+        session_id=registration.session_id,
+        mode=registration.mode,
+        state=RegistrationState.WAITLISTED,
+        queued_at__lte=registration.queued_at,
+    ).exclude(queued_at=registration.queued_at, pk__gte=registration.pk)
+    return ahead.count() + 1

@@ -1,0 +1,118 @@
+"""50 members registering at once for 10 places, on real PostgreSQL connections.
+
+SQLite serialises all writers on the file, so the race only exists on PostgreSQL, which CI runs.
+The control shows that this harness does catch overbooking when the count and the write are not
+protected by the lock.
+"""
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from attendance.enums import RegistrationState
+from attendance.models import Registration
+from attendance.services import register, waitlist_position
+from events.services import approve_session
+from teachers.services import propose_session
+from tests.factories import MemberFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (as in CI)"),
+]
+
+MEMBERS, PLACES = 50, 10
+
+
+def _session():
+    teacher = MemberFactory(roles=["teacher"], year_of_study=5)
+    start = timezone.now() + dt.timedelta(days=2)
+    session = propose_session(
+        teacher=teacher,
+        submit=True,
+        title="Popular",
+        format="in_person",
+        venue="LT1",
+        capacity=PLACES,
+        target_years=[2],
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+    )
+    return approve_session(session=session, by=teacher)
+
+
+def _all_at_once(members, action):
+    barrier = threading.Barrier(len(members))
+    failures = []
+
+    def run(member):
+        try:
+            barrier.wait(timeout=30)
+            action(member)
+        except Exception as error:  # collected and asserted by the caller
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(member,)) for member in members]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return failures, time.monotonic() - started
+
+
+def test_fifty_members_at_once_get_ten_places_and_forty_ordered_waiting_list_places(capsys):
+    session = _session()
+    members = [MemberFactory(year_of_study=2) for _ in range(MEMBERS)]
+
+    failures, seconds = _all_at_once(members, lambda m: register(session=session, member=m, mode="in_person"))
+
+    assert failures == []
+    registrations = list(Registration.objects.filter(session=session).order_by("queued_at", "pk"))
+    states = [r.state for r in registrations]
+    assert states.count(RegistrationState.REGISTERED) == PLACES
+    assert states.count(RegistrationState.WAITLISTED) == MEMBERS - PLACES
+    # Places went to the first ten to arrive, and the queue follows arrival order exactly.
+    assert states[:PLACES] == [RegistrationState.REGISTERED] * PLACES
+    assert [waitlist_position(r) for r in registrations[PLACES:]] == list(range(1, MEMBERS - PLACES + 1))
+    assert len({r.member_id for r in registrations}) == MEMBERS
+    with capsys.disabled():
+        print(
+            f"\n  {MEMBERS} concurrent registrations for {PLACES} places: {seconds:.2f} s, "
+            f"{states.count('registered')} registered, {states.count('waitlisted')} waitlisted"
+        )
+
+
+def test_the_same_member_twice_at_once_holds_one_registration():
+    session = _session()
+    member = MemberFactory(year_of_study=2)
+
+    failures, _ = _all_at_once([member] * 8, lambda m: register(session=session, member=m, mode="in_person"))
+
+    assert Registration.objects.filter(session=session, member=member).count() == 1
+    assert len(failures) == 7
+    assert {str(f) for f in failures} == {"You are already registered for this session."}
+
+
+def test_control_without_the_lock_this_harness_sees_overbooking():
+    session = _session()
+    members = [MemberFactory(year_of_study=2) for _ in range(MEMBERS)]
+
+    def unlocked_register(member):
+        # What register() would be without select_for_update: count, pause, write.
+        with transaction.atomic():
+            taken = Registration.objects.filter(session=session, state=RegistrationState.REGISTERED).count()
+            time.sleep(0.05)
+            state = RegistrationState.REGISTERED if taken < PLACES else RegistrationState.WAITLISTED
+            Registration.objects.create(session=session, member=member, mode="in_person", state=state, year_of_study=2)
+
+    failures, _ = _all_at_once(members, unlocked_register)
+
+    assert failures == []
+    assert Registration.objects.filter(session=session, state=RegistrationState.REGISTERED).count() > PLACES
