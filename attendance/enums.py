@@ -11,3 +11,19 @@ class RegistrationState(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     WAITLISTED = "waitlisted", _("On the waiting list")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("Present")
+    LATE = "late", _("Late")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
+
+
+class AttendanceSource(models.TextChoices):
+    """How the attendance was taken."""
+
+    QR = "qr", _("QR code")
+    CODE = "code", _("Typed code")
+    TEACHER = "teacher", _("Register")
+    IMPORT = "import", _("Imported report")

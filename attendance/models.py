@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from attendance.enums import Mode, RegistrationState
+from attendance.enums import AttendanceSource, AttendanceStatus, Mode, RegistrationState
 from members.enums import YearOfStudy
 
 
@@ -24,6 +24,12 @@ class Registration(models.Model):
     queued_at = models.DateTimeField(_("registered at"), default=timezone.now)
     promoted_at = models.DateTimeField(_("promoted from the waiting list at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    is_walk_in = models.BooleanField(_("walk-in"), default=False)
+    # Attendance, once taken. Blank until then; after the register is taken, blank counts as absent.
+    attendance = models.CharField(_("attendance"), max_length=10, choices=AttendanceStatus.choices, blank=True)
+    attended_mode = models.CharField(_("attended"), max_length=10, choices=Mode.choices, blank=True)
+    attendance_source = models.CharField(_("taken by"), max_length=10, choices=AttendanceSource.choices, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("registration")
@@ -36,3 +42,18 @@ class Registration(models.Model):
 
     def __str__(self):
         return f"{self.member} – {self.session} ({self.get_state_display()})"
+
+
+class RegisterTaken(models.Model):
+    """Marks that a session's register has been taken: from then on, no status means absent."""
+
+    session = models.OneToOneField("events.Session", on_delete=models.CASCADE, related_name="register_taken")
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("register taken")
+        verbose_name_plural = _("registers taken")
+
+    def __str__(self):
+        return f"{self.session}"

@@ -33,3 +33,16 @@ def split_by_time(registrations, *, now: dt.datetime | None = None) -> dict[str,
             groups["upcoming"].append(registration)
     groups["past"].reverse()
     return groups
+
+
+def register_sheet(*, session) -> QuerySet[Registration]:
+    """Everyone with a place at the session (walk-ins included), by name."""
+    return (
+        Registration.objects.filter(session=session, state=RegistrationState.REGISTERED)
+        .select_related("member")
+        .order_by("member__last_name", "member__first_name", "pk")
+    )
+
+
+def checked_in_count(*, session) -> int:
+    return Registration.objects.filter(session=session, checked_in_at__isnull=False).count()

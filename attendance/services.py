@@ -8,16 +8,19 @@ about than counting with optimistic retries and cannot overbook. The unique cons
 (session, member) is the backstop against a member holding two registrations.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attendance.enums import Mode, RegistrationState
-from attendance.models import Registration
+from attendance.enums import AttendanceSource, AttendanceStatus, Mode, RegistrationState
+from attendance.models import RegisterTaken, Registration
 from events.enums import SessionFormat, SessionStatus
 from events.models import Session
 from members.models import Member
+from members.permissions import is_committee, is_teacher
 
 
 class RegistrationRefused(Exception):
@@ -137,3 +140,98 @@ def waitlist_position(registration: Registration) -> int | None:
         queued_at__lte=registration.queued_at,
     ).exclude(queued_at=registration.queued_at, pk__gte=registration.pk)
     return ahead.count() + 1
+
+
+class CheckInRefused(Exception):
+    """The check-in could not be made (expired code, session not running, not eligible)."""
+
+
+def check_in_window_open(session: Session, *, now=None) -> bool:
+    now = now or timezone.now()
+    opens = session.starts_at - dt.timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES_BEFORE)
+    return session.status in (SessionStatus.PUBLISHED, SessionStatus.COMPLETED) and opens <= now <= session.ends_at
+
+
+def check_in(*, session: Session, member: Member, source: str, now=None) -> tuple[Registration, bool]:
+    """Mark the member present (or late, after the grace period) in person, having validated their
+    code in the caller. Someone eligible who did not register is added as a walk-in. Checking in
+    twice keeps the first time. Returns (registration, whether this call checked them in).
+    Locks the session row. Raises CheckInRefused outside the check-in window or if not eligible."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        if not check_in_window_open(locked, now=now):
+            raise CheckInRefused(_("Check-in for this session is closed."))
+        registration = Registration.objects.filter(session=locked, member=member).first()
+        if registration and registration.checked_in_at:
+            return registration, False
+        if registration is None or registration.state != RegistrationState.REGISTERED:
+            years = {target.year for target in locked.target_years.all()}
+            if member.year_of_study not in years and not is_teacher(member):
+                raise CheckInRefused(_("This session is for other years; ask the teacher to add you to the register."))
+            registration = registration or Registration(session=locked, member=member, mode=Mode.IN_PERSON)
+            registration.state, registration.is_walk_in = RegistrationState.REGISTERED, True
+            registration.year_of_study = member.year_of_study
+        late = now > locked.starts_at + dt.timedelta(minutes=settings.CHECK_IN_GRACE_MINUTES)
+        registration.attendance = AttendanceStatus.LATE if late else AttendanceStatus.PRESENT
+        registration.attended_mode = Mode.IN_PERSON
+        registration.attendance_source = source
+        registration.checked_in_at = now
+        registration.save()
+    return registration, True
+
+
+def can_edit_register(user, session: Session) -> bool:
+    """Teachers on the roster until REGISTER_EDIT_DAYS after the end; the committee always."""
+    if is_committee(user):
+        return True
+    on_roster = any(entry.teacher_id == user.pk for entry in session.roster.all())
+    limit = session.ends_at + dt.timedelta(days=settings.REGISTER_EDIT_DAYS)
+    return on_roster and timezone.now() <= limit
+
+
+def take_register(*, session: Session, by: Member, statuses: dict[int, str]) -> RegisterTaken:
+    """Save attendance statuses (registration id → status; blank clears) for the session's
+    registrants and mark the register taken. Ids of other sessions' registrations are ignored.
+    Locks the session row."""
+    with transaction.atomic():
+        Session.objects.select_for_update().get(pk=session.pk)
+        registrations = {
+            r.pk: r
+            for r in Registration.objects.filter(
+                session=session, pk__in=list(statuses), state=RegistrationState.REGISTERED
+            )
+        }
+        changed = []
+        for pk, status in statuses.items():
+            registration = registrations.get(pk)
+            if registration is None or status not in ("", *AttendanceStatus.values):
+                continue
+            if registration.attendance != status:
+                registration.attendance = status
+                registration.attendance_source = AttendanceSource.TEACHER if status else ""
+                if status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE) and not registration.attended_mode:
+                    registration.attended_mode = registration.mode
+                changed.append(registration)
+        Registration.objects.bulk_update(changed, ["attendance", "attendance_source", "attended_mode"])
+        taken, _created = RegisterTaken.objects.update_or_create(
+            session=session, defaults={"taken_by": by, "taken_at": timezone.now()}
+        )
+    return taken
+
+
+def add_walk_in(*, session: Session, member: Member, mode: str = Mode.IN_PERSON) -> Registration:
+    """The teacher adds someone who came without registering; they are recorded as present."""
+    with transaction.atomic():
+        Session.objects.select_for_update().get(pk=session.pk)
+        registration, _created = Registration.objects.get_or_create(
+            session=session,
+            member=member,
+            defaults={"mode": mode, "state": RegistrationState.REGISTERED, "year_of_study": member.year_of_study},
+        )
+        registration.state, registration.is_walk_in = RegistrationState.REGISTERED, registration.is_walk_in or _created
+        registration.attendance = registration.attendance or AttendanceStatus.PRESENT
+        registration.attended_mode = registration.attended_mode or mode
+        registration.attendance_source = registration.attendance_source or AttendanceSource.TEACHER
+        registration.save()
+    return registration

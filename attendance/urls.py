@@ -8,4 +8,9 @@ urlpatterns = [
     path("sessions/<int:pk>/register/", views.RegisterView.as_view(), name="register"),
     path("registrations/<int:pk>/cancel/", views.CancelRegistrationView.as_view(), name="cancel"),
     path("my-sessions/", views.MySessionsView.as_view(), name="mine"),
+    path("sessions/<int:pk>/check-in/", views.CheckInScreenView.as_view(), name="screen"),
+    path("sessions/<int:pk>/check-in/state/", views.CheckInStateView.as_view(), name="screen_state"),
+    path("sessions/<int:pk>/attendance/", views.RegisterSheetView.as_view(), name="sheet"),
+    path("check-in/", views.CodeCheckInView.as_view(), name="code"),
+    path("check-in/<int:pk>/<str:token>/", views.CheckInView.as_view(), name="check_in"),
 ]

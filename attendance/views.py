@@ -1,16 +1,25 @@
+import datetime as dt
+
+import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from attendance import selectors, services
-from attendance.enums import RegistrationState
-from attendance.models import Registration
+from attendance import checkin, selectors, services
+from attendance.enums import AttendanceSource, AttendanceStatus, RegistrationState
+from attendance.models import RegisterTaken, Registration
 from events.models import Session
 from events.permissions import can_view_session
+from events.selectors import session_for_page
+from members.models import Member
 
 
 class RegisterView(LoginRequiredMixin, View):
@@ -68,3 +77,151 @@ class MySessionsView(LoginRequiredMixin, TemplateView):
         for registration in groups["waitlisted"]:
             registration.position = services.waitlist_position(registration)
         return super().get_context_data(**kwargs) | groups
+
+
+def _session_for_staff(request, pk: int):
+    """The session, for its teachers (within the editing period) and the committee; 404 otherwise."""
+    try:
+        session = session_for_page(pk=pk)
+    except Session.DoesNotExist:
+        raise Http404 from None
+    if not can_view_session(request.user, session):
+        raise Http404
+    if not services.can_edit_register(request.user, session):
+        raise PermissionDenied
+    return session
+
+
+def _check_in_state(request, session) -> dict:
+    url = request.build_absolute_uri(reverse("attendance:check_in", args=[session.pk, checkin.token_for(session.pk)]))
+    svg = segno.make(url, error="m").svg_inline(scale=8, dark="#000", light="#fff", title="Check-in QR code")
+    return {
+        "svg": svg,
+        "code": checkin.short_code_for(session.pk),
+        "count": selectors.checked_in_count(session=session),
+        "seconds": checkin.seconds_left(),
+    }
+
+
+class CheckInScreenView(LoginRequiredMixin, TemplateView):
+    """Shown on the teacher's screen: a rotating QR code, the short code and a live count."""
+
+    template_name = "attendance/check_in_screen.html"
+
+    def get_context_data(self, **kwargs):
+        session = _session_for_staff(self.request, kwargs["pk"])
+        return super().get_context_data(**kwargs) | {
+            "session": session,
+            "state": _check_in_state(self.request, session),
+            "is_open": services.check_in_window_open(session),
+        }
+
+
+class CheckInStateView(LoginRequiredMixin, View):
+    """The screen's next QR code, code and count, polled by static/js/meded.js."""
+
+    def get(self, request, pk: int):
+        session = _session_for_staff(request, pk)
+        response = JsonResponse(_check_in_state(request, session))
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def _do_check_in(request, session, source: str):
+    try:
+        registration, new = services.check_in(session=session, member=request.user, source=source)
+    except services.CheckInRefused as refusal:
+        return {"ok": False, "message": str(refusal)}
+    if not new:
+        message = _("You were already checked in at %(time)s.") % {
+            "time": timezone.localtime(registration.checked_in_at).strftime("%H:%M")
+        }
+    elif registration.attendance == AttendanceStatus.LATE:
+        message = _("You are checked in (late).")
+    else:
+        message = _("You are checked in.")
+    return {"ok": True, "message": message, "registration": registration}
+
+
+class CheckInView(LoginRequiredMixin, TemplateView):
+    """Opened by scanning the QR code. It checks in on GET: the token in the URL is valid for a
+    minute and only visible in the room, so opening the link is the attendee's act of checking in
+    (a second tap would fail slow phones at the edge of the window)."""
+
+    template_name = "attendance/check_in_result.html"
+
+    def get_context_data(self, **kwargs):
+        session = Session.objects.prefetch_related("target_years").filter(pk=kwargs["pk"]).first()
+        if session is None or not checkin.token_is_valid(session.pk, kwargs["token"]):
+            return super().get_context_data(**kwargs) | {
+                "ok": False,
+                "session": session,
+                "message": _(
+                    "This check-in code has expired. Scan the code on the screen again, or type the short code."
+                ),
+            }
+        return (
+            super().get_context_data(**kwargs)
+            | {"session": session}
+            | _do_check_in(self.request, session, AttendanceSource.QR)
+        )
+
+
+class CodeCheckInView(LoginRequiredMixin, TemplateView):
+    """For those who cannot scan: type the six digits shown on the screen."""
+
+    template_name = "attendance/check_in_code.html"
+
+    def post(self, request, *args, **kwargs):
+        code = request.POST.get("code", "").strip()
+        now = timezone.now()
+        opens = now + dt.timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES_BEFORE)
+        candidates = Session.objects.prefetch_related("target_years").filter(
+            status="published",
+            starts_at__lte=opens,
+            ends_at__gte=now,
+        )
+        session = next((s for s in candidates if checkin.short_code_is_valid(s.pk, code)), None)
+        if session is None:
+            return self.render_to_response(
+                self.get_context_data(
+                    error=_("That code is not right, or has expired. Type the code on the screen now.")
+                )
+            )
+        context = {"session": session} | _do_check_in(request, session, AttendanceSource.CODE)
+        return self.response_class(request, ["attendance/check_in_result.html"], context)
+
+
+class RegisterSheetView(LoginRequiredMixin, TemplateView):
+    """The register: every registrant with a status, changed in bulk; walk-ins added by email."""
+
+    template_name = "attendance/register_sheet.html"
+
+    def get_context_data(self, **kwargs):
+        session = _session_for_staff(self.request, kwargs["pk"])
+        return super().get_context_data(**kwargs) | {
+            "session": session,
+            "registrations": selectors.register_sheet(session=session),
+            "statuses": AttendanceStatus.choices,
+            "taken": RegisterTaken.objects.filter(session=session).first(),
+        }
+
+    def post(self, request, pk: int):
+        session = _session_for_staff(request, pk)
+        if "walk_in" in request.POST:
+            email = request.POST.get("email", "").strip()
+            member = Member.objects.filter(email__iexact=email, is_active=True).first()
+            if member is None:
+                messages.error(request, _("No member has the email %s.") % email)
+            else:
+                services.add_walk_in(session=session, member=member)
+                messages.success(request, _("%s has been added as present.") % (member.get_full_name() or email))
+            return redirect("attendance:sheet", pk=pk)
+        statuses = {
+            int(key.removeprefix("status-")): value
+            for key, value in request.POST.items()
+            if key.startswith("status-") and key.removeprefix("status-").isdigit()
+        }
+        services.take_register(session=session, by=request.user, statuses=statuses)
+        messages.success(request, _("The register for “%s” has been saved.") % session.title)
+        return redirect("attendance:sheet", pk=pk)

@@ -78,3 +78,8 @@ def can_manage_materials(user, session: Session) -> bool:
 
 def sees_materials(user, session: Session, *, registered: bool = False) -> bool:
     return sees_meeting_link(user, session, registered=registered)
+
+
+def can_take_register(user, session: Session) -> bool:
+    """Whether to offer the check-in screen and the register (attendance decides the time limit)."""
+    return is_committee(user) or _roster_role(user, session) is not None

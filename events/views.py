@@ -152,6 +152,8 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
             "can_review": can_review,
             "sees_meeting_link": permissions.sees_meeting_link(user, session, registered=registered),
             "registration": registration,
+            "can_take_register": session.status in ("published", "completed")
+            and permissions.can_take_register(user, session),
             "waitlist_position": _waitlist_position(registration),
             "registration_open": session.status == "published" and timezone.now() < session.starts_at,
             "can_invite": permissions.can_invite_co_teachers(user, session),

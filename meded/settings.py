@@ -271,6 +271,13 @@ MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=20 * 1024 * 1024)
 MATERIAL_EXTENSIONS = ["pdf", "pptx", "ppt", "docx", "doc", "xlsx", "odp", "odt", "png", "jpg", "jpeg", "txt"]
 # Registration closes when a session starts unless the committee allows late registration.
 ALLOW_LATE_REGISTRATION = env.bool("ALLOW_LATE_REGISTRATION", default=False)
+# Check-in: arriving this many minutes after the start counts as late; the QR code and typed code
+# rotate every CHECK_IN_WINDOW_SECONDS (the previous one stays valid, for slow phones).
+CHECK_IN_GRACE_MINUTES = env.int("CHECK_IN_GRACE_MINUTES", default=10)
+CHECK_IN_WINDOW_SECONDS = 30
+CHECK_IN_OPENS_MINUTES_BEFORE = 30
+# Teachers may correct the register for this many days after the session; the committee always.
+REGISTER_EDIT_DAYS = env.int("REGISTER_EDIT_DAYS", default=7)
 # Near-peer rule: a teacher should be at least this many years above every year they teach (warned, not enforced).
 NEAR_PEER_MIN_YEARS = env.int("NEAR_PEER_MIN_YEARS", default=1)
 

@@ -39,6 +39,11 @@ ACCESS = {
     "attendance:register": (POST_ONLY, "session"),
     "attendance:cancel": (POST_ONLY, "registration"),
     "attendance:mine": (SIGNED_IN, None),
+    "attendance:screen": (COMMITTEE, "session"),
+    "attendance:screen_state": (COMMITTEE, "session"),
+    "attendance:sheet": (COMMITTEE, "session"),
+    "attendance:code": (SIGNED_IN, None),
+    "attendance:check_in": (SIGNED_IN, "check_in_token"),  # an expired or wrong token is a message
     "teachers:dashboard": (TEACHER, None),
     "teachers:propose": (TEACHER, None),
     "teachers:import_sessions": (COMMITTEE, None),
@@ -122,6 +127,7 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
         "token": [calendar_token_for(member=published_session.created_by).token],
         "invitation": [1],
         "registration": [1],
+        "check_in_token": [published_session.pk, "0" * 32],
         "certificate": [certificate.code],
         "material": [material.pk],
     }[takes]

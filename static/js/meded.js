@@ -7,3 +7,27 @@ document.addEventListener("DOMContentLoaded", () => {
     target.focus();
   }
 });
+
+// The check-in screen: fetch the next QR code, short code and count as the code rotates.
+document.addEventListener("DOMContentLoaded", () => {
+  const screen = document.querySelector("[data-check-in-state-url]");
+  if (!screen) {
+    return;
+  }
+  const refresh = async () => {
+    try {
+      const response = await fetch(screen.dataset.checkInStateUrl, { credentials: "same-origin" });
+      if (!response.ok) {
+        return;
+      }
+      const state = await response.json();
+      screen.querySelector("[data-check-in-svg]").innerHTML = state.svg; // our own server's SVG
+      screen.querySelector("[data-check-in-code]").textContent = state.code;
+      screen.querySelector("[data-check-in-count]").textContent = state.count;
+      screen.querySelector("[data-check-in-seconds]").textContent = state.seconds;
+    } catch (error) {
+      // Offline for a moment: the next tick tries again.
+    }
+  };
+  setInterval(refresh, 5000);
+});

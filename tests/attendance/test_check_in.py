@@ -1,0 +1,203 @@
+import datetime as dt
+import time
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from attendance import checkin
+from attendance.models import RegisterTaken, Registration
+from attendance.services import CheckInRefused, check_in, register
+from events.services import approve_session
+from teachers.services import propose_session
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _registrations_during_the_session(settings):
+    # These tests register people for sessions already running, to keep each test short.
+    settings.ALLOW_LATE_REGISTRATION = True
+
+
+@pytest.fixture
+def teacher():
+    return MemberFactory(first_name="Tom", roles=["teacher"], year_of_study=5)
+
+
+def _running_session(teacher, *, started_minutes_ago=5, years=(2,)):
+    start = timezone.now() - dt.timedelta(minutes=started_minutes_ago)
+    session = propose_session(
+        teacher=teacher,
+        submit=True,
+        title="Renal",
+        format="hybrid",
+        venue="LT1",
+        capacity=30,
+        meeting_url="https://teams.example/j",
+        target_years=list(years),
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+    )
+    return approve_session(session=session, by=teacher)
+
+
+def test_tokens_rotate_each_window_and_the_previous_one_stays_valid():
+    now = 1_800_000_000.0  # the start of a window
+    token = checkin.token_for(7, at=now)
+    assert checkin.token_is_valid(7, token, at=now)
+    assert checkin.token_is_valid(7, token, at=now + 30)  # the next window still accepts it
+    assert not checkin.token_is_valid(7, token, at=now + 60)  # two windows later: expired
+    assert checkin.token_for(7, at=now + 30) != token
+    assert not checkin.token_is_valid(8, token, at=now)  # bound to its session
+
+
+def test_short_codes_are_six_digits_and_expire_the_same_way():
+    now = 1_800_000_000.0
+    code = checkin.short_code_for(7, at=now)
+    assert len(code) == 6 and code.isdigit()
+    assert checkin.short_code_is_valid(7, code, at=now + 30)
+    assert not checkin.short_code_is_valid(7, code, at=now + 60)
+
+
+def test_check_in_marks_a_registrant_present_in_person(teacher):
+    session = _running_session(teacher, started_minutes_ago=5)
+    member = MemberFactory(year_of_study=2)
+    register(session=session, member=member, mode="online")  # registered online, came in person
+
+    registration, new = check_in(session=session, member=member, source="qr")
+
+    assert new is True
+    assert (registration.attendance, registration.attended_mode, registration.attendance_source) == (
+        "present",
+        "in_person",
+        "qr",
+    )
+
+
+def test_after_the_grace_period_check_in_is_late(teacher, settings):
+    settings.CHECK_IN_GRACE_MINUTES = 10
+    session = _running_session(teacher, started_minutes_ago=15)
+    registration, _ = check_in(session=session, member=MemberFactory(year_of_study=2), source="code")
+    assert registration.attendance == "late"
+
+
+def test_checking_in_twice_keeps_the_first_time(teacher):
+    session = _running_session(teacher)
+    member = MemberFactory(year_of_study=2)
+    first, _ = check_in(session=session, member=member, source="qr")
+    second, new = check_in(session=session, member=member, source="code")
+    assert new is False
+    assert (second.pk, second.checked_in_at, second.attendance_source) == (first.pk, first.checked_in_at, "qr")
+    assert Registration.objects.count() == 1
+
+
+def test_an_eligible_member_who_did_not_register_is_a_walk_in(teacher):
+    session = _running_session(teacher)
+    registration, _ = check_in(session=session, member=MemberFactory(year_of_study=2), source="qr")
+    assert (registration.is_walk_in, registration.state, registration.year_of_study) == (True, "registered", 2)
+
+
+def test_members_of_other_years_are_refused_and_check_in_closes_at_the_end(teacher):
+    session = _running_session(teacher, years=(1,))
+    with pytest.raises(CheckInRefused, match="other years"):
+        check_in(session=session, member=MemberFactory(year_of_study=4), source="qr")
+    later = timezone.now() + dt.timedelta(hours=2)
+    with pytest.raises(CheckInRefused, match="closed"):
+        check_in(session=session, member=MemberFactory(year_of_study=1), source="qr", now=later)
+
+
+def test_scanning_the_qr_code_after_signing_in_checks_in(client, teacher):
+    session = _running_session(teacher)
+    member = MemberFactory(year_of_study=2)
+    url = reverse("attendance:check_in", args=[session.pk, checkin.token_for(session.pk)])
+
+    assert client.get(url)["Location"] == f"{reverse('account_login')}?next={url}"
+    client.force_login(member)
+    response = client.get(url)
+
+    assert "You are checked in." in response.content.decode()
+    assert Registration.objects.get(member=member).attendance == "present"
+
+
+def test_an_expired_qr_code_explains_and_offers_the_typed_code(client, teacher):
+    session = _running_session(teacher)
+    client.force_login(MemberFactory(year_of_study=2))
+    old = checkin.token_for(session.pk, at=time.time() - 120)
+    content = client.get(reverse("attendance:check_in", args=[session.pk, old])).content.decode()
+    assert "This check-in code has expired." in content
+    assert Registration.objects.count() == 0
+
+
+def test_typing_the_short_code_checks_in(client, teacher):
+    session = _running_session(teacher)
+    member = MemberFactory(year_of_study=2)
+    client.force_login(member)
+    wrong = client.post(
+        reverse("attendance:code"), {"code": "000000" if checkin.short_code_for(session.pk) != "000000" else "111111"}
+    )
+    assert "That code is not right, or has expired." in wrong.content.decode()
+    response = client.post(reverse("attendance:code"), {"code": checkin.short_code_for(session.pk)})
+    assert "You are checked in." in response.content.decode()
+    assert Registration.objects.get(member=member).attendance_source == "code"
+
+
+def test_the_screen_shows_a_qr_code_and_its_state_updates(client, teacher):
+    session = _running_session(teacher)
+    check_in(session=session, member=MemberFactory(year_of_study=2), source="qr")
+    client.force_login(teacher)
+
+    page = client.get(reverse("attendance:screen", args=[session.pk])).content.decode()
+    state = client.get(reverse("attendance:screen_state", args=[session.pk])).json()
+
+    assert "<svg" in page and checkin.short_code_for(session.pk) in page
+    assert state["count"] == 1
+    assert state["code"] == checkin.short_code_for(session.pk)
+    assert state["svg"].startswith("<svg")
+
+
+def test_attendees_cannot_open_the_screen(client, teacher):
+    session = _running_session(teacher)
+    client.force_login(MemberFactory(year_of_study=2))
+    assert client.get(reverse("attendance:screen", args=[session.pk])).status_code == 403
+    assert client.get(reverse("attendance:screen_state", args=[session.pk])).status_code == 403
+
+
+def test_the_register_saves_statuses_in_bulk_and_adds_walk_ins(client, teacher):
+    session = _running_session(teacher)
+    a, b, c = (MemberFactory(year_of_study=2, last_name=name) for name in ("Adams", "Brown", "Clark"))
+    ra, rb, _ = (register(session=session, member=m, mode="in_person") for m in (a, b, c))
+    walk_in = MemberFactory(email="walk.in@example.ac.uk", year_of_study=2)
+    client.force_login(teacher)
+
+    client.post(
+        reverse("attendance:sheet", args=[session.pk]), {f"status-{ra.pk}": "present", f"status-{rb.pk}": "excused"}
+    )
+    client.post(reverse("attendance:sheet", args=[session.pk]), {"walk_in": "1", "email": "WALK.IN@example.ac.uk"})
+
+    statuses = dict(Registration.objects.values_list("member__last_name", "attendance"))
+    assert statuses == {"Adams": "present", "Brown": "excused", "Clark": "", walk_in.last_name: "present"}
+    assert RegisterTaken.objects.get(session=session).taken_by == teacher
+    page = client.get(reverse("attendance:sheet", args=[session.pk])).content.decode()
+    assert "anyone without a status counts as absent" in page
+    assert "walk-in" in page
+
+
+def test_teachers_may_correct_the_register_for_a_limited_time_the_committee_always(client, teacher, settings):
+    settings.REGISTER_EDIT_DAYS = 7
+    session = _running_session(teacher, started_minutes_ago=60 * 24 * 9)
+    client.force_login(teacher)
+    assert client.get(reverse("attendance:sheet", args=[session.pk])).status_code == 403
+    client.force_login(MemberFactory(roles=["committee"]))
+    assert client.get(reverse("attendance:sheet", args=[session.pk])).status_code == 200
+
+
+def test_a_register_only_touches_its_own_sessions_registrations(client, teacher):
+    session = _running_session(teacher)
+    other = _running_session(teacher)
+    outsider = register(session=other, member=MemberFactory(year_of_study=2), mode="in_person")
+    client.force_login(teacher)
+    client.post(reverse("attendance:sheet", args=[session.pk]), {f"status-{outsider.pk}": "absent"})
+    outsider.refresh_from_db()
+    assert outsider.attendance == ""
