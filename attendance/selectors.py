@@ -14,7 +14,7 @@ def registrations_for_member(*, member) -> QuerySet[Registration]:
     return (
         Registration.objects.filter(member=member)
         .exclude(state=RegistrationState.CANCELLED)
-        .select_related("session", "session__series")
+        .select_related("session", "session__series", "session__register_taken")
         .prefetch_related("session__target_years", "session__roster__teacher")
         .order_by("session__starts_at", "pk")
     )

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from attendance import checkin, selectors, services
+from attendance import certificates, checkin, selectors, services
 from attendance.enums import AttendanceSource, AttendanceStatus, RegistrationState
 from attendance.models import RegisterTaken, Registration
 from events.models import Session
 from events.permissions import can_view_session
 from events.selectors import session_for_page
+from meded.spreadsheets import csv_response
 from members.models import Member
 
 
@@ -225,3 +226,57 @@ class RegisterSheetView(LoginRequiredMixin, TemplateView):
         services.take_register(session=session, by=request.user, statuses=statuses)
         messages.success(request, _("The register for “%s” has been saved.") % session.title)
         return redirect("attendance:sheet", pk=pk)
+
+
+class RegisterExportView(LoginRequiredMixin, View):
+    """The register as CSV, for the society's records."""
+
+    def get(self, request, pk: int):
+        session = _session_for_staff(request, pk)
+        taken = RegisterTaken.objects.filter(session=session).exists()
+        return csv_response(
+            filename=f"register-{session.pk}-{timezone.localtime(session.starts_at):%Y-%m-%d}.csv",
+            header=[
+                "first_name",
+                "last_name",
+                "email",
+                "year_of_study",
+                "registered_mode",
+                "attendance",
+                "attended_mode",
+                "taken_by",
+                "checked_in_at",
+                "walk_in",
+            ],
+            rows=(
+                (
+                    r.member.first_name,
+                    r.member.last_name,
+                    r.member.email,
+                    r.year_of_study or "",
+                    r.mode,
+                    r.attendance or ("absent" if taken else ""),
+                    r.attended_mode,
+                    r.attendance_source,
+                    timezone.localtime(r.checked_in_at).isoformat(timespec="minutes") if r.checked_in_at else "",
+                    "yes" if r.is_walk_in else "",
+                )
+                for r in selectors.register_sheet(session=session)
+            ),
+        )
+
+
+class AttendanceCertificateView(LoginRequiredMixin, View):
+    """A PDF saying the member attended a session (present or late)."""
+
+    def get(self, request, pk: int):
+        registration = (
+            Registration.objects.select_related("session", "member")
+            .filter(pk=pk, member=request.user, attendance__in=[AttendanceStatus.PRESENT, AttendanceStatus.LATE])
+            .first()
+        )
+        if registration is None:
+            raise Http404
+        response = HttpResponse(certificates.attendance_certificate_pdf(registration), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="attendance-{registration.session_id}.pdf"'
+        return response

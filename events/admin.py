@@ -1,13 +1,11 @@
-import csv
-
 from django.contrib import admin, messages
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events import services
 from events.enums import SessionStatus
 from events.models import Series, Session, SessionChange, SessionTargetYear
+from meded.spreadsheets import csv_response
 
 
 class TargetYearInline(admin.TabularInline):
@@ -23,12 +21,6 @@ class ChangeInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
-
-
-def _safe_cell(value) -> str:
-    """Spreadsheets run cells that start with = + - @ (or a tab/CR) as formulas: make them text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @admin.register(Session)
@@ -86,28 +78,24 @@ class SessionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export selected sessions as CSV"))
     def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="sessions-{timezone.localdate():%Y-%m-%d}.csv"'
-        writer = csv.writer(response)
-        writer.writerow(["id", "title", "starts_at", "ends_at", "format", "status", "target_years", "venue", "topic"])
-        for session in queryset.prefetch_related("target_years"):
-            writer.writerow(
-                [
-                    _safe_cell(v)
-                    for v in (
-                        session.pk,
-                        session.title,
-                        timezone.localtime(session.starts_at).isoformat(),
-                        timezone.localtime(session.ends_at).isoformat(),
-                        session.format,
-                        session.status,
-                        ";".join(str(y) for y in session.target_year_numbers),
-                        session.venue,
-                        session.topic,
-                    )
-                ]
-            )
-        return response
+        return csv_response(
+            filename=f"sessions-{timezone.localdate():%Y-%m-%d}.csv",
+            header=["id", "title", "starts_at", "ends_at", "format", "status", "target_years", "venue", "topic"],
+            rows=(
+                (
+                    session.pk,
+                    session.title,
+                    timezone.localtime(session.starts_at).isoformat(),
+                    timezone.localtime(session.ends_at).isoformat(),
+                    session.format,
+                    session.status,
+                    ";".join(str(y) for y in session.target_year_numbers),
+                    session.venue,
+                    session.topic,
+                )
+                for session in queryset.prefetch_related("target_years")
+            ),
+        )
 
 
 @admin.register(Series)

@@ -14,6 +14,7 @@ from tests.factories import MemberFactory
 PUBLIC, SIGNED_IN, TEACHER, COMMITTEE, POST_ONLY = "public", "signed in", "teacher", "committee", "post only"
 # Private objects answer 404 to signed-in members who may not see them, so their existence does not leak.
 COMMITTEE_ELSE_404 = "committee, else not found"
+OWN_ONLY_404 = "its own member only, else not found"
 
 # name -> (who may GET it, what its URL takes). Object views are checked against a published
 # session whose roster does not include the teacher role below; feeds take a year or a valid token.
@@ -42,6 +43,8 @@ ACCESS = {
     "attendance:screen": (COMMITTEE, "session"),
     "attendance:screen_state": (COMMITTEE, "session"),
     "attendance:sheet": (COMMITTEE, "session"),
+    "attendance:sheet_csv": (COMMITTEE, "session"),
+    "attendance:certificate": (OWN_ONLY_404, "registration"),
     "attendance:code": (SIGNED_IN, None),
     "attendance:check_in": (SIGNED_IN, "check_in_token"),  # an expired or wrong token is a message
     "teachers:dashboard": (TEACHER, None),
@@ -83,6 +86,7 @@ ALLOWED = {
     COMMITTEE: {"committee"},
     POST_ONLY: set(),
     COMMITTEE_ELSE_404: {"committee"},
+    OWN_ONLY_404: set(),
 }
 
 
@@ -139,7 +143,7 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
         assert response["Location"].startswith(reverse("account_login"))
     elif rule == POST_ONLY:
         assert response.status_code == 405
-    elif rule == COMMITTEE_ELSE_404:
+    elif rule in (COMMITTEE_ELSE_404, OWN_ONLY_404):
         assert response.status_code == 404
     else:
         assert response.status_code == 403

@@ -201,3 +201,61 @@ def test_a_register_only_touches_its_own_sessions_registrations(client, teacher)
     client.post(reverse("attendance:sheet", args=[session.pk]), {f"status-{outsider.pk}": "absent"})
     outsider.refresh_from_db()
     assert outsider.attendance == ""
+
+
+def _pdf_text(content: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_register_csv_is_safe_for_spreadsheets_and_counts_blanks_absent_once_taken(client, teacher):
+    import csv
+    import io
+
+    session = _running_session(teacher)
+    sly = MemberFactory(first_name="=HYPERLINK(1)", last_name="Sly", email="sly@example.ac.uk", year_of_study=2)
+    quiet = MemberFactory(first_name="Quiet", last_name="Quinn", email="quiet@example.ac.uk", year_of_study=2)
+    present = register(session=session, member=sly, mode="in_person")
+    register(session=session, member=quiet, mode="online")
+    client.force_login(teacher)
+    client.post(reverse("attendance:sheet", args=[session.pk]), {f"status-{present.pk}": "present"})
+
+    response = client.get(reverse("attendance:sheet_csv", args=[session.pk]))
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    assert rows[0][:6] == ["first_name", "last_name", "email", "year_of_study", "registered_mode", "attendance"]
+    assert rows[1][:8] == ["Quiet", "Quinn", "quiet@example.ac.uk", "2", "online", "absent", "", ""]
+    assert rows[2][:8] == [
+        "'=HYPERLINK(1)",
+        "Sly",
+        "sly@example.ac.uk",
+        "2",
+        "in_person",
+        "present",
+        "in_person",
+        "teacher",
+    ]
+
+
+def test_attended_members_download_an_attendance_certificate_from_my_sessions(client, teacher):
+    session = _running_session(teacher)
+    member = MemberFactory(first_name="Aisha", last_name="Khan", year_of_study=2)
+    registration, _ = check_in(session=session, member=member, source="qr")
+    session.ends_at = timezone.now() - dt.timedelta(minutes=1)
+    session.starts_at = session.ends_at - dt.timedelta(hours=1)
+    session.save()
+    client.force_login(member)
+
+    page = client.get(reverse("attendance:mine")).content.decode()
+    assert "Certificate (PDF)" in page
+    pdf = client.get(reverse("attendance:certificate", args=[registration.pk]))
+
+    text = _pdf_text(pdf.content)
+    assert "Certificate of attendance" in text
+    assert "This certifies that Aisha Khan attended Renal on" in text
+    assert "(1 hour), in person." in text
+    client.force_login(MemberFactory(year_of_study=2))
+    assert client.get(reverse("attendance:certificate", args=[registration.pk])).status_code == 404

@@ -97,7 +97,7 @@ def test_admin_export_csv_writes_the_header_and_one_row_per_session(admin_client
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == (f'attachment; filename="sessions-{timezone.localdate():%Y-%m-%d}.csv"')
-    assert list(csv.reader(io.StringIO(response.content.decode()))) == [
+    assert list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")))) == [
         ["id", "title", "starts_at", "ends_at", "format", "status", "target_years", "venue", "topic"],
         [
             str(plain.pk),
@@ -127,7 +127,7 @@ def test_admin_export_csv_makes_formula_like_cells_text(admin_client_, prefix):
 
     response = _act(admin_client_, "export_csv", [session])
 
-    rows = list(csv.reader(io.StringIO(response.content.decode(), newline="")))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
     assert rows[1] == [
         str(session.pk),
         f'\'{prefix}HYPERLINK("https://evil.example")',
@@ -143,7 +143,7 @@ def test_admin_export_csv_makes_formula_like_cells_text(admin_client_, prefix):
 
 def test_admin_export_csv_leaves_harmless_cells_alone(admin_client_):
     session = SessionFactory(title="Paeds: 0-5 years", venue="Room = 2", topic="", target_years=[])
-    row = list(csv.reader(io.StringIO(_act(admin_client_, "export_csv", [session]).content.decode())))[1]
+    row = list(csv.reader(io.StringIO(_act(admin_client_, "export_csv", [session]).content.decode("utf-8-sig"))))[1]
     assert (row[1], row[6], row[7], row[8]) == ("Paeds: 0-5 years", "", "Room = 2", "")
 
 
