@@ -63,8 +63,13 @@ class Command(BaseCommand):
             rows.append(f"  {email:<32} {('year ' + str(year)) if year else '':<8} {role_text}")
         sessions_created = _seed_sessions(domain)
         _seed_applications(domain)
+        from attendance.demo import seed_attendance
+
+        registrations = seed_attendance(domain=domain, password=DEMO_PASSWORD)
         self.stdout.write(f"Demo members ready ({created} created). Every demo password is: {DEMO_PASSWORD}")
-        self.stdout.write(f"Demo sessions ready ({sessions_created} created).")
+        self.stdout.write(
+            f"Demo sessions ready ({sessions_created} created); {registrations} demo registrations added."
+        )
         self.stdout.write("\n".join(rows))
 
 
@@ -80,6 +85,9 @@ DEMO_SESSIONS = [
     ("Neuroanatomy of the cranial nerves", "Neurology", 35, 18, 1.5, "in_person", [1, 2], "teacher4", "draft"),
     ("Respiratory physiology", "Respiratory", -14, 18, 1.5, "in_person", [1], "teacher5", "completed"),
     ("Microbiology revision", "Pathology", -7, 18, 1, "online", [2], "teacher4", "completed"),
+    ("Clinical pharmacology", "Pharmacology", -21, 18, 1.5, "hybrid", [3, 4], "teacher6", "completed"),
+    ("Finals SBA practice", "Revision", -28, 17, 2, "online", [5, 6], "teacher6", "completed"),
+    ("Anatomy of the thorax", "Anatomy", -35, 18, 1, "in_person", [1, 2], "teacher4", "completed"),
 ]
 
 
