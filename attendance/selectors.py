@@ -46,3 +46,20 @@ def register_sheet(*, session) -> QuerySet[Registration]:
 
 def checked_in_count(*, session) -> int:
     return Registration.objects.filter(session=session, checked_in_at__isnull=False).count()
+
+
+def waitlist_positions(registrations) -> dict[int, int]:
+    """Queue positions for several waitlisted registrations in one query (1 = first in line)."""
+    if not registrations:
+        return {}
+    keys = {(r.session_id, r.mode) for r in registrations}
+    queue = (
+        Registration.objects.filter(session_id__in={session for session, _ in keys}, state=RegistrationState.WAITLISTED)
+        .order_by("session_id", "mode", "queued_at", "pk")
+        .values_list("pk", "session_id", "mode")
+    )
+    positions, counters = {}, {}
+    for pk, session_id, mode in queue:
+        counters[(session_id, mode)] = counters.get((session_id, mode), 0) + 1
+        positions[pk] = counters[(session_id, mode)]
+    return {r.pk: positions[r.pk] for r in registrations}

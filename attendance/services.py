@@ -73,6 +73,9 @@ def register(*, session: Session, member: Member, mode: str | None = None) -> Re
         existing = Registration.objects.filter(session=locked, member=member).first()
         if existing and existing.state != RegistrationState.CANCELLED:
             raise RegistrationRefused(_("You are already registered for this session."))
+        # Places freed by a larger capacity go to those already waiting, in order, before a newcomer.
+        while _promote_next(session=locked, mode=mode):
+            pass
         capacity = capacity_for(locked, mode)
         taken = Registration.objects.filter(session=locked, mode=mode, state=RegistrationState.REGISTERED).count()
         state = RegistrationState.REGISTERED if capacity is None or taken < capacity else RegistrationState.WAITLISTED
@@ -105,7 +108,8 @@ def cancel_registration(*, registration: Registration) -> Registration | None:
             return None
         if timezone.now() >= session.starts_at:
             raise RegistrationRefused(_("The session has started; ask the teacher to mark you as excused."))
-        freed = current.state == RegistrationState.REGISTERED
+        # A place freed in a cancelled or finished session is not offered to anyone.
+        freed = current.state == RegistrationState.REGISTERED and session.status == SessionStatus.PUBLISHED
         current.state, current.cancelled_at = RegistrationState.CANCELLED, timezone.now()
         current.save(update_fields=["state", "cancelled_at"])
         registration.state, registration.cancelled_at = current.state, current.cancelled_at

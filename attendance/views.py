@@ -1,9 +1,11 @@
 import datetime as dt
+import time
 
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -75,8 +77,9 @@ class MySessionsView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         registrations = list(selectors.registrations_for_member(member=self.request.user))
         groups = selectors.split_by_time(registrations)
+        positions = selectors.waitlist_positions(groups["waitlisted"])
         for registration in groups["waitlisted"]:
-            registration.position = services.waitlist_position(registration)
+            registration.position = positions[registration.pk]
         return super().get_context_data(**kwargs) | groups
 
 
@@ -90,6 +93,8 @@ def _session_for_staff(request, pk: int):
         raise Http404
     if not services.can_edit_register(request.user, session):
         raise PermissionDenied
+    if session.status not in ("published", "completed"):
+        raise Http404  # drafts and cancelled sessions have no register
     return session
 
 
@@ -151,9 +156,22 @@ class CheckInView(LoginRequiredMixin, TemplateView):
 
     template_name = "attendance/check_in_result.html"
 
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated and checkin.token_is_valid(kwargs["pk"], kwargs["token"]):
+            # Signing in on a phone takes longer than the code lives: remember that this visitor
+            # scanned a valid code, and honour it for a few minutes after they sign in.
+            request.session[PENDING_CHECK_IN] = {"session": kwargs["pk"], "at": time.time()}
+        return super().dispatch(request, *args, **kwargs)
+
+    def _scanned_in_time(self, pk: int, token: str) -> bool:
+        if checkin.token_is_valid(pk, token):
+            return True
+        pending = self.request.session.get(PENDING_CHECK_IN) or {}
+        return pending.get("session") == pk and time.time() - pending.get("at", 0) < PENDING_CHECK_IN_SECONDS
+
     def get_context_data(self, **kwargs):
         session = Session.objects.prefetch_related("target_years").filter(pk=kwargs["pk"]).first()
-        if session is None or not checkin.token_is_valid(session.pk, kwargs["token"]):
+        if session is None or not self._scanned_in_time(kwargs["pk"], kwargs["token"]):
             return super().get_context_data(**kwargs) | {
                 "ok": False,
                 "session": session,
@@ -168,12 +186,25 @@ class CheckInView(LoginRequiredMixin, TemplateView):
         )
 
 
+CODE_ATTEMPTS_PER_MINUTE = 5
+PENDING_CHECK_IN = "meded_pending_check_in"
+PENDING_CHECK_IN_SECONDS = 300
+
+
 class CodeCheckInView(LoginRequiredMixin, TemplateView):
     """For those who cannot scan: type the six digits shown on the screen."""
 
     template_name = "attendance/check_in_code.html"
 
     def post(self, request, *args, **kwargs):
+        # Six digits can be guessed: a member gets a few tries a minute (allauth-style, in the cache).
+        attempts_key = f"meded:check-in-code:{request.user.pk}"
+        attempts = cache.get_or_set(attempts_key, 0, timeout=60)
+        if attempts >= CODE_ATTEMPTS_PER_MINUTE:
+            return self.render_to_response(
+                self.get_context_data(error=_("Too many tries. Wait a minute, then type the code on the screen."))
+            )
+        cache.incr(attempts_key)
         code = request.POST.get("code", "").strip()
         now = timezone.now()
         opens = now + dt.timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES_BEFORE)

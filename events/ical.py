@@ -23,7 +23,7 @@ def session_uid(session: Session) -> str:
     return f"session-{session.pk}@{urlsplit(settings.SITE_URL).hostname or 'meded'}"
 
 
-def session_event(session: Session, *, with_link: bool) -> Event:
+def session_event(session: Session, *, with_link: bool, with_teachers: bool) -> Event:
     event = Event()
     event.add("uid", session_uid(session))
     event.add("dtstamp", timezone.now())
@@ -42,14 +42,15 @@ def session_event(session: Session, *, with_link: bool) -> Event:
         description.append(f"Join online: {session.meeting_url}")
     description.append(f"Details: {page}")
     event.add("description", "\n\n".join(description))
-    teachers = ", ".join(entry.teacher.get_full_name() for entry in session.roster.all())
+    teachers = ", ".join(entry.teacher.get_full_name() for entry in session.roster.all()) if with_teachers else ""
     if teachers:
         event.add("comment", f"Teaching: {teachers}")
     return event
 
 
-def calendar_bytes(sessions: Iterable[Session], *, name: str, with_links: bool = False) -> bytes:
-    """A VCALENDAR of the sessions. Meeting links only where the reader may see them."""
+def calendar_bytes(sessions: Iterable[Session], *, name: str, with_links: bool = False, public: bool = False) -> bytes:
+    """A VCALENDAR of the sessions. Meeting links only where the reader may see them; public feeds
+    (no sign-in) name no teachers."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -58,5 +59,5 @@ def calendar_bytes(sessions: Iterable[Session], *, name: str, with_links: bool =
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     for session in sessions:
-        calendar.add_component(session_event(session, with_link=with_links))
+        calendar.add_component(session_event(session, with_link=with_links, with_teachers=not public))
     return calendar.to_ical()

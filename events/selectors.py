@@ -96,7 +96,7 @@ def sessions_for_year_feed(*, year: int, now: dt.datetime | None = None) -> Quer
             Exists(SessionTargetYear.objects.filter(session=OuterRef("pk"), year=year)),
             status__in=LISTED_IN_FEEDS,
             ends_at__gte=now - FEED_HISTORY,
-        )
+        ).exclude(status=SessionStatus.CANCELLED, published_at__isnull=True)  # a cancelled draft stays private
     ).order_by("starts_at", "pk")
 
 

@@ -92,9 +92,12 @@ class CatalogueMonthView(CatalogueView):
 
     def get_month(self) -> dt.date:
         try:
-            return dt.datetime.strptime(self.request.GET.get("month", ""), "%Y-%m").date()
+            month = dt.datetime.strptime(self.request.GET.get("month", ""), "%Y-%m").date()
         except ValueError:
+            month = None
+        if month is None or not 2000 <= month.year <= 2100:
             return timezone.localdate().replace(day=1)
+        return month
 
     def get_queryset(self):
         self.month = self.get_month()
@@ -305,10 +308,11 @@ class SessionCalendarView(SessionObjectMixin, View):
     """One session as an .ics file to add to a calendar."""
 
     def get(self, request, *args, **kwargs):
+        registered = self.session.registrations.filter(member=request.user, state="registered").exists()
         payload = ical.calendar_bytes(
             [self.session],
             name=self.session.title,
-            with_links=permissions.sees_meeting_link(request.user, self.session),
+            with_links=permissions.sees_meeting_link(request.user, self.session, registered=registered),
         )
         return _ics_response(payload, filename=f"meded-session-{self.session.pk}.ics", attachment=True)
 
@@ -320,7 +324,7 @@ class YearFeedView(View):
         if year not in YEARS_OF_STUDY:
             raise Http404
         sessions = selectors.sessions_for_year_feed(year=year)
-        payload = ical.calendar_bytes(sessions, name=_("MedEd – year %(year)s sessions") % {"year": year})
+        payload = ical.calendar_bytes(sessions, name=_("MedEd – year %(year)s sessions") % {"year": year}, public=True)
         return _ics_response(payload, filename=f"meded-year-{year}.ics", attachment=False)
 
 

@@ -41,7 +41,7 @@ def certificate_pdf(certificate: TeachingCertificate) -> bytes:
     small = ParagraphStyle("small", parent=styles["Normal"], fontSize=9, textColor=colors.HexColor("#444444"))
     issued = timezone.localtime(certificate.issued_at)
     story = [
-        Paragraph(f"{settings.SOCIETY_NAME} near-peer teaching", styles["Heading3"]),
+        Paragraph(f"{_escape(settings.SOCIETY_NAME)} near-peer teaching", styles["Heading3"]),
         Paragraph("Certificate of teaching", styles["Title"]),
         Spacer(1, 6 * mm),
         Paragraph(

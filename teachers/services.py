@@ -27,7 +27,7 @@ from teachers.models import (
     TeacherApplication,
     TeachingCertificate,
 )
-from teachers.timetable import SessionRow, read_timetable
+from teachers.timetable import OPTIONAL_COLUMNS, SessionRow, read_timetable
 
 
 def propose_session(*, teacher: Member, submit: bool = False, **fields) -> Session:
@@ -71,8 +71,10 @@ class TimetableImportResult(ImportCounts):
         return text
 
 
-def _row_fields(row: SessionRow, series: Series | None) -> dict:
-    return {
+def _row_fields(row: SessionRow, series: Series | None, *, optional_columns: set[str]) -> dict:
+    """The session's fields from a row. Optional columns the file does not have are left out, so
+    re-importing a shorter file never blanks what teachers wrote (a description, say)."""
+    fields = {
         "title": row.title,
         "starts_at": row.starts_at,
         "ends_at": row.ends_at,
@@ -85,6 +87,7 @@ def _row_fields(row: SessionRow, series: Series | None) -> dict:
         "description": row.description,
         "series": series,
     }
+    return {name: value for name, value in fields.items() if name not in OPTIONAL_COLUMNS or name in optional_columns}
 
 
 def import_timetable(*, data: bytes, filename: str, imported_by: Member | None = None) -> TimetableImportResult:
@@ -116,7 +119,7 @@ def import_timetable(*, data: bytes, filename: str, imported_by: Member | None =
             .prefetch_related("target_years", "roster")
         }
         for row in parsed.rows:
-            fields = _row_fields(row, series_by_title.get(row.series))
+            fields = _row_fields(row, series_by_title.get(row.series), optional_columns=parsed.optional_columns)
             session = existing.get((row.title.lower(), row.starts_at))
             if session is None:
                 ended = row.ends_at <= now
@@ -272,6 +275,9 @@ def answer_invitation(*, invitation: CoTeachingInvitation, teacher: Member, acce
     if invitation.teacher_id != teacher.pk:
         raise InvitationRefused(_("This invitation is for someone else."))
     with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=invitation.session_id)
+        if accept and session.status not in (SessionStatus.DRAFT, SessionStatus.SUBMITTED, SessionStatus.PUBLISHED):
+            raise InvitationRefused(_("“%s” has been cancelled or has already taken place.") % session.title)
         updated = CoTeachingInvitation.objects.filter(pk=invitation.pk, status=InvitationStatus.PENDING).update(
             status=InvitationStatus.ACCEPTED if accept else InvitationStatus.DECLINED, responded_at=timezone.now()
         )

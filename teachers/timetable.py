@@ -60,6 +60,7 @@ class ParsedTimetable:
     rows: list[SessionRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    optional_columns: set[str] = field(default_factory=set)  # those the header has
 
 
 def _local_time(text: str, label: str, problems: list[str]) -> dt.datetime | None:
@@ -123,6 +124,7 @@ def read_timetable(*, data: bytes, filename: str) -> ParsedTimetable:
         parsed.errors.append(RowError(1, _("the header repeats the column(s) %s.") % ", ".join(duplicated)))
         return parsed
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+    parsed.optional_columns = {name for name in OPTIONAL_COLUMNS if name in header}
     parsed.ignored_columns = [name for name in header if name and name not in known]
     index = {name: position for position, name in enumerate(header) if name in known}
     rows = [(number, record) for number, record in enumerate(records[1:], start=2) if any(record)]

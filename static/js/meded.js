@@ -29,5 +29,5 @@ document.addEventListener("DOMContentLoaded", () => {
       // Offline for a moment: the next tick tries again.
     }
   };
-  setInterval(refresh, 5000);
+  setInterval(refresh, 2000);
 });

@@ -43,7 +43,9 @@ def test_teacher_proposes_committee_approves_attendee_finds_it_with_a_filter(liv
 
     # The committee approves it from the queue.
     _sign_in(page, live_server.url, "chloe@example.ac.uk")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Approvals").click()
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("button", name="Committee").click()
+    nav.get_by_role("link", name="Sessions awaiting approval").click()
     page.get_by_role("button", name="Approve Renal physiology made simple").click()
     expect(page.get_by_text("1 session published.")).to_be_visible()
     assert Session.objects.get().status == "published"

@@ -165,3 +165,22 @@ def test_feeds_take_a_fixed_number_of_queries(client, teacher, django_assert_num
     with django_assert_num_queries(5):  # + the token and its member
         response = client.get(reverse("events:personal_feed", args=[token]))
     assert len(_events(response)) == count
+
+
+def test_public_year_feed_leaves_out_cancelled_drafts_and_teacher_names(client, teacher):
+    _published(teacher, title="Listed")
+    draft = propose_session(
+        teacher=teacher,
+        title="Abandoned draft",
+        format="online",
+        meeting_url="https://x.example",
+        target_years=[1],
+        starts_at=START,
+        ends_at=START + dt.timedelta(hours=1),
+    )
+    cancel_session(session=draft, by=teacher, reason="Changed my mind")
+
+    events = _events(client.get(reverse("events:year_feed", args=[1])))
+
+    assert [str(e["summary"]) for e in events] == ["Listed"]
+    assert "comment" not in events[0]

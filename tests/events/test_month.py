@@ -75,3 +75,10 @@ def test_month_view_query_count_does_not_grow(client, django_assert_num_queries,
     with django_assert_num_queries(9):  # session, member, groups, topics, series, sessions, years, roster, teachers
         response = client.get(reverse("events:month"), {"month": f"{month:%Y-%m}"})
     assert sum(len(s) for week in response.context["weeks"] for _, s in week) == count
+
+
+@pytest.mark.parametrize("month", ["0001-01", "9999-12"])
+def test_month_view_with_an_absurd_year_shows_the_current_month(client, month):
+    client.force_login(MemberFactory(year_of_study=2))
+    response = client.get(reverse("events:month"), {"month": month})
+    assert response.context["month"] == timezone.localdate().replace(day=1)

@@ -125,3 +125,13 @@ def test_someone_elses_invitation_is_not_found(client, session, lead, priya):
     assert response.status_code == 404
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.PENDING
+
+
+def test_an_invitation_cannot_be_accepted_once_the_session_is_cancelled(session, lead, priya):
+    from events.services import cancel_session
+
+    invitation = invite_co_teacher(session=session, invited_by=lead, teacher=priya)
+    cancel_session(session=session, by=lead, reason="Ill")
+    with pytest.raises(InvitationRefused, match="has been cancelled or has already taken place"):
+        answer_invitation(invitation=invitation, teacher=priya, accept=True)
+    assert not RosterEntry.objects.filter(teacher=priya).exists()

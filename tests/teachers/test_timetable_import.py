@@ -1037,3 +1037,26 @@ def test_reimport_of_unchanged_sessions_in_a_series_queries_the_series_once(teac
         return len(queries)
 
     assert reimport_queries(20) == reimport_queries(1)
+
+
+def test_reimporting_a_file_without_the_optional_columns_keeps_what_they_held(teacher):
+    full = csv_file(
+        "Cardiac,2031-01-15T18:00,2031-01-15T19:00,hybrid,1;2,LT1,https://teams.example/j,30,tom@example.ac.uk,"
+        "Revision,Cardiology,Bring a stethoscope,50"
+    )
+    import_timetable(data=full, filename="t.csv")
+    short = csv_file(
+        "Cardiac,2031-01-15T18:00,2031-01-15T19:00,hybrid,1;2,LT1,https://teams.example/j,30,tom@example.ac.uk",
+        header=REQUIRED,
+    )
+
+    result = import_timetable(data=short, filename="t.csv")
+
+    assert result.summary == "0 created, 0 updated, 1 unchanged."
+    session = Session.objects.get()
+    assert (session.description, session.topic, session.series.title, session.online_capacity) == (
+        "Bring a stethoscope",
+        "Cardiology",
+        "Revision",
+        50,
+    )

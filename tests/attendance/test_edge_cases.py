@@ -1,0 +1,144 @@
+import datetime as dt
+import time
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from attendance import checkin
+from attendance.models import Registration
+from attendance.services import cancel_registration, register
+from events.models import Session
+from events.services import approve_session, cancel_session, update_session
+from teachers.services import propose_session
+from tests.factories import PASSWORD, MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def teacher():
+    return MemberFactory(roles=["teacher"], year_of_study=5)
+
+
+def _session(teacher, *, start=None, capacity=1, fmt="in_person"):
+    start = start or timezone.now() + dt.timedelta(days=2)
+    session = propose_session(
+        teacher=teacher,
+        submit=True,
+        title="Renal",
+        format=fmt,
+        venue="" if fmt == "online" else "LT1",
+        meeting_url="" if fmt == "in_person" else "https://teams.example/j",
+        capacity=capacity,
+        target_years=[2],
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+    )
+    return approve_session(session=session, by=teacher)
+
+
+def test_a_larger_capacity_goes_to_those_waiting_before_a_newcomer(teacher):
+    session = _session(teacher, capacity=1)
+    register(session=session, member=MemberFactory(year_of_study=2))
+    waiting = register(session=session, member=MemberFactory(year_of_study=2))
+    update_session(session=session, changed_by=teacher, target_years=[2], capacity=3)
+
+    newcomer = register(session=session, member=MemberFactory(year_of_study=2))
+
+    waiting.refresh_from_db()
+    assert (waiting.state, newcomer.state) == ("registered", "registered")
+    assert Registration.objects.filter(session=session, state="registered").count() == 3
+
+
+def test_cancelling_a_place_in_a_cancelled_session_promotes_nobody(teacher):
+    session = _session(teacher, capacity=1)
+    first = register(session=session, member=MemberFactory(year_of_study=2))
+    waiting = register(session=session, member=MemberFactory(year_of_study=2))
+    cancel_session(session=session, by=teacher, reason="Ill")
+
+    assert cancel_registration(registration=first) is None
+    waiting.refresh_from_db()
+    assert waiting.state == "waitlisted"
+
+
+def test_my_sessions_labels_a_cancelled_session_and_hides_its_link(client, teacher):
+    session = _session(teacher, fmt="online", capacity=None)
+    member = MemberFactory(year_of_study=2)
+    register(session=session, member=member)
+    cancel_session(session=session, by=teacher, reason="Ill")
+    client.force_login(member)
+    content = client.get(reverse("attendance:mine")).content.decode()
+    assert "Cancelled" in content
+    assert "Join online" not in content
+
+
+def test_my_sessions_gives_queue_positions_in_one_query(client, teacher, django_assert_num_queries):
+    member = MemberFactory(year_of_study=2)
+    for n in range(3):
+        session = _session(teacher, capacity=1, start=timezone.now() + dt.timedelta(days=2 + n))
+        register(session=session, member=MemberFactory(year_of_study=2))
+        register(session=session, member=MemberFactory(year_of_study=2))
+        register(session=session, member=member)
+    client.force_login(member)
+    with django_assert_num_queries(8):  # the 7 of the page + one for every queue position
+        content = client.get(reverse("attendance:mine")).content.decode()
+    assert content.count("number 2 in line") == 3
+
+
+def test_a_registered_attendee_gets_the_meeting_link_in_the_ics(client, teacher):
+    session = _session(teacher, fmt="online", capacity=None)
+    member = MemberFactory(year_of_study=2)
+    register(session=session, member=member)
+    client.force_login(member)
+    (event,) = Calendar.from_ical(client.get(reverse("events:ics", args=[session.pk])).content).walk("VEVENT")
+    assert "Join online: https://teams.example/j" in str(event["description"])
+
+
+def test_the_typed_code_can_be_tried_only_a_few_times_a_minute(client, teacher):
+    session = _session(teacher, start=timezone.now() - dt.timedelta(minutes=1))
+    client.force_login(MemberFactory(year_of_study=2))
+    wrong = "000000" if checkin.short_code_for(session.pk) != "000000" else "111111"
+    for _ in range(5):
+        client.post(reverse("attendance:code"), {"code": wrong})
+    response = client.post(reverse("attendance:code"), {"code": checkin.short_code_for(session.pk)})
+    assert "Too many tries." in response.content.decode()
+    assert Registration.objects.count() == 0
+
+
+@pytest.mark.parametrize("token", ["é" * 32, "%00", "z" * 32])
+def test_malformed_check_in_tokens_are_refused_not_errors(client, teacher, token):
+    session = _session(teacher, start=timezone.now() - dt.timedelta(minutes=1))
+    client.force_login(MemberFactory(year_of_study=2))
+    response = client.get(f"/check-in/{session.pk}/{token}/")
+    assert response.status_code == 200
+    assert "This check-in code has expired." in response.content.decode()
+
+
+def test_scanning_before_signing_in_still_checks_in_after_a_slow_sign_in(client, teacher):
+    session = _session(teacher, start=timezone.now() - dt.timedelta(minutes=1))
+    member = MemberFactory(email="slow@example.ac.uk", year_of_study=2)
+    url = reverse("attendance:check_in", args=[session.pk, checkin.token_for(session.pk)])
+    assert client.get(url).status_code == 302  # to the sign-in page, remembering the scan
+
+    client.post(reverse("account_login"), {"login": member.email, "password": PASSWORD})
+    expired = reverse("attendance:check_in", args=[session.pk, checkin.token_for(session.pk, at=time.time() - 120)])
+    response = client.get(expired)
+
+    assert "You are checked in." in response.content.decode()
+
+
+def test_no_register_for_a_draft(client, teacher):
+    draft = propose_session(
+        teacher=teacher,
+        title="Draft",
+        format="in_person",
+        venue="LT1",
+        target_years=[2],
+        starts_at=timezone.now() + dt.timedelta(days=1),
+        ends_at=timezone.now() + dt.timedelta(days=1, hours=1),
+    )
+    client.force_login(teacher)
+    assert client.get(reverse("attendance:sheet", args=[draft.pk])).status_code == 404
+    assert Session.objects.get(pk=draft.pk).status == "draft"
