@@ -80,7 +80,9 @@ def session_for_page(*, pk: int) -> Session:
 
 def sessions_taught_by(*, teacher) -> QuerySet[Session]:
     taught = Session.objects.filter(roster__teacher=teacher).values("pk")
-    return with_places_taken(with_listing_joins(Session.objects.filter(pk__in=taught))).order_by("starts_at", "pk")
+    # register_taken: the attendance app's marker, joined so the dashboard can list registers to take.
+    sessions = with_listing_joins(Session.objects.filter(pk__in=taught)).select_related("register_taken")
+    return with_places_taken(sessions).order_by("starts_at", "pk")
 
 
 # Feeds show what happened recently too, so a subscriber sees a cancellation or a change arrive.

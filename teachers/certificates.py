@@ -52,7 +52,7 @@ def certificate_pdf(certificate: TeachingCertificate) -> bytes:
         ),
         Spacer(1, 6 * mm),
     ]
-    rows = [["Date", "Session", "Role", "Hours"]]
+    rows = [["Date", "Session", "Role", "Attendees", "Hours"]]
     for entry in certificate.sessions:
         day = dt.date.fromisoformat(entry["date"])
         rows.append(
@@ -60,17 +60,18 @@ def certificate_pdf(certificate: TeachingCertificate) -> bytes:
                 f"{day.day} {day:%B %Y}",
                 Paragraph(_escape(entry["title"]), styles["BodyText"]),
                 entry["role"],
+                str(entry.get("attendees", "")),
                 _hours(entry["hours"]),
             ]
         )
-    table = Table(rows, colWidths=[32 * mm, 95 * mm, 25 * mm, 18 * mm], repeatRows=1)
+    table = Table(rows, colWidths=[30 * mm, 80 * mm, 24 * mm, 20 * mm, 16 * mm], repeatRows=1)
     table.setStyle(
         TableStyle(
             [
                 ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("ALIGN", (-1, 0), (-1, -1), "RIGHT"),
+                ("ALIGN", (-2, 0), (-1, -1), "RIGHT"),
                 ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f6f7")]),
             ]
         )

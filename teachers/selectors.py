@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from events.enums import SessionStatus
 from teachers.enums import ApplicationStatus, InvitationStatus
@@ -31,10 +31,16 @@ def pending_invitations(*, teacher) -> QuerySet[CoTeachingInvitation]:
 
 
 def teaching_log(*, teacher) -> list[dict]:
-    """The completed sessions a member has taught, oldest first, with their role and hours."""
+    """The completed sessions a member has taught, oldest first, with their role, hours and attendees."""
     entries = (
         RosterEntry.objects.filter(teacher=teacher, session__status=SessionStatus.COMPLETED)
         .select_related("session")
+        # Attendees: the attendance app's registrations marked present or late, counted in SQL.
+        .annotate(
+            attendees=Count(
+                "session__registrations", filter=Q(session__registrations__attendance__in=["present", "late"])
+            )
+        )
         .order_by("session__starts_at", "session_id")
     )
     return [
@@ -42,6 +48,7 @@ def teaching_log(*, teacher) -> list[dict]:
             "session": entry.session,
             "role": entry.get_role_display(),
             "hours": Decimal(str(round(entry.session.duration_hours, 2))),
+            "attendees": entry.attendees,
         }
         for entry in entries
     ]

@@ -311,6 +311,7 @@ def issue_teaching_certificate(*, teacher: Member) -> TeachingCertificate:
                 "date": timezone.localtime(entry["session"].starts_at).date().isoformat(),
                 "hours": str(entry["hours"]),
                 "role": str(entry["role"]),
+                "attendees": entry["attendees"],
             }
             for entry in log
         ],

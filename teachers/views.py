@@ -56,7 +56,7 @@ class TeachingDashboardView(TeacherRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         now = timezone.now()
-        groups = {"drafts": [], "awaiting": [], "upcoming": [], "past": [], "cancelled": []}
+        groups = {"drafts": [], "awaiting": [], "upcoming": [], "past": [], "cancelled": [], "needs_register": []}
         for session in event_selectors.sessions_taught_by(teacher=self.request.user):
             if session.status == SessionStatus.DRAFT:
                 groups["drafts"].append(session)
@@ -68,6 +68,8 @@ class TeachingDashboardView(TeacherRequiredMixin, TemplateView):
                 groups["upcoming"].append(session)
             else:
                 groups["past"].append(session)
+                if not hasattr(session, "register_taken"):
+                    groups["needs_register"].append(session)
         groups["past"].reverse()
         groups["invitations"] = selectors.pending_invitations(teacher=self.request.user)
         return super().get_context_data(**kwargs) | groups

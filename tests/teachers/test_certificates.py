@@ -136,3 +136,28 @@ def test_teaching_log_page_totals_the_hours(client, tom):
     client.force_login(tom)
     content = client.get(reverse("teachers:log")).content.decode()
     assert "You have taught 2 sessions, 3.5 hours in all." in content
+
+
+def test_the_log_and_certificate_count_attendees_and_the_dashboard_lists_registers_to_take(client, tom):
+    from attendance.models import Registration
+    from attendance.services import take_register
+
+    session = _taught(tom, title="Renal", days_ago=3, hours=1)
+    complete_ended_sessions()
+    for status in ("present", "late", "absent"):
+        Registration.objects.create(
+            session=session,
+            member=MemberFactory(year_of_study=2),
+            mode="in_person",
+            state="registered",
+            year_of_study=2,
+            attendance=status,
+        )
+    client.force_login(tom)
+    assert "Registers to take" in client.get(reverse("teachers:dashboard")).content.decode()
+
+    assert [entry["attendees"] for entry in teaching_log(teacher=tom)] == [2]
+    take_register(session=session, by=tom, statuses={})
+    assert "Registers to take" not in client.get(reverse("teachers:dashboard")).content.decode()
+    certificate = issue_teaching_certificate(teacher=tom)
+    assert certificate.sessions[0]["attendees"] == 2
