@@ -9,16 +9,20 @@ about than counting with optimistic retries and cannot overbook. The unique cons
 """
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.enums import AttendanceSource, AttendanceStatus, Mode, RegistrationState
 from attendance.models import RegisterTaken, Registration
+from attendance.reports import PlainRow, read_report
 from events.enums import SessionFormat, SessionStatus
 from events.models import Session
+from members.imports import ImportRefused, RowError
 from members.models import Member
 from members.permissions import is_committee, is_teacher
 
@@ -239,3 +243,84 @@ def add_walk_in(*, session: Session, member: Member, mode: str = Mode.IN_PERSON)
         registration.attendance_source = registration.attendance_source or AttendanceSource.TEACHER
         registration.save()
     return registration
+
+
+class AttendanceImportError(ImportRefused):
+    """The report or register file was refused as a whole; nothing was written."""
+
+
+@dataclass
+class AttendanceImportPlan:
+    """What an import will do (the preview), then did."""
+
+    kind: str
+    present: list[tuple[Member, int]] = field(default_factory=list)  # (member, seconds) reaching the share
+    too_short: list[tuple[Member, int]] = field(default_factory=list)
+    statuses: list[tuple[Member, PlainRow]] = field(default_factory=list)  # plain registers
+    unmatched: list[str] = field(default_factory=list)  # participants who are not members
+    minimum_seconds: int = 0
+    applied: bool = False
+
+
+def plan_attendance_import(*, session: Session, data: bytes, filename: str) -> AttendanceImportPlan:
+    """Read a report (Teams, Zoom) or a plain email,status CSV and match it to members by email
+    (any case). Raises AttendanceImportError listing every problem; writes nothing."""
+    report = read_report(data=data, filename=filename)
+    plan = AttendanceImportPlan(kind=report.kind)
+    emails = set(report.participants) | {row.email for row in report.rows}
+    members = {
+        m.email_lower: m for m in Member.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails)
+    }
+    unknown = [
+        RowError(row.row_number, _("no member has the email %s.") % row.email)
+        for row in report.rows
+        if row.email not in members
+    ]
+    if report.errors or unknown:
+        raise AttendanceImportError(sorted(report.errors + unknown, key=lambda error: error.row_number))
+    if report.kind == "plain":
+        plan.statuses = [(members[row.email], row) for row in report.rows]
+        return plan
+    length = (session.ends_at - session.starts_at).total_seconds()
+    plan.minimum_seconds = int(length * settings.ATTENDANCE_PRESENT_SHARE)
+    for email, participant in sorted(report.participants.items()):
+        member = members.get(email)
+        if member is None:
+            plan.unmatched.append(
+                f"{participant.name} <{participant.email}>" if participant.name else participant.email
+            )
+        elif participant.seconds >= plan.minimum_seconds:
+            plan.present.append((member, participant.seconds))
+        else:
+            plan.too_short.append((member, participant.seconds))
+    plan.unmatched += [f"{name} (no email)" for name in report.nameless]
+    return plan
+
+
+def apply_attendance_import(*, session: Session, plan: AttendanceImportPlan) -> AttendanceImportPlan:
+    """Write the plan in one transaction (all or nothing). Report participants who stayed long
+    enough are present online; plain rows set their status, creating a registration for a member
+    who had none (mode from the row, else the session's format). Locks the session row."""
+    default_mode = Mode.ONLINE if session.format == SessionFormat.ONLINE else Mode.IN_PERSON
+    with transaction.atomic():
+        Session.objects.select_for_update().get(pk=session.pk)
+        existing = {r.member_id: r for r in Registration.objects.filter(session=session)}
+        if plan.kind == "plain":
+            changes = [(m, row.status, row.mode or default_mode, row.year_of_study) for m, row in plan.statuses]
+        else:
+            changes = [(m, AttendanceStatus.PRESENT, Mode.ONLINE, None) for m, _seconds in plan.present]
+        for member, status, mode, year in changes:
+            registration = existing.get(member.pk) or Registration(
+                session=session,
+                member=member,
+                mode=mode,
+                is_walk_in=True,
+                year_of_study=year or member.year_of_study,
+            )
+            registration.state = RegistrationState.REGISTERED
+            registration.attendance = status
+            registration.attendance_source = AttendanceSource.IMPORT
+            registration.attended_mode = mode if status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE) else ""
+            registration.save()
+    plan.applied = True
+    return plan

@@ -1,3 +1,4 @@
+import base64
 import datetime as dt
 import time
 
@@ -311,3 +312,43 @@ class AttendanceCertificateView(LoginRequiredMixin, View):
         response = HttpResponse(certificates.attendance_certificate_pdf(registration), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="attendance-{registration.session_id}.pdf"'
         return response
+
+
+class AttendanceImportView(LoginRequiredMixin, TemplateView):
+    """Upload a Teams/Zoom report or a register CSV, see what it will do, then apply it."""
+
+    template_name = "attendance/import_report.html"
+    session_key = "meded_attendance_import"
+
+    def get_context_data(self, **kwargs):
+        session = _session_for_staff(self.request, kwargs["pk"])
+        return super().get_context_data(**kwargs) | {"session": session}
+
+    def post(self, request, pk: int):
+        session = _session_for_staff(request, pk)
+        if "apply" in request.POST:
+            pending = request.session.pop(self.session_key, None)
+            if not pending or pending["session"] != session.pk:
+                messages.error(request, _("Upload the report again: the preview has expired."))
+                return redirect("attendance:import_report", pk=pk)
+            data, filename = base64.b64decode(pending["data"]), pending["filename"]
+        else:
+            upload = request.FILES.get("file")
+            if upload is None or upload.size > settings.MEMBER_IMPORT_MAX_BYTES:
+                messages.error(request, _("Choose a report file (at most 5 MB)."))
+                return redirect("attendance:import_report", pk=pk)
+            data, filename = upload.read(), upload.name
+        try:
+            plan = services.plan_attendance_import(session=session, data=data, filename=filename)
+        except services.AttendanceImportError as error:
+            return self.render_to_response({"session": session, "import_errors": error.errors, "filename": filename})
+        if "apply" in request.POST:
+            services.apply_attendance_import(session=session, plan=plan)
+            messages.success(request, _("Attendance from %s has been recorded.") % filename)
+            return redirect("attendance:sheet", pk=pk)
+        request.session[self.session_key] = {
+            "session": session.pk,
+            "filename": filename,
+            "data": base64.b64encode(data).decode(),
+        }
+        return self.render_to_response({"session": session, "plan": plan, "filename": filename})

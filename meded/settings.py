@@ -278,6 +278,8 @@ CHECK_IN_WINDOW_SECONDS = 30
 CHECK_IN_OPENS_MINUTES_BEFORE = 30
 # Teachers may correct the register for this many days after the session; the committee always.
 REGISTER_EDIT_DAYS = env.int("REGISTER_EDIT_DAYS", default=7)
+# An online participant counts as present from this share of the session's length (reports).
+ATTENDANCE_PRESENT_SHARE = env.float("ATTENDANCE_PRESENT_SHARE", default=0.5)
 # Near-peer rule: a teacher should be at least this many years above every year they teach (warned, not enforced).
 NEAR_PEER_MIN_YEARS = env.int("NEAR_PEER_MIN_YEARS", default=1)
 

@@ -44,6 +44,7 @@ ACCESS = {
     "attendance:screen_state": (COMMITTEE, "session"),
     "attendance:sheet": (COMMITTEE, "session"),
     "attendance:sheet_csv": (COMMITTEE, "session"),
+    "attendance:import_report": (COMMITTEE, "session"),
     "attendance:certificate": (OWN_ONLY_404, "registration"),
     "attendance:code": (SIGNED_IN, None),
     "attendance:check_in": (SIGNED_IN, "check_in_token"),  # an expired or wrong token is a message

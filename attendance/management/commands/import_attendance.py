@@ -1,0 +1,47 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from attendance.services import AttendanceImportError, apply_attendance_import, plan_attendance_import
+from events.models import Session
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a session's attendance from a Microsoft Teams attendance report, a Zoom participants export, "
+        "or a CSV with the columns email,status[,mode,year_of_study]. All or nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("session_id", type=int)
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--dry-run", action="store_true", help="Show what would change; write nothing.")
+
+    def handle(self, *args, session_id: int, file: Path, dry_run: bool, **options):
+        session = Session.objects.filter(pk=session_id).first()
+        if session is None:
+            raise CommandError(f"No session has the id {session_id}.")
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
+        try:
+            plan = plan_attendance_import(session=session, data=data, filename=file.name)
+        except AttendanceImportError as error:
+            for problem in error.errors:
+                self.stderr.write(str(problem))
+            raise CommandError(f"{file.name}: nothing imported ({len(error.errors)} problem(s)).") from None
+        if plan.kind == "plain":
+            self.stdout.write(f"{len(plan.statuses)} attendance status(es) to record.")
+        else:
+            self.stdout.write(
+                f"{plan.kind.title()} report: {len(plan.present)} present (at least {plan.minimum_seconds // 60} min), "
+                f"{len(plan.too_short)} too short, {len(plan.unmatched)} not matched to a member."
+            )
+            for name in plan.unmatched:
+                self.stdout.write(f"  not matched: {name}")
+        if dry_run:
+            self.stdout.write("Dry run: nothing written.")
+            return
+        apply_attendance_import(session=session, plan=plan)
+        self.stdout.write(self.style.SUCCESS("Attendance imported."))

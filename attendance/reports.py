@@ -1,0 +1,217 @@
+"""Reading online-meeting attendance reports, and plain register spreadsheets, without writing.
+
+- Microsoft Teams: the attendance report as downloaded — often UTF-16 with tabs, in sections
+  ("1. Summary", "2. Participants", "3. In-Meeting Activities"). Dates are in the organiser's
+  locale, so only the durations ("1h 27m 51s") and e-mails are read. Time is added up across
+  re-joins from the activities section when it is there, else taken from the participants' totals.
+- Zoom: the participants export (CSV; one row per join, "Duration (Minutes)").
+- Plain CSV: email,status[,mode,year_of_study] — registers kept in spreadsheets before MedEd.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from attendance.enums import AttendanceStatus, Mode
+from members.enums import YEARS_OF_STUDY
+from members.imports import RowError, UnreadableFile, read_records
+
+_DURATION = re.compile(r"(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?", re.IGNORECASE)
+
+
+@dataclass
+class Participant:
+    name: str
+    email: str
+    seconds: int = 0
+
+
+@dataclass
+class PlainRow:
+    row_number: int
+    email: str
+    status: str
+    mode: str
+    year_of_study: int | None
+
+
+@dataclass
+class ParsedReport:
+    kind: str  # "teams", "zoom" or "plain"
+    participants: dict[str, Participant] = field(default_factory=dict)  # by lower-cased email
+    nameless: list[str] = field(default_factory=list)  # participants without an email (guests)
+    rows: list[PlainRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def duration_seconds(text: str) -> int | None:
+    """Read "1h 27m 51s", "27m 5s", "45s" or "01:27:51"; None if it is not a duration."""
+    text = text.strip()
+    if re.fullmatch(r"\d{1,2}:\d{2}:\d{2}", text):
+        hours, minutes, seconds = (int(part) for part in text.split(":"))
+        return hours * 3600 + minutes * 60 + seconds
+    match = _DURATION.fullmatch(text)
+    if not text or not match or not any(match.groups()):
+        return None
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _decode(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableFile(_("The report is neither UTF-8 nor UTF-16 text.")) from None
+
+
+def _lines(text: str) -> list[list[str]]:
+    delimiter = "\t" if "\t" in text else ","
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def _column(header: list[str], *names: str) -> int | None:
+    lowered = [cell.lower() for cell in header]
+    for name in names:
+        if name in lowered:
+            return lowered.index(name)
+    return None
+
+
+def _add(report: ParsedReport, name: str, email: str, seconds: int) -> None:
+    email = email.strip().lower()
+    if not email or "@" not in email:
+        if name and name not in report.nameless:
+            report.nameless.append(name)
+        return
+    participant = report.participants.setdefault(email, Participant(name=name, email=email))
+    participant.seconds += seconds
+
+
+def _teams(rows: list[list[str]]) -> ParsedReport:
+    report = ParsedReport(kind="teams")
+    section, header, totals, activities = None, None, [], []
+    for row in rows:
+        first = row[0].lower() if row else ""
+        if not any(row):
+            header = None
+            continue
+        if re.match(r"^\d\.\s*(summary|participants|in-meeting activities)", first):
+            section, header = first.split(".", 1)[1].strip(), None
+            continue
+        if header is None:
+            header = row
+            continue
+        (activities if section == "in-meeting activities" else totals if section == "participants" else []).append(
+            (header, row)
+        )
+    source = activities or totals
+    for header, row in source:
+        name_at = _column(header, "name", "full name")
+        email_at = _column(header, "email", "participant id (upn)")
+        duration_at = _column(header, "duration", "in-meeting duration")
+        if duration_at is None or email_at is None:
+            continue
+        seconds = duration_seconds(row[duration_at]) if duration_at < len(row) else None
+        if seconds is None:
+            continue
+        email = row[email_at] if email_at < len(row) else ""
+        _add(report, row[name_at] if name_at is not None and name_at < len(row) else "", email, seconds)
+    return report
+
+
+def _zoom(rows: list[list[str]]) -> ParsedReport:
+    report = ParsedReport(kind="zoom")
+    header = rows[0]
+    name_at = _column(header, "name (original name)", "name")
+    email_at = _column(header, "user email", "email")
+    minutes_at = _column(header, "duration (minutes)", "total duration (minutes)")
+    for row in rows[1:]:
+        if not any(row) or minutes_at >= len(row):
+            continue
+        try:
+            minutes = float(row[minutes_at])
+        except ValueError:
+            continue
+        name = row[name_at] if name_at is not None and name_at < len(row) else ""
+        _add(report, name, row[email_at] if email_at < len(row) else "", round(minutes * 60))
+    return report
+
+
+def _plain(records: list[list[str]]) -> ParsedReport:
+    report = ParsedReport(kind="plain")
+    header = [cell.strip().lower() for cell in records[0]]
+    index = {name: position for position, name in enumerate(header)}
+    seen: dict[str, int] = {}
+    for row_number, record in enumerate(records[1:], start=2):
+        if not any(record):
+            continue
+        values = {name: (record[pos].strip() if pos < len(record) else "") for name, pos in index.items()}
+        problems = []
+        email = values.get("email", "").lower()
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(_("“%s” is not a valid email address") % values.get("email", ""))
+        if email in seen:
+            problems.append(_("“%(email)s” already appears in row %(row)s") % {"email": email, "row": seen[email]})
+        seen.setdefault(email, row_number)
+        status = values.get("status", "").lower()
+        if status not in AttendanceStatus.values:
+            problems.append(_("status “%s” is not one of present, late, absent, excused") % values.get("status", ""))
+        mode = values.get("mode", "").lower()
+        if mode and mode not in Mode.values:
+            problems.append(_("mode “%s” is not online or in_person") % values.get("mode", ""))
+        year = values.get("year_of_study", "")
+        if year and not (year.isdigit() and int(year) in YEARS_OF_STUDY):
+            problems.append(_("year of study “%s” is not a whole number from 1 to 6") % year)
+        if problems:
+            report.errors.append(RowError(row_number, "; ".join(problems) + "."))
+        else:
+            report.rows.append(PlainRow(row_number, email, status, mode, int(year) if year else None))
+    return report
+
+
+def read_report(*, data: bytes, filename: str) -> ParsedReport:
+    """Recognise and read a Teams report, a Zoom export or a plain email,status CSV."""
+    try:
+        if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
+            records = read_records(data=data, filename=filename)
+        else:
+            records = _lines(_decode(data))
+    except (UnreadableFile, csv.Error) as error:
+        report = ParsedReport(kind="unknown")
+        report.errors.append(
+            RowError(0, str(error) if isinstance(error, UnreadableFile) else _("The file could not be read."))
+        )
+        return report
+    records = [row for row in records if row is not None]
+    if not records:
+        return ParsedReport(kind="unknown", errors=[RowError(0, _("The file is empty."))])
+    flat = " ".join(" ".join(row).lower() for row in records[:40])
+    header = [cell.strip().lower() for cell in records[0]]
+    if "email" in header and "status" in header:
+        return _plain(records)
+    if "duration (minutes)" in flat or "user email" in flat:
+        start = next(i for i, row in enumerate(records) if any("duration (minutes)" in c.lower() for c in row))
+        return _zoom(records[start:])
+    if "participants" in flat or "in-meeting duration" in flat or "in-meeting activities" in flat:
+        return _teams(records)
+    return ParsedReport(
+        kind="unknown",
+        errors=[
+            RowError(
+                0,
+                _(
+                    "This is not a Teams attendance report, a Zoom participants export, "
+                    "or a CSV with the columns email,status."
+                ),
+            )
+        ],
+    )

@@ -1,0 +1,193 @@
+"""Importing online attendance: a Teams report (UTF-16, tabs, sections), a Zoom export, a plain CSV."""
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from attendance.models import Registration
+from attendance.reports import duration_seconds, read_report
+from attendance.services import (
+    AttendanceImportError,
+    apply_attendance_import,
+    plan_attendance_import,
+    register,
+)
+from events.services import approve_session
+from teachers.services import propose_session
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+# A Teams attendance report as downloaded: UTF-16 with a BOM, tab-separated, three sections, US dates.
+TEAMS = "\n".join(
+    [
+        "1. Summary",
+        "Meeting title\tRenal physiology",
+        "Attended participants\t4",
+        "Start time\t7/22/26, 6:58:03 PM",
+        "Meeting duration\t1h 2m 10s",
+        "",
+        "2. Participants",
+        "Name\tFirst Join\tLast Leave\tIn-Meeting Duration\tEmail\tParticipant ID (UPN)\tRole",
+        "Aisha Khan\t7/22/26, 6:58:03 PM\t7/22/26, 8:00:13 PM\t1h 2m 10s\tAisha.Khan@example.ac.uk\t\tPresenter",
+        "Ben Jones\t7/22/26, 7:00:11 PM\t7/22/26, 7:50:00 PM\t40m 12s\tben.jones@example.ac.uk\t\tAttendee",
+        "Cara Lee\t7/22/26, 7:40:00 PM\t7/22/26, 7:55:00 PM\t15m\tcara.lee@example.ac.uk\t\tAttendee",
+        "Guest Visitor\t7/22/26, 7:05:00 PM\t7/22/26, 7:45:00 PM\t40m\tvisitor@gmail.com\t\tAttendee",
+        "",
+        "3. In-Meeting Activities",
+        "Name\tJoin Time\tLeave Time\tDuration\tEmail\tRole",
+        "Aisha Khan\t7/22/26, 6:58:03 PM\t7/22/26, 8:00:13 PM\t1h 2m 10s\tAisha.Khan@example.ac.uk\tPresenter",
+        "Ben Jones\t7/22/26, 7:00:11 PM\t7/22/26, 7:20:00 PM\t19m 49s\tben.jones@example.ac.uk\tAttendee",
+        "Ben Jones\t7/22/26, 7:29:37 PM\t7/22/26, 7:50:00 PM\t20m 23s\tben.jones@example.ac.uk\tAttendee",
+        "Cara Lee\t7/22/26, 7:40:00 PM\t7/22/26, 7:55:00 PM\t15m\tcara.lee@example.ac.uk\tAttendee",
+        "Guest Visitor\t7/22/26, 7:05:00 PM\t7/22/26, 7:45:00 PM\t40m\tvisitor@gmail.com\tAttendee",
+        "Phone caller\t7/22/26, 7:05:00 PM\t7/22/26, 7:45:00 PM\t40m\t\tAttendee",
+    ]
+).encode("utf-16")
+
+# A Zoom participants export: one row per join.
+ZOOM = (
+    b"Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\r\n"
+    b"Aisha Khan,aisha.khan@example.ac.uk,22/07/2026 19:00:11,22/07/2026 19:25:00,25,No\r\n"
+    b"Aisha Khan,aisha.khan@example.ac.uk,22/07/2026 19:30:00,22/07/2026 20:00:00,30,No\r\n"
+    b"Ben Jones,ben.jones@example.ac.uk,22/07/2026 19:00:00,22/07/2026 19:10:00,10,No\r\n"
+)
+
+
+@pytest.fixture
+def session():
+    teacher = MemberFactory(roles=["teacher"], year_of_study=5)
+    start = timezone.now() + dt.timedelta(days=1)
+    session = propose_session(
+        teacher=teacher,
+        submit=True,
+        title="Renal",
+        format="online",
+        meeting_url="https://teams.example/j",
+        target_years=[2],
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+    )
+    return approve_session(session=session, by=teacher)
+
+
+@pytest.fixture
+def people():
+    return {
+        name: MemberFactory(email=f"{name}@example.ac.uk", year_of_study=2)
+        for name in ("aisha.khan", "ben.jones", "cara.lee")
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("1h 27m 51s", 5271), ("27m 5s", 1625), ("45s", 45), ("15m", 900), ("01:02:03", 3723), ("soon", None)],
+)
+def test_durations_as_teams_writes_them(text, seconds):
+    assert duration_seconds(text) == seconds
+
+
+def test_teams_report_adds_up_rejoins_and_matches_emails_in_any_case(session, people):
+    report = read_report(data=TEAMS, filename="attendance.csv")
+    assert report.kind == "teams"
+    assert report.participants["ben.jones@example.ac.uk"].seconds == 19 * 60 + 49 + 20 * 60 + 23
+
+    plan = plan_attendance_import(session=session, data=TEAMS, filename="attendance.csv")
+
+    assert [m.email for m, _ in plan.present] == ["aisha.khan@example.ac.uk", "ben.jones@example.ac.uk"]
+    assert [m.email for m, _ in plan.too_short] == ["cara.lee@example.ac.uk"]  # 15 of 60 minutes
+    assert plan.unmatched == ["Guest Visitor <visitor@gmail.com>", "Phone caller (no email)"]
+
+
+def test_applying_a_teams_report_records_present_online_and_adds_those_not_registered(session, people):
+    register(session=session, member=people["aisha.khan"])
+    plan = plan_attendance_import(session=session, data=TEAMS, filename="attendance.csv")
+    apply_attendance_import(session=session, plan=plan)
+
+    rows = {r.member.email: r for r in Registration.objects.select_related("member")}
+    assert {email: (r.attendance, r.attended_mode, r.attendance_source) for email, r in rows.items()} == {
+        "aisha.khan@example.ac.uk": ("present", "online", "import"),
+        "ben.jones@example.ac.uk": ("present", "online", "import"),
+    }
+    assert rows["ben.jones@example.ac.uk"].is_walk_in is True
+
+
+def test_zoom_export_adds_up_rejoins(session, people):
+    plan = plan_attendance_import(session=session, data=ZOOM, filename="participants.csv")
+    assert plan.kind == "zoom"
+    assert [(m.email, s) for m, s in plan.present] == [("aisha.khan@example.ac.uk", 55 * 60)]
+    assert [m.email for m, _ in plan.too_short] == ["ben.jones@example.ac.uk"]
+
+
+def test_plain_register_creates_registrations_with_mode_and_year(session, people):
+    data = (
+        b"email,status,mode,year_of_study\n"
+        b"AISHA.KHAN@example.ac.uk,late,in_person,1\n"
+        b"ben.jones@example.ac.uk,excused,,\n"
+    )
+    apply_attendance_import(session=session, plan=plan_attendance_import(session=session, data=data, filename="r.csv"))
+    rows = {
+        r.member.email: (r.attendance, r.mode, r.year_of_study, r.attended_mode) for r in Registration.objects.all()
+    }
+    assert rows == {
+        "aisha.khan@example.ac.uk": ("late", "in_person", 1, "in_person"),
+        "ben.jones@example.ac.uk": ("excused", "online", 2, ""),
+    }
+
+
+def test_a_plain_register_with_any_bad_row_writes_nothing(session, people):
+    data = (
+        b"email,status\n"
+        b"aisha.khan@example.ac.uk,present\n"
+        b"nobody@example.ac.uk,present\n"
+        b"ben.jones@example.ac.uk,asleep\n"
+        b"aisha.khan@example.ac.uk,late\n"
+    )
+    with pytest.raises(AttendanceImportError) as refused:
+        plan_attendance_import(session=session, data=data, filename="r.csv")
+    assert [str(e) for e in refused.value.errors] == [
+        "Row 3: no member has the email nobody@example.ac.uk.",
+        "Row 4: status “asleep” is not one of present, late, absent, excused.",
+        "Row 5: “aisha.khan@example.ac.uk” already appears in row 2.",
+    ]
+    assert Registration.objects.count() == 0
+
+
+def test_an_unrecognised_file_is_refused(session):
+    with pytest.raises(AttendanceImportError, match="not a Teams attendance report"):
+        plan_attendance_import(session=session, data=b"name,score\nA,1\n", filename="x.csv")
+
+
+def test_the_command_previews_with_dry_run_and_imports(session, people, tmp_path):
+    path = tmp_path / "attendance.csv"
+    path.write_bytes(TEAMS)
+    out = StringIO()
+    call_command("import_attendance", str(session.pk), str(path), "--dry-run", stdout=out)
+    assert "Teams report: 2 present (at least 30 min), 1 too short, 2 not matched to a member." in out.getvalue()
+    assert "  not matched: Guest Visitor <visitor@gmail.com>" in out.getvalue()
+    assert Registration.objects.count() == 0
+    call_command("import_attendance", str(session.pk), str(path), stdout=StringIO())
+    assert Registration.objects.filter(attendance="present").count() == 2
+    with pytest.raises(CommandError, match="No session has the id 999999"):
+        call_command("import_attendance", "999999", str(path))
+
+
+def test_the_page_previews_then_applies_and_only_staff_may(client, session, people):
+    client.force_login(MemberFactory(year_of_study=2))
+    url = reverse("attendance:import_report", args=[session.pk])
+    assert client.get(url).status_code == 403
+    client.force_login(session.created_by)
+
+    preview = client.post(url, {"file": SimpleUploadedFile("attendance.csv", TEAMS)})
+    content = preview.content.decode()
+    assert "Guest Visitor &lt;visitor@gmail.com&gt;" in content
+    assert Registration.objects.count() == 0
+
+    response = client.post(url, {"apply": "1"}, follow=True)
+    assert "Attendance from attendance.csv has been recorded." in response.content.decode()
+    assert Registration.objects.filter(attendance="present", attendance_source="import").count() == 2
