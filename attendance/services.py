@@ -51,6 +51,8 @@ def _check_can_register(session: Session, member: Member) -> None:
         raise RegistrationRefused(_("Registration closed when the session started."))
     if timezone.now() >= session.ends_at:
         raise RegistrationRefused(_("This session has ended."))
+    if session.is_open_to_all_years:
+        return
     years = {target.year for target in session.target_years.all()}
     if member.year_of_study is None:
         raise RegistrationRefused(_("Add your year of study to your profile to register."))
@@ -175,14 +177,22 @@ def check_in(*, session: Session, member: Member, source: str, now=None) -> tupl
             return registration, False
         if registration is None or registration.state != RegistrationState.REGISTERED:
             years = {target.year for target in locked.target_years.all()}
-            if member.year_of_study not in years and not is_teacher(member):
+            eligible = locked.is_open_to_all_years or member.year_of_study in years
+            if not eligible and not is_teacher(member):
                 raise CheckInRefused(_("This session is for other years; ask the teacher to add you to the register."))
             registration = registration or Registration(session=locked, member=member, mode=Mode.IN_PERSON)
             registration.state, registration.is_walk_in = RegistrationState.REGISTERED, True
             registration.year_of_study = member.year_of_study
         late = now > locked.starts_at + dt.timedelta(minutes=settings.CHECK_IN_GRACE_MINUTES)
         registration.attendance = AttendanceStatus.LATE if late else AttendanceStatus.PRESENT
-        registration.attended_mode = Mode.IN_PERSON
+        # A scanned QR code means in the room; a typed code comes from the call in an online session
+        # (or from whichever way the member registered, in a hybrid one).
+        if locked.format == SessionFormat.ONLINE:
+            registration.attended_mode = Mode.ONLINE
+        elif locked.format == SessionFormat.HYBRID and source == AttendanceSource.CODE:
+            registration.attended_mode = registration.mode
+        else:
+            registration.attended_mode = Mode.IN_PERSON
         registration.attendance_source = source
         registration.checked_in_at = now
         registration.save()

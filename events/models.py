@@ -38,6 +38,11 @@ class Session(models.Model):
     meeting_url = models.URLField(_("meeting link"), blank=True, help_text=_("Teams, Zoom or another link."))
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
+    is_open_to_all_years = models.BooleanField(
+        _("open to all years"),
+        default=False,
+        help_text=_("Members of any year may register, not only the years above."),
+    )
     capacity = models.PositiveIntegerField(
         _("in-person places"), null=True, blank=True, help_text=_("Leave blank for no limit.")
     )

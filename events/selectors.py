@@ -39,7 +39,10 @@ def sessions_for_catalogue(
     now = now or timezone.now()
     sessions = Session.objects.filter(status=SessionStatus.PUBLISHED, ends_at__gt=now)
     if year:
-        sessions = sessions.filter(Exists(SessionTargetYear.objects.filter(session=OuterRef("pk"), year=year)))
+        sessions = sessions.filter(
+            Q(Exists(SessionTargetYear.objects.filter(session=OuterRef("pk"), year=year)))
+            | Q(is_open_to_all_years=True)
+        )
     if format:
         sessions = sessions.filter(format=format)
     if topic:

@@ -19,6 +19,7 @@ from events.models import CalendarToken, Material, Series, Session, SessionChang
 from members.models import Member
 
 EDITABLE_FIELDS = (
+    "is_open_to_all_years",
     "title",
     "description",
     "topic",
@@ -61,6 +62,7 @@ def create_session(
     meeting_url: str = "",
     capacity: int | None = None,
     online_capacity: int | None = None,
+    is_open_to_all_years: bool = False,
     status: str = SessionStatus.DRAFT,
 ) -> Session:
     """Create a session (a draft unless `status` says otherwise) with its target years."""
@@ -78,6 +80,7 @@ def create_session(
             ends_at=ends_at,
             capacity=capacity,
             online_capacity=online_capacity,
+            is_open_to_all_years=is_open_to_all_years,
             status=status,
             published_at=timezone.now() if status in (SessionStatus.PUBLISHED, SessionStatus.COMPLETED) else None,
         )

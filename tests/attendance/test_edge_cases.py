@@ -142,3 +142,21 @@ def test_no_register_for_a_draft(client, teacher):
     client.force_login(teacher)
     assert client.get(reverse("attendance:sheet", args=[draft.pk])).status_code == 404
     assert Session.objects.get(pk=draft.pk).status == "draft"
+
+
+def test_a_session_open_to_all_years_takes_any_year_and_shows_in_every_years_catalogue(client, teacher):
+    session = _session(teacher, capacity=None)
+    update_session(session=session, changed_by=teacher, target_years=[2], is_open_to_all_years=True)
+    member = MemberFactory(year_of_study=5)
+    assert register(session=session, member=member).state == "registered"
+    client.force_login(MemberFactory(year_of_study=6))
+    response = client.get(reverse("events:catalogue"))
+    assert [s.pk for s in response.context["sessions"]] == [session.pk]
+
+
+def test_a_typed_code_in_an_online_session_records_online_attendance(teacher):
+    from attendance.services import check_in
+
+    session = _session(teacher, fmt="online", capacity=None, start=timezone.now() - dt.timedelta(minutes=1))
+    registration, _ = check_in(session=session, member=MemberFactory(year_of_study=2), source="code")
+    assert registration.attended_mode == "online"
