@@ -72,7 +72,11 @@ def _decode(data: bytes) -> str:
 
 
 def _lines(text: str) -> list[list[str]]:
-    delimiter = "\t" if "\t" in text else ","
+    # Teams writes tabs (and commas inside its dates), Zoom and spreadsheets commas: the separator
+    # that is more common in the first lines wins, so a stray tab in a cell does not decide it.
+    sample = text.splitlines()[:20]
+    tabs, commas = sum(line.count("\t") for line in sample), sum(line.count(",") for line in sample)
+    delimiter = "\t" if tabs > commas else ","
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
 
@@ -111,6 +115,9 @@ def _teams(rows: list[list[str]]) -> ParsedReport:
         (activities if section == "in-meeting activities" else totals if section == "participants" else []).append(
             (header, row)
         )
+    if section is None:
+        # A bare participants sheet (no numbered sections): one header row, then totals.
+        totals = [(rows[0], row) for row in rows[1:] if any(row)]
     source = activities or totals
     for header, row in source:
         name_at = _column(header, "name", "full name")
@@ -126,21 +133,34 @@ def _teams(rows: list[list[str]]) -> ParsedReport:
     return report
 
 
-def _zoom(rows: list[list[str]]) -> ParsedReport:
+def _zoom(rows: list[list[str]]) -> ParsedReport | None:
+    """None when no participants table is found. With "meeting data", Zoom puts a meeting summary
+    (which also has a duration column) first: the participants' header is the last one with a
+    name and a duration."""
+    headers = [
+        i
+        for i, row in enumerate(rows)
+        if _column(row, "duration (minutes)", "total duration (minutes)") is not None
+        and _column(row, "name (original name)", "name") is not None
+    ]
+    if not headers:
+        return None
+    start = headers[-1]
     report = ParsedReport(kind="zoom")
-    header = rows[0]
+    header = rows[start]
     name_at = _column(header, "name (original name)", "name")
     email_at = _column(header, "user email", "email")
     minutes_at = _column(header, "duration (minutes)", "total duration (minutes)")
-    for row in rows[1:]:
+    for row in rows[start + 1 :]:
         if not any(row) or minutes_at >= len(row):
             continue
         try:
             minutes = float(row[minutes_at])
         except ValueError:
             continue
-        name = row[name_at] if name_at is not None and name_at < len(row) else ""
-        _add(report, name, row[email_at] if email_at < len(row) else "", round(minutes * 60))
+        name = row[name_at] if name_at < len(row) else ""
+        email = row[email_at] if email_at is not None and email_at < len(row) else ""
+        _add(report, name, email, round(minutes * 60))
     return report
 
 
@@ -198,11 +218,15 @@ def read_report(*, data: bytes, filename: str) -> ParsedReport:
     header = [cell.strip().lower() for cell in records[0]]
     if "email" in header and "status" in header:
         return _plain(records)
-    if "duration (minutes)" in flat or "user email" in flat:
-        start = next(i for i, row in enumerate(records) if any("duration (minutes)" in c.lower() for c in row))
-        return _zoom(records[start:])
-    if "participants" in flat or "in-meeting duration" in flat or "in-meeting activities" in flat:
-        return _teams(records)
+    report = None
+    if "duration (minutes)" in flat:
+        report = _zoom(records)
+    elif "participants" in flat or "in-meeting duration" in flat or "in-meeting activities" in flat:
+        report = _teams(records)
+    if report is not None:
+        if not report.participants and not report.nameless:
+            report.errors.append(RowError(0, _("No participants were found in this report.")))
+        return report
     return ParsedReport(
         kind="unknown",
         errors=[

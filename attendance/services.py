@@ -316,9 +316,22 @@ def apply_attendance_import(*, session: Session, plan: AttendanceImportPlan) -> 
         Session.objects.select_for_update().get(pk=session.pk)
         existing = {r.member_id: r for r in Registration.objects.filter(session=session)}
         if plan.kind == "plain":
-            changes = [(m, row.status, row.mode or default_mode, row.year_of_study) for m, row in plan.statuses]
+            changes = [
+                (
+                    m,
+                    row.status,
+                    row.mode or getattr(existing.get(m.pk), "mode", None) or default_mode,
+                    row.year_of_study,
+                )
+                for m, row in plan.statuses
+            ]
         else:
-            changes = [(m, AttendanceStatus.PRESENT, Mode.ONLINE, None) for m, _seconds in plan.present]
+            # A report adds online attendance; it does not overwrite a check-in or a status set by hand.
+            changes = [
+                (m, AttendanceStatus.PRESENT, Mode.ONLINE, None)
+                for m, _seconds in plan.present
+                if not (existing.get(m.pk) and (existing[m.pk].checked_in_at or existing[m.pk].attendance))
+            ]
         for member, status, mode, year in changes:
             registration = existing.get(member.pk) or Registration(
                 session=session,

@@ -1,5 +1,6 @@
 import base64
 import datetime as dt
+import secrets
 import time
 
 import segno
@@ -180,6 +181,7 @@ class CheckInView(LoginRequiredMixin, TemplateView):
                     "This check-in code has expired. Scan the code on the screen again, or type the short code."
                 ),
             }
+        self.request.session.pop(PENDING_CHECK_IN, None)  # a remembered scan is used once
         return (
             super().get_context_data(**kwargs)
             | {"session": session}
@@ -200,12 +202,16 @@ class CodeCheckInView(LoginRequiredMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         # Six digits can be guessed: a member gets a few tries a minute (allauth-style, in the cache).
         attempts_key = f"meded:check-in-code:{request.user.pk}"
-        attempts = cache.get_or_set(attempts_key, 0, timeout=60)
-        if attempts >= CODE_ATTEMPTS_PER_MINUTE:
+        cache.add(attempts_key, 0, timeout=60)
+        try:
+            attempts = cache.incr(attempts_key)  # atomic in Redis and in the local cache
+        except ValueError:  # the key expired between add and incr
+            cache.set(attempts_key, 1, timeout=60)
+            attempts = 1
+        if attempts > CODE_ATTEMPTS_PER_MINUTE:
             return self.render_to_response(
                 self.get_context_data(error=_("Too many tries. Wait a minute, then type the code on the screen."))
             )
-        cache.incr(attempts_key)
         code = request.POST.get("code", "").strip()
         now = timezone.now()
         opens = now + dt.timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES_BEFORE)
@@ -327,10 +333,11 @@ class AttendanceImportView(LoginRequiredMixin, TemplateView):
     def post(self, request, pk: int):
         session = _session_for_staff(request, pk)
         if "apply" in request.POST:
-            pending = request.session.pop(self.session_key, None)
-            if not pending or pending["session"] != session.pk:
+            pending = request.session.get(self.session_key) or {}
+            if pending.get("session") != session.pk or pending.get("nonce") != request.POST.get("nonce"):
                 messages.error(request, _("Upload the report again: the preview has expired."))
                 return redirect("attendance:import_report", pk=pk)
+            request.session.pop(self.session_key, None)
             data, filename = base64.b64decode(pending["data"]), pending["filename"]
         else:
             upload = request.FILES.get("file")
@@ -346,9 +353,13 @@ class AttendanceImportView(LoginRequiredMixin, TemplateView):
             services.apply_attendance_import(session=session, plan=plan)
             messages.success(request, _("Attendance from %s has been recorded.") % filename)
             return redirect("attendance:sheet", pk=pk)
+        # The apply button carries this preview's nonce, so a preview open in another tab cannot be
+        # applied in its place.
+        nonce = secrets.token_urlsafe(16)
         request.session[self.session_key] = {
             "session": session.pk,
             "filename": filename,
             "data": base64.b64encode(data).decode(),
+            "nonce": nonce,
         }
-        return self.render_to_response({"session": session, "plan": plan, "filename": filename})
+        return self.render_to_response({"session": session, "plan": plan, "filename": filename, "nonce": nonce})

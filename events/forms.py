@@ -40,6 +40,7 @@ class SessionForm(forms.ModelForm):
             "description",
             "format",
             "target_years",
+            "is_open_to_all_years",
             "starts_at",
             "ends_at",
             "venue",

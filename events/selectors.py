@@ -98,7 +98,8 @@ def sessions_for_year_feed(*, year: int, now: dt.datetime | None = None) -> Quer
     now = now or timezone.now()
     return with_listing_joins(
         Session.objects.filter(
-            Exists(SessionTargetYear.objects.filter(session=OuterRef("pk"), year=year)),
+            Q(Exists(SessionTargetYear.objects.filter(session=OuterRef("pk"), year=year)))
+            | Q(is_open_to_all_years=True),
             status__in=LISTED_IN_FEEDS,
             ends_at__gte=now - FEED_HISTORY,
         ).exclude(status=SessionStatus.CANCELLED, published_at__isnull=True)  # a cancelled draft stays private

@@ -188,6 +188,51 @@ def test_the_page_previews_then_applies_and_only_staff_may(client, session, peop
     assert "Guest Visitor &lt;visitor@gmail.com&gt;" in content
     assert Registration.objects.count() == 0
 
-    response = client.post(url, {"apply": "1"}, follow=True)
+    refused = client.post(url, {"apply": "1", "nonce": "from another tab"}, follow=True)
+    assert "the preview has expired" in refused.content.decode()
+    assert Registration.objects.count() == 0
+
+    response = client.post(url, {"apply": "1", "nonce": preview.context["nonce"]}, follow=True)
     assert "Attendance from attendance.csv has been recorded." in response.content.decode()
     assert Registration.objects.filter(attendance="present", attendance_source="import").count() == 2
+
+
+ZOOM_WITH_MEETING_DATA = (
+    b"Meeting ID,Topic,Start Time,End Time,User Email,Duration (Minutes),Participants\r\n"
+    b"812 3456,Renal,22/07/2026 19:00,22/07/2026 20:00,host@example.ac.uk,60,3\r\n"
+    b"\r\n"
+    b"Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\r\n"
+    b"Aisha Khan,aisha.khan@example.ac.uk,22/07/2026 19:00,22/07/2026 19:55,55,No\r\n"
+    b"Ben Jones,ben.jones@example.ac.uk,22/07/2026 19:00,22/07/2026 19:50,50,No\r\n"
+)
+
+
+def test_zoom_export_with_meeting_data_reads_the_participants_table(session, people):
+    plan = plan_attendance_import(session=session, data=ZOOM_WITH_MEETING_DATA, filename="zoom.csv")
+    assert [m.email for m, _ in plan.present] == ["aisha.khan@example.ac.uk", "ben.jones@example.ac.uk"]
+    assert plan.unmatched == []
+
+
+def test_zoom_export_without_emails_lists_everyone_as_unmatched(session, people):
+    data = b"Name (Original Name),Join Time,Duration (Minutes)\r\nAisha Khan,19:00,55\r\n"
+    plan = plan_attendance_import(session=session, data=data, filename="zoom.csv")
+    assert (plan.present, plan.unmatched) == ([], ["Aisha Khan (no email)"])
+
+
+def test_a_bare_teams_participants_sheet_is_read(session, people):
+    data = "Name\tFirst Join\tLast Leave\tIn-Meeting Duration\tEmail\nAisha Khan\tx\ty\t55m\taisha.khan@example.ac.uk\n"
+    plan = plan_attendance_import(session=session, data=data.encode("utf-16"), filename="participants.csv")
+    assert [m.email for m, _ in plan.present] == ["aisha.khan@example.ac.uk"]
+
+
+def test_a_report_does_not_overwrite_an_in_person_check_in(session, people):
+    from attendance.services import check_in
+
+    registration = register(session=session, member=people["aisha.khan"])
+    session.starts_at = timezone.now() - dt.timedelta(minutes=20)
+    session.ends_at = session.starts_at + dt.timedelta(hours=1)
+    session.save()
+    check_in(session=session, member=people["aisha.khan"], source="qr")
+    apply_attendance_import(session=session, plan=plan_attendance_import(session=session, data=ZOOM, filename="z.csv"))
+    registration.refresh_from_db()
+    assert (registration.attendance, registration.attendance_source) == ("late", "qr")

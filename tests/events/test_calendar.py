@@ -184,3 +184,12 @@ def test_public_year_feed_leaves_out_cancelled_drafts_and_teacher_names(client, 
 
     assert [str(e["summary"]) for e in events] == ["Listed"]
     assert "comment" not in events[0]
+
+
+def test_a_session_open_to_all_years_is_in_every_years_feed(client, teacher):
+    from events.services import update_session
+
+    session = _published(teacher, title="Careers evening", years=[6])
+    update_session(session=session, changed_by=teacher, target_years=[6], is_open_to_all_years=True)
+    events = _events(client.get(reverse("events:year_feed", args=[1])))
+    assert [str(e["summary"]) for e in events] == ["Careers evening"]
