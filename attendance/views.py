@@ -122,6 +122,8 @@ class CheckInScreenView(LoginRequiredMixin, TemplateView):
             "session": session,
             "state": _check_in_state(self.request, session),
             "is_open": services.check_in_window_open(session),
+            "opens_minutes": settings.CHECK_IN_OPENS_MINUTES_BEFORE,
+            "window_seconds": settings.CHECK_IN_WINDOW_SECONDS,
         }
 
 
