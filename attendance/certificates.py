@@ -1,6 +1,7 @@
 """An attendance certificate as a PDF (reportlab)."""
 
 import io
+from xml.sax.saxutils import escape  # reportlab Paragraphs read XML-like markup
 
 from django.conf import settings
 from django.utils import timezone
@@ -10,10 +11,6 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from attendance.models import Registration
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def attendance_certificate_pdf(registration: Registration) -> bytes:
@@ -33,12 +30,12 @@ def attendance_certificate_pdf(registration: Registration) -> bytes:
     styles = getSampleStyleSheet()
     hours = f"{round(session.duration_hours, 2):g}"
     story = [
-        Paragraph(f"{_escape(settings.SOCIETY_NAME)} near-peer teaching", styles["Heading3"]),
+        Paragraph(f"{escape(settings.SOCIETY_NAME)} near-peer teaching", styles["Heading3"]),
         Paragraph("Certificate of attendance", styles["Title"]),
         Spacer(1, 8 * mm),
         Paragraph(
-            f"This certifies that <b>{_escape(member.get_full_name() or member.email)}</b> attended "
-            f"<b>{_escape(session.title)}</b> on {start.day} {start:%B %Y}, {start:%H:%M}–{end:%H:%M} "
+            f"This certifies that <b>{escape(member.get_full_name() or member.email)}</b> attended "
+            f"<b>{escape(session.title)}</b> on {start.day} {start:%B %Y}, {start:%H:%M}–{end:%H:%M} "
             f"({hours} hour{'' if hours == '1' else 's'}), "
             f"{'online' if registration.attended_mode == 'online' else 'in person'}.",
             styles["BodyText"],
@@ -46,7 +43,7 @@ def attendance_certificate_pdf(registration: Registration) -> bytes:
         Spacer(1, 4 * mm),
     ]
     if teachers:
-        story.append(Paragraph(f"Taught by {_escape(teachers)}.", styles["BodyText"]))
+        story.append(Paragraph(f"Taught by {escape(teachers)}.", styles["BodyText"]))
     story.append(Paragraph(f"Issued on {timezone.localdate():%-d %B %Y}.", styles["BodyText"]))
     document.build(story)
     return buffer.getvalue()

@@ -20,8 +20,10 @@ from django.utils.translation import gettext as _
 from attendance.enums import AttendanceSource, AttendanceStatus, Mode, RegistrationState
 from attendance.models import RegisterTaken, Registration
 from attendance.reports import PlainRow, read_report
+from attendance.selectors import waitlist_positions
 from events.enums import SessionFormat, SessionStatus
 from events.models import Session
+from events.permissions import can_take_register
 from members.imports import ImportRefused, RowError
 from members.models import Member
 from members.permissions import is_committee, is_teacher
@@ -143,13 +145,7 @@ def waitlist_position(registration: Registration) -> int | None:
     """1 for the first in line; None when not waiting."""
     if registration.state != RegistrationState.WAITLISTED:
         return None
-    ahead = Registration.objects.filter(
-        session_id=registration.session_id,
-        mode=registration.mode,
-        state=RegistrationState.WAITLISTED,
-        queued_at__lte=registration.queued_at,
-    ).exclude(queued_at=registration.queued_at, pk__gte=registration.pk)
-    return ahead.count() + 1
+    return waitlist_positions([registration])[registration.pk]
 
 
 class CheckInRefused(Exception):
@@ -203,9 +199,8 @@ def can_edit_register(user, session: Session) -> bool:
     """Teachers on the roster until REGISTER_EDIT_DAYS after the end; the committee always."""
     if is_committee(user):
         return True
-    on_roster = any(entry.teacher_id == user.pk for entry in session.roster.all())
     limit = session.ends_at + dt.timedelta(days=settings.REGISTER_EDIT_DAYS)
-    return on_roster and timezone.now() <= limit
+    return can_take_register(user, session) and timezone.now() <= limit
 
 
 def take_register(*, session: Session, by: Member, statuses: dict[int, str]) -> RegisterTaken:

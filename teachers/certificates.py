@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 from decimal import Decimal
+from xml.sax.saxutils import escape  # reportlab Paragraphs read XML-like markup
 
 from django.conf import settings
 from django.urls import reverse
@@ -41,11 +42,11 @@ def certificate_pdf(certificate: TeachingCertificate) -> bytes:
     small = ParagraphStyle("small", parent=styles["Normal"], fontSize=9, textColor=colors.HexColor("#444444"))
     issued = timezone.localtime(certificate.issued_at)
     story = [
-        Paragraph(f"{_escape(settings.SOCIETY_NAME)} near-peer teaching", styles["Heading3"]),
+        Paragraph(f"{escape(settings.SOCIETY_NAME)} near-peer teaching", styles["Heading3"]),
         Paragraph("Certificate of teaching", styles["Title"]),
         Spacer(1, 6 * mm),
         Paragraph(
-            f"This certifies that <b>{_escape(certificate.teacher_name)}</b> taught "
+            f"This certifies that <b>{escape(certificate.teacher_name)}</b> taught "
             f"<b>{certificate.session_count}</b> session{'s' if certificate.session_count != 1 else ''}, "
             f"<b>{_hours(certificate.hours)}</b> hours in all, as a student-teacher of the society.",
             styles["BodyText"],
@@ -58,7 +59,7 @@ def certificate_pdf(certificate: TeachingCertificate) -> bytes:
         rows.append(
             [
                 f"{day.day} {day:%B %Y}",
-                Paragraph(_escape(entry["title"]), styles["BodyText"]),
+                Paragraph(escape(entry["title"]), styles["BodyText"]),
                 entry["role"],
                 str(entry.get("attendees", "")),
                 _hours(entry["hours"]),
@@ -85,8 +86,3 @@ def certificate_pdf(certificate: TeachingCertificate) -> bytes:
     ]
     document.build(story)
     return buffer.getvalue()
-
-
-def _escape(text: str) -> str:
-    # reportlab's Paragraph reads a small HTML-like markup: escape what members typed.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.cache import cache
 
@@ -42,3 +44,12 @@ def pytest_report_header(config):
 
     broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
     return f"MedEd: database {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, Celery broker {broker}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """In CI the PostgreSQL-only tests (row locks, concurrency) must run, not skip: refuse any
+    other database there."""
+    from django.conf import settings
+
+    if os.environ.get("CI") and not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        raise pytest.UsageError("CI must run the tests on PostgreSQL: set DATABASE_URL (see .ci/run).")

@@ -1,7 +1,7 @@
 """Browser tests: Playwright drives Debian's Chromium (/usr/bin/chromium) against `live_server`.
 
 Playwright cannot download its own browsers here, so the launch always points at the system
-Chromium. In CI (MEDED_REQUIRE_BROWSER=1) a missing Chromium fails the run; elsewhere the browser
+Chromium. In CI (CI set, or MEDED_REQUIRE_BROWSER=1) a missing Chromium fails the run; elsewhere the browser
 tests are skipped with a message saying how to install it.
 """
 
@@ -36,7 +36,7 @@ def pytest_collection_modifyitems(config, items):
 def browser_type_launch_args(browser_type_launch_args):
     if not shutil.which(CHROMIUM):
         message = f"Chromium not found at {CHROMIUM}: apt-get install -y chromium"
-        if os.environ.get("MEDED_REQUIRE_BROWSER") == "1":
+        if os.environ.get("MEDED_REQUIRE_BROWSER") == "1" or os.environ.get("CI"):
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
