@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "events",
     "teachers",
     "attendance",
+    "feedback",
+    "notifications",
 ]
 
 MIDDLEWARE = [

@@ -13,5 +13,7 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("teachers.urls")),
     path("", include("attendance.urls")),
+    path("", include("feedback.urls")),
+    path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

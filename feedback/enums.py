@@ -1,0 +1,70 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FormPurpose(models.TextChoices):
+    SESSION = "session", _("Feedback after a session")
+    SURVEY = "survey", _("Survey")
+
+
+class QuestionKind(models.TextChoices):
+    LIKERT = "likert", _("Agreement (strongly disagree … strongly agree)")
+    RATING = "rating", _("Rating from 1 to 5")
+    SINGLE = "single", _("One choice")
+    MULTIPLE = "multiple", _("Several choices")
+    TEXT = "text", _("Free text")
+
+    @property
+    def is_scale(self) -> bool:
+        return self in (QuestionKind.LIKERT, QuestionKind.RATING)
+
+    @property
+    def has_options(self) -> bool:
+        return self in (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
+
+
+# The labels of the two five-point scales, by stored value.
+LIKERT_LABELS = {
+    1: _("Strongly disagree"),
+    2: _("Disagree"),
+    3: _("Neither agree nor disagree"),
+    4: _("Agree"),
+    5: _("Strongly agree"),
+}
+RATING_LABELS = {1: _("1 – poor"), 2: "2", 3: "3", 4: "4", 5: _("5 – excellent")}
+SCALE_VALUES = range(1, 6)
+# A scale answer of 4 or 5 counts as agreeing (the dashboard's agree_pct).
+AGREE_VALUES = (4, 5)
+
+
+class MetricKey(models.TextChoices):
+    """What a question measures, for the dashboard. At most one question per form carries each key."""
+
+    OVERALL = "overall", _("Overall rating")
+    TEACHING_QUALITY = "teaching_quality", _("Teaching quality")
+    KNOWLEDGE = "knowledge", _("Knowledge")
+    CONFIDENCE = "confidence", _("Confidence")
+    CONFIDENCE_BEFORE = "confidence_before", _("Confidence before")
+    CONFIDENCE_AFTER = "confidence_after", _("Confidence after")
+    MOTIVATION = "motivation", _("Motivation")
+    COMMUNITY = "community", _("Sense of community")
+    FORMAT_PREFERENCE = "format_preference", _("Preferred format")
+    LECTURE_ATTENDANCE = "lecture_attendance", _("Lecture attendance")
+    SOCIETY_ROLE = "society_role", _("Role in the society")
+    TEACHING_MOTIVATIONS = "teaching_motivations", _("Motivations for teaching")
+    WENT_WELL = "went_well", _("What went well")
+    IMPROVE = "improve", _("What could improve")
+    SOCIETY_GIVES = "society_gives", _("What the society gives")
+
+
+class YearBand(models.TextChoices):
+    """The study's year-group bands."""
+
+    YEARS_1_2 = "years_1_2", _("Years 1–2")
+    YEARS_3_6 = "years_3_6", _("Years 3–6")
+
+    @classmethod
+    def for_year(cls, year_of_study: int | None) -> "YearBand | str":
+        if year_of_study is None:
+            return ""
+        return cls.YEARS_1_2 if year_of_study <= 2 else cls.YEARS_3_6

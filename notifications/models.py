@@ -1,0 +1,63 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from notifications.enums import Category, MessageKind, MessageStatus
+
+
+class Message(models.Model):
+    """One e-mail to send: a row of the outbox.
+
+    Written in the same transaction as the change that causes it, and unique per
+    (kind, recipient, subject, occurrence), so a cause can never produce it twice. The
+    occurrence tells apart causes with the same subject: a re-registration, a new SEQUENCE of a
+    session, the 24-hour versus the 1-hour reminder, the week of a digest. The e-mail itself is
+    rendered when it is sent, from the subject as it is then and `context`.
+    """
+
+    kind = models.CharField(_("kind"), max_length=30, choices=MessageKind.choices)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages")
+    # The object the message is about, as "app_label.model" and its key (0 when about nothing).
+    subject_type = models.CharField(_("about"), max_length=60, blank=True)
+    subject_id = models.PositiveBigIntegerField(_("about id"), default=0)
+    occurrence = models.CharField(_("occurrence"), max_length=60, blank=True)
+    context = models.JSONField(_("details"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # When a sender claimed the row; a claim older than the lease is taken to be a dead worker's.
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("outbox")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "recipient", "subject_type", "subject_id", "occurrence"], name="message_once_per_cause"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient}"
+
+
+class Unsubscription(models.Model):
+    """A member's choice not to receive one optional category of e-mail."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unsubscriptions")
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("unsubscription")
+        verbose_name_plural = _("unsubscriptions")
+        constraints = [models.UniqueConstraint(fields=["member", "category"], name="unsubscription_once")]
+
+    def __str__(self):
+        return f"{self.member}: {self.get_category_display()}"
