@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401 (patterns are added as the views land)
+from feedback.views import answering, builder, coding, results, surveys
 
 app_name = "feedback"
 
-urlpatterns = []
+urlpatterns = [
+    *answering.urlpatterns,
+    *builder.urlpatterns,
+    *results.urlpatterns,
+    *surveys.urlpatterns,
+    *coding.urlpatterns,
+]

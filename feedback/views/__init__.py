@@ -1,0 +1,1 @@
+"""Feedback views, one module per journey; each module lists its own `urlpatterns`."""
