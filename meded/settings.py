@@ -282,6 +282,17 @@ CHECK_IN_OPENS_MINUTES_BEFORE = 30
 REGISTER_EDIT_DAYS = env.int("REGISTER_EDIT_DAYS", default=7)
 # An online participant counts as present from this share of the session's length (reports).
 ATTENDANCE_PRESENT_SHARE = env.float("ATTENDANCE_PRESENT_SHARE", default=0.5)
+# Feedback: open from a session's end for this many days; teachers see results once a session
+# (or any breakdown) has at least FEEDBACK_MIN_RESPONSES responses; attendance certificates may
+# wait for the member's feedback.
+FEEDBACK_WINDOW_DAYS = env.int("FEEDBACK_WINDOW_DAYS", default=14)
+FEEDBACK_MIN_RESPONSES = env.int("FEEDBACK_MIN_RESPONSES", default=5)
+FEEDBACK_REQUIRED_FOR_CERTIFICATES = env.bool("FEEDBACK_REQUIRED_FOR_CERTIFICATES", default=False)
+# Notifications: reminders this many hours before a session starts; the feedback reminder this
+# many days after the request; sending retries with back-off up to NOTIFICATION_MAX_ATTEMPTS.
+REMINDER_HOURS_BEFORE = env.list("REMINDER_HOURS_BEFORE", cast=int, default=[24, 1])
+FEEDBACK_REMINDER_AFTER_DAYS = env.int("FEEDBACK_REMINDER_AFTER_DAYS", default=3)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 # Near-peer rule: a teacher should be at least this many years above every year they teach (warned, not enforced).
 NEAR_PEER_MIN_YEARS = env.int("NEAR_PEER_MIN_YEARS", default=1)
 
