@@ -3,20 +3,69 @@
 Anonymity (see `feedback.anonymity`): a response is written with no member, no time and a random
 key; the member's `Receipt` is written in the same transaction, and the scope's receipts are then
 rewritten in member order so that their physical order does not follow the order of arrival.
+
+Locking: a submission locks its scope's row (the session, or the survey) with SELECT … FOR UPDATE,
+then re-checks the receipt; the receipt's unique constraints are the backstop. Form edits lock the
+form's versions (its family) so that two editors cannot both make "version 2".
 """
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from attendance.enums import AttendanceStatus, RegistrationState
+from attendance.models import RegisterTaken, Registration
+from events.enums import SessionStatus
 from events.models import Session
-from feedback.enums import FormPurpose, QuestionKind
-from feedback.models import Answer, Form, Survey, SurveyYear
+from feedback.enums import SCALE_VALUES, FormPurpose, MetricKey, QuestionKind, YearBand
+from feedback.models import Answer, Form, Option, Question, Receipt, Response, SessionForm, Survey, SurveyYear
+from members.models import Member
+from members.permissions import is_teacher
+
+# Longest written answer kept; a comment box, not an essay.
+ANSWER_TEXT_MAX_LENGTH = 2000
+
+# The kinds of question each metric can be read from, so the dashboard never averages a comment.
+METRIC_KINDS = {
+    MetricKey.OVERALL: {QuestionKind.RATING, QuestionKind.LIKERT},
+    MetricKey.TEACHING_QUALITY: {QuestionKind.RATING, QuestionKind.LIKERT},
+    MetricKey.KNOWLEDGE: {QuestionKind.LIKERT, QuestionKind.RATING},
+    MetricKey.CONFIDENCE: {QuestionKind.LIKERT, QuestionKind.RATING},
+    MetricKey.CONFIDENCE_BEFORE: {QuestionKind.RATING, QuestionKind.LIKERT},
+    MetricKey.CONFIDENCE_AFTER: {QuestionKind.RATING, QuestionKind.LIKERT},
+    MetricKey.MOTIVATION: {QuestionKind.LIKERT, QuestionKind.RATING},
+    MetricKey.COMMUNITY: {QuestionKind.LIKERT, QuestionKind.RATING},
+    MetricKey.FORMAT_PREFERENCE: {QuestionKind.SINGLE},
+    MetricKey.LECTURE_ATTENDANCE: {QuestionKind.SINGLE},
+    MetricKey.SOCIETY_ROLE: {QuestionKind.SINGLE},
+    MetricKey.TEACHING_MOTIVATIONS: {QuestionKind.MULTIPLE},
+    MetricKey.WENT_WELL: {QuestionKind.TEXT},
+    MetricKey.IMPROVE: {QuestionKind.TEXT},
+    MetricKey.SOCIETY_GIVES: {QuestionKind.TEXT},
+}
 
 
 class FeedbackError(Exception):
     """The feedback action is refused; the message says why, in words fit for the member."""
+
+
+def _day(value: dt.datetime) -> str:
+    return date_format(timezone.localtime(value), "j F Y")
+
+
+def _moment(value: dt.datetime) -> str:
+    return date_format(timezone.localtime(value), "j F Y, H:i")
+
+
+# Forms used by sessions and surveys
 
 
 def form_for_session(session: Session) -> Form:
@@ -35,6 +84,28 @@ def form_for_session(session: Session) -> Form:
     return form
 
 
+def choose_session_form(*, session: Session, form: Form, by: Member) -> Form:
+    """Make `session` use `form` (a current session form); choosing the default clears the choice.
+
+    The caller checks `feedback.permissions.can_choose_session_form`. Locks the session row.
+    Raises FeedbackError for a survey form, an old version, or a session that already has
+    feedback (its responses would otherwise be split across two forms).
+    """
+    if form.purpose != FormPurpose.SESSION:
+        raise FeedbackError(_("Choose a form made for feedback after sessions."))
+    if not form.is_current:
+        raise FeedbackError(_("That is an old version of the form; choose its current version."))
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        if Response.objects.filter(session=locked).exists():
+            raise FeedbackError(_("This session already has feedback, so its form can no longer change."))
+        if form.is_default:
+            SessionForm.objects.filter(session=locked).delete()
+        else:
+            SessionForm.objects.update_or_create(session=locked, defaults={"form": form})
+    return form
+
+
 def create_survey(*, form: Form, title: str, opens_at, closes_at, years: Iterable[int] = (), by) -> Survey:
     """Send `form` (a survey form) to members of `years` (none: every member) between the two times.
 
@@ -46,11 +117,189 @@ def create_survey(*, form: Form, title: str, opens_at, closes_at, years: Iterabl
     if closes_at <= opens_at:
         raise FeedbackError(_("The survey must close after it opens."))
     with transaction.atomic():
-        survey = Survey.objects.create(
-            form=form, title=title, opens_at=opens_at, closes_at=closes_at, created_by=by if by else None
-        )
+        survey = Survey.objects.create(form=form, title=title, opens_at=opens_at, closes_at=closes_at, created_by=by)
         SurveyYear.objects.bulk_create(SurveyYear(survey=survey, year=year) for year in sorted(set(years)))
     return survey
+
+
+# Who may respond
+
+
+def check_can_respond_to_session(*, session: Session, member: Member, now: dt.datetime | None = None) -> None:
+    """Raise FeedbackError saying why `member` cannot give feedback on `session` now, if they cannot.
+
+    Open from the session's end for FEEDBACK_WINDOW_DAYS, to members registered for it (walk-ins
+    included) marked present or late — or not marked at all while no register has been taken.
+    """
+    now = now or timezone.now()
+    if session.status == SessionStatus.CANCELLED:
+        raise FeedbackError(_("This session was cancelled, so there is no feedback to give."))
+    if session.status not in (SessionStatus.PUBLISHED, SessionStatus.COMPLETED):
+        raise FeedbackError(_("This session has not taken place."))
+    if Receipt.objects.filter(session=session, member=member).exists():
+        raise FeedbackError(_("You have already given feedback on this session. Thank you!"))
+    registration = Registration.objects.filter(
+        session=session, member=member, state=RegistrationState.REGISTERED
+    ).first()
+    if registration is None:
+        raise FeedbackError(_("Only members registered for this session can give feedback on it."))
+    if registration.attendance == AttendanceStatus.ABSENT:
+        raise FeedbackError(_("The register shows you as absent from this session, so there is no feedback to give."))
+    if registration.attendance == AttendanceStatus.EXCUSED:
+        raise FeedbackError(_("You were excused from this session, so there is no feedback to give."))
+    if not registration.attendance and RegisterTaken.objects.filter(session=session).exists():
+        raise FeedbackError(
+            _("The register does not show you at this session. If you were there, ask the teacher to correct it.")
+        )
+    if now < session.ends_at:
+        raise FeedbackError(_("Feedback opens when the session ends, at %s.") % _moment(session.ends_at))
+    closes_at = session.ends_at + dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
+    if now >= closes_at:
+        raise FeedbackError(_("Feedback on this session closed on %s.") % _day(closes_at))
+
+
+def check_can_respond_to_survey(*, survey: Survey, member: Member, now: dt.datetime | None = None) -> None:
+    """Raise FeedbackError saying why `member` cannot answer `survey` now, if they cannot."""
+    now = now or timezone.now()
+    if Receipt.objects.filter(survey=survey, member=member).exists():
+        raise FeedbackError(_("You have already answered this survey. Thank you!"))
+    if now < survey.opens_at:
+        raise FeedbackError(_("This survey opens on %s.") % _moment(survey.opens_at))
+    if now >= survey.closes_at:
+        raise FeedbackError(_("This survey closed on %s.") % _day(survey.closes_at))
+    years = sorted(survey.audience_years.values_list("year", flat=True))
+    if years and member.year_of_study not in years:
+        raise FeedbackError(
+            _("This survey is for year %(years)s; your profile says %(yours)s.")
+            % {
+                "years": ", ".join(map(str, years)),
+                "yours": _("year %s") % member.year_of_study if member.year_of_study else _("no year of study"),
+            }
+        )
+
+
+# Answers
+
+
+def _is_blank(value) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, list | tuple | set | frozenset) and not value)
+
+
+def _option_ids(value) -> list:
+    values = value if isinstance(value, list | tuple | set | frozenset) else [value]
+    try:
+        return [int(item) for item in values]
+    except (TypeError, ValueError):
+        raise FeedbackError(_("Choose one of the options given.")) from None
+
+
+def _answers_for(*, form: Form, answers: dict, member: Member) -> list[Answer]:
+    """Unsaved `Answer`s for `answers` ({question pk: value}), checked against the form's questions.
+
+    Values: an integer 1–5 for scales, an option's pk for one choice, a list of option pks for
+    several, a string for free text; None, "" or [] for a question left out.
+    """
+    questions = {question.pk: question for question in form.questions.prefetch_related("options")}
+    if set(answers) - set(questions):
+        raise FeedbackError(_("This form has changed since you opened it; please reload it and answer again."))
+    teaches = is_teacher(member)
+    rows = []
+    for pk, question in questions.items():
+        value = answers.get(pk)
+        if question.is_for_teachers_only and not teaches:
+            if not _is_blank(value):
+                raise FeedbackError(_("“%s” is for members who teach.") % question.text)
+            continue
+        if _is_blank(value):
+            if question.is_required:
+                raise FeedbackError(_("Please answer “%s”.") % question.text)
+            continue
+        kind = QuestionKind(question.kind)
+        if kind.is_scale:
+            if isinstance(value, bool) or not isinstance(value, int) or value not in SCALE_VALUES:
+                raise FeedbackError(_("Answer “%s” on the scale from 1 to 5.") % question.text)
+            rows.append(Answer(question=question, number=value))
+        elif kind.has_options:
+            chosen = _option_ids(value)
+            options = {option.pk: option for option in question.options.all()}
+            if not chosen or any(pk not in options for pk in chosen) or len(set(chosen)) != len(chosen):
+                raise FeedbackError(_("Choose from the options given for “%s”.") % question.text)
+            if kind == QuestionKind.SINGLE and len(chosen) != 1:
+                raise FeedbackError(_("Choose one option for “%s”.") % question.text)
+            rows.extend(Answer(question=question, option=options[pk]) for pk in chosen)
+        else:
+            if not isinstance(value, str):
+                raise FeedbackError(_("Answer “%s” in words.") % question.text)
+            text = value.strip()
+            if len(text) > ANSWER_TEXT_MAX_LENGTH:
+                raise FeedbackError(
+                    _("Keep your answer to “%(question)s” under %(limit)s characters.")
+                    % {"question": question.text, "limit": ANSWER_TEXT_MAX_LENGTH}
+                )
+            rows.append(Answer(question=question, text=text))
+    return rows
+
+
+def _rewrite_receipts(*, member: Member, **scope) -> None:
+    """Add the member's receipt and rewrite all of the scope's receipts in member order.
+
+    Deleting and re-inserting them all (not only those after the newcomer) matters: the new
+    rows get consecutive keys and physical places in member order, so neither the key sequence
+    nor the table's order shows whose receipt came last. The cost grows with the scope's size
+    (one small INSERT per receipt per submission), acceptable for sessions and a yearly survey.
+    """
+    members = set(Receipt.objects.filter(**scope).values_list("member_id", flat=True))
+    if member.pk in members:
+        raise FeedbackError(_("You have already responded. Thank you!"))
+    Receipt.objects.filter(**scope).delete()
+    try:
+        with transaction.atomic():
+            Receipt.objects.bulk_create(Receipt(member_id=pk, **scope) for pk in sorted(members | {member.pk}))
+    except IntegrityError:
+        raise FeedbackError(_("You have already responded. Thank you!")) from None
+
+
+def submit_response(
+    *,
+    member: Member,
+    answers: dict,
+    session: Session | None = None,
+    survey: Survey | None = None,
+    now: dt.datetime | None = None,
+) -> Response:
+    """Record the member's anonymous answers to a session's feedback or to a survey (exactly one).
+
+    `answers` maps question pks to values (see `_answers_for`). Locks the session (or survey) row,
+    re-checks eligibility and the receipt, writes the response, its answers and the member's
+    receipt, then rewrites the scope's receipts in member order. The response carries no member
+    and no time; survey responses carry the year band from the member's profile. `now` is when
+    the response counts as given (the demo seeds past feedback); it is never stored.
+
+    Raises FeedbackError when the member may not respond (not eligible, not open, already
+    responded) or an answer does not fit its question.
+    """
+    if (session is None) == (survey is None):
+        raise ValueError("A response is to a session or to a survey, not both or neither.")
+    with transaction.atomic():
+        if session is not None:
+            locked = Session.objects.select_for_update().get(pk=session.pk)
+            check_can_respond_to_session(session=locked, member=member, now=now)
+            form = form_for_session(locked)
+            scope, band = {"session": locked}, ""
+        else:
+            locked = Survey.objects.select_for_update().get(pk=survey.pk)
+            check_can_respond_to_survey(survey=locked, member=member, now=now)
+            form = locked.form
+            scope, band = {"survey": locked}, YearBand.for_year(member.year_of_study)
+        rows = _answers_for(form=form, answers=answers, member=member)
+        response = Response.objects.create(form=form, year_band=band, **scope)
+        for row in rows:
+            row.response = response
+        Answer.objects.bulk_create(rows)
+        _rewrite_receipts(member=member, **scope)
+    return response
 
 
 def set_held_back(*, answer: Answer, held_back: bool, by) -> Answer:
@@ -64,3 +313,157 @@ def set_held_back(*, answer: Answer, held_back: bool, by) -> Answer:
     Answer.objects.filter(pk=answer.pk).update(is_held_back=held_back)
     answer.is_held_back = held_back
     return answer
+
+
+# Building forms, and their versions
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """A question as the builder describes it; options are (value, label) pairs."""
+
+    kind: str
+    text: str
+    help_text: str = ""
+    is_required: bool = True
+    metric_key: str = ""
+    is_for_teachers_only: bool = False
+    options: tuple[tuple[str, str], ...] = ()
+
+
+def specs_for(form: Form) -> list[QuestionSpec]:
+    """The form's questions as specs, in order (prefetch `questions__options` to save queries)."""
+    return [
+        QuestionSpec(
+            kind=q.kind,
+            text=q.text,
+            help_text=q.help_text,
+            is_required=q.is_required,
+            metric_key=q.metric_key,
+            is_for_teachers_only=q.is_for_teachers_only,
+            options=tuple((o.value, o.label) for o in q.options.all()),
+        )
+        for q in form.questions.all()
+    ]
+
+
+def _check_specs(questions: Sequence[QuestionSpec]) -> None:
+    metrics = [spec.metric_key for spec in questions if spec.metric_key]
+    if len(metrics) != len(set(metrics)):
+        raise FeedbackError(_("Each metric can be measured by one question of a form only."))
+    for spec in questions:
+        kind = QuestionKind(spec.kind)
+        if not spec.text.strip():
+            raise FeedbackError(_("Every question needs its text."))
+        if spec.metric_key and kind not in METRIC_KINDS[MetricKey(spec.metric_key)]:
+            raise FeedbackError(
+                _("“%(question)s” cannot measure “%(metric)s” as a question of this kind.")
+                % {"question": spec.text, "metric": MetricKey(spec.metric_key).label}
+            )
+        if kind.has_options and len(spec.options) < 2:
+            raise FeedbackError(_("“%s” needs at least two options.") % spec.text)
+        if not kind.has_options and spec.options:
+            raise FeedbackError(_("“%s” is not a choice question, so it has no options.") % spec.text)
+        values = [value for value, _label in spec.options]
+        if len(values) != len(set(values)) or not all(values):
+            raise FeedbackError(_("The options of “%s” must differ from each other.") % spec.text)
+
+
+def _write_questions(form: Form, questions: Sequence[QuestionSpec]) -> None:
+    for position, spec in enumerate(questions, start=1):
+        question = Question.objects.create(
+            form=form,
+            position=position,
+            kind=spec.kind,
+            text=spec.text.strip(),
+            help_text=spec.help_text.strip(),
+            is_required=spec.is_required,
+            metric_key=spec.metric_key,
+            is_for_teachers_only=spec.is_for_teachers_only,
+        )
+        Option.objects.bulk_create(
+            Option(question=question, position=index, value=value, label=label)
+            for index, (value, label) in enumerate(spec.options, start=1)
+        )
+
+
+def _free_family(title: str) -> str:
+    base = slugify(title)[:50] or "form"
+    taken = set(Form.objects.filter(family__startswith=base).values_list("family", flat=True))
+    family, number = base, 1
+    while family in taken:
+        number += 1
+        family = f"{base}-{number}"
+    return family
+
+
+def create_form(
+    *, title: str, purpose: str, by: Member | None, intro: str = "", questions: Sequence[QuestionSpec] = ()
+) -> Form:
+    """A new form (version 1, current) with its questions. Raises FeedbackError for invalid questions."""
+    _check_specs(questions)
+    with transaction.atomic():
+        form = Form.objects.create(
+            family=_free_family(title), purpose=purpose, title=title.strip(), intro=intro.strip(), created_by=by
+        )
+        _write_questions(form, questions)
+    return form
+
+
+def update_form(*, form: Form, title: str, intro: str, questions: Sequence[QuestionSpec], by: Member | None) -> Form:
+    """Save the builder's edit of a form; returns the form now current (compare its pk or version).
+
+    A version nobody has answered changes in place. A version with responses is never changed:
+    the edit becomes the next version, which takes over as current (and as default, if the old
+    one was), and sessions and surveys still without responses move to it; old answers keep
+    pointing at the questions they answered. Locks the family's versions. Raises FeedbackError
+    for invalid questions or when `form` is not the current version.
+    """
+    _check_specs(questions)
+    with transaction.atomic():
+        versions = list(Form.objects.select_for_update().filter(family=form.family).order_by("version"))
+        current = next((v for v in versions if v.is_current), None)
+        if current is None or current.pk != form.pk:
+            raise FeedbackError(_("Someone has saved a newer version of this form; edit that one instead."))
+        if not Response.objects.filter(form=current).exists():
+            current.title, current.intro = title.strip(), intro.strip()
+            current.save(update_fields=["title", "intro"])
+            current.questions.all().delete()
+            _write_questions(current, questions)
+            return current
+        Form.objects.filter(pk=current.pk).update(is_current=False, is_default=False)
+        successor = Form.objects.create(
+            family=current.family,
+            version=versions[-1].version + 1,
+            purpose=current.purpose,
+            title=title.strip(),
+            intro=intro.strip(),
+            is_default=current.is_default,
+            created_by=by,
+        )
+        _write_questions(successor, questions)
+        unanswered = ~Exists(Response.objects.filter(session=OuterRef("session_id")))
+        SessionForm.objects.filter(unanswered, form=current).update(form=successor)
+        Survey.objects.filter(~Exists(Response.objects.filter(survey=OuterRef("pk"))), form=current).update(
+            form=successor
+        )
+    return successor
+
+
+def new_version(*, form: Form, by: Member | None) -> Form:
+    """Copy the current version `form` as the next version, to be edited (the admin's way in)."""
+    form = Form.objects.prefetch_related("questions__options").get(pk=form.pk)
+    return update_form(form=form, title=form.title, intro=form.intro, questions=specs_for(form), by=by)
+
+
+def make_default(*, form: Form, by: Member | None) -> Form:
+    """Make the current session form `form` the one sessions use unless they choose another."""
+    if form.purpose != FormPurpose.SESSION or not form.is_current:
+        raise FeedbackError(_("Only the current version of a session form can be the default."))
+    with transaction.atomic():
+        Form.objects.filter(purpose=FormPurpose.SESSION, is_default=True).exclude(pk=form.pk).update(is_default=False)
+        Form.objects.filter(pk=form.pk).update(is_default=True)
+        # A session that had picked this form now simply uses the default.
+        SessionForm.objects.filter(form=form).delete()
+    form.is_default = True
+    return form
