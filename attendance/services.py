@@ -27,6 +27,8 @@ from events.permissions import can_take_register
 from members.imports import ImportRefused, RowError
 from members.models import Member
 from members.permissions import is_committee, is_teacher
+from notifications.enums import MessageKind
+from notifications.services import notify
 
 
 class RegistrationRefused(Exception):
@@ -100,10 +102,21 @@ def register(*, session: Session, member: Member, mode: str | None = None) -> Re
                 for name, value in fields.items():
                     setattr(existing, name, value)
                 existing.save(update_fields=list(fields))
-                return existing
-            return Registration.objects.create(session=locked, member=member, **fields)
+                registration = existing
+            else:
+                registration = Registration.objects.create(session=locked, member=member, **fields)
         except IntegrityError:
             raise RegistrationRefused(_("You are already registered for this session.")) from None
+        notify(
+            kind=MessageKind.REGISTRATION_CONFIRMED
+            if state == RegistrationState.REGISTERED
+            else MessageKind.WAITLIST_JOINED,
+            recipient=member,
+            subject=registration,
+            # A cancelled place taken again is a new registration, with its own confirmation.
+            occurrence=registration.queued_at.isoformat(),
+        )
+        return registration
 
 
 def cancel_registration(*, registration: Registration) -> Registration | None:
@@ -138,6 +151,12 @@ def _promote_next(*, session: Session, mode: str) -> Registration | None:
         return None
     first.state, first.promoted_at = RegistrationState.REGISTERED, timezone.now()
     first.save(update_fields=["state", "promoted_at"])
+    notify(
+        kind=MessageKind.WAITLIST_PROMOTED,
+        recipient=first.member_id,
+        subject=first,
+        occurrence=first.promoted_at.isoformat(),
+    )
     return first
 
 

@@ -12,11 +12,14 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from events.enums import TRACKED_FIELDS, SessionStatus
 from events.models import CalendarToken, Material, Series, Session, SessionChange, SessionTargetYear
 from members.models import Member
+from notifications.enums import MessageKind
+from notifications.services import notify_many
 
 EDITABLE_FIELDS = (
     "is_open_to_all_years",
@@ -114,7 +117,34 @@ def update_session(*, session: Session, changed_by: Member, target_years: Iterab
         current.save(update_fields=[*fields, "sequence"])
         _set_target_years(current, target_years)
         SessionChange.objects.bulk_create(changes)
+        if changes:
+            notify_many(
+                kind=MessageKind.SESSION_CHANGED,
+                recipients=_people_to_tell(current),
+                subject=current,
+                occurrence=f"sequence-{current.sequence}",
+                context={"changes": [_change_for_message(change) for change in changes]},
+            )
     return current
+
+
+def _people_to_tell(session: Session) -> set[int]:
+    """Everyone holding a place or waiting for one, and the session's teachers."""
+    registrants = session.registrations.exclude(state="cancelled").values_list("member_id", flat=True)
+    return {*registrants, *session.roster.values_list("teacher_id", flat=True)}
+
+
+def _change_for_message(change: SessionChange) -> dict:
+    def shown(value: str) -> str:
+        if change.field in ("starts_at", "ends_at") and value:
+            return date_format(timezone.localtime(dt.datetime.fromisoformat(value)), "l j F Y, H:i")
+        return value or "—"
+
+    return {
+        "field": str(Session._meta.get_field(change.field).verbose_name),
+        "old": shown(change.old_value),
+        "new": shown(change.new_value),
+    }
 
 
 def _text(value) -> str:
@@ -171,14 +201,23 @@ def cancel_session(*, session: Session, by: Member, reason: str) -> Session:
     """Cancel a session that has not been completed, with the reason registrants will be given."""
     if not reason.strip():
         raise ValueError("A reason is required to cancel a session.")
-    return _transition(
-        session=session,
-        from_states=[SessionStatus.DRAFT, SessionStatus.SUBMITTED, SessionStatus.PUBLISHED],
-        to=SessionStatus.CANCELLED,
-        by=by,
-        cancellation_reason=reason.strip(),
-        sequence=F("sequence") + 1,
-    )
+    with transaction.atomic():
+        session = _transition(
+            session=session,
+            from_states=[SessionStatus.DRAFT, SessionStatus.SUBMITTED, SessionStatus.PUBLISHED],
+            to=SessionStatus.CANCELLED,
+            by=by,
+            cancellation_reason=reason.strip(),
+            sequence=F("sequence") + 1,
+        )
+        if session.published_at is not None:  # a draft nobody could see is cancelled quietly
+            notify_many(
+                kind=MessageKind.SESSION_CANCELLED,
+                recipients=_people_to_tell(session),
+                subject=session,
+                occurrence="cancelled",
+            )
+    return session
 
 
 def complete_ended_sessions(*, now: dt.datetime | None = None) -> int:

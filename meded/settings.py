@@ -143,8 +143,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="Europe/London")
 CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
-# Celery's own beat, with the schedule here: django-celery-beat does not support this Django.
+# Celery's own beat, with the schedule here: django-celery-beat does not support this Django, and
+# nothing needs editing at run time — every periodic task is an idempotent sweep, so beat only
+# has to keep ticking (a missed tick is caught up by the next one).
 CELERY_BEAT_SCHEDULE = {
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": 60},
     "complete-ended-sessions": {"task": "events.complete_ended_sessions", "schedule": 60 * 15},
     "clear-expired-sign-in-sessions": {
         "task": "members.clear_expired_sessions",

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401 (patterns are added as the views land)
+from django.urls import path
+
+from notifications import views
 
 app_name = "notifications"
 
-urlpatterns = []
+urlpatterns = [
+    path("profile/emails/", views.PreferencesView.as_view(), name="preferences"),
+    path("unsubscribe/<str:token>/", views.UnsubscribeView.as_view(), name="unsubscribe"),
+]

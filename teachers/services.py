@@ -18,6 +18,8 @@ from members.enums import Role
 from members.imports import ImportCounts, ImportRefused, RowError
 from members.models import Member
 from members.permissions import is_teacher
+from notifications.enums import MessageKind
+from notifications.services import notify
 from teachers import selectors
 from teachers.enums import ApplicationStatus, InvitationStatus, Motivation, TeachingRole
 from teachers.models import (
@@ -217,6 +219,13 @@ def _decide(*, application: TeacherApplication, by: Member, status: str, reason:
             raise ApplicationRefused(_("This application has already been decided."))
         if status == ApplicationStatus.APPROVED:
             member_services.grant_role(member=application.member, role=Role.TEACHER)
+        notify(
+            kind=MessageKind.APPLICATION_APPROVED
+            if status == ApplicationStatus.APPROVED
+            else MessageKind.APPLICATION_DECLINED,
+            recipient=application.member,
+            subject=application,
+        )
     application.refresh_from_db()
     return application
 
@@ -264,7 +273,9 @@ def invite_co_teacher(*, session: Session, invited_by: Member, teacher: Member) 
         raise InvitationRefused(_("%s already teaches this session.") % teacher.get_full_name())
     try:
         with transaction.atomic():
-            return CoTeachingInvitation.objects.create(session=session, teacher=teacher, invited_by=invited_by)
+            invitation = CoTeachingInvitation.objects.create(session=session, teacher=teacher, invited_by=invited_by)
+            notify(kind=MessageKind.CO_TEACHING_INVITATION, recipient=teacher, subject=invitation)
+            return invitation
     except IntegrityError:
         raise InvitationRefused(_("%s has already been invited.") % teacher.get_full_name()) from None
 

@@ -1,0 +1,262 @@
+"""Each message kind: its optional category, the context it is rendered with, and its attachment.
+
+A message is rendered when it is sent, from its subject as it is then, so a confirmation sent
+after a quick edit shows the new time. A kind's builder raises NotWanted when the message no
+longer makes sense (a confirmation for a place cancelled meanwhile, a reminder for a session
+that was cancelled): the row is then marked skipped rather than sent.
+
+Templates: `templates/notifications/email/<kind>.html` defines the partials `subject`, `text`
+and `html`; the layouts add the greeting, the footer and, for optional categories, the
+unsubscribe link.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.apps import apps
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications.enums import Category, MessageKind
+from notifications.models import Message, Unsubscription
+
+
+class NotWanted(Exception):
+    """The message should not be sent any more; the text says why (kept as the row's note)."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    build: Callable[[Message, object], dict]
+    category: Category | None = None
+    # Returns (filename, bytes) of a calendar file to attach, or None.
+    attachment: Callable[[Message, object], tuple[str, bytes] | None] | None = None
+
+
+def _url(name: str, *args) -> str:
+    return settings.SITE_URL + reverse(name, args=args)
+
+
+def _subject_object(message: Message):
+    if not message.subject_type:
+        return None
+    model = apps.get_model(message.subject_type)
+    manager = model.objects
+    if message.subject_type == "attendance.registration":
+        manager = manager.select_related("session")
+    obj = manager.filter(pk=message.subject_id).first()
+    if obj is None:
+        raise NotWanted("What the message was about no longer exists.")
+    return obj
+
+
+# --- Builders ----------------------------------------------------------------------------------
+
+
+def _session_context(session, **extra) -> dict:
+    return {"session": session, "session_url": _url("events:detail", session.pk), **extra}
+
+
+def _registration(registration, *, state: str) -> dict:
+    from events.enums import SessionStatus
+
+    if registration.state != state:
+        raise NotWanted("The registration has changed since.")
+    session = registration.session
+    if session.status != SessionStatus.PUBLISHED:
+        raise NotWanted("The session is no longer open.")
+    is_online = registration.mode == "online"
+    return _session_context(
+        session,
+        registration=registration,
+        is_online=is_online,
+        meeting_url=session.meeting_url if is_online else "",
+        my_sessions_url=_url("attendance:mine"),
+    )
+
+
+def _confirmed(message, registration) -> dict:
+    return _registration(registration, state="registered")
+
+
+def _waitlisted(message, registration) -> dict:
+    from attendance.services import waitlist_position
+
+    context = _registration(registration, state="waitlisted")
+    context["position"] = waitlist_position(registration)
+    return context
+
+
+def _reminder(message, session) -> dict:
+    registration = session.registrations.filter(member_id=message.recipient_id).first()
+    if registration is None:
+        raise NotWanted("The recipient has no registration.")
+    context = _registration(registration, state="registered")
+    if session.starts_at <= timezone.now():
+        raise NotWanted("The session has started.")
+    context["hours"] = message.context.get("hours")
+    return context
+
+
+def _session_for_everyone(message, session) -> dict:
+    from events.permissions import sees_meeting_link
+
+    registered = session.registrations.filter(
+        member_id=message.recipient_id, state="registered", mode="online"
+    ).exists()
+    show_link = sees_meeting_link(message.recipient, session, registered=registered)
+    return _session_context(
+        session,
+        changes=message.context.get("changes", []),
+        meeting_url=session.meeting_url if show_link else "",
+    )
+
+
+def _cancelled(message, session) -> dict:
+    return _session_context(session)
+
+
+def _application(message, application) -> dict:
+    return {
+        "application": application,
+        "dashboard_url": _url("teachers:dashboard"),
+        "apply_url": _url("teachers:apply"),
+    }
+
+
+def _invitation(message, invitation) -> dict:
+    if invitation.status != "pending":
+        raise NotWanted("The invitation has been answered.")
+    return _session_context(invitation.session, invitation=invitation, dashboard_url=_url("teachers:dashboard"))
+
+
+def _details_check(message, session) -> dict:
+    from events.enums import SessionStatus
+
+    if session.status != SessionStatus.PUBLISHED or session.starts_at <= timezone.now():
+        raise NotWanted("The session is no longer upcoming.")
+    return _session_context(
+        session,
+        edit_url=_url("events:edit", session.pk),
+        registered=session.registrations.filter(state="registered").count(),
+    )
+
+
+def _take_register(message, session) -> dict:
+    if hasattr(session, "register_taken"):
+        raise NotWanted("The register has been taken.")
+    return _session_context(session, register_url=_url("attendance:sheet", session.pk))
+
+
+def _digest(message, _subject) -> dict:
+    from events.enums import SessionStatus
+    from events.models import Session
+
+    now = timezone.now()
+    awaiting = list(Session.objects.filter(status=SessionStatus.SUBMITTED).order_by("starts_at")[:50])
+    without_register = list(
+        Session.objects.filter(
+            status__in=[SessionStatus.PUBLISHED, SessionStatus.COMPLETED],
+            ends_at__range=(now - dt.timedelta(days=14), now),
+            register_taken__isnull=True,
+        ).order_by("starts_at")[:50]
+    )
+    return {
+        "awaiting": awaiting,
+        "without_register": without_register,
+        "approvals_url": _url("events:approvals"),
+        "week": message.occurrence,
+    }
+
+
+def _feedback(message, session) -> dict:
+    return _session_context(session, feedback_url=settings.SITE_URL + message.context.get("path", "/"))
+
+
+def _session_ics(message, session) -> tuple[str, bytes]:
+    from events.ical import calendar_bytes
+
+    with_link = bool(message.context.get("with_link"))
+    return "session.ics", calendar_bytes([session], name=session.title, with_links=with_link)
+
+
+def _registration_ics(message, registration) -> tuple[str, bytes]:
+    from events.ical import calendar_bytes
+
+    session = registration.session
+    return "session.ics", calendar_bytes([session], name=session.title, with_links=registration.mode == "online")
+
+
+def _changed_ics(message, session) -> tuple[str, bytes]:
+    from events.ical import calendar_bytes
+    from events.permissions import sees_meeting_link
+
+    registered = session.registrations.filter(
+        member_id=message.recipient_id, state="registered", mode="online"
+    ).exists()
+    with_link = sees_meeting_link(message.recipient, session, registered=registered)
+    return "session.ics", calendar_bytes([session], name=session.title, with_links=with_link)
+
+
+KINDS: dict[str, Kind] = {
+    MessageKind.REGISTRATION_CONFIRMED: Kind(_confirmed, attachment=_registration_ics),
+    MessageKind.WAITLIST_JOINED: Kind(_waitlisted),
+    MessageKind.WAITLIST_PROMOTED: Kind(_confirmed, attachment=_registration_ics),
+    MessageKind.SESSION_REMINDER: Kind(_reminder, category=Category.REMINDERS),
+    MessageKind.SESSION_CHANGED: Kind(_session_for_everyone, attachment=_changed_ics),
+    MessageKind.SESSION_CANCELLED: Kind(_cancelled, attachment=_changed_ics),
+    MessageKind.APPLICATION_APPROVED: Kind(_application),
+    MessageKind.APPLICATION_DECLINED: Kind(_application),
+    MessageKind.CO_TEACHING_INVITATION: Kind(_invitation),
+    MessageKind.DETAILS_CHECK: Kind(_details_check, category=Category.TEACHING),
+    MessageKind.TAKE_REGISTER: Kind(_take_register, category=Category.TEACHING),
+    MessageKind.COMMITTEE_DIGEST: Kind(_digest, category=Category.DIGEST),
+    MessageKind.FEEDBACK_REQUEST: Kind(_feedback, category=Category.FEEDBACK),
+    MessageKind.FEEDBACK_REMINDER: Kind(_feedback, category=Category.FEEDBACK),
+}
+
+
+def render(message: Message) -> EmailMultiAlternatives:
+    """The e-mail for an outbox row, or NotWanted if it should no longer go."""
+    from notifications.services import unsubscribe_token
+
+    recipient = message.recipient
+    if not recipient.is_active or not recipient.email:
+        raise NotWanted("The recipient's account is closed.")
+    kind = KINDS[message.kind]
+    if kind.category and Unsubscription.objects.filter(member=recipient, category=kind.category).exists():
+        raise NotWanted("The recipient has turned this kind of e-mail off.")
+    subject = _subject_object(message)
+    context = {
+        "recipient": recipient,
+        "society_name": settings.SOCIETY_NAME,
+        "site_url": settings.SITE_URL,
+        "preferences_url": _url("notifications:preferences"),
+        **kind.build(message, subject),
+    }
+    # One Message-ID per row: a copy sent again after a worker died is recognisably the same e-mail.
+    headers = {"Message-ID": f"<outbox-{message.pk}@{urlsplit(settings.SITE_URL).hostname or 'meded'}>"}
+    if kind.category:
+        unsubscribe_url = _url("notifications:unsubscribe", unsubscribe_token(member=recipient, category=kind.category))
+        context |= {"unsubscribe_url": unsubscribe_url, "category_label": kind.category.label}
+        headers |= {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    template = f"notifications/email/{message.kind}.html"
+    subject_line = " ".join(render_to_string(f"{template}#subject", context).split())
+    context["body_text"] = render_to_string(f"{template}#text", context).strip()
+    context["body_html"] = render_to_string(f"{template}#html", context)
+    email = EmailMultiAlternatives(
+        subject=f"[{settings.SOCIETY_NAME}] {subject_line}",
+        body=render_to_string("notifications/email/layout.txt", context),
+        to=[recipient.email],
+        headers=headers,
+    )
+    email.attach_alternative(render_to_string("notifications/email/layout.html", context), "text/html")
+    if kind.attachment:
+        filename, data = kind.attachment(message, subject)
+        email.attach(filename, data, "text/calendar; charset=utf-8; method=PUBLISH")
+    return email

@@ -1,0 +1,298 @@
+"""The outbox: writing messages inside the caller's transaction, and sending them exactly once.
+
+Other apps call `notify` / `notify_many` inside their own transactions. The row is the promise
+to send: it commits or rolls back with the change that caused it, and the unique constraint on
+(kind, recipient, subject, occurrence) makes a repeated cause — a re-saved session, a second
+sweep, a retried task — write nothing new.
+
+Sending: after commit the ids go to Celery (`notifications.send`). If the broker is down, the
+rows simply stay pending and the periodic sweep sends them once it is back. A sender first
+claims a row with a conditional UPDATE (pending → sending); only the one that claims it sends
+it. A worker killed after claiming leaves the row "sending"; once the claim is older than
+CLAIM_LEASE the sweep hands it out again. The one window that cannot be closed is a worker
+dying after the mail server accepted the message and before the row is marked sent: that
+message is sent again. Each message carries a Message-ID derived from its row, so the copy is
+recognisably the same e-mail.
+"""
+
+import datetime as dt
+import logging
+import smtplib
+from collections.abc import Iterable
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.mail import mailers
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from notifications.enums import Category, MessageKind, MessageStatus
+from notifications.models import Message, Unsubscription
+
+logger = logging.getLogger(__name__)
+
+Member = get_user_model()
+
+# A claim older than this is taken to belong to a dead worker (the send task's hard limit is shorter).
+CLAIM_LEASE = dt.timedelta(minutes=15)
+# The sweep leaves rows this young to the after-commit dispatch.
+SWEEP_GRACE = dt.timedelta(minutes=1)
+BATCH_SIZE = 100
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+
+
+def subject_key(subject: models.Model | None) -> tuple[str, int]:
+    if subject is None:
+        return "", 0
+    return subject._meta.label_lower, subject.pk
+
+
+def notify(
+    *,
+    kind: MessageKind,
+    recipient: Member,
+    subject: models.Model | None = None,
+    occurrence: str = "",
+    context: dict | None = None,
+) -> None:
+    """Put one message in the outbox, in the caller's transaction; nothing if its cause already did."""
+    notify_many(kind=kind, recipients=[recipient], subject=subject, occurrence=occurrence, context=context)
+
+
+def notify_many(
+    *,
+    kind: MessageKind,
+    recipients: Iterable[Member | int],
+    subject: models.Model | None = None,
+    occurrence: str = "",
+    context: dict | None = None,
+) -> int:
+    """Put a message per recipient in the outbox and queue them for sending after commit.
+
+    One INSERT … ON CONFLICT DO NOTHING, so rows already written for this cause are left alone
+    (and an existing row never breaks the caller's transaction). Returns how many are new.
+    """
+    subject_type, subject_id = subject_key(subject)
+    recipient_ids = sorted({r if isinstance(r, int) else r.pk for r in recipients})
+    if not recipient_ids:
+        return 0
+    now = timezone.now()
+    Message.objects.bulk_create(
+        [
+            Message(
+                kind=kind,
+                recipient_id=pk,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                occurrence=occurrence,
+                context=context or {},
+                created_at=now,
+                next_attempt_at=now,
+            )
+            for pk in recipient_ids
+        ],
+        ignore_conflicts=True,
+    )
+    # The rows this call wrote are the ones stamped with its `now`; rows of an earlier cause keep theirs.
+    created = list(
+        Message.objects.filter(
+            kind=kind,
+            recipient_id__in=recipient_ids,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            occurrence=occurrence,
+            created_at=now,
+        ).values_list("pk", flat=True)
+    )
+    if created:
+        transaction.on_commit(partial(dispatch, created), robust=True)
+    return len(created)
+
+
+def dispatch(message_ids: list[int]) -> None:
+    """Hand ids to the workers in batches. If the broker is unreachable the rows stay pending
+    for the sweep, so the error is logged, not raised into the request that caused them."""
+    from notifications.tasks import send
+
+    for start in range(0, len(message_ids), BATCH_SIZE):
+        batch = message_ids[start : start + BATCH_SIZE]
+        try:
+            send.delay(message_ids=batch)
+        except Exception:  # kombu raises several kinds of connection errors; the sweep covers them all
+            logger.warning("Could not queue %d messages; the sweep will send them", len(message_ids) - start)
+            return
+
+
+def _claim(message_id: int, now: dt.datetime) -> bool:
+    """Take the row for this sender: pending and due, or sending under an expired claim."""
+    claimable = Q(status=MessageStatus.PENDING, next_attempt_at__lte=now) | Q(
+        status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE
+    )
+    return (
+        Message.objects.filter(claimable, pk=message_id).update(
+            status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        == 1
+    )
+
+
+def is_transient(error: Exception) -> bool:
+    """A 4xx SMTP reply or a network failure may pass; a 5xx reply or a refused recipient will not."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return False
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, OSError)
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Back-off after the n-th failed attempt: 1, 2, 4 … minutes, at most two hours."""
+    return dt.timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 7200))
+
+
+def send_messages(*, message_ids: Iterable[int]) -> dict[str, int]:
+    """Claim, render and send each message over one SMTP connection; record the outcome.
+
+    Returns counts by outcome. A message that fails transiently goes back to pending with a
+    back-off (`next_attempt_at`); after NOTIFICATION_MAX_ATTEMPTS, or on a permanent refusal,
+    it is marked failed. Messages that are no longer wanted are marked skipped.
+    """
+    from notifications.rendering import NotWanted, render
+
+    outcome = {"sent": 0, "skipped": 0, "failed": 0, "retry": 0, "not_claimed": 0}
+    connection = None
+    try:
+        for message_id in message_ids:
+            now = timezone.now()
+            if not _claim(message_id, now):
+                outcome["not_claimed"] += 1
+                continue
+            message = Message.objects.select_related("recipient").get(pk=message_id)
+            try:
+                email = render(message)
+            except NotWanted as reason:
+                _finish(message, status=MessageStatus.SKIPPED, error=str(reason))
+                outcome["skipped"] += 1
+                continue
+            try:
+                if connection is None:
+                    connection = mailers.default
+                    connection.open()
+                connection.send_messages([email])
+            except Exception as error:
+                # The connection may be broken; the next message opens a new one.
+                _close_quietly(connection)
+                connection = None
+                outcome[_failed(message, error)] += 1
+                continue
+            _finish(message, status=MessageStatus.SENT)
+            outcome["sent"] += 1
+    finally:
+        if connection is not None:
+            _close_quietly(connection)
+    return outcome
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except Exception:
+        logger.debug("Closing the mail connection failed", exc_info=True)
+
+
+def _finish(message: Message, *, status: str, error: str = "") -> None:
+    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        status=status, sent_at=timezone.now() if status == MessageStatus.SENT else None, last_error=error
+    )
+
+
+def _failed(message: Message, error: Exception) -> str:
+    text = f"{type(error).__name__}: {error}"[:2000]
+    if is_transient(error) and message.attempts < settings.NOTIFICATION_MAX_ATTEMPTS:
+        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+            status=MessageStatus.PENDING,
+            next_attempt_at=timezone.now() + retry_delay(message.attempts),
+            last_error=text,
+            claimed_at=None,
+        )
+        logger.warning("Sending message %s failed (attempt %s), will retry: %s", message.pk, message.attempts, text)
+        return "retry"
+    _finish(message, status=MessageStatus.FAILED, error=text)
+    logger.error("Sending message %s failed for good: %s", message.pk, text)
+    return "failed"
+
+
+def unsent_message_ids(*, now: dt.datetime | None = None, limit: int = 5000) -> list[int]:
+    """Rows the after-commit dispatch did not get out: pending and due (past a short grace, so
+    the sweep does not race the dispatch), or claimed by a worker that has since died."""
+    now = now or timezone.now()
+    return list(
+        Message.objects.filter(
+            Q(status=MessageStatus.PENDING, next_attempt_at__lte=now, created_at__lte=now - SWEEP_GRACE)
+            | Q(status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE)
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def resend(*, messages: Iterable[Message]) -> int:
+    """Send again (admin): failed, skipped or sent messages go back to pending and are queued."""
+    ids = [m.pk for m in messages]
+    with transaction.atomic():
+        count = (
+            Message.objects.filter(pk__in=ids)
+            .exclude(status=MessageStatus.SENDING)
+            .update(status=MessageStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error="")
+        )
+        transaction.on_commit(partial(dispatch, ids), robust=True)
+    return count
+
+
+# --- Preferences -------------------------------------------------------------------------------
+
+
+def categories_for(member: Member) -> list[Category]:
+    """The optional categories that can reach this member at all."""
+    from members.permissions import is_committee, is_teacher
+
+    available = [Category.REMINDERS, Category.FEEDBACK]
+    if is_teacher(member):
+        available.append(Category.TEACHING)
+    if is_committee(member):
+        available.append(Category.DIGEST)
+    return available
+
+
+def set_preferences(*, member: Member, subscribed: Iterable[str]) -> None:
+    """Keep exactly the given optional categories switched on for the member (of those offered)."""
+    subscribed = set(subscribed)
+    offered = {c.value for c in categories_for(member)}
+    with transaction.atomic():
+        Unsubscription.objects.filter(member=member, category__in=offered & subscribed).delete()
+        Unsubscription.objects.bulk_create(
+            [Unsubscription(member=member, category=c) for c in sorted(offered - subscribed)], ignore_conflicts=True
+        )
+
+
+def unsubscribe(*, member: Member, category: str) -> None:
+    """Switch one optional category off (the one-click link in every optional e-mail)."""
+    Unsubscription.objects.get_or_create(member=member, category=Category(category))
+
+
+def unsubscribe_token(*, member: Member, category: str) -> str:
+    return signing.dumps([member.pk, str(category)], salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str) -> tuple[Member, Category] | None:
+    """The member and category a link was made for, or None if it was altered or is unknown."""
+    try:
+        member_id, category = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        category = Category(category)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    member = Member.objects.filter(pk=member_id, is_active=True).first()
+    return (member, category) if member else None
