@@ -1,0 +1,102 @@
+"""Reads for feedback: what a member still has to answer, forms with their questions, the builder's list."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from attendance.enums import AttendanceStatus, RegistrationState
+from attendance.models import Registration
+from events.enums import SessionStatus
+from events.models import Session
+from feedback.enums import FormPurpose
+from feedback.models import Form, Question, Receipt, Response, Survey, SurveyYear
+from members.models import Member
+
+
+def sessions_awaiting_feedback(*, member: Member, now: dt.datetime | None = None) -> QuerySet[Session]:
+    """Sessions whose feedback is open and the member may give but has not, most recent first.
+
+    The same rule as `services.check_can_respond_to_session`, in SQL: registered (walk-ins too),
+    present or late — or unmarked while no register has been taken; ended within the window.
+    """
+    now = now or timezone.now()
+    registered = Registration.objects.filter(session=OuterRef("pk"), member=member, state=RegistrationState.REGISTERED)
+    attended = registered.filter(attendance__in=[AttendanceStatus.PRESENT, AttendanceStatus.LATE])
+    unmarked = registered.filter(attendance="")
+    return (
+        Session.objects.filter(
+            status__in=[SessionStatus.PUBLISHED, SessionStatus.COMPLETED],
+            ends_at__lte=now,
+            ends_at__gt=now - dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS),
+        )
+        .filter(Q(Exists(attended)) | Q(Exists(unmarked), register_taken__isnull=True))
+        .exclude(Exists(Receipt.objects.filter(session=OuterRef("pk"), member=member)))
+        .select_related("series")
+        .prefetch_related("roster__teacher")
+        .order_by("-ends_at", "pk")
+    )
+
+
+def open_surveys_for(*, member: Member, now: dt.datetime | None = None) -> QuerySet[Survey]:
+    """Surveys open now, sent to the member's year (or to everyone), that they have not answered."""
+    now = now or timezone.now()
+    for_everyone = ~Exists(SurveyYear.objects.filter(survey=OuterRef("pk")))
+    for_their_year = Exists(SurveyYear.objects.filter(survey=OuterRef("pk"), year=member.year_of_study))
+    return (
+        Survey.objects.filter(opens_at__lte=now, closes_at__gt=now)
+        .filter(for_everyone | for_their_year)
+        .exclude(Exists(Receipt.objects.filter(survey=OuterRef("pk"), member=member)))
+        .order_by("closes_at", "pk")
+    )
+
+
+def session_for_feedback(*, pk: int) -> Session:
+    """A session with what the feedback page reads: its form choice, its register flag and roster."""
+    return (
+        Session.objects.select_related("feedback_form_choice__form", "register_taken")
+        .prefetch_related("roster__teacher", "target_years")
+        .get(pk=pk)
+    )
+
+
+def with_questions(forms: QuerySet[Form]) -> QuerySet[Form]:
+    return forms.prefetch_related(
+        Prefetch("questions", queryset=Question.objects.order_by("position").prefetch_related("options"))
+    )
+
+
+def form_with_questions(*, pk: int) -> Form:
+    return with_questions(Form.objects.all()).get(pk=pk)
+
+
+def _responses_count(**filters) -> Subquery:
+    counted = Response.objects.filter(**filters).order_by().values(*filters).annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def forms_for_builder() -> QuerySet[Form]:
+    """Current versions of every form, with responses to this version and to all versions."""
+    return (
+        Form.objects.filter(is_current=True)
+        .annotate(
+            response_count=_responses_count(form=OuterRef("pk")),
+            family_response_count=_responses_count(form__family=OuterRef("family")),
+            question_count=Subquery(
+                Question.objects.filter(form=OuterRef("pk"))
+                .order_by()
+                .values("form")
+                .annotate(n=Count("pk"))
+                .values("n")[:1],
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("purpose", "title", "pk")
+    )
+
+
+def session_forms() -> QuerySet[Form]:
+    """Current session forms, the default first: the choices a session may pick from."""
+    return Form.objects.filter(purpose=FormPurpose.SESSION, is_current=True).order_by("-is_default", "title", "pk")
