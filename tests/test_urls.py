@@ -8,6 +8,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from events.services import add_material, approve_session, calendar_token_for, create_session, submit_session
+from feedback.models import Form
+from feedback.services import create_survey
 from teachers.models import TeachingCertificate
 from tests.factories import MemberFactory
 
@@ -58,6 +60,13 @@ ACCESS = {
     "teachers:log": (TEACHER, None),
     "teachers:certificate_pdf": (COMMITTEE_ELSE_404, "certificate"),  # and its own teacher (tested apart)
     "teachers:verify": (PUBLIC, "certificate"),
+    "feedback:session_results": (COMMITTEE_ELSE_404, "session"),  # and the session's teachers (tested apart)
+    "feedback:my_results": (TEACHER, None),
+    "feedback:moderation": (COMMITTEE, None),
+    "feedback:surveys": (COMMITTEE, None),
+    "feedback:survey_create": (COMMITTEE, None),
+    "feedback:survey_results": (COMMITTEE, "survey"),
+    "feedback:survey_csv": (COMMITTEE, "survey"),
 }
 # URL trees whose access rules are a library's own (and tested upstream): allauth under accounts/
 # checks the session, the admin checks is_staff.
@@ -121,6 +130,13 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
     certificate = TeachingCertificate.objects.create(
         teacher=published_session.created_by, code="ABC123", teacher_name="Lead", session_count=1, hours=1, sessions=[]
     )
+    survey = create_survey(
+        form=Form.objects.get(family="society-survey", is_current=True),
+        title="Annual survey",
+        opens_at=timezone.now(),
+        closes_at=timezone.now() + dt.timedelta(days=14),
+        by=None,
+    )
     if role != "anonymous":
         roles = {"member": [], "teacher": ["teacher"], "committee": ["committee"]}[role]
         client.force_login(MemberFactory(roles=roles))
@@ -135,6 +151,7 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
         "check_in_token": [published_session.pk, "0" * 32],
         "certificate": [certificate.code],
         "material": [material.pk],
+        "survey": [survey.pk],
     }[takes]
     response = client.get(reverse(name, args=args))
     if role in ALLOWED[rule]:

@@ -1,1 +1,145 @@
-urlpatterns = []
+"""The committee's surveys: the list, sending a survey form to an audience, the results by year
+band and the anonymous research export."""
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from events.forms import DATETIME_LOCAL, DateTimeLocalInput
+from feedback import permissions, results
+from feedback.enums import FormPurpose
+from feedback.models import Form, Survey
+from feedback.services import FeedbackError, create_survey
+from meded.spreadsheets import csv_response, safe_cell
+from members.enums import YearOfStudy
+
+
+class SurveyForm(forms.Form):
+    """A survey as the committee sends it. Times are London times (the site's time zone).
+
+    It lives with its view rather than in `feedback/forms.py` because it serves this page only.
+    """
+
+    form = forms.ModelChoiceField(
+        label=gettext_lazy("Questionnaire"),
+        queryset=Form.objects.none(),
+        help_text=gettext_lazy("The current version of a survey form."),
+    )
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    opens_at = forms.DateTimeField(label=gettext_lazy("Opens"), widget=DateTimeLocalInput())
+    closes_at = forms.DateTimeField(label=gettext_lazy("Closes"), widget=DateTimeLocalInput())
+    years = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Sent to"),
+        choices=YearOfStudy.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Tick the years to ask; leave all unticked to ask every member."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["form"].queryset = Form.objects.filter(purpose=FormPurpose.SURVEY, is_current=True).order_by(
+            "title"
+        )
+        for name in ("opens_at", "closes_at"):
+            self.fields[name].input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self):
+        data = super().clean()
+        opens_at, closes_at = data.get("opens_at"), data.get("closes_at")
+        if opens_at and closes_at and closes_at <= opens_at:
+            self.add_error("closes_at", _("The survey must close after it opens."))
+        return data
+
+
+class SurveyManagerMixin(LoginRequiredMixin, UserPassesTestMixin):
+    def test_func(self):
+        return permissions.can_manage_surveys(self.request.user)
+
+
+class SurveyListView(SurveyManagerMixin, TemplateView):
+    template_name = "feedback/survey_list.html"
+
+    def get_context_data(self, **kwargs):
+        now = timezone.now()
+        surveys = list(results.surveys_for_committee())
+        for survey in surveys:
+            survey.status = results.survey_status(survey, now=now)
+            survey.status_label = results.SURVEY_STATUS_LABELS[survey.status]
+            survey.years = sorted(entry.year for entry in survey.audience_years.all())
+        return super().get_context_data(**kwargs) | {"surveys": surveys}
+
+
+class SurveyCreateView(SurveyManagerMixin, FormView):
+    template_name = "feedback/survey_form.html"
+    form_class = SurveyForm
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            survey = create_survey(
+                form=data["form"],
+                title=data["title"],
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+                years=data["years"],
+                by=self.request.user,
+            )
+        except FeedbackError as refusal:
+            form.add_error(None, str(refusal))
+            return self.form_invalid(form)
+        messages.success(self.request, _("“%s” is ready; members are asked while it is open.") % survey.title)
+        return redirect("feedback:surveys")
+
+
+class SurveyObjectMixin(SurveyManagerMixin):
+    def get_survey(self, pk: int) -> Survey:
+        survey = Survey.objects.select_related("form").filter(pk=pk).first()
+        if survey is None:
+            raise Http404
+        return survey
+
+
+class SurveyResultsView(SurveyObjectMixin, TemplateView):
+    template_name = "feedback/survey_results.html"
+
+    def get_context_data(self, **kwargs):
+        survey = self.get_survey(kwargs["pk"])
+        return super().get_context_data(**kwargs) | {
+            "survey": survey,
+            "status": results.SURVEY_STATUS_LABELS[results.survey_status(survey)],
+            "results": results.survey_results(survey=survey),
+        }
+
+
+class SurveyExportView(SurveyObjectMixin, View):
+    """One row per response, in no order of arrival, formula-safe (see `results.survey_export`)."""
+
+    def get(self, request, pk: int):
+        survey = self.get_survey(pk)
+        header, rows = results.survey_export(survey=survey)
+        return csv_response(
+            filename=f"meded-survey-{survey.pk}-answers.csv",
+            header=[safe_cell(name) for name in header],  # question texts are typed by people too
+            rows=rows,
+        )
+
+
+urlpatterns = [
+    path("feedback/surveys/", SurveyListView.as_view(), name="surveys"),
+    path("feedback/surveys/new/", SurveyCreateView.as_view(), name="survey_create"),
+    path("feedback/surveys/<int:pk>/results/", SurveyResultsView.as_view(), name="survey_results"),
+    path("feedback/surveys/<int:pk>/answers.csv", SurveyExportView.as_view(), name="survey_csv"),
+]
