@@ -67,6 +67,16 @@ ACCESS = {
     "feedback:survey_create": (COMMITTEE, None),
     "feedback:survey_results": (COMMITTEE, "survey"),
     "feedback:survey_csv": (COMMITTEE, "survey"),
+    "feedback:to_give": (SIGNED_IN, None),
+    "feedback:answer_session": (SIGNED_IN, "session"),  # not eligible: a page that says why
+    "feedback:answer_session_thanks": (SIGNED_IN, "session"),
+    "feedback:answer_survey": (SIGNED_IN, "survey"),
+    "feedback:answer_survey_thanks": (SIGNED_IN, "survey"),
+    "feedback:builder": (COMMITTEE, None),
+    "feedback:builder_create": (COMMITTEE, None),
+    "feedback:builder_edit": (COMMITTEE, "form"),
+    "feedback:builder_default": (POST_ONLY, "form"),
+    "feedback:session_form": (COMMITTEE, "session"),  # and the session's lead teacher (tested apart)
 }
 # URL trees whose access rules are a library's own (and tested upstream): allauth under accounts/
 # checks the session, the admin checks is_staff.
@@ -152,6 +162,7 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
         "certificate": [certificate.code],
         "material": [material.pk],
         "survey": [survey.pk],
+        "form": [Form.objects.get(family="session-feedback", is_current=True).pk],
     }[takes]
     response = client.get(reverse(name, args=args))
     if role in ALLOWED[rule]:
