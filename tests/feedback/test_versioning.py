@@ -1,0 +1,143 @@
+"""A form with answers is never edited under them: editing makes the next version."""
+
+import pytest
+
+from feedback.enums import FormPurpose, QuestionKind
+from feedback.models import Answer, Form, Question, SessionForm
+from feedback.services import (
+    FeedbackError,
+    QuestionSpec,
+    choose_session_form,
+    create_form,
+    form_for_session,
+    make_default,
+    new_version,
+    specs_for,
+    submit_response,
+    update_form,
+)
+from tests.factories import MemberFactory
+from tests.feedback.factories import answers_for, attend, ended_session, session_form
+
+pytestmark = pytest.mark.django_db
+
+RATING = QuestionSpec(kind=QuestionKind.RATING, text="How was it?", metric_key="overall")
+CHOICE = QuestionSpec(
+    kind=QuestionKind.SINGLE,
+    text="Format?",
+    metric_key="format_preference",
+    options=(("online", "Online"), ("in_person", "In person")),
+)
+
+
+def _answered(form: Form):
+    session, member = ended_session(), MemberFactory()
+    attend(session, member)
+    choose_session_form(session=session, form=form, by=None)
+    return submit_response(member=member, session=session, answers=answers_for(form))
+
+
+def test_an_unanswered_form_changes_in_place():
+    form = create_form(title="Workshop feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
+    saved = update_form(
+        form=form, title="Workshop feedback (v2 wording)", intro="Hi", questions=[CHOICE, RATING], by=None
+    )
+    assert (saved.pk, saved.version, saved.title, saved.intro) == (form.pk, 1, "Workshop feedback (v2 wording)", "Hi")
+    assert [(q.position, q.text) for q in saved.questions.all()] == [(1, "Format?"), (2, "How was it?")]
+    assert list(saved.questions.get(position=1).options.values_list("value", "label")) == [
+        ("online", "Online"),
+        ("in_person", "In person"),
+    ]
+    assert Form.objects.filter(family=form.family).count() == 1
+
+
+def test_an_answered_form_gets_a_new_current_version_and_old_answers_keep_their_questions():
+    form = create_form(title="Workshop feedback", purpose=FormPurpose.SESSION, questions=[RATING, CHOICE], by=None)
+    response = _answered(form)
+    old_questions = set(form.questions.values_list("pk", flat=True))
+    edited = QuestionSpec(kind=QuestionKind.LIKERT, text="The session was useful.", metric_key="overall")
+    saved = update_form(form=form, title="Workshop feedback", intro="", questions=[edited], by=None)
+    form.refresh_from_db()
+    assert (saved.family, saved.version, saved.is_current) == (form.family, 2, True)
+    assert (form.version, form.is_current) == (1, False)
+    assert [(q.kind, q.text) for q in saved.questions.all()] == [("likert", "The session was useful.")]
+    assert set(Answer.objects.filter(response=response).values_list("question", flat=True)) == old_questions
+    assert Question.objects.filter(pk__in=old_questions, form=form).count() == 2
+    assert response.form == form
+
+
+def test_a_new_version_of_the_default_takes_over_as_default_and_moves_unanswered_sessions():
+    default = session_form()
+    _answered(default)
+    waiting = ended_session()
+    saved = new_version(form=default, by=None)
+    default.refresh_from_db()
+    assert (saved.version, saved.is_default, default.is_default, default.is_current) == (2, True, False, False)
+    assert specs_for(saved) == specs_for(default)
+    assert form_for_session(waiting) == saved
+
+
+def test_sessions_that_chose_an_answered_form_move_to_the_new_version_only_without_responses():
+    form = create_form(title="Workshop feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
+    answered = _answered(form).session
+    waiting = ended_session()
+    choose_session_form(session=waiting, form=form, by=None)
+    saved = update_form(form=form, title="Workshop", intro="", questions=[RATING, CHOICE], by=None)
+    assert SessionForm.objects.get(session=answered).form == form
+    assert SessionForm.objects.get(session=waiting).form == saved
+
+
+def test_an_old_version_cannot_be_edited():
+    form = create_form(title="Workshop feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
+    _answered(form)
+    update_form(form=form, title="Workshop", intro="", questions=[RATING], by=None)
+    with pytest.raises(FeedbackError, match="newer version"):
+        update_form(form=form, title="Again", intro="", questions=[RATING], by=None)
+
+
+@pytest.mark.parametrize(
+    ("questions", "message"),
+    [
+        ([RATING, QuestionSpec(kind="likert", text="Again", metric_key="overall")], "one question of a form only"),
+        ([QuestionSpec(kind="text", text="Comments", metric_key="overall")], "cannot measure"),
+        ([QuestionSpec(kind="single", text="Pick", options=(("a", "A"),))], "at least two options"),
+        ([QuestionSpec(kind="rating", text="Rate", options=(("a", "A"), ("b", "B")))], "has no options"),
+        ([QuestionSpec(kind="single", text="Pick", options=(("a", "A"), ("a", "B")))], "must differ"),
+    ],
+)
+def test_invalid_questions_are_refused(questions, message):
+    with pytest.raises(FeedbackError, match=message):
+        create_form(title="Bad", purpose=FormPurpose.SESSION, questions=questions, by=None)
+    assert not Form.objects.filter(title="Bad").exists()
+
+
+def test_a_session_with_feedback_keeps_its_form():
+    form = create_form(title="Workshop feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
+    session = _answered(form).session
+    with pytest.raises(FeedbackError, match="already has feedback"):
+        choose_session_form(session=session, form=session_form(), by=None)
+
+
+def test_choosing_the_default_clears_the_choice_and_survey_forms_are_refused():
+    session = ended_session()
+    form = create_form(title="Workshop feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
+    choose_session_form(session=session, form=form, by=None)
+    assert SessionForm.objects.get(session=session).form == form
+    choose_session_form(session=session, form=session_form(), by=None)
+    assert not SessionForm.objects.filter(session=session).exists()
+    survey = Form.objects.get(family="society-survey")
+    with pytest.raises(FeedbackError):
+        choose_session_form(session=session, form=survey, by=None)
+
+
+def test_making_another_form_the_default_moves_the_flag():
+    form = create_form(title="Workshop feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
+    make_default(form=form, by=None)
+    assert list(Form.objects.filter(is_default=True).values_list("pk", flat=True)) == [form.pk]
+    assert form_for_session(ended_session()) == form
+
+
+def test_families_of_forms_with_the_same_title_stay_apart():
+    first = create_form(title="Feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
+    second = create_form(title="Feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
+    assert (first.family, second.family) == ("feedback", "feedback-2")
