@@ -77,6 +77,12 @@ ACCESS = {
     "feedback:builder_edit": (COMMITTEE, "form"),
     "feedback:builder_default": (POST_ONLY, "form"),
     "feedback:session_form": (COMMITTEE, "session"),  # and the session's lead teacher (tested apart)
+    "feedback:coding": (COMMITTEE, None),
+    "feedback:coding_agreement": (COMMITTEE, None),
+    "feedback:coding_resolve": (POST_ONLY, None),
+    "feedback:coding_themes": (COMMITTEE, None),
+    "feedback:coding_export": (COMMITTEE, None),
+    "feedback:coding_codebook": (COMMITTEE, None),
 }
 # URL trees whose access rules are a library's own (and tested upstream): allauth under accounts/
 # checks the session, the admin checks is_staff.
