@@ -107,7 +107,7 @@ def options_text(options) -> str:
 
 
 class QuestionForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=QuestionKind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=QuestionKind.choices, initial=QuestionKind.LIKERT)
     text = forms.CharField(label=_("Question"), max_length=300)
     help_text = forms.CharField(label=_("Help text"), max_length=300, required=False)
     is_required = forms.BooleanField(label=_("Required"), required=False, initial=True)
