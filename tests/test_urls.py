@@ -10,6 +10,7 @@ from django.utils import timezone
 from events.services import add_material, approve_session, calendar_token_for, create_session, submit_session
 from feedback.models import Form
 from feedback.services import create_survey
+from notifications.services import unsubscribe_token
 from teachers.models import TeachingCertificate
 from tests.factories import MemberFactory
 
@@ -83,6 +84,8 @@ ACCESS = {
     "feedback:coding_themes": (COMMITTEE, None),
     "feedback:coding_export": (COMMITTEE, None),
     "feedback:coding_codebook": (COMMITTEE, None),
+    "notifications:preferences": (SIGNED_IN, None),
+    "notifications:unsubscribe": (PUBLIC, "unsubscribe_token"),  # the signed token is the credential
 }
 # URL trees whose access rules are a library's own (and tested upstream): allauth under accounts/
 # checks the session, the admin checks is_staff.
@@ -162,6 +165,7 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
         "session": [published_session.pk],
         "year": [1],
         "token": [calendar_token_for(member=published_session.created_by).token],
+        "unsubscribe_token": [unsubscribe_token(member=published_session.created_by, category="reminders")],
         "invitation": [1],
         "registration": [1],
         "check_in_token": [published_session.pk, "0" * 32],
