@@ -2,18 +2,30 @@
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from attendance.enums import RegistrationState
 from attendance.models import Registration
+from events.models import Session
 
 
 def registrations_for_member(*, member) -> QuerySet[Registration]:
-    """The member's current registrations and queue places, with their sessions' listing joins."""
+    """The member's current registrations and queue places, with their sessions' listing joins.
+
+    For the feedback link: `feedback_open` (the session ended within the feedback window) and
+    `has_given_feedback` (a receipt exists: the feedback app's table, read through its relation).
+    """
+    window_start = timezone.now() - dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
+    receipt = Session.objects.filter(pk=OuterRef("session_id"), feedback_receipts__member=OuterRef("member_id"))
     return (
         Registration.objects.filter(member=member)
         .exclude(state=RegistrationState.CANCELLED)
+        .annotate(
+            has_given_feedback=Exists(receipt),
+            feedback_open=ExpressionWrapper(Q(session__ends_at__gt=window_start), output_field=BooleanField()),
+        )
         .select_related("session", "session__series", "session__register_taken")
         .prefetch_related("session__target_years", "session__roster__teacher")
         .order_by("session__starts_at", "pk")

@@ -82,7 +82,11 @@ class MySessionsView(LoginRequiredMixin, TemplateView):
         positions = selectors.waitlist_positions(groups["waitlisted"])
         for registration in groups["waitlisted"]:
             registration.position = positions[registration.pk]
-        return super().get_context_data(**kwargs) | groups
+        return (
+            super().get_context_data(**kwargs)
+            | groups
+            | {"feedback_required_for_certificates": settings.FEEDBACK_REQUIRED_FOR_CERTIFICATES}
+        )
 
 
 def _session_for_staff(request, pk: int):
@@ -317,6 +321,15 @@ class AttendanceCertificateView(LoginRequiredMixin, View):
         )
         if registration is None:
             raise Http404
+        # The feedback app's receipt, read through its relation: it says only that they responded.
+        if (
+            settings.FEEDBACK_REQUIRED_FOR_CERTIFICATES
+            and not request.user.feedback_receipts.filter(session_id=registration.session_id).exists()
+        ):
+            messages.info(
+                request, _("Please give your feedback on this session first; then download your certificate.")
+            )
+            return redirect("feedback:answer_session", pk=registration.session_id)
         response = HttpResponse(certificates.attendance_certificate_pdf(registration), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="attendance-{registration.session_id}.pdf"'
         return response
