@@ -1,0 +1,206 @@
+"""Feedback in the admin. Responses and answers are read-only and show no member; receipts are
+read-only and never appear next to a response (see `feedback.anonymity`)."""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from feedback import services
+from feedback.models import Answer, Code, Form, Option, Question, Receipt, Response, Survey, SurveyYear, Theme
+
+
+def _has_responses(form: Form | None) -> bool:
+    return form is not None and form.pk is not None and Response.objects.filter(form=form).exists()
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 0
+    fields = ["position", "kind", "text", "help_text", "is_required", "metric_key", "is_for_teachers_only"]
+    show_change_link = True  # options are edited on the question's own page
+
+    # A version with responses is frozen: its questions are what those responses answered.
+    def has_add_permission(self, request, obj=None):
+        return not _has_responses(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _has_responses(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _has_responses(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Form)
+class FormAdmin(admin.ModelAdmin):
+    list_display = ["title", "family", "version", "purpose", "is_current", "is_default", "responses"]
+    list_filter = ["purpose", "is_current", "is_default"]
+    search_fields = ["title", "family"]
+    readonly_fields = ["version", "is_current", "is_default", "created_at", "created_by"]
+    inlines = [QuestionInline]
+    actions = ["make_new_version", "make_default"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(response_total=Count("responses"))
+
+    @admin.display(description=_("responses"), ordering="response_total")
+    def responses(self, obj):
+        return obj.response_total
+
+    def get_readonly_fields(self, request, obj=None):
+        if _has_responses(obj):
+            return [*self.readonly_fields, "family", "purpose", "title", "intro"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Make a new version of the selected forms, to edit"))
+    def make_new_version(self, request, queryset):
+        for form in queryset.filter(is_current=True):
+            try:
+                saved = services.new_version(form=form, by=request.user)
+            except services.FeedbackError as error:
+                self.message_user(request, f"{form}: {error}", messages.ERROR)
+            else:
+                if saved.pk == form.pk:
+                    self.message_user(request, _("%s has no responses: edit it as it is.") % form, messages.INFO)
+                else:
+                    self.message_user(request, _("%s is now the current version.") % saved, messages.SUCCESS)
+
+    @admin.action(description=_("Make the selected session form the default"))
+    def make_default(self, request, queryset):
+        for form in queryset[:1]:
+            try:
+                services.make_default(form=form, by=request.user)
+            except services.FeedbackError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(request, _("Sessions now use %s by default.") % form, messages.SUCCESS)
+
+
+class OptionInline(admin.TabularInline):
+    model = Option
+    extra = 0
+    fields = ["position", "value", "label"]
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None or (not _has_responses(obj.form) and super().has_add_permission(request, obj))
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or (not _has_responses(obj.form) and super().has_change_permission(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or (not _has_responses(obj.form) and super().has_delete_permission(request, obj))
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["text", "form", "position", "kind", "metric_key", "is_required"]
+    list_filter = ["kind", "metric_key", "form__purpose"]
+    list_select_related = ["form"]
+    search_fields = ["text"]
+    inlines = [OptionInline]
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj is not None and _has_responses(obj.form)) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and _has_responses(obj.form)) and super().has_delete_permission(request, obj)
+
+
+class SurveyYearInline(admin.TabularInline):
+    model = SurveyYear
+    extra = 0
+    verbose_name_plural = _("audience (no years: every member)")
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ["title", "form", "opens_at", "closes_at"]
+    list_select_related = ["form"]
+    readonly_fields = ["created_at", "created_by"]
+    inlines = [SurveyYearInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "form":
+            kwargs["queryset"] = Form.objects.filter(purpose="survey", is_current=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    can_delete = False
+    fields = ["question", "number", "option", "text", "is_held_back"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("question", "option")
+
+
+@admin.register(Response)
+class ResponseAdmin(_ReadOnlyAdmin):
+    """Anonymous: the form, the session or survey and (surveys) the band. There is no member to show,
+    and no receipt is shown here."""
+
+    list_display = ["id", "form", "session", "survey", "year_band"]
+    list_filter = ["form__purpose", "year_band"]
+    list_select_related = ["form", "session", "survey"]
+    inlines = [AnswerInline]
+
+
+@admin.register(Answer)
+class AnswerAdmin(_ReadOnlyAdmin):
+    list_display = ["question", "number", "option", "short_text", "is_held_back"]
+    list_filter = ["question__kind", "is_held_back"]
+    list_select_related = ["question", "option"]
+    search_fields = ["text"]
+
+    @admin.display(description=_("text"))
+    def short_text(self, obj):
+        return obj.text[:80]
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(_ReadOnlyAdmin):
+    """Who has responded to what — never which response is theirs."""
+
+    list_display = ["member", "session", "survey"]
+    list_select_related = ["member", "session", "survey"]
+    search_fields = ["member__email", "member__last_name"]
+
+
+class CodeInline(admin.TabularInline):
+    model = Code
+    extra = 0
+    fields = ["position", "name", "description"]
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "position"]
+    inlines = [CodeInline]
