@@ -1,0 +1,72 @@
+"""Reading feedback back: anonymous, aggregated results for one session, for all of a teacher's
+sessions and for a survey (by year band), the survey's research export, and the lists behind
+moderation and the survey pages.
+
+Everything is counted in the database — one GROUP BY per kind of figure, by question and value and,
+for a breakdown, by session or year band — never a query per question. Python only adds groups up
+and applies the rules below.
+
+The minimum-N rule (N = settings.FEEDBACK_MIN_RESPONSES, 5 by default)
+---------------------------------------------------------------------
+1. A session's results are shown only once it has at least N responses; below that its page says
+   "n responses, not enough to show" (n is a count of people, not what they said).
+2. In results that are shown, a question answered by fewer than N people (an optional question)
+   shows how many answered and nothing else: no distribution, mean or agreement.
+3. No figure lets a hidden group be worked out by subtraction:
+   - A teacher's results across their sessions add up exactly the figures shown on the sessions'
+     own pages: a session counts only if it has N responses, and each of its questions only if that
+     session's answers to it reach N. Otherwise "all my sessions" minus the sessions shown would
+     give away a small session, or a small optional question within one.
+   - A survey question is broken down by year band only when every band with answers — the group
+     whose year was not recorded included — reaches N. Otherwise only the overall column is shown
+     (if it reaches N), because overall minus one band would give the other.
+   - The survey's research export has no rows until the survey has N responses, and writes the
+     band only when every band with responses reaches N (a lone band could single someone out).
+4. Free-text comments are single answers, not aggregates: they come with results that pass rule 1,
+   in the order of their random key (which says nothing about when they arrived). Teachers never
+   see comments the committee has held back.
+
+Percentages are of the people who answered the question (so a multiple-choice question's can add
+up to more than 100), to one decimal place; `agree_pct` is the share answering 4 or 5 on a Likert
+question, as on the dashboard.
+"""
+
+from feedback.results.counting import Bar, Comment, Figures, QuestionResult, Results, minimum_responses
+from feedback.results.moderation import comments_for_moderation, sessions_with_comments
+from feedback.results.sessions import (
+    SessionCount,
+    TeacherResults,
+    session_results,
+    sessions_with_feedback_taught_by,
+    teacher_results,
+)
+from feedback.results.surveys import (
+    SURVEY_STATUS_LABELS,
+    SurveyResults,
+    survey_export,
+    survey_results,
+    survey_status,
+    surveys_for_committee,
+)
+
+__all__ = [
+    "SURVEY_STATUS_LABELS",
+    "Bar",
+    "Comment",
+    "Figures",
+    "QuestionResult",
+    "Results",
+    "SessionCount",
+    "SurveyResults",
+    "TeacherResults",
+    "comments_for_moderation",
+    "minimum_responses",
+    "session_results",
+    "sessions_with_comments",
+    "sessions_with_feedback_taught_by",
+    "survey_export",
+    "survey_results",
+    "survey_status",
+    "surveys_for_committee",
+    "teacher_results",
+]

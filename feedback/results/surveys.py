@@ -1,0 +1,130 @@
+"""A survey's results by year band, its research export, and the committee's list of surveys
+(see `feedback.results` for the rules)."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from feedback.enums import YearBand
+from feedback.models import Answer, Response, Survey
+from feedback.results.counting import (
+    Figures,
+    Results,
+    Tally,
+    comments_in,
+    figures_for,
+    groups_of,
+    minimum_responses,
+    questions_answered,
+    result_for,
+    tallies,
+)
+
+# The columns of a survey's breakdown; "" holds responses whose year of study was not recorded.
+BANDS = (YearBand.YEARS_1_2, YearBand.YEARS_3_6)
+NO_BAND_LABEL = _("Year not recorded")
+
+
+@dataclass
+class SurveyResults(Results):
+    # (label, responses) per band column.
+    band_responses: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _band_label(band: str) -> str:
+    return YearBand(band).label if band else NO_BAND_LABEL
+
+
+def survey_results(*, survey: Survey) -> SurveyResults:
+    """A survey's results, overall and by year band, under the minimum-N rule: a question's bands
+    are shown only when every band with answers reaches N (rule 3 of the module docstring)."""
+    minimum = minimum_responses()
+    responses = Response.objects.filter(survey=survey)
+    per_band = dict(responses.values_list("year_band").annotate(count=Count("pk")).order_by())
+    count = sum(per_band.values())
+    columns = [*BANDS, *([""] if per_band.get("") else [])]
+    band_responses = [(_band_label(band), per_band.get(band, 0)) for band in columns]
+    if count < minimum:
+        return SurveyResults(responses=count, is_shown=False, minimum=minimum, band_responses=band_responses)
+    by = "response__year_band"
+    groups = groups_of(
+        questions_answered(responses),
+        tallies(responses, by=by),
+        comments_in(responses, include_held_back=True, by=by),
+    )
+    questions = []
+    for group in groups:
+        overall = figures_for(group, group.tally(), minimum=minimum)
+        result = result_for(group, overall, [c for _s, c in group.comments])
+        cells = {band: group.cells.get(band, Tally()) for band in columns}
+        result.is_broken_down = overall.is_shown and all(cell.n == 0 or cell.n >= minimum for cell in cells.values())
+        result.bands = [
+            (
+                _band_label(band),
+                figures_for(group, cell, minimum=minimum)
+                if result.is_broken_down
+                else Figures(n=cell.n, is_shown=False),
+            )
+            for band, cell in cells.items()
+        ]
+        questions.append(result)
+    return SurveyResults(
+        responses=count, is_shown=True, minimum=minimum, questions=questions, band_responses=band_responses
+    )
+
+
+def survey_export(*, survey: Survey) -> tuple[list[str], list[list]]:
+    """The survey's anonymous answers for research: a header, then one row per response in the order
+    of the responses' random keys. Scales as 1–5, choices as the option's stable value (several
+    joined by ";"), free text as written. No rows below N responses; the band is left blank unless
+    every band with responses reaches N (see the module docstring)."""
+    minimum = minimum_responses()
+    questions = list(survey.form.questions.order_by("position"))
+    header = [str(_("Year band")), *(f"{question.position}. {question.text}" for question in questions)]
+    responses = Response.objects.filter(survey=survey)
+    bands = dict(responses.values_list("id", "year_band").order_by())
+    per_band = Counter(bands.values())
+    if len(bands) < minimum:
+        return header, []
+    with_band = all(n >= minimum for n in per_band.values())
+    cells: dict[tuple, list[str]] = {}
+    answers = (
+        Answer.objects.filter(response__survey=survey)
+        .values_list("response_id", "question_id", "number", "option__value", "text")
+        .order_by("option__position", "pk")
+    )
+    for response_id, question_id, number, option_value, text in answers:
+        value = str(number) if number is not None else option_value if option_value is not None else text
+        cells.setdefault((response_id, question_id), []).append(value)
+    rows = [
+        [
+            band if with_band else "",
+            *(";".join(cells.get((response_id, question.pk), [])) for question in questions),
+        ]
+        for response_id, band in sorted(bands.items())
+    ]
+    return header, rows
+
+
+def survey_status(survey: Survey, *, now=None) -> str:
+    """Whether the survey is "upcoming", "open" or "closed" at `now`."""
+    now = now or timezone.now()
+    if now < survey.opens_at:
+        return "upcoming"
+    return "open" if now < survey.closes_at else "closed"
+
+
+SURVEY_STATUS_LABELS = {"upcoming": _("Upcoming"), "open": _("Open"), "closed": _("Closed")}
+
+
+def surveys_for_committee() -> QuerySet[Survey]:
+    """Every survey, latest opening first, with its form, audience and `responses_count`."""
+    return (
+        Survey.objects.select_related("form")
+        .prefetch_related("audience_years")
+        .annotate(responses_count=Count("responses"))
+        .order_by("-opens_at", "-pk")
+    )
