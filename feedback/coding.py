@@ -395,8 +395,9 @@ def coded_comments(*, filters: CommentFilters) -> QuerySet[Answer]:
 
 def theme_counts(*, filters: CommentFilters) -> tuple[list[Theme], int]:
     """Every theme with `comments` (coded comments with at least one of its codes), `examples`
-    (up to three comments not held back, with their sources) and its codes with `comments` each;
-    and the number of coded comments. Five queries whatever the data."""
+    (up to three comments not held back, with their sources: the first by random key, an
+    arbitrary but stable choice) and its codes with `comments` each; and the number of coded
+    comments. Four queries whatever the data."""
     links = filters.apply(_counted_links(), prefix="coding__answer__")
     # The example slots reach up two levels: link → comment (the example) → theme.
     example = (
