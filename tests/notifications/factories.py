@@ -1,0 +1,43 @@
+"""Sessions, members and outbox helpers for the notification tests."""
+
+import datetime as dt
+import zoneinfo
+
+from events.enums import SessionFormat, SessionStatus
+from notifications.models import Message
+from tests.events.factories import RosterEntryFactory, SessionFactory
+from tests.factories import MemberFactory
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+# The locmem backend's send, patched to stand for the mail server's replies.
+SEND = "django.core.mail.backends.locmem.EmailBackend.send_messages"
+MEETING_URL = "https://teams.example/l/meetup-join/renal-42"
+
+
+def published_session(*, lead=None, co_teachers=(), years=(2,), **fields):
+    """A published session for year 2 (the `member` fixture's year), a week ahead unless told."""
+    session = SessionFactory(status=SessionStatus.PUBLISHED, target_years=list(years), lead=lead, **fields)
+    for teacher in co_teachers:
+        RosterEntryFactory(session=session, teacher=teacher)
+    return session
+
+
+def hybrid_session(**fields):
+    return published_session(format=SessionFormat.HYBRID, meeting_url=MEETING_URL, **fields)
+
+
+def student(**fields):
+    return MemberFactory(year_of_study=2, **fields)
+
+
+def rows(**filters):
+    """The outbox as (kind, recipient id, occurrence), in a stable order."""
+    return sorted(Message.objects.filter(**filters).values_list("kind", "recipient_id", "occurrence"))
+
+
+def backdate(message_ids, *, by: dt.timedelta):
+    """As if the rows had been written `by` ago (the sweep leaves fresh rows to the dispatch)."""
+    for message in Message.objects.filter(pk__in=message_ids):
+        Message.objects.filter(pk=message.pk).update(
+            created_at=message.created_at - by, next_attempt_at=message.next_attempt_at - by
+        )
