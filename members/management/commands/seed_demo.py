@@ -66,9 +66,15 @@ class Command(BaseCommand):
         from attendance.demo import seed_attendance
 
         registrations = seed_attendance(domain=domain, password=DEMO_PASSWORD)
+        from feedback.demo import seed_feedback
+
+        feedback_given, survey_answers = seed_feedback(domain=domain)
         self.stdout.write(f"Demo members ready ({created} created). Every demo password is: {DEMO_PASSWORD}")
         self.stdout.write(
             f"Demo sessions ready ({sessions_created} created); {registrations} demo registrations added."
+        )
+        self.stdout.write(
+            f"Demo feedback: {feedback_given} session responses and {survey_answers} survey answers added."
         )
         self.stdout.write("\n".join(rows))
 
