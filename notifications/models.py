@@ -29,6 +29,7 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # When a sender claimed the row; a claim older than the lease is taken to be a dead worker's.
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claim = models.UUIDField(_("claimed by"), null=True, blank=True, editable=False)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 

@@ -32,7 +32,7 @@ class NotWanted(Exception):
 
 @dataclass(frozen=True)
 class Kind:
-    build: Callable[[Message, object], dict]
+    build: Callable[[Message, object, "Batch"], dict]
     category: Category | None = None
     # Returns (filename, bytes) of a calendar file to attach, or None.
     attachment: Callable[[Message, object], tuple[str, bytes] | None] | None = None
@@ -42,17 +42,42 @@ def _url(name: str, *args) -> str:
     return settings.SITE_URL + reverse(name, args=args)
 
 
-def _subject_object(message: Message):
-    if not message.subject_type:
-        return None
-    model = apps.get_model(message.subject_type)
-    manager = model.objects
-    if message.subject_type == "attendance.registration":
-        manager = manager.select_related("session")
-    obj = manager.filter(pk=message.subject_id).first()
-    if obj is None:
-        raise NotWanted("What the message was about no longer exists.")
-    return obj
+@dataclass
+class Batch:
+    """What rendering a batch of messages needs, read in a few queries rather than per message."""
+
+    subjects: dict[tuple[str, int], object]
+    registrations: dict[tuple[int, int], object]
+    unsubscribed: set[tuple[int, str]]
+
+
+def prepare(messages: list[Message]) -> Batch:
+    """Read the batch's subjects (one query per type), the registrations reminders are about, and
+    the recipients' unsubscriptions."""
+    by_type: dict[str, set[int]] = {}
+    for message in messages:
+        if message.subject_type:
+            by_type.setdefault(message.subject_type, set()).add(message.subject_id)
+    subjects = {}
+    for label, ids in by_type.items():
+        manager = apps.get_model(label).objects
+        if label == "attendance.registration":
+            manager = manager.select_related("session")
+        subjects |= {(label, pk): obj for pk, obj in manager.in_bulk(ids).items()}
+    reminders = [m for m in messages if m.kind == MessageKind.SESSION_REMINDER]
+    registrations = {}
+    if reminders:
+        registration_model = apps.get_model("attendance.registration")
+        found = registration_model.objects.filter(
+            session_id__in={m.subject_id for m in reminders}, member_id__in={m.recipient_id for m in reminders}
+        ).select_related("session")
+        registrations = {(r.session_id, r.member_id): r for r in found}
+    unsubscribed = set(
+        Unsubscription.objects.filter(member_id__in={m.recipient_id for m in messages}).values_list(
+            "member_id", "category"
+        )
+    )
+    return Batch(subjects=subjects, registrations=registrations, unsubscribed=unsubscribed)
 
 
 # --- Builders ----------------------------------------------------------------------------------
@@ -80,20 +105,34 @@ def _registration(registration, *, state: str) -> dict:
     )
 
 
-def _confirmed(message, registration) -> dict:
+def _still_current(message, moment) -> None:
+    """A registration row is reused when a member registers again: only the message of its latest
+    cause (the occurrence names the moment) is still wanted."""
+    if moment is None or message.occurrence != moment.isoformat():
+        raise NotWanted("A later registration replaced this one.")
+
+
+def _confirmed(message, registration, batch: Batch) -> dict:
+    _still_current(message, registration.queued_at)
     return _registration(registration, state="registered")
 
 
-def _waitlisted(message, registration) -> dict:
+def _promoted(message, registration, batch: Batch) -> dict:
+    _still_current(message, registration.promoted_at)
+    return _registration(registration, state="registered")
+
+
+def _waitlisted(message, registration, batch: Batch) -> dict:
     from attendance.services import waitlist_position
 
+    _still_current(message, registration.queued_at)
     context = _registration(registration, state="waitlisted")
     context["position"] = waitlist_position(registration)
     return context
 
 
-def _reminder(message, session) -> dict:
-    registration = session.registrations.filter(member_id=message.recipient_id).first()
+def _reminder(message, session, batch: Batch) -> dict:
+    registration = batch.registrations.get((session.pk, message.recipient_id))
     if registration is None:
         raise NotWanted("The recipient has no registration.")
     context = _registration(registration, state="registered")
@@ -103,7 +142,7 @@ def _reminder(message, session) -> dict:
     return context
 
 
-def _session_for_everyone(message, session) -> dict:
+def _session_for_everyone(message, session, batch: Batch) -> dict:
     from events.permissions import sees_meeting_link
 
     registered = session.registrations.filter(
@@ -117,11 +156,11 @@ def _session_for_everyone(message, session) -> dict:
     )
 
 
-def _cancelled(message, session) -> dict:
+def _cancelled(message, session, batch: Batch) -> dict:
     return _session_context(session)
 
 
-def _application(message, application) -> dict:
+def _application(message, application, batch: Batch) -> dict:
     return {
         "application": application,
         "dashboard_url": _url("teachers:dashboard"),
@@ -129,13 +168,13 @@ def _application(message, application) -> dict:
     }
 
 
-def _invitation(message, invitation) -> dict:
+def _invitation(message, invitation, batch: Batch) -> dict:
     if invitation.status != "pending":
         raise NotWanted("The invitation has been answered.")
     return _session_context(invitation.session, invitation=invitation, dashboard_url=_url("teachers:dashboard"))
 
 
-def _details_check(message, session) -> dict:
+def _details_check(message, session, batch: Batch) -> dict:
     from events.enums import SessionStatus
 
     if session.status != SessionStatus.PUBLISHED or session.starts_at <= timezone.now():
@@ -147,13 +186,13 @@ def _details_check(message, session) -> dict:
     )
 
 
-def _take_register(message, session) -> dict:
+def _take_register(message, session, batch: Batch) -> dict:
     if hasattr(session, "register_taken"):
         raise NotWanted("The register has been taken.")
     return _session_context(session, register_url=_url("attendance:sheet", session.pk))
 
 
-def _digest(message, _subject) -> dict:
+def _digest(message, _subject, batch: Batch) -> dict:
     from events.enums import SessionStatus
     from events.models import Session
 
@@ -174,7 +213,7 @@ def _digest(message, _subject) -> dict:
     }
 
 
-def _feedback(message, session) -> dict:
+def _feedback(message, session, batch: Batch) -> dict:
     return _session_context(session, feedback_url=settings.SITE_URL + message.context.get("path", "/"))
 
 
@@ -206,7 +245,7 @@ def _changed_ics(message, session) -> tuple[str, bytes]:
 KINDS: dict[str, Kind] = {
     MessageKind.REGISTRATION_CONFIRMED: Kind(_confirmed, attachment=_registration_ics),
     MessageKind.WAITLIST_JOINED: Kind(_waitlisted),
-    MessageKind.WAITLIST_PROMOTED: Kind(_confirmed, attachment=_registration_ics),
+    MessageKind.WAITLIST_PROMOTED: Kind(_promoted, attachment=_registration_ics),
     MessageKind.SESSION_REMINDER: Kind(_reminder, category=Category.REMINDERS),
     MessageKind.SESSION_CHANGED: Kind(_session_for_everyone, attachment=_changed_ics),
     MessageKind.SESSION_CANCELLED: Kind(_cancelled, attachment=_changed_ics),
@@ -221,23 +260,29 @@ KINDS: dict[str, Kind] = {
 }
 
 
-def render(message: Message) -> EmailMultiAlternatives:
-    """The e-mail for an outbox row, or NotWanted if it should no longer go."""
+def render(message: Message, batch: Batch | None = None) -> EmailMultiAlternatives:
+    """The e-mail for an outbox row, or NotWanted if it should no longer go. `batch` holds what
+    `prepare` read for several messages at once; without it, it is read for this one."""
     from notifications.services import unsubscribe_token
 
+    batch = batch or prepare([message])
     recipient = message.recipient
     if not recipient.is_active or not recipient.email:
         raise NotWanted("The recipient's account is closed.")
     kind = KINDS[message.kind]
-    if kind.category and Unsubscription.objects.filter(member=recipient, category=kind.category).exists():
+    if kind.category and (recipient.pk, kind.category) in batch.unsubscribed:
         raise NotWanted("The recipient has turned this kind of e-mail off.")
-    subject = _subject_object(message)
+    subject = None
+    if message.subject_type:
+        subject = batch.subjects.get((message.subject_type, message.subject_id))
+        if subject is None:
+            raise NotWanted("What the message was about no longer exists.")
     context = {
         "recipient": recipient,
         "society_name": settings.SOCIETY_NAME,
         "site_url": settings.SITE_URL,
         "preferences_url": _url("notifications:preferences"),
-        **kind.build(message, subject),
+        **kind.build(message, subject, batch),
     }
     # One Message-ID per row: a copy sent again after a worker died is recognisably the same e-mail.
     headers = {"Message-ID": f"<outbox-{message.pk}@{urlsplit(settings.SITE_URL).hostname or 'meded'}>"}

@@ -18,6 +18,7 @@ recognisably the same e-mail.
 import datetime as dt
 import logging
 import smtplib
+import uuid
 from collections.abc import Iterable
 from functools import partial
 
@@ -126,17 +127,18 @@ def dispatch(message_ids: list[int]) -> None:
             return
 
 
-def _claim(message_id: int, now: dt.datetime) -> bool:
-    """Take the row for this sender: pending and due, or sending under an expired claim."""
+def _claim(message_ids: list[int], now: dt.datetime) -> list[Message]:
+    """Take the rows for this sender — pending and due, or sending under an expired claim — in
+    one conditional UPDATE stamped with a fresh claim id; a concurrent sender's UPDATE waits on
+    the row locks, re-checks the condition and takes none of them."""
+    claim = uuid.uuid4()
     claimable = Q(status=MessageStatus.PENDING, next_attempt_at__lte=now) | Q(
         status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE
     )
-    return (
-        Message.objects.filter(claimable, pk=message_id).update(
-            status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
-        == 1
+    Message.objects.filter(claimable, pk__in=message_ids).update(
+        status=MessageStatus.SENDING, claimed_at=now, claim=claim, attempts=F("attempts") + 1
     )
+    return list(Message.objects.filter(claim=claim).select_related("recipient").order_by("pk"))
 
 
 def is_transient(error: Exception) -> bool:
@@ -160,19 +162,17 @@ def send_messages(*, message_ids: Iterable[int]) -> dict[str, int]:
     back-off (`next_attempt_at`); after NOTIFICATION_MAX_ATTEMPTS, or on a permanent refusal,
     it is marked failed. Messages that are no longer wanted are marked skipped.
     """
-    from notifications.rendering import NotWanted, render
+    from notifications.rendering import NotWanted, prepare, render
 
-    outcome = {"sent": 0, "skipped": 0, "failed": 0, "retry": 0, "not_claimed": 0}
+    message_ids = list(message_ids)
+    claimed = _claim(message_ids, timezone.now())
+    outcome = {"sent": 0, "skipped": 0, "failed": 0, "retry": 0, "not_claimed": len(message_ids) - len(claimed)}
+    batch = prepare(claimed)
     connection = None
     try:
-        for message_id in message_ids:
-            now = timezone.now()
-            if not _claim(message_id, now):
-                outcome["not_claimed"] += 1
-                continue
-            message = Message.objects.select_related("recipient").get(pk=message_id)
+        for message in claimed:
             try:
-                email = render(message)
+                email = render(message, batch)
             except NotWanted as reason:
                 _finish(message, status=MessageStatus.SKIPPED, error=str(reason))
                 outcome["skipped"] += 1
@@ -181,7 +181,8 @@ def send_messages(*, message_ids: Iterable[int]) -> dict[str, int]:
                 if connection is None:
                     connection = mailers.default
                     connection.open()
-                connection.send_messages([email])
+                if connection.send_messages([email]) != 1:
+                    raise smtplib.SMTPException("The mail backend reported the message as not sent.")
             except Exception as error:
                 # The connection may be broken; the next message opens a new one.
                 _close_quietly(connection)
@@ -204,7 +205,8 @@ def _close_quietly(connection) -> None:
 
 
 def _finish(message: Message, *, status: str, error: str = "") -> None:
-    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+    # Only while the claim is still ours: after an expired lease another sender may own the row.
+    Message.objects.filter(pk=message.pk, claim=message.claim).update(
         status=status, sent_at=timezone.now() if status == MessageStatus.SENT else None, last_error=error
     )
 
@@ -212,7 +214,7 @@ def _finish(message: Message, *, status: str, error: str = "") -> None:
 def _failed(message: Message, error: Exception) -> str:
     text = f"{type(error).__name__}: {error}"[:2000]
     if is_transient(error) and message.attempts < settings.NOTIFICATION_MAX_ATTEMPTS:
-        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        Message.objects.filter(pk=message.pk, claim=message.claim).update(
             status=MessageStatus.PENDING,
             next_attempt_at=timezone.now() + retry_delay(message.attempts),
             last_error=text,

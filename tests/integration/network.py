@@ -1,6 +1,7 @@
 """Real network peers for integration tests: an SMTP sink (aiosmtpd) and a TCP proxy whose
 connections can be cut and restored, to take the broker away from running processes."""
 
+import logging
 import socket
 import threading
 from email import message_from_bytes
@@ -30,6 +31,7 @@ class SmtpSink:
     """An SMTP server on loopback that keeps every message it accepts."""
 
     def __init__(self):
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
         self._collector = _Collector()
         self.port = free_port()
         self._controller = Controller(self._collector, hostname="127.0.0.1", port=self.port)

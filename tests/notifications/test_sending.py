@@ -419,12 +419,17 @@ def _every_kind(lead, member, committee_member):
     co_teacher = MemberFactory(roles=["teacher"])
     invitation = invite_co_teacher(session=session, invited_by=lead, teacher=co_teacher)
     SessionFactory(title="Awaiting", status="submitted")
+    # Registration messages name the moment of their cause; only the latest is still wanted.
+    waiter = student()
+    promoted = register(session=published_session(title="Renal physiology", starts_at=SUMMER_START), member=waiter)
+    promoted.promoted_at = timezone.now()
+    promoted.save(update_fields=["promoted_at"])
     Message.objects.all().delete()
     K = MessageKind
     return {
-        K.REGISTRATION_CONFIRMED: (member, registration, {}),
-        K.WAITLIST_JOINED: (member, waiting, {}),
-        K.WAITLIST_PROMOTED: (member, registration, {}),
+        K.REGISTRATION_CONFIRMED: (member, registration, {"occurrence": registration.queued_at.isoformat()}),
+        K.WAITLIST_JOINED: (member, waiting, {"occurrence": waiting.queued_at.isoformat()}),
+        K.WAITLIST_PROMOTED: (waiter, promoted, {"occurrence": promoted.promoted_at.isoformat()}),
         K.SESSION_REMINDER: (member, session, {"hours": 24}),
         K.SESSION_CHANGED: (member, session, {"changes": [{"field": "venue", "old": "A", "new": "B"}]}),
         K.SESSION_CANCELLED: (member, session, {}),
@@ -464,7 +469,8 @@ def test_every_kind_has_a_subject_line():
 @pytest.mark.parametrize("kind", list(MessageKind))
 def test_every_kind_renders_to_html_and_text(kind, lead, member, committee_member, mailoutbox):
     recipient, subject, context = _every_kind(lead, member, committee_member)[kind]
-    notify(kind=kind, recipient=recipient, subject=subject, occurrence="test", context=context)
+    occurrence = context.pop("occurrence", "test")
+    notify(kind=kind, recipient=recipient, subject=subject, occurrence=occurrence, context=context)
     assert send_messages(message_ids=[Message.objects.get().pk]) == _outcome(sent=1)
     [email] = mailoutbox
     assert email.subject == f"[MedEd] {EVERY_SUBJECT[kind]}"
