@@ -148,6 +148,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default
 # has to keep ticking (a missed tick is caught up by the next one).
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60},
+    "feedback-requests": {"task": "feedback.write_requests", "schedule": 60 * 5},
     "complete-ended-sessions": {"task": "events.complete_ended_sessions", "schedule": 60 * 15},
     "clear-expired-sign-in-sessions": {
         "task": "members.clear_expired_sessions",

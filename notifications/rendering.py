@@ -214,6 +214,10 @@ def _digest(message, _subject, batch: Batch) -> dict:
 
 
 def _feedback(message, session, batch: Batch) -> dict:
+    if session.feedback_receipts.filter(member_id=message.recipient_id).exists():
+        raise NotWanted("The recipient has already given feedback.")
+    if timezone.now() >= session.ends_at + dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS):
+        raise NotWanted("Feedback on the session has closed.")
     return _session_context(session, feedback_url=settings.SITE_URL + message.context.get("path", "/"))
 
 

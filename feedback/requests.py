@@ -1,0 +1,66 @@
+"""Asking for feedback: the request when a session ends, and one reminder to those who have not
+answered. Both are messages in the notifications outbox, written by a sweep that runs every few
+minutes and is safe to repeat (one message per kind, member and session, ever).
+
+Who is asked: the members who may answer (see `services.check_can_respond_to_session`): holding
+a place, marked present or late — or not marked while no register has been taken — and without
+a receipt. The reminder goes FEEDBACK_REMINDER_AFTER_DAYS after the end, while feedback is open.
+Receipts are read only to leave out those who have answered; no message ever refers to a response.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from attendance.enums import AttendanceStatus, RegistrationState
+from attendance.models import Registration
+from events.enums import SessionStatus
+from events.models import Session
+from feedback.models import Receipt
+from notifications.enums import MessageKind
+from notifications.services import notify_many
+
+
+def _members_to_ask(*, session_ids: list[int]) -> dict[int, list[int]]:
+    """Members who may still answer, by session, in one query."""
+    may_answer = Registration.objects.filter(session_id__in=session_ids, state=RegistrationState.REGISTERED).filter(
+        Q(attendance__in=[AttendanceStatus.PRESENT, AttendanceStatus.LATE])
+        | Q(attendance="", session__register_taken__isnull=True)
+    )
+    answered = Receipt.objects.filter(session_id=OuterRef("session_id"), member_id=OuterRef("member_id"))
+    found: dict[int, list[int]] = {}
+    for session_id, member_id in may_answer.filter(~Exists(answered)).values_list("session_id", "member_id"):
+        found.setdefault(session_id, []).append(member_id)
+    return found
+
+
+def _sessions_ended(*, after: dt.datetime, until: dt.datetime) -> list[int]:
+    return list(
+        Session.objects.filter(
+            status__in=[SessionStatus.PUBLISHED, SessionStatus.COMPLETED], ends_at__gt=after, ends_at__lte=until
+        ).values_list("pk", flat=True)
+    )
+
+
+def write_feedback_requests(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Write the feedback requests and reminders now due; returns how many of each are new."""
+    now = now or timezone.now()
+    window = dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
+    remind_after = dt.timedelta(days=settings.FEEDBACK_REMINDER_AFTER_DAYS)
+    written = {"requests": 0, "reminders": 0}
+    plan = [
+        ("requests", MessageKind.FEEDBACK_REQUEST, _sessions_ended(after=now - window, until=now)),
+        ("reminders", MessageKind.FEEDBACK_REMINDER, _sessions_ended(after=now - window, until=now - remind_after)),
+    ]
+    for key, kind, session_ids in plan:
+        for session_id, members in _members_to_ask(session_ids=session_ids).items():
+            written[key] += notify_many(
+                kind=kind,
+                recipients=members,
+                subject=Session(pk=session_id),
+                context={"path": reverse("feedback:answer_session", args=[session_id])},
+            )
+    return written

@@ -1,0 +1,112 @@
+"""Feedback requests and the one reminder: written to the outbox once, to those who may answer."""
+
+import pytest
+
+from attendance.enums import AttendanceStatus
+from feedback.requests import write_feedback_requests
+from feedback.services import submit_response
+from notifications.enums import MessageKind, MessageStatus
+from notifications.models import Message
+from notifications.services import send_messages
+from tests.factories import MemberFactory
+from tests.feedback.factories import answers_for, attend, ended_session, session_form
+
+pytestmark = pytest.mark.django_db
+
+
+def _asked(kind=MessageKind.FEEDBACK_REQUEST) -> set[str]:
+    return set(Message.objects.filter(kind=kind).values_list("recipient__email", flat=True))
+
+
+def _student(name: str):
+    return MemberFactory(email=f"{name}@example.ac.uk", year_of_study=2)
+
+
+def test_the_request_goes_to_those_present_or_late_once_the_register_is_taken():
+    session = ended_session(hours_ago=1, register_taken=True)
+    for name, attendance in [
+        ("present", AttendanceStatus.PRESENT),
+        ("late", AttendanceStatus.LATE),
+        ("absent", AttendanceStatus.ABSENT),
+        ("excused", AttendanceStatus.EXCUSED),
+        ("unmarked", ""),
+    ]:
+        attend(session, _student(name), attendance=attendance)
+    attend(session, _student("walkin"), walk_in=True)
+
+    assert write_feedback_requests() == {"requests": 3, "reminders": 0}
+    assert _asked() == {"present@example.ac.uk", "late@example.ac.uk", "walkin@example.ac.uk"}
+
+
+def test_before_the_register_is_taken_unmarked_registrants_are_asked_but_not_the_absent():
+    session = ended_session(hours_ago=1)
+    attend(session, _student("unmarked"), attendance="")
+    attend(session, _student("absent"), attendance=AttendanceStatus.ABSENT)
+
+    write_feedback_requests()
+
+    assert _asked() == {"unmarked@example.ac.uk"}
+
+
+def test_a_repeated_sweep_writes_nothing_new_and_nobody_is_asked_before_the_end():
+    running = ended_session(hours_ago=-0.5)
+    attend(running, _student("early"))
+    session = ended_session(hours_ago=1)
+    attend(session, _student("aisha"))
+
+    assert write_feedback_requests() == {"requests": 1, "reminders": 0}
+    assert write_feedback_requests() == {"requests": 0, "reminders": 0}
+    assert _asked() == {"aisha@example.ac.uk"}
+
+
+def test_the_one_reminder_goes_after_the_set_days_only_to_those_who_have_not_answered(settings):
+    settings.FEEDBACK_REMINDER_AFTER_DAYS = 3
+    session = ended_session(hours_ago=24 * 3 + 1)
+    answered, silent = _student("answered"), _student("silent")
+    attend(session, answered)
+    attend(session, silent)
+    submit_response(member=answered, session=session, answers=answers_for(session_form()))
+
+    assert write_feedback_requests() == {"requests": 1, "reminders": 1}
+    assert _asked(MessageKind.FEEDBACK_REMINDER) == {"silent@example.ac.uk"}
+    assert write_feedback_requests() == {"requests": 0, "reminders": 0}
+
+
+def test_nothing_is_written_once_feedback_has_closed(settings):
+    settings.FEEDBACK_WINDOW_DAYS = 14
+    session = ended_session(hours_ago=24 * 14 + 1)
+    attend(session, _student("late_to_the_party"))
+
+    assert write_feedback_requests() == {"requests": 0, "reminders": 0}
+
+
+def test_the_request_links_to_the_feedback_page_and_is_skipped_if_answered_meanwhile(mailoutbox):
+    session = ended_session(hours_ago=1, title="Renal physiology")
+    keen, waiting = _student("keen"), _student("waiting")
+    attend(session, keen)
+    attend(session, waiting)
+    write_feedback_requests()
+    submit_response(member=keen, session=session, answers=answers_for(session_form()))
+
+    outcome = send_messages(message_ids=Message.objects.values_list("pk", flat=True))
+
+    assert (outcome["sent"], outcome["skipped"]) == (1, 1)
+    [email] = mailoutbox
+    assert email.to == ["waiting@example.ac.uk"]
+    assert email.subject == "[MedEd] How was Renal physiology?"
+    assert f"https://meded.example.ac.uk/feedback/sessions/{session.pk}/" in email.body
+    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert Message.objects.get(recipient=keen).status == MessageStatus.SKIPPED
+
+
+def test_requests_are_sent_while_the_window_is_open_but_not_after(mailoutbox, settings):
+    session = ended_session(hours_ago=1)
+    attend(session, _student("slow"))
+    write_feedback_requests()
+    # The worker picks the request up only after feedback has closed (e.g. a long outage).
+    settings.FEEDBACK_WINDOW_DAYS = 0
+
+    send_messages(message_ids=Message.objects.values_list("pk", flat=True))
+
+    assert mailoutbox == []
+    assert Message.objects.get().status == MessageStatus.SKIPPED
