@@ -12,12 +12,13 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from kombu.exceptions import OperationalError as BrokerError
 
 from members.academic_year import AcademicYear
 from members.enums import Role
 from members.imports import ImportCounts, ImportRefused, MemberRow, RowError, read_member_file
 from members.models import Member, YearRollover
+from notifications.enums import MessageKind
+from notifications.services import notify_many
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,6 @@ class MemberImportError(ImportRefused):
 @dataclass
 class ImportResult(ImportCounts):
     invited: int = 0
-    invitations_not_queued: int = 0
 
     @property
     def summary(self) -> str:
@@ -44,18 +44,6 @@ class ImportResult(ImportCounts):
                 )
                 % self.invited
             )
-        if self.invitations_not_queued:
-            text += (
-                " "
-                + ngettext(
-                    "%d invitation could not be queued because the task queue is unavailable; "
-                    "import the file again with invitations ticked once it is back.",
-                    "%d invitations could not be queued because the task queue is unavailable; "
-                    "import the file again with invitations ticked once it is back.",
-                    self.invitations_not_queued,
-                )
-                % self.invitations_not_queued
-            )
         return text
 
 
@@ -69,7 +57,7 @@ def import_members(*, data: bytes, filename: str, invite: bool = False) -> Impor
     Upserts by email (case-insensitive). Names and year of study are overwritten; roles listed
     are granted and never revoked (taking a role away is a deliberate act in the admin). New
     members get no password and an unverified address. With `invite`, every imported member who
-    has no usable password is sent an invitation to set one, after the commit.
+    has no usable password is sent an invitation to set one (an outbox message, sent after the commit).
 
     Raises MemberImportError listing every bad row when any row is bad; nothing is written then.
     A concurrent import creating the same address is caught by the unique constraint and reported
@@ -144,28 +132,16 @@ def import_members(*, data: bytes, filename: str, invite: bool = False) -> Impor
             result.created = len(created)
             if invite:
                 to_invite += [m.pk for m in created]
-            transaction.on_commit(lambda: _queue_invitations(to_invite, result))
+            # In the outbox with the import itself: a broker outage delays the e-mails, never loses
+            # them. Each import that asks for invitations is a new cause (its own occurrence).
+            notify_many(kind=MessageKind.MEMBER_INVITATION, recipients=to_invite, occurrence=timezone.now().isoformat())
+            result.invited = len(to_invite)
     except IntegrityError as error:
         logger.warning("Member import hit a constraint: %s", error)
         raise MemberImportError(
             [RowError(0, _("Another import or sign-up changed the same members at the same time; try again."))]
         ) from error
     return result
-
-
-def _queue_invitations(member_ids: list[int], result: ImportResult) -> None:
-    from members.tasks import send_invitation
-
-    for position, member_id in enumerate(member_ids):
-        try:
-            send_invitation.delay(member_id=member_id)
-        except BrokerError:
-            # The broker is down: each further try would wait for its timeout too, so stop here
-            # and report the rest, rather than hold the request for minutes.
-            logger.exception("Could not queue invitations; %s left unsent", len(member_ids) - position)
-            result.invitations_not_queued = len(member_ids) - position
-            return
-        result.invited += 1
 
 
 def update_profile(

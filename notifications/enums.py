@@ -12,6 +12,7 @@ class Category(models.TextChoices):
 
 
 class MessageKind(models.TextChoices):
+    MEMBER_INVITATION = "member_invitation", _("Invitation to set a password")
     REGISTRATION_CONFIRMED = "registration_confirmed", _("Registration confirmed")
     WAITLIST_JOINED = "waitlist_joined", _("Joined the waiting list")
     WAITLIST_PROMOTED = "waitlist_promoted", _("Promoted from the waiting list")

@@ -160,6 +160,22 @@ def _cancelled(message, session, batch: Batch) -> dict:
     return _session_context(session)
 
 
+def _member_invitation(message, _subject, batch: Batch) -> dict:
+    """An imported member's link to set a first password (allauth's reset-from-key flow); the
+    token is made now, so the link is fresh whenever the message goes."""
+    from urllib.parse import quote
+
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+
+    member = message.recipient
+    if member.has_usable_password():
+        raise NotWanted("The member has already set a password.")
+    key = f"{user_pk_to_url_str(member)}-{default_token_generator.make_token(member)}"
+    path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+    return {"set_password_url": settings.SITE_URL + path.replace("UID-KEY", quote(key))}
+
+
 def _application(message, application, batch: Batch) -> dict:
     return {
         "application": application,
@@ -247,6 +263,7 @@ def _changed_ics(message, session) -> tuple[str, bytes]:
 
 
 KINDS: dict[str, Kind] = {
+    MessageKind.MEMBER_INVITATION: Kind(_member_invitation),
     MessageKind.REGISTRATION_CONFIRMED: Kind(_confirmed, attachment=_registration_ics),
     MessageKind.WAITLIST_JOINED: Kind(_waitlisted),
     MessageKind.WAITLIST_PROMOTED: Kind(_promoted, attachment=_registration_ics),

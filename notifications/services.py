@@ -123,7 +123,9 @@ def dispatch(message_ids: list[int]) -> None:
         try:
             send.delay(message_ids=batch)
         except Exception:  # kombu raises several kinds of connection errors; the sweep covers them all
-            logger.warning("Could not queue %d messages; the sweep will send them", len(message_ids) - start)
+            logger.warning(
+                "Could not queue %d messages; the sweep will send them", len(message_ids) - start, exc_info=True
+            )
             return
 
 

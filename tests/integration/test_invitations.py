@@ -61,4 +61,4 @@ def test_import_with_invite_is_mailed_by_a_real_worker_once_per_new_member(
         assert message["Subject"] == "[MedEd] Set your password to join"
         text = next(part for part in message.walk() if part.get_content_type() == "text/plain").get_payload(decode=True)
         assert b"https://meded.example.ac.uk/accounts/password/reset/key/" in text
-    assert "Task members.send_invitation" in worker_log.read_text()
+    assert "Task notifications.send" in worker_log.read_text()

@@ -445,7 +445,7 @@ def test_import_command_with_invite_mails_each_new_member_a_link_that_lets_them_
     assert sorted(message.to[0] for message in mailoutbox) == ["nia@example.ac.uk", "sam@example.ac.uk"]
     message = next(m for m in mailoutbox if m.to == ["nia@example.ac.uk"])
     assert message.subject == "[MedEd] Set your password to join"
-    assert message.body.startswith("Dear Nia,\n")
+    assert message.body.startswith("Hello Nia,\n")
     link_path = SET_PASSWORD_LINK.search(message.body)[1]
     assert f'href="https://meded.example.ac.uk{link_path}"' in message.alternatives[0].content
 

@@ -1,68 +1,71 @@
-import smtplib
+"""Invitations to set a password: outbox messages written with the import, sent by the worker."""
+
 import time
-from unittest import mock
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+from kombu import pools
 
 from meded.celery import app as celery_app
 from members.services import import_members
-from members.tasks import send_invitation
+from members.tasks import clear_expired_sessions
+from notifications.enums import MessageKind, MessageStatus
+from notifications.models import Message
+from notifications.services import SWEEP_GRACE, send_messages, unsent_message_ids
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
-SEND = "django.core.mail.backends.locmem.EmailBackend.send_messages"
+CSV = b"email,first_name,last_name,year_of_study\nnia@example.ac.uk,Nia,Jones,1\nomar@example.ac.uk,Omar,Ali,2\n"
 
 
-@pytest.fixture
-def invitee():
-    member = MemberFactory(email="nia@example.ac.uk", first_name="Nia")
-    member.set_unusable_password()
-    member.save()
-    return member
+def test_an_import_with_invitations_mails_each_new_member_a_link_to_set_a_password(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = import_members(data=CSV, filename="m.csv", invite=True)
+
+    assert result.invited == 2
+    assert sorted(m.to[0] for m in mailoutbox) == ["nia@example.ac.uk", "omar@example.ac.uk"]
+    email = next(m for m in mailoutbox if m.to == ["nia@example.ac.uk"])
+    assert email.subject == "[MedEd] Set your password to join"
+    assert "Hello Nia," in email.body
+    assert "https://meded.example.ac.uk/accounts/password/reset/key/" in email.body
+    assert "List-Unsubscribe" not in email.extra_headers  # essential: nobody can unsubscribe from it
+    assert set(Message.objects.values_list("kind", "status")) == {(MessageKind.MEMBER_INVITATION, MessageStatus.SENT)}
 
 
-@pytest.mark.parametrize(
-    "error",
-    [
-        smtplib.SMTPServerDisconnected("gone"),
-        smtplib.SMTPResponseException(451, b"try again later"),
-        ConnectionRefusedError(111, "refused"),
-        TimeoutError("timed out"),
-    ],
-)
-def test_invitation_retries_network_failures_and_temporary_replies(invitee, error):
-    with mock.patch(SEND, side_effect=error) as send:
-        result = send_invitation.apply(kwargs={"member_id": invitee.pk})
-    assert send.call_count == 1 + send_invitation.max_retries
-    assert result.failed()
-    assert result.result is error
+def test_an_import_without_invitations_writes_no_message():
+    import_members(data=CSV, filename="m.csv", invite=False)
+    assert not Message.objects.exists()
 
 
-@pytest.mark.parametrize(
-    "error",
-    [
-        smtplib.SMTPRecipientsRefused({"nia@example.ac.uk": (550, b"no such user")}),
-        smtplib.SMTPResponseException(554, b"rejected"),
-    ],
-)
-def test_invitation_drops_permanent_refusals_without_retrying(invitee, error, caplog):
-    with mock.patch(SEND, side_effect=error) as send:
-        result = send_invitation.apply(kwargs={"member_id": invitee.pk})
-    assert send.call_count == 1
-    assert result.successful()
-    assert f"The mail server refused the invitation to member {invitee.pk}" in caplog.text
+def test_importing_again_with_invitations_invites_again_only_those_without_a_password(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    import_members(data=CSV, filename="m.csv", invite=True)
+    nia = MemberFactory._meta.model.objects.get(email="nia@example.ac.uk")
+    nia.set_password("chosen-password-1")
+    nia.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = import_members(data=CSV, filename="m.csv", invite=True)
+
+    assert result.invited == 1
+    assert Message.objects.filter(recipient__email="omar@example.ac.uk").count() == 2
 
 
-def test_invitation_for_a_member_who_has_set_a_password_sends_nothing(mailoutbox):
-    member = MemberFactory()
-    send_invitation.run(member_id=member.pk)
-    assert mailoutbox == []
+def test_an_invitation_is_skipped_if_the_member_set_a_password_before_it_went(mailoutbox):
+    import_members(data=CSV, filename="m.csv", invite=True)
+    nia = MemberFactory._meta.model.objects.get(email="nia@example.ac.uk")
+    nia.set_password("chosen-password-1")
+    nia.save()
 
+    send_messages(message_ids=Message.objects.values_list("pk", flat=True))
 
-def test_invitation_for_a_deleted_member_returns_quietly(mailoutbox):
-    send_invitation.run(member_id=987654)
-    assert mailoutbox == []
+    assert [m.to for m in mailoutbox] == [["omar@example.ac.uk"]]
+    assert Message.objects.get(recipient=nia).status == MessageStatus.SKIPPED
 
 
 @pytest.fixture
@@ -78,26 +81,36 @@ def broker_down():
 
 
 def _drop_connections():
-    # The app caches its connection and producer pools; new ones pick up the current broker_url.
+    # The app and kombu cache connection and producer pools (kombu's per broker URL, even for
+    # eager tasks); new ones pick up the current broker_url.
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    pools.reset()
 
 
-def test_import_stops_queuing_at_the_first_broker_failure_and_reports_the_rest(
+def test_with_the_broker_down_the_import_succeeds_quickly_and_the_invitations_wait_in_the_outbox(
     broker_down, django_capture_on_commit_callbacks
 ):
     data = b"email,first_name,last_name,year_of_study\n" + b"".join(
-        f"m{i}@example.ac.uk,M,N,1\n".encode() for i in range(5)
+        f"m{i}@example.ac.uk,M,N,1\n".encode() for i in range(250)
     )
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         result = import_members(data=data, filename="m.csv", invite=True)
 
-    assert (result.created, result.invited, result.invitations_not_queued) == (5, 0, 5)
-    assert result.summary.endswith(
-        "5 invitations could not be queued because the task queue is unavailable; "
-        "import the file again with invitations ticked once it is back."
-    )
-    assert time.monotonic() - started < 15  # one failed connection attempt, not five
+    assert (result.created, result.invited) == (250, 250)
+    assert result.summary.endswith("250 invitations to set a password are being sent.")
+    assert time.monotonic() - started < 15  # one failed attempt to queue, not one per batch of 100
+    assert Message.objects.filter(status=MessageStatus.PENDING).count() == 250
+    # Once the sweep's grace has passed, every one of them is picked up for sending.
+    assert len(unsent_message_ids(now=timezone.now() + SWEEP_GRACE * 2)) == 250
+
+
+def test_expired_sign_in_sessions_are_cleared():
+    store = SessionStore()
+    store.set_expiry(-1)
+    store.create()
+
+    assert clear_expired_sessions() == 1

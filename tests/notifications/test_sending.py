@@ -426,7 +426,11 @@ def _every_kind(lead, member, committee_member):
     promoted.save(update_fields=["promoted_at"])
     Message.objects.all().delete()
     K = MessageKind
+    newcomer = student(first_name="Nia")
+    newcomer.set_unusable_password()
+    newcomer.save()
     return {
+        K.MEMBER_INVITATION: (newcomer, None, {}),
         K.REGISTRATION_CONFIRMED: (member, registration, {"occurrence": registration.queued_at.isoformat()}),
         K.WAITLIST_JOINED: (member, waiting, {"occurrence": waiting.queued_at.isoformat()}),
         K.WAITLIST_PROMOTED: (waiter, promoted, {"occurrence": promoted.promoted_at.isoformat()}),
@@ -445,6 +449,7 @@ def _every_kind(lead, member, committee_member):
 
 
 EVERY_SUBJECT = {
+    MessageKind.MEMBER_INVITATION: "Set your password to join",
     MessageKind.REGISTRATION_CONFIRMED: "You are registered: Renal physiology",
     MessageKind.WAITLIST_JOINED: "On the waiting list: Renal physiology",
     MessageKind.WAITLIST_PROMOTED: "A place came free – you are in: Renal physiology",
