@@ -28,7 +28,7 @@ from members.imports import ImportRefused, RowError
 from members.models import Member
 from members.permissions import is_committee, is_teacher
 from notifications.enums import MessageKind
-from notifications.services import notify
+from notifications.services import moment, notify
 
 
 class RegistrationRefused(Exception):
@@ -114,7 +114,7 @@ def register(*, session: Session, member: Member, mode: str | None = None) -> Re
             recipient=member,
             subject=registration,
             # A cancelled place taken again is a new registration, with its own confirmation.
-            occurrence=registration.queued_at.isoformat(),
+            occurrence=moment(registration.queued_at),
         )
         return registration
 
@@ -155,7 +155,7 @@ def _promote_next(*, session: Session, mode: str) -> Registration | None:
         kind=MessageKind.WAITLIST_PROMOTED,
         recipient=first.member_id,
         subject=first,
-        occurrence=first.promoted_at.isoformat(),
+        occurrence=moment(first.promoted_at),
     )
     return first
 

@@ -135,16 +135,20 @@ def _people_to_tell(session: Session) -> set[int]:
 
 
 def _change_for_message(change: SessionChange) -> dict:
+    """How a change reads in the e-mail. A meeting link's values are left out: the message goes
+    to people who may not see the link (in person, waiting); the e-mail shows the new link only
+    to those who may. Times in London time, whatever the editor's own."""
+
     def shown(value: str) -> str:
         if change.field in ("starts_at", "ends_at") and value:
-            return date_format(timezone.localtime(dt.datetime.fromisoformat(value)), "l j F Y, H:i")
+            moment = timezone.localtime(dt.datetime.fromisoformat(value), timezone.get_default_timezone())
+            return date_format(moment, "l j F Y, H:i")
         return value or "—"
 
-    return {
-        "field": str(Session._meta.get_field(change.field).verbose_name),
-        "old": shown(change.old_value),
-        "new": shown(change.new_value),
-    }
+    label = str(Session._meta.get_field(change.field).verbose_name)
+    if change.field == "meeting_url":
+        return {"field": label, "is_link": True}
+    return {"field": label, "old": shown(change.old_value), "new": shown(change.new_value)}
 
 
 def _text(value) -> str:

@@ -21,18 +21,30 @@ from events.enums import SessionStatus
 from events.models import Session
 from feedback.models import Receipt
 from notifications.enums import MessageKind
+from notifications.models import Message
 from notifications.services import notify_many
 
 
-def _members_to_ask(*, session_ids: list[int]) -> dict[int, list[int]]:
-    """Members who may still answer, by session, in one query."""
+def _members_to_ask(*, session_ids: list[int], asked_before: dt.datetime | None = None) -> dict[int, list[int]]:
+    """Members who may still answer, by session, in one query; with `asked_before`, only those
+    whose request was written by then (so the reminder never comes with, or before, the request)."""
     may_answer = Registration.objects.filter(session_id__in=session_ids, state=RegistrationState.REGISTERED).filter(
         Q(attendance__in=[AttendanceStatus.PRESENT, AttendanceStatus.LATE])
         | Q(attendance="", session__register_taken__isnull=True)
     )
     answered = Receipt.objects.filter(session_id=OuterRef("session_id"), member_id=OuterRef("member_id"))
+    may_answer = may_answer.filter(~Exists(answered))
+    if asked_before is not None:
+        asked = Message.objects.filter(
+            kind=MessageKind.FEEDBACK_REQUEST,
+            subject_type="events.session",
+            subject_id=OuterRef("session_id"),
+            recipient_id=OuterRef("member_id"),
+            created_at__lte=asked_before,
+        )
+        may_answer = may_answer.filter(Exists(asked))
     found: dict[int, list[int]] = {}
-    for session_id, member_id in may_answer.filter(~Exists(answered)).values_list("session_id", "member_id"):
+    for session_id, member_id in may_answer.values_list("session_id", "member_id"):
         found.setdefault(session_id, []).append(member_id)
     return found
 
@@ -52,11 +64,16 @@ def write_feedback_requests(*, now: dt.datetime | None = None) -> dict[str, int]
     remind_after = dt.timedelta(days=settings.FEEDBACK_REMINDER_AFTER_DAYS)
     written = {"requests": 0, "reminders": 0}
     plan = [
-        ("requests", MessageKind.FEEDBACK_REQUEST, _sessions_ended(after=now - window, until=now)),
-        ("reminders", MessageKind.FEEDBACK_REMINDER, _sessions_ended(after=now - window, until=now - remind_after)),
+        ("requests", MessageKind.FEEDBACK_REQUEST, _sessions_ended(after=now - window, until=now), None),
+        (
+            "reminders",
+            MessageKind.FEEDBACK_REMINDER,
+            _sessions_ended(after=now - window, until=now - remind_after),
+            now - remind_after,
+        ),
     ]
-    for key, kind, session_ids in plan:
-        for session_id, members in _members_to_ask(session_ids=session_ids).items():
+    for key, kind, session_ids, asked_before in plan:
+        for session_id, members in _members_to_ask(session_ids=session_ids, asked_before=asked_before).items():
             written[key] += notify_many(
                 kind=kind,
                 recipients=members,

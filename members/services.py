@@ -18,7 +18,7 @@ from members.enums import Role
 from members.imports import ImportCounts, ImportRefused, MemberRow, RowError, read_member_file
 from members.models import Member, YearRollover
 from notifications.enums import MessageKind
-from notifications.services import notify_many
+from notifications.services import moment, notify_many
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def import_members(*, data: bytes, filename: str, invite: bool = False) -> Impor
                 to_invite += [m.pk for m in created]
             # In the outbox with the import itself: a broker outage delays the e-mails, never loses
             # them. Each import that asks for invitations is a new cause (its own occurrence).
-            notify_many(kind=MessageKind.MEMBER_INVITATION, recipients=to_invite, occurrence=timezone.now().isoformat())
+            notify_many(kind=MessageKind.MEMBER_INVITATION, recipients=to_invite, occurrence=moment(timezone.now()))
             result.invited = len(to_invite)
     except IntegrityError as error:
         logger.warning("Member import hit a constraint: %s", error)

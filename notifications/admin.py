@@ -24,6 +24,10 @@ class MessageAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # A deleted row is a cause forgotten: the next sweep would write and send it again.
+        return False
+
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("notifications.change_message")
 

@@ -21,7 +21,7 @@ from events.models import Session
 from members.enums import Role
 from members.models import Member
 from notifications.enums import MessageKind
-from notifications.services import notify_many
+from notifications.services import moment, notify_many
 
 DETAILS_CHECK_BEFORE = dt.timedelta(days=2)
 DIGEST_WEEKDAY, DIGEST_HOUR = 0, 8  # Monday, 08:00 London time
@@ -30,14 +30,18 @@ DIGEST_WEEKDAY, DIGEST_HOUR = 0, 8  # Monday, 08:00 London time
 def session_reminders(*, now: dt.datetime) -> int:
     """For each lead time (REMINDER_HOURS_BEFORE): registrants of published sessions starting
     within it, who registered before the reminder's moment (a later registrant has just had a
-    confirmation). One insert per session and lead time."""
+    confirmation). Only the shortest lead whose window is open is written, so a session moved
+    close, or a sweep that was down, gives one reminder, not several. One insert per session and
+    lead time."""
     written = 0
-    for hours in sorted(set(settings.REMINDER_HOURS_BEFORE)):
+    leads = sorted(set(settings.REMINDER_HOURS_BEFORE))
+    for index, hours in enumerate(leads):
         lead = dt.timedelta(hours=hours)
+        shorter = dt.timedelta(hours=leads[index - 1]) if index else dt.timedelta(0)
         registrations = Registration.objects.filter(
             state=RegistrationState.REGISTERED,
             session__status=SessionStatus.PUBLISHED,
-            session__starts_at__gt=now,
+            session__starts_at__gt=now + shorter,
             session__starts_at__lte=now + lead,
         ).values_list("session_id", "member_id", "session__starts_at", "queued_at", "promoted_at")
         due = defaultdict(list)
@@ -49,7 +53,7 @@ def session_reminders(*, now: dt.datetime) -> int:
                 kind=MessageKind.SESSION_REMINDER,
                 recipients=members,
                 subject=Session(pk=session_id),
-                occurrence=f"{hours}h-{starts_at.isoformat()}",
+                occurrence=f"{hours}h-{moment(starts_at)}",
                 context={"hours": hours},
             )
     return written
@@ -65,7 +69,7 @@ def details_checks(*, now: dt.datetime) -> int:
             kind=MessageKind.DETAILS_CHECK,
             recipients=[entry.teacher_id for entry in session.roster.all()],
             subject=session,
-            occurrence=session.starts_at.isoformat(),
+            occurrence=moment(session.starts_at),
         )
         for session in sessions
     )

@@ -31,6 +31,11 @@ class Message(models.Model):
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     claim = models.UUIDField(_("claimed by"), null=True, blank=True, editable=False)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    # When its id was last handed to the broker; the sweep re-queues only rows not handed over
+    # since they fell due (or whose hand-over is older than the lease: a lost task).
+    dispatched_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    # Bumped by each manual resend, so a resent e-mail has a Message-ID of its own.
+    resends = models.PositiveSmallIntegerField(_("resends"), default=0)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:

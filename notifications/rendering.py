@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from notifications.enums import Category, MessageKind
 from notifications.models import Message, Unsubscription
+from notifications.services import moment
 
 
 class NotWanted(Exception):
@@ -100,15 +101,16 @@ def _registration(registration, *, state: str) -> dict:
         session,
         registration=registration,
         is_online=is_online,
-        meeting_url=session.meeting_url if is_online else "",
+        # The link is for those holding an online place, not for those waiting for one.
+        meeting_url=session.meeting_url if is_online and state == "registered" else "",
         my_sessions_url=_url("attendance:mine"),
     )
 
 
-def _still_current(message, moment) -> None:
+def _still_current(message, at) -> None:
     """A registration row is reused when a member registers again: only the message of its latest
     cause (the occurrence names the moment) is still wanted."""
-    if moment is None or message.occurrence != moment.isoformat():
+    if at is None or message.occurrence != moment(at):
         raise NotWanted("A later registration replaced this one.")
 
 
@@ -138,17 +140,34 @@ def _reminder(message, session, batch: Batch) -> dict:
     context = _registration(registration, state="registered")
     if session.starts_at <= timezone.now():
         raise NotWanted("The session has started.")
-    context["hours"] = message.context.get("hours")
+    if not message.occurrence.endswith(moment(session.starts_at)):
+        raise NotWanted("The session has moved since; a reminder for the new time follows.")
+    hours = message.context.get("hours")
+    nearer = [h for h in settings.REMINDER_HOURS_BEFORE if hours is not None and h < hours]
+    if nearer and session.starts_at - timezone.now() <= dt.timedelta(hours=max(nearer)):
+        raise NotWanted("A nearer reminder replaces it.")
+    context["hours"] = hours
     return context
 
 
+def _involved(message, session) -> tuple[bool, object | None]:
+    """Whether the recipient still teaches the session, and their registration (not cancelled)."""
+    teaches = session.roster.filter(teacher_id=message.recipient_id).exists()
+    registration = session.registrations.filter(member_id=message.recipient_id).exclude(state="cancelled").first()
+    return teaches, registration
+
+
 def _session_for_everyone(message, session, batch: Batch) -> dict:
+    from events.enums import SessionStatus
     from events.permissions import sees_meeting_link
 
-    registered = session.registrations.filter(
-        member_id=message.recipient_id, state="registered", mode="online"
-    ).exists()
-    show_link = sees_meeting_link(message.recipient, session, registered=registered)
+    if session.status == SessionStatus.CANCELLED:
+        raise NotWanted("The session has been cancelled since; the cancellation says so.")
+    teaches, registration = _involved(message, session)
+    if not teaches and registration is None:
+        raise NotWanted("The recipient no longer holds a place or teaches the session.")
+    online_place = registration is not None and registration.state == "registered" and registration.mode == "online"
+    show_link = sees_meeting_link(message.recipient, session, registered=online_place)
     return _session_context(
         session,
         changes=message.context.get("changes", []),
@@ -157,6 +176,9 @@ def _session_for_everyone(message, session, batch: Batch) -> dict:
 
 
 def _cancelled(message, session, batch: Batch) -> dict:
+    teaches, registration = _involved(message, session)
+    if not teaches and registration is None:
+        raise NotWanted("The recipient no longer held a place.")
     return _session_context(session)
 
 
@@ -185,8 +207,12 @@ def _application(message, application, batch: Batch) -> dict:
 
 
 def _invitation(message, invitation, batch: Batch) -> dict:
+    from events.enums import SessionStatus
+
     if invitation.status != "pending":
         raise NotWanted("The invitation has been answered.")
+    if invitation.session.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
+        raise NotWanted("The session has been cancelled or has taken place.")
     return _session_context(invitation.session, invitation=invitation, dashboard_url=_url("teachers:dashboard"))
 
 
@@ -195,6 +221,8 @@ def _details_check(message, session, batch: Batch) -> dict:
 
     if session.status != SessionStatus.PUBLISHED or session.starts_at <= timezone.now():
         raise NotWanted("The session is no longer upcoming.")
+    if message.occurrence != moment(session.starts_at):
+        raise NotWanted("The session has moved since.")
     return _session_context(
         session,
         edit_url=_url("events:edit", session.pk),
@@ -255,10 +283,9 @@ def _changed_ics(message, session) -> tuple[str, bytes]:
     from events.ical import calendar_bytes
     from events.permissions import sees_meeting_link
 
-    registered = session.registrations.filter(
-        member_id=message.recipient_id, state="registered", mode="online"
-    ).exists()
-    with_link = sees_meeting_link(message.recipient, session, registered=registered)
+    _teaches, registration = _involved(message, session)
+    online_place = registration is not None and registration.state == "registered" and registration.mode == "online"
+    with_link = sees_meeting_link(message.recipient, session, registered=online_place)
     return "session.ics", calendar_bytes([session], name=session.title, with_links=with_link)
 
 
@@ -306,7 +333,8 @@ def render(message: Message, batch: Batch | None = None) -> EmailMultiAlternativ
         **kind.build(message, subject, batch),
     }
     # One Message-ID per row: a copy sent again after a worker died is recognisably the same e-mail.
-    headers = {"Message-ID": f"<outbox-{message.pk}@{urlsplit(settings.SITE_URL).hostname or 'meded'}>"}
+    host = urlsplit(settings.SITE_URL).hostname or "meded"
+    headers = {"Message-ID": f"<outbox-{message.pk}.{message.resends}@{host}>"}
     if kind.category:
         unsubscribe_url = _url("notifications:unsubscribe", unsubscribe_token(member=recipient, category=kind.category))
         context |= {"unsubscribe_url": unsubscribe_url, "category_label": kind.category.label}

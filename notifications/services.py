@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterable
 from functools import partial
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -37,12 +38,18 @@ logger = logging.getLogger(__name__)
 
 Member = get_user_model()
 
-# A claim older than this is taken to belong to a dead worker (the send task's hard limit is shorter).
-CLAIM_LEASE = dt.timedelta(minutes=15)
+# A claim older than this is taken to belong to a dead worker. Senders renew it before each
+# message, and one message takes at most a render and an SMTP exchange (10 s timeouts).
+CLAIM_LEASE = dt.timedelta(minutes=5)
 # The sweep leaves rows this young to the after-commit dispatch.
 SWEEP_GRACE = dt.timedelta(minutes=1)
 BATCH_SIZE = 100
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+
+
+def moment(value: dt.datetime) -> str:
+    """A time as it is written in an occurrence: UTC, ISO 8601, whatever zone it came in."""
+    return value.astimezone(dt.UTC).isoformat()
 
 
 def subject_key(subject: models.Model | None) -> tuple[str, int]:
@@ -113,43 +120,70 @@ def notify_many(
     return len(created)
 
 
-def dispatch(message_ids: list[int]) -> None:
-    """Hand ids to the workers in batches. If the broker is unreachable the rows stay pending
-    for the sweep, so the error is logged, not raised into the request that caused them."""
+# After a failed hand-over, skip the broker for this long: the sweep sends what waits, and a
+# page that writes several messages does not wait for several connection timeouts.
+BROKER_BACKOFF = dt.timedelta(seconds=30)
+_broker_down_until: dt.datetime | None = None
+
+
+def dispatch(message_ids: list[int], *, from_sweep: bool = False) -> None:
+    """Hand ids to the workers in batches, once, without retrying the broker. If it is
+    unreachable the rows stay pending for the sweep, so the error is logged, not raised into
+    the request that caused them; for BROKER_BACKOFF after that, requests do not try at all
+    (the sweep always does)."""
+    global _broker_down_until
     from notifications.tasks import send
 
+    now = timezone.now()
+    if not from_sweep and _broker_down_until and now < _broker_down_until:
+        return
     for start in range(0, len(message_ids), BATCH_SIZE):
         batch = message_ids[start : start + BATCH_SIZE]
         try:
-            send.delay(message_ids=batch)
+            send.apply_async(kwargs={"message_ids": batch}, retry=False)
         except Exception:  # kombu raises several kinds of connection errors; the sweep covers them all
+            _broker_down_until = timezone.now() + BROKER_BACKOFF
             logger.warning(
                 "Could not queue %d messages; the sweep will send them", len(message_ids) - start, exc_info=True
             )
             return
+        Message.objects.filter(pk__in=batch, status=MessageStatus.PENDING).update(dispatched_at=timezone.now())
+    _broker_down_until = None
 
 
 def _claim(message_ids: list[int], now: dt.datetime) -> list[Message]:
     """Take the rows for this sender — pending and due, or sending under an expired claim — in
     one conditional UPDATE stamped with a fresh claim id; a concurrent sender's UPDATE waits on
-    the row locks, re-checks the condition and takes none of them."""
+    the row locks, re-checks the condition and takes none of them. A row whose sender died on
+    its last allowed attempt is failed instead of tried again."""
     claim = uuid.uuid4()
-    claimable = Q(status=MessageStatus.PENDING, next_attempt_at__lte=now) | Q(
-        status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE
+    expired = Q(status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE)
+    Message.objects.filter(expired, pk__in=message_ids, attempts__gte=settings.NOTIFICATION_MAX_ATTEMPTS).update(
+        status=MessageStatus.FAILED, last_error="The worker sending it stopped on the last attempt."
     )
-    Message.objects.filter(claimable, pk__in=message_ids).update(
-        status=MessageStatus.SENDING, claimed_at=now, claim=claim, attempts=F("attempts") + 1
-    )
-    return list(Message.objects.filter(claim=claim).select_related("recipient").order_by("pk"))
+    Message.objects.filter(
+        Q(status=MessageStatus.PENDING, next_attempt_at__lte=now) | expired, pk__in=message_ids
+    ).update(status=MessageStatus.SENDING, claimed_at=now, claim=claim, attempts=F("attempts") + 1)
+    return list(Message.objects.filter(pk__in=message_ids, claim=claim).select_related("recipient").order_by("pk"))
+
+
+def _still_ours(message: Message) -> bool:
+    """Renew the claim just before sending; False if another sender took the row over (a claim
+    that outlived the lease), so a slow batch never sends what someone else is sending."""
+    return Message.objects.filter(pk=message.pk, claim=message.claim).update(claimed_at=timezone.now()) == 1
 
 
 def is_transient(error: Exception) -> bool:
-    """A 4xx SMTP reply or a network failure may pass; a 5xx reply or a refused recipient will not."""
+    """A 4xx SMTP reply or a network failure may pass; a 5xx reply for the recipient will not."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return False
+        return all(400 <= code < 500 for code, _ in error.recipients.values())
     if isinstance(error, smtplib.SMTPResponseException):
         return 400 <= error.smtp_code < 500
     return isinstance(error, OSError)
+
+
+class _ServerUnavailable(Exception):
+    """The mail server could not be reached or would not let us in: nothing in this batch can go."""
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -161,42 +195,87 @@ def send_messages(*, message_ids: Iterable[int]) -> dict[str, int]:
     """Claim, render and send each message over one SMTP connection; record the outcome.
 
     Returns counts by outcome. A message that fails transiently goes back to pending with a
-    back-off (`next_attempt_at`); after NOTIFICATION_MAX_ATTEMPTS, or on a permanent refusal,
-    it is marked failed. Messages that are no longer wanted are marked skipped.
+    back-off (`next_attempt_at`); after NOTIFICATION_MAX_ATTEMPTS, or on a permanent refusal of
+    the recipient, it is marked failed. A message that no longer makes sense is marked skipped,
+    one that cannot be rendered (a bug) failed, without holding up the rest. When the server
+    cannot be reached or refuses the login, the batch stops and every row not yet tried goes
+    back to pending with the same back-off, its attempt not counted. Celery's soft time limit
+    does the same, then ends the task.
     """
     from notifications.rendering import NotWanted, prepare, render
 
     message_ids = list(message_ids)
     claimed = _claim(message_ids, timezone.now())
     outcome = {"sent": 0, "skipped": 0, "failed": 0, "retry": 0, "not_claimed": len(message_ids) - len(claimed)}
-    batch = prepare(claimed)
+    untried = list(reversed(claimed))
+    retry_at = timezone.now()
     connection = None
     try:
-        for message in claimed:
+        batch = prepare(claimed)
+        while untried:
+            message = untried.pop()
+            if not _still_ours(message):
+                outcome["not_claimed"] += 1
+                continue
             try:
                 email = render(message, batch)
             except NotWanted as reason:
                 _finish(message, status=MessageStatus.SKIPPED, error=str(reason))
                 outcome["skipped"] += 1
                 continue
+            except SoftTimeLimitExceeded:
+                untried.append(message)
+                raise
+            except Exception as error:
+                logger.exception("Message %s could not be rendered", message.pk)
+                _finish(message, status=MessageStatus.FAILED, error=f"Could not be rendered: {error!r}"[:2000])
+                outcome["failed"] += 1
+                continue
             try:
                 if connection is None:
                     connection = mailers.default
-                    connection.open()
+                    try:
+                        connection.open()
+                    except Exception as error:
+                        raise _ServerUnavailable(error) from error
                 if connection.send_messages([email]) != 1:
                     raise smtplib.SMTPException("The mail backend reported the message as not sent.")
+            except SoftTimeLimitExceeded:
+                untried.append(message)
+                raise
             except Exception as error:
-                # The connection may be broken; the next message opens a new one.
                 _close_quietly(connection)
                 connection = None
-                outcome[_failed(message, error)] += 1
+                cause = error.__cause__ if isinstance(error, _ServerUnavailable) else error
+                # Lost connections and network errors, unlike SMTP replies, say nothing about
+                # this message: the server is gone for the whole batch.
+                server_down = isinstance(error, _ServerUnavailable | smtplib.SMTPServerDisconnected) or (
+                    isinstance(cause, OSError) and not isinstance(cause, smtplib.SMTPException)
+                )
+                outcome[_failed(message, cause, transient=server_down or is_transient(cause))] += 1
+                if server_down:
+                    retry_at = timezone.now() + retry_delay(message.attempts)
+                    break
                 continue
             _finish(message, status=MessageStatus.SENT)
             outcome["sent"] += 1
     finally:
         if connection is not None:
             _close_quietly(connection)
+        _release(untried, retry_at=retry_at)
     return outcome
+
+
+def _release(messages: list[Message], *, retry_at: dt.datetime) -> None:
+    """Give back rows this sender claimed but never tried, without counting the attempt."""
+    for message in messages:
+        Message.objects.filter(pk=message.pk, claim=message.claim).update(
+            status=MessageStatus.PENDING,
+            claim=None,
+            claimed_at=None,
+            attempts=F("attempts") - 1,
+            next_attempt_at=retry_at,
+        )
 
 
 def _close_quietly(connection) -> None:
@@ -213,9 +292,9 @@ def _finish(message: Message, *, status: str, error: str = "") -> None:
     )
 
 
-def _failed(message: Message, error: Exception) -> str:
+def _failed(message: Message, error: Exception, *, transient: bool) -> str:
     text = f"{type(error).__name__}: {error}"[:2000]
-    if is_transient(error) and message.attempts < settings.NOTIFICATION_MAX_ATTEMPTS:
+    if transient and message.attempts < settings.NOTIFICATION_MAX_ATTEMPTS:
         Message.objects.filter(pk=message.pk, claim=message.claim).update(
             status=MessageStatus.PENDING,
             next_attempt_at=timezone.now() + retry_delay(message.attempts),
@@ -230,12 +309,16 @@ def _failed(message: Message, error: Exception) -> str:
 
 
 def unsent_message_ids(*, now: dt.datetime | None = None, limit: int = 5000) -> list[int]:
-    """Rows the after-commit dispatch did not get out: pending and due (past a short grace, so
-    the sweep does not race the dispatch), or claimed by a worker that has since died."""
+    """Rows no worker is on: pending, due, and not handed to the broker since they fell due
+    (the after-commit hand-over failed, or a back-off has passed) — past a short grace, so the
+    sweep does not race the hand-over — or handed over longer ago than the lease (a lost task);
+    and rows claimed by a worker that has since died."""
     now = now or timezone.now()
+    not_queued = Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=F("next_attempt_at"))
     return list(
         Message.objects.filter(
             Q(status=MessageStatus.PENDING, next_attempt_at__lte=now, created_at__lte=now - SWEEP_GRACE)
+            & (not_queued | Q(dispatched_at__lt=now - CLAIM_LEASE))
             | Q(status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE)
         )
         .order_by("next_attempt_at", "pk")
@@ -250,7 +333,13 @@ def resend(*, messages: Iterable[Message]) -> int:
         count = (
             Message.objects.filter(pk__in=ids)
             .exclude(status=MessageStatus.SENDING)
-            .update(status=MessageStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error="")
+            .update(
+                status=MessageStatus.PENDING,
+                attempts=0,
+                next_attempt_at=timezone.now(),
+                last_error="",
+                resends=F("resends") + 1,
+            )
         )
         transaction.on_commit(partial(dispatch, ids), robust=True)
     return count

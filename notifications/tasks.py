@@ -19,5 +19,5 @@ def sweep() -> dict[str, int]:
     and rows a dead worker had claimed."""
     written = write_due_messages()
     unsent = services.unsent_message_ids()
-    services.dispatch(unsent)
+    services.dispatch(unsent, from_sweep=True)
     return {**written, "queued": len(unsent)}

@@ -1,6 +1,9 @@
 """Feedback requests and the one reminder: written to the outbox once, to those who may answer."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from attendance.enums import AttendanceStatus
 from feedback.requests import write_feedback_requests
@@ -61,15 +64,30 @@ def test_a_repeated_sweep_writes_nothing_new_and_nobody_is_asked_before_the_end(
 
 def test_the_one_reminder_goes_after_the_set_days_only_to_those_who_have_not_answered(settings):
     settings.FEEDBACK_REMINDER_AFTER_DAYS = 3
-    session = ended_session(hours_ago=24 * 3 + 1)
+    session = ended_session(hours_ago=1)
     answered, silent = _student("answered"), _student("silent")
     attend(session, answered)
     attend(session, silent)
+    assert write_feedback_requests() == {"requests": 2, "reminders": 0}
     submit_response(member=answered, session=session, answers=answers_for(session_form()))
 
-    assert write_feedback_requests() == {"requests": 1, "reminders": 1}
+    three_days_later = timezone.now() + dt.timedelta(days=3)
+    assert write_feedback_requests(now=three_days_later) == {"requests": 0, "reminders": 1}
     assert _asked(MessageKind.FEEDBACK_REMINDER) == {"silent@example.ac.uk"}
-    assert write_feedback_requests() == {"requests": 0, "reminders": 0}
+    assert write_feedback_requests(now=three_days_later) == {"requests": 0, "reminders": 0}
+
+
+def test_the_reminder_never_comes_with_the_request(settings):
+    """A member marked present days late is asked now, and reminded only days after that."""
+    settings.FEEDBACK_REMINDER_AFTER_DAYS = 3
+    session = ended_session(hours_ago=24 * 3 + 1)
+    attend(session, _student("corrected"))
+
+    assert write_feedback_requests() == {"requests": 1, "reminders": 0}
+    assert write_feedback_requests(now=timezone.now() + dt.timedelta(days=3, minutes=1)) == {
+        "requests": 0,
+        "reminders": 1,
+    }
 
 
 def test_nothing_is_written_once_feedback_has_closed(settings):

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from attendance.models import Registration
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
 from tests.factories import MemberFactory
@@ -21,18 +22,23 @@ def admin_client_(client):
 
 
 def _messages(count, **fields):
+    """Cancellation messages to members holding a place (written straight to the tables)."""
     session = published_session()
-    return [
-        Message.objects.create(
-            kind=MessageKind.SESSION_CANCELLED,
-            recipient=student(),
-            subject_type="events.session",
-            subject_id=session.pk,
-            occurrence="cancelled",
-            **fields,
+    messages = []
+    for _ in range(count):
+        member = student()
+        Registration.objects.create(session=session, member=member, mode="in_person", state="registered")
+        messages.append(
+            Message.objects.create(
+                kind=MessageKind.SESSION_CANCELLED,
+                recipient=member,
+                subject_type="events.session",
+                subject_id=session.pk,
+                occurrence="cancelled",
+                **fields,
+            )
         )
-        for _ in range(count)
-    ]
+    return messages
 
 
 # session, user, count, count of all, the page of messages with their recipients (one join), and

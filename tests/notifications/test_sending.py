@@ -15,7 +15,15 @@ from notifications import tasks
 from notifications.due import write_due_messages
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
-from notifications.services import CLAIM_LEASE, SWEEP_GRACE, notify, retry_delay, send_messages, unsent_message_ids
+from notifications.services import (
+    CLAIM_LEASE,
+    SWEEP_GRACE,
+    moment,
+    notify,
+    retry_delay,
+    send_messages,
+    unsent_message_ids,
+)
 from teachers.services import (
     answer_invitation,
     apply_to_teach,
@@ -89,7 +97,7 @@ def test_a_confirmation_is_html_and_plain_text_with_the_society_prefix_and_londo
     [email] = mailoutbox
     assert email.subject == "[Near-Peer Teaching] You are registered: Renal physiology"
     assert email.to == ["aisha.khan@example.ac.uk"]
-    assert email.extra_headers["Message-ID"] == f"<outbox-{message.pk}@meded.example.ac.uk>"
+    assert email.extra_headers["Message-ID"] == f"<outbox-{message.pk}.0@meded.example.ac.uk>"
     assert email.body.startswith("Hello Aisha,\n\nYour place in person is confirmed.")
     assert "When: Wednesday 14 July 2027, 17:30–18:30\n" in email.body
     assert "Where: Lecture Theatre 1\n" in email.body
@@ -371,7 +379,7 @@ def test_a_broker_outage_loses_nothing_and_the_sweep_sends_it_once(
     summer_session, member, mailoutbox, django_capture_on_commit_callbacks, caplog
 ):
     with (
-        mock.patch.object(tasks.send, "delay", side_effect=OperationalError("Connection refused")) as delay,
+        mock.patch.object(tasks.send, "apply_async", side_effect=OperationalError("Connection refused")) as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         registration = register(session=summer_session, member=member)
@@ -434,13 +442,13 @@ def _every_kind(lead, member, committee_member):
         K.REGISTRATION_CONFIRMED: (member, registration, {"occurrence": registration.queued_at.isoformat()}),
         K.WAITLIST_JOINED: (member, waiting, {"occurrence": waiting.queued_at.isoformat()}),
         K.WAITLIST_PROMOTED: (waiter, promoted, {"occurrence": promoted.promoted_at.isoformat()}),
-        K.SESSION_REMINDER: (member, session, {"hours": 24}),
+        K.SESSION_REMINDER: (member, session, {"hours": 24, "occurrence": f"24h-{moment(session.starts_at)}"}),
         K.SESSION_CHANGED: (member, session, {"changes": [{"field": "venue", "old": "A", "new": "B"}]}),
         K.SESSION_CANCELLED: (member, session, {}),
         K.APPLICATION_APPROVED: (applicant, approved, {}),
         K.APPLICATION_DECLINED: (declined, refused, {}),
         K.CO_TEACHING_INVITATION: (co_teacher, invitation, {}),
-        K.DETAILS_CHECK: (lead, session, {}),
+        K.DETAILS_CHECK: (lead, session, {"occurrence": moment(session.starts_at)}),
         K.TAKE_REGISTER: (lead, session, {}),
         K.COMMITTEE_DIGEST: (committee_member, None, {}),
         K.FEEDBACK_REQUEST: (member, session, {"path": "/feedback/give/1/"}),
