@@ -1,4 +1,5 @@
 import os
+from importlib import import_module
 
 import pytest
 from django.core.cache import cache
@@ -23,6 +24,32 @@ def _isolated(settings, tmp_path):
     notification_services._broker_down_until = None
     yield
     celery_app.conf.task_always_eager = eager
+
+
+# Rows that data migrations write. A transactional test (transaction=True, live_server) empties
+# every table when it ends, so the next one puts them back first; serialized_rollback cannot be
+# used for this, as the flush recreates content types with new ids that its snapshot then clashes with.
+MIGRATION_DATA = [
+    ("members.migrations.0002_role_groups", "create_groups"),
+    ("feedback.migrations.0002_default_forms", "create_forms"),
+    ("feedback.migrations.0003_codebook", "create_codebook"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    for module, function in MIGRATION_DATA:
+        getattr(import_module(module), function)(apps, None)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from members.models import Member
 from members.services import MemberImportError, import_members
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row-level races need PostgreSQL (as in CI)"),
 ]
 

@@ -429,10 +429,9 @@ def test_import_command_without_invite_sends_no_mail(tmp_path, mailoutbox, djang
 SET_PASSWORD_LINK = re.compile(r"https://meded\.example\.ac\.uk(/accounts/password/reset/key/[0-9a-z]+-[^\s/]+/)")
 
 
-# The invitation is queued on commit and the summary counts it then: these tests commit for real.
-# serialized_rollback restores the role groups (migration data) that an earlier transactional test's
-# flush removed.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The invitations are queued on commit: these tests commit for real (tests/conftest.py puts the role
+# groups, migration data, back after an earlier transactional test's flush).
+@pytest.mark.django_db(transaction=True)
 def test_import_command_with_invite_mails_each_new_member_a_link_that_lets_them_set_a_password(
     tmp_path, mailoutbox, client
 ):
@@ -468,7 +467,7 @@ def test_import_command_with_invite_mails_each_new_member_a_link_that_lets_them_
     assert EmailAddress.objects.get(email="sam@example.ac.uk").verified is False
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_import_command_with_invite_skips_members_who_already_have_a_password(tmp_path, mailoutbox):
     MemberFactory(email="has.password@example.ac.uk", first_name="Hal", last_name="Pass", year_of_study=2)
     no_password = MemberFactory(email="no.password@example.ac.uk", first_name="Nora", last_name="Pass", year_of_study=2)
@@ -613,7 +612,7 @@ def test_import_page_refuses_a_file_with_another_extension(client, committee_mem
     assert Member.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_import_page_with_invite_ticked_mails_the_new_members(client, mailoutbox):
     chair = MemberFactory(email="chloe@example.ac.uk", roles=["committee"])
     client.force_login(chair)
