@@ -165,12 +165,16 @@ class AnswerInline(admin.TabularInline):
 @admin.register(Response)
 class ResponseAdmin(_ReadOnlyAdmin):
     """Anonymous: the form, the session or survey and (surveys) the band. There is no member to show,
-    and no receipt is shown here."""
+    and no receipt is shown here. Released responses only."""
 
     list_display = ["id", "form", "session", "survey", "year_band"]
     list_filter = ["form__purpose", "year_band"]
     list_select_related = ["form", "session", "survey"]
     inlines = [AnswerInline]
+
+    def get_queryset(self, request):
+        # Unreleased responses are shown nowhere, the admin included (see `feedback.anonymity`).
+        return super().get_queryset(request).filter(is_released=True)
 
 
 @admin.register(Answer)
@@ -179,6 +183,9 @@ class AnswerAdmin(_ReadOnlyAdmin):
     list_filter = ["question__kind", "is_held_back"]
     list_select_related = ["question", "option"]
     search_fields = ["text"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(response__is_released=True)
 
     @admin.display(description=_("text"))
     def short_text(self, obj):

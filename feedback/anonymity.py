@@ -53,10 +53,28 @@ it, the scope's receipts have consecutive keys and physical positions sorted by 
 came last; and because all of them are rewritten (not only those after the newcomer), no gap in
 the key sequence points at the latest respondent.
 
+Why responses are released in batches
+-------------------------------------
+A response is written unreleased (`Response.is_released` false) and nothing shown anywhere — no
+results page, survey result, CSV export, moderation list, coding screen, theme page, nor the
+admin — reads an unreleased response. When a scope (a session, a survey) has
+FEEDBACK_MIN_RESPONSES unreleased responses, the submission that makes it so releases all of them
+at once, under the scope's lock (`services._release_if_due`). So:
+- Results change only in steps of N. Reloading a page after each "I've just done it" shows the
+  same figures until N more have answered, and then a change made by N people, not one.
+- At release the batch is rewritten in random order (`random.SystemRandom`): its responses and
+  their answers are read, deleted and re-inserted with the same keys, so within a release the
+  table's physical order (SQLite's rowid, PostgreSQL's ctid) says nothing about arrival. The
+  batch has no codings and no held-back flags to lose: nothing unreleased can be moderated or
+  coded.
+- Responses that never reach a release (the last up to N−1 of a session or survey) are never
+  shown. The results pages say that results are updated in groups of N.
+
 What teachers and the committee see
 -----------------------------------
-- Results only in aggregate, and only once a session (or a band, or any breakdown) has at least
-  FEEDBACK_MIN_RESPONSES responses; below that, only "n responses, not enough to show". No
+- Results only in aggregate, only from released responses, and only once a session (or a band,
+  or any breakdown) has at least FEEDBACK_MIN_RESPONSES released responses; below that, only
+  "n responses, not enough to show" (a count of people, which may include pending ones). No
   breakdown is offered whose complement could be worked out by subtraction from a shown total.
 - Comments are listed in an order unrelated to arrival (by their random key, or grouped by
   question and sorted by text), never "newest first".
@@ -65,21 +83,23 @@ What teachers and the committee see
 
 Residual risks, named honestly
 ------------------------------
-- Watching the aggregate change. Someone who loads a results page, sees one more response after
-  a particular member said "I've just done it", and compares the distributions before and after,
-  learns that member's answers. The minimum N narrows this (nothing is shown below N) but cannot
-  remove it once results are visible; teachers are asked not to do this, and the risk is lowest
-  when many respond at once, right after the session.
-- Arrival order of responses. Responses and answers are stored roughly in the order they came in
-  (physical row order; PostgreSQL's xmin transaction ids). Alone this says nothing about who. But
-  someone with a database copy *and* an outside record of when a given member responded (web
-  server access logs with user names, the notifications log of who was reminded and when — those
-  who respond after the one reminder are exactly the reminded members who now have a receipt)
-  could match positions to people when that set is small. Keep access logs free of user names,
-  restrict who can read the outbox, and treat database copies as confidential.
-- Dead rows and write-ahead logs. Deleted receipts (from rewrites) stay in PostgreSQL's dead
+- Watching the aggregate change. Results move in steps of N released together, so comparing a
+  page before and after a release shows what a group of N said, not one member. Someone who
+  knows exactly which N people made up a release (say, the only N who answered between two
+  visits) learns the group's answers, not who gave which.
+- Pending rows. Before their release, the up to N−1 pending responses of a scope (and their
+  answers) sit in the table in arrival order, with `is_released` false. Someone with a database
+  copy *and* an outside record of when a given member responded (web server access logs with
+  user names, the notifications log of who was reminded and when) could match those positions to
+  people. Once released, the batch's rows are rewritten in random order. PostgreSQL's xmin (the
+  inserting transaction's id) of a released batch is the same for all its rows, so it no longer
+  orders them. Keep access logs free of user names, restrict who can read the outbox, and treat
+  database copies as confidential.
+- Never released. The last responses of a scope, fewer than N, are kept but never shown.
+- Dead rows and write-ahead logs. Deleted receipts and the deleted pending responses of a
+  release (from rewrites) stay in PostgreSQL's dead
   tuples until vacuum, in its WAL and in SQLite's free pages; a file-level copy (not a logical
-  dump such as pg_dump, which copies live rows only) may still show older receipt orders.
+  dump such as pg_dump, which copies live rows only) may still show older receipt and response orders.
 - Free text. A comment can identify its author by what it says ("as the only year 6 there…").
   Moderation lets the committee hold such a comment back before teachers see it.
 - Small audiences. If every registrant of a session responds, everyone knows each attendee

@@ -92,9 +92,11 @@ def codebook() -> list[Theme]:
 
 
 def comments() -> QuerySet[Answer]:
-    """Every written free-text answer, with its question and its source joined."""
+    """Every written free-text answer released to results, with its question and its source
+    joined. Unreleased answers are never offered: they are shown nowhere, and their release
+    rewrites them (which would drop a coding)."""
     return (
-        Answer.objects.filter(question__kind=QuestionKind.TEXT)
+        Answer.objects.filter(question__kind=QuestionKind.TEXT, response__is_released=True)
         .exclude(text="")
         .select_related("question", "response__session", "response__survey")
     )
@@ -155,6 +157,8 @@ def sessions_with_comments() -> list[tuple[int, str, object]]:
 def _check_codable(answer: Answer, codes: Iterable[Code]) -> list[Code]:
     if answer.question.kind != QuestionKind.TEXT or not answer.text:
         raise CodingError(_("Only written comments can be coded."))
+    if not answer.response.is_released:
+        raise CodingError(_("This comment is not shown yet, so it cannot be coded."))
     return list(codes)
 
 
@@ -164,7 +168,8 @@ def save_coding(*, answer: Answer, coder, codes: Iterable[Code]) -> Coding:
 
     Locks the coder's row for the comment (`update_or_create` selects it for update), so two saves
     at once leave one row with the later codes; the unique constraint is the backstop. Raises
-    CodingError when the answer is not a written comment. Reads `answer.question`.
+    CodingError when the answer is not a released written comment. Reads `answer.question` and
+    `answer.response`.
     """
     codes = _check_codable(answer, codes)
     with transaction.atomic():
@@ -178,7 +183,7 @@ def resolve_coding(*, answer: Answer, resolver, codes: Iterable[Code]) -> Coding
     committee member) is stored as its coder. Theme counts use these codes from now on.
 
     Locks the comment's agreed row as `save_coding` does. Raises CodingError when the answer is
-    not a written comment.
+    not a released written comment.
     """
     codes = _check_codable(answer, codes)
     with transaction.atomic():

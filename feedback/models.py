@@ -169,7 +169,8 @@ class SurveyYear(models.Model):
 class Response(models.Model):
     """One anonymous set of answers to a session's feedback or to a survey.
 
-    No member, no timestamp, and a random key: see `feedback.anonymity`. The year band is kept
+    No member, no timestamp, and a random key: see `feedback.anonymity`. Responses reach results
+    only in batches (`is_released`), each batch rewritten in random order. The year band is kept
     for surveys only (their results are read by band); a session's responses carry no band, as
     in a small session the band alone could single someone out.
     """
@@ -181,6 +182,9 @@ class Response(models.Model):
     )
     survey = models.ForeignKey(Survey, null=True, blank=True, on_delete=models.CASCADE, related_name="responses")
     year_band = models.CharField(_("year band"), max_length=10, choices=YearBand.choices, blank=True)
+    # Set when the response is released to results in a batch of FEEDBACK_MIN_RESPONSES; until
+    # then nothing shown anywhere reads it (see `feedback.anonymity`).
+    is_released = models.BooleanField(_("released to results"), default=False)
 
     class Meta:
         verbose_name = _("response")

@@ -10,6 +10,8 @@ form's versions (its family) so that two editors cannot both make "version 2".
 """
 
 import datetime as dt
+import random
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -29,6 +31,9 @@ from feedback.enums import SCALE_VALUES, FormPurpose, MetricKey, QuestionKind, Y
 from feedback.models import Answer, Form, Option, Question, Receipt, Response, SessionForm, Survey, SurveyYear
 from members.models import Member
 from members.permissions import is_teacher
+
+# Shuffles each released batch. A module attribute so a test can swap in a known order.
+_rng = random.SystemRandom()
 
 # Longest written answer kept; a comment box, not an essay.
 ANSWER_TEXT_MAX_LENGTH = 2000
@@ -261,6 +266,34 @@ def _rewrite_receipts(*, member: Member, **scope) -> None:
         raise FeedbackError(_("You have already responded. Thank you!")) from None
 
 
+def _release_if_due(**scope) -> bool:
+    """Release the scope's pending responses once there are FEEDBACK_MIN_RESPONSES of them.
+
+    Results read released responses only, so what teachers and the committee see changes only
+    in steps of N, never by one response they could pin on the member who just said "done".
+    At release the batch is rewritten in random order — read, deleted (answers cascade) and
+    re-inserted with the same keys — so the table's physical order (SQLite rowid, PostgreSQL
+    ctid) within a release says nothing about arrival. Pending responses have no codings and
+    no held-back flags (nothing unreleased is ever shown), so deleting them loses nothing.
+    Runs under the caller's lock on the scope's row.
+    """
+    pending = list(Response.objects.filter(is_released=False, **scope).order_by())
+    if len(pending) < settings.FEEDBACK_MIN_RESPONSES:
+        return False
+    answers = list(Answer.objects.filter(response__in=pending).order_by())
+    by_response = defaultdict(list)
+    for answer in answers:
+        by_response[answer.response_id].append(answer)
+    Response.objects.filter(pk__in=[response.pk for response in pending]).delete()
+    _rng.shuffle(pending)
+    for response in pending:
+        response.is_released = True
+        _rng.shuffle(by_response[response.pk])
+    Response.objects.bulk_create(pending)
+    Answer.objects.bulk_create(answer for response in pending for answer in by_response[response.pk])
+    return True
+
+
 def submit_response(
     *,
     member: Member,
@@ -276,6 +309,9 @@ def submit_response(
     receipt, then rewrites the scope's receipts in member order. The response carries no member
     and no time; survey responses carry the year band from the member's profile. `now` is when
     the response counts as given (the demo seeds past feedback); it is never stored.
+
+    The response starts unreleased; when the scope has FEEDBACK_MIN_RESPONSES unreleased ones,
+    they are released together in shuffled order (`_release_if_due`).
 
     Raises FeedbackError when the member may not respond (not eligible, not open, already
     responded) or an answer does not fit its question.
@@ -299,18 +335,21 @@ def submit_response(
             row.response = response
         Answer.objects.bulk_create(rows)
         _rewrite_receipts(member=member, **scope)
+        response.is_released = _release_if_due(**scope)
     return response
 
 
 def set_held_back(*, answer: Answer, held_back: bool, by) -> Answer:
     """Hold a free-text answer back from teachers (moderation), or release it.
 
-    Only free-text answers can be held back; raises FeedbackError otherwise. `by` is the
+    Only released free-text answers can be held back; raises FeedbackError otherwise. `by` is the
     moderator; it is not stored next to the answer, as that would date it.
     """
     if answer.question.kind != QuestionKind.TEXT:
         raise FeedbackError(_("Only written comments can be held back."))
-    Answer.objects.filter(pk=answer.pk).update(is_held_back=held_back)
+    # An unreleased answer is shown nowhere, and its release rewrites it: nothing to moderate yet.
+    if not Answer.objects.filter(pk=answer.pk, response__is_released=True).update(is_held_back=held_back):
+        raise FeedbackError(_("This comment is not shown yet, so there is nothing to hold back."))
     answer.is_held_back = held_back
     return answer
 

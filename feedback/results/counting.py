@@ -102,6 +102,8 @@ class Results:
     is_shown: bool
     minimum: int
     questions: list[QuestionResult] = field(default_factory=list)
+    # Responses given but not yet released to results (fewer than `minimum`); counted, never shown.
+    pending: int = 0
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from events.enums import SessionStatus
@@ -38,10 +38,14 @@ def session_results(*, session: Session, include_held_back: bool = False) -> Res
     `include_held_back` is for the committee, who see held-back comments marked as such.
     """
     minimum = minimum_responses()
-    responses = Response.objects.filter(session=session)
-    count = responses.count()
+    responses = Response.objects.filter(session=session, is_released=True)
+    counts = Response.objects.filter(session=session).aggregate(
+        total=Count("pk"), released=Count("pk", filter=Q(is_released=True))
+    )
+    count = counts["released"]
     if count < minimum:
-        return Results(responses=count, is_shown=False, minimum=minimum)
+        # Only the number of people may be shown, so it may count those not released yet.
+        return Results(responses=counts["total"], is_shown=False, minimum=minimum)
     groups = groups_of(
         questions_answered(responses),
         tallies(responses, by=None),
@@ -51,6 +55,7 @@ def session_results(*, session: Session, include_held_back: bool = False) -> Res
         responses=count,
         is_shown=True,
         minimum=minimum,
+        pending=counts["total"] - count,
         questions=[
             result_for(group, figures_for(group, group.tally(), minimum=minimum), [c for _s, c in group.comments])
             for group in groups
@@ -60,7 +65,8 @@ def session_results(*, session: Session, include_held_back: bool = False) -> Res
 
 def sessions_with_feedback_taught_by(*, teacher, now=None) -> QuerySet[Session]:
     """The sessions a member teaches (any role) that have ended, newest first, with how many
-    feedback responses each has (`responses_count`)."""
+    feedback responses each has (`responses_count`) and how many are released to results
+    (`released_count`)."""
     now = now or timezone.now()
     return (
         Session.objects.filter(
@@ -68,7 +74,10 @@ def sessions_with_feedback_taught_by(*, teacher, now=None) -> QuerySet[Session]:
             status__in=(SessionStatus.PUBLISHED, SessionStatus.COMPLETED),
             ends_at__lte=now,
         )
-        .annotate(responses_count=Count("feedback_responses"))
+        .annotate(
+            responses_count=Count("feedback_responses"),
+            released_count=Count("feedback_responses", filter=Q(feedback_responses__is_released=True)),
+        )
         .order_by("-starts_at", "-pk")
     )
 
@@ -78,13 +87,13 @@ def teacher_results(*, teacher, include_held_back: bool = False) -> TeacherResul
     up (rule 3 of the module docstring), so no total reveals a hidden session or question."""
     minimum = minimum_responses()
     sessions = list(sessions_with_feedback_taught_by(teacher=teacher))
-    counted = {session.pk for session in sessions if session.responses_count >= minimum}
+    counted = {session.pk for session in sessions if session.released_count >= minimum}
     listing = [SessionCount(s, s.responses_count, s.pk in counted) for s in sessions]
-    count = sum(s.responses_count for s in sessions if s.pk in counted)
+    count = sum(s.released_count for s in sessions if s.pk in counted)
     if not counted:
         return TeacherResults(responses=0, is_shown=False, minimum=minimum, sessions=listing)
     by = "response__session_id"
-    responses = Response.objects.filter(session_id__in=counted)
+    responses = Response.objects.filter(session_id__in=counted, is_released=True)
     groups = groups_of(
         questions_answered(responses),
         tallies(responses, by=by),

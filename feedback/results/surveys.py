@@ -42,13 +42,25 @@ def survey_results(*, survey: Survey) -> SurveyResults:
     """A survey's results, overall and by year band, under the minimum-N rule: a question's bands
     are shown only when every band with answers reaches N (rule 3 of the module docstring)."""
     minimum = minimum_responses()
-    responses = Response.objects.filter(survey=survey)
-    per_band = dict(responses.values_list("year_band").annotate(count=Count("pk")).order_by())
+    responses = Response.objects.filter(survey=survey, is_released=True)
+    # Per band, released responses only: a band count that moved with each new response would
+    # tell the committee the band of whoever just answered.
+    per_band, total = Counter(), 0
+    for band, is_released, n in (
+        Response.objects.filter(survey=survey)
+        .values_list("year_band", "is_released")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        total += n
+        if is_released:
+            per_band[band] += n
     count = sum(per_band.values())
     columns = [*BANDS, *([""] if per_band.get("") else [])]
-    band_responses = [(_band_label(band), per_band.get(band, 0)) for band in columns]
+    band_responses = [(_band_label(band), per_band.get(band, 0)) for band in columns] if count else []
     if count < minimum:
-        return SurveyResults(responses=count, is_shown=False, minimum=minimum, band_responses=band_responses)
+        # Only the number of people may be shown, so it may count those not released yet.
+        return SurveyResults(responses=total, is_shown=False, minimum=minimum, band_responses=band_responses)
     by = "response__year_band"
     groups = groups_of(
         questions_answered(responses),
@@ -72,19 +84,24 @@ def survey_results(*, survey: Survey) -> SurveyResults:
         ]
         questions.append(result)
     return SurveyResults(
-        responses=count, is_shown=True, minimum=minimum, questions=questions, band_responses=band_responses
+        responses=count,
+        is_shown=True,
+        minimum=minimum,
+        questions=questions,
+        band_responses=band_responses,
+        pending=total - count,
     )
 
 
 def survey_export(*, survey: Survey) -> tuple[list[str], list[list]]:
-    """The survey's anonymous answers for research: a header, then one row per response in the order
+    """The survey's anonymous released answers for research: a header, then one row per response in the order
     of the responses' random keys. Scales as 1–5, choices as the option's stable value (several
     joined by ";"), free text as written. No rows below N responses; the band is left blank unless
     every band with responses reaches N (see the module docstring)."""
     minimum = minimum_responses()
     questions = list(survey.form.questions.order_by("position"))
     header = [str(_("Year band")), *(f"{question.position}. {question.text}" for question in questions)]
-    responses = Response.objects.filter(survey=survey)
+    responses = Response.objects.filter(survey=survey, is_released=True)
     bands = dict(responses.values_list("id", "year_band").order_by())
     per_band = Counter(bands.values())
     if len(bands) < minimum:
@@ -92,7 +109,7 @@ def survey_export(*, survey: Survey) -> tuple[list[str], list[list]]:
     with_band = all(n >= minimum for n in per_band.values())
     cells: dict[tuple, list[str]] = {}
     answers = (
-        Answer.objects.filter(response__survey=survey)
+        Answer.objects.filter(response__in=responses)
         .values_list("response_id", "question_id", "number", "option__value", "text")
         .order_by("option__position", "pk")
     )

@@ -105,7 +105,11 @@ def _session_comment(pk: str) -> Answer | None:
         key = uuid.UUID(pk)
     except ValueError:
         return None
-    return Answer.objects.select_related("question").filter(pk=key, response__session__isnull=False).first()
+    return (
+        Answer.objects.select_related("question")
+        .filter(pk=key, response__session__isnull=False, response__is_released=True)
+        .first()
+    )
 
 
 urlpatterns = [

@@ -16,7 +16,8 @@ def admin_client_(client):
 
 
 @pytest.fixture
-def response():
+def response(settings):
+    settings.FEEDBACK_MIN_RESPONSES = 1  # released at once, so the admin shows it
     session, member = ended_session(), MemberFactory(email="respondent@example.ac.uk", last_name="Respondent")
     attend(session, member)
     return submit_response(member=member, session=session, answers=answers_for(session_form()))
@@ -55,3 +56,16 @@ def test_an_answered_form_is_frozen_and_the_action_makes_a_new_version(admin_cli
     )
     current = Form.objects.get(family="session-feedback", is_current=True)
     assert (current.version, current.is_default, current.questions.count()) == (2, True, 10)
+
+
+def test_the_admin_shows_no_unreleased_response_or_answer(admin_client_, settings):
+    settings.FEEDBACK_MIN_RESPONSES = 5
+    session, member = ended_session(), MemberFactory()
+    attend(session, member)
+    pending = submit_response(member=member, session=session, answers=answers_for(session_form()))
+    assert Response.objects.get().is_released is False
+    responses = admin_client_.get(reverse("admin:feedback_response_changelist"))
+    answers = admin_client_.get(reverse("admin:feedback_answer_changelist"))
+    assert str(pending.pk) not in responses.content.decode()
+    assert "Clear and well paced." not in answers.content.decode()
+    assert admin_client_.get(reverse("admin:feedback_response_change", args=[pending.pk])).status_code == 302
