@@ -305,10 +305,11 @@ def submit_response(
     """Record the member's anonymous answers to a session's feedback or to a survey (exactly one).
 
     `answers` maps question pks to values (see `_answers_for`). Locks the session (or survey) row,
-    re-checks eligibility and the receipt, writes the response, its answers and the member's
-    receipt, then rewrites the scope's receipts in member order. The response carries no member
-    and no time; survey responses carry the year band from the member's profile. `now` is when
-    the response counts as given (the demo seeds past feedback); it is never stored.
+    re-checks eligibility and the receipt, pins the session's form (its first response fixes it),
+    writes the response, its answers and the member's receipt, then rewrites the scope's receipts
+    in member order. The response carries no member and no time; survey responses carry the year
+    band from the member's profile. `now` is when the response counts as given (the demo seeds
+    past feedback); it is never stored.
 
     The response starts unreleased; when the scope has FEEDBACK_MIN_RESPONSES unreleased ones,
     they are released together in shuffled order (`_release_if_due`).
@@ -323,6 +324,9 @@ def submit_response(
             locked = Session.objects.select_for_update().get(pk=session.pk)
             check_can_respond_to_session(session=locked, member=member, now=now)
             form = form_for_session(locked)
+            # Pin the form on the first response, so a later change of default never splits a
+            # session's answers across two forms.
+            SessionForm.objects.get_or_create(session=locked, defaults={"form": form})
             scope, band = {"session": locked}, ""
         else:
             locked = Survey.objects.select_for_update().get(pk=survey.pk)
@@ -496,13 +500,18 @@ def new_version(*, form: Form, by: Member | None) -> Form:
 
 
 def make_default(*, form: Form, by: Member | None) -> Form:
-    """Make the current session form `form` the one sessions use unless they choose another."""
+    """Make the current session form `form` the one sessions use unless they choose another.
+
+    Sessions with responses keep the form they were answered on (`submit_response` pins it).
+    """
     if form.purpose != FormPurpose.SESSION or not form.is_current:
         raise FeedbackError(_("Only the current version of a session form can be the default."))
     with transaction.atomic():
         Form.objects.filter(purpose=FormPurpose.SESSION, is_default=True).exclude(pk=form.pk).update(is_default=False)
         Form.objects.filter(pk=form.pk).update(is_default=True)
-        # A session that had picked this form now simply uses the default.
-        SessionForm.objects.filter(form=form).delete()
+        # A session that had picked this form, and has no responses yet, now simply uses the
+        # default; one with responses keeps its form pinned, whatever the default becomes.
+        answered = Exists(Response.objects.filter(session=OuterRef("session_id")))
+        SessionForm.objects.filter(~answered, form=form).delete()
     form.is_default = True
     return form

@@ -141,3 +141,47 @@ def test_families_of_forms_with_the_same_title_stay_apart():
     first = create_form(title="Feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
     second = create_form(title="Feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
     assert (first.family, second.family) == ("feedback", "feedback-2")
+
+
+def _session_answered_by(count: int):
+    session = ended_session()
+    members = [MemberFactory() for _ in range(count + 1)]
+    for member in members:
+        attend(session, member)
+    for member in members[:count]:
+        submit_response(member=member, session=session, answers=answers_for(session_form()))
+    return session, members[count]
+
+
+def test_a_new_default_after_five_responses_leaves_the_sixth_on_the_form_they_answered():
+    old = session_form()
+    session, sixth = _session_answered_by(5)
+    assert SessionForm.objects.get(session=session).form == old  # pinned by the first response
+    other = create_form(title="Short feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
+    make_default(form=other, by=None)
+    fresh = ended_session()
+    assert form_for_session(fresh) == other
+    assert form_for_session(type(session).objects.get(pk=session.pk)) == old
+    response = submit_response(member=sixth, session=session, answers=answers_for(old))
+    assert response.form == old
+    assert set(session.feedback_responses.values_list("form", flat=True)) == {old.pk}
+
+
+def test_a_new_version_of_the_default_leaves_an_answered_session_on_the_old_version():
+    old = session_form()
+    session, sixth = _session_answered_by(5)
+    successor = new_version(form=old, by=None)
+    assert (successor.is_default, successor.version) == (True, 2)
+    response = submit_response(member=sixth, session=session, answers=answers_for(old))
+    assert response.form == old
+
+
+def test_making_a_chosen_form_the_default_keeps_it_pinned_on_an_answered_session():
+    chosen = create_form(title="Workshop feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
+    answered = _answered(chosen).session
+    unanswered = ended_session()
+    choose_session_form(session=unanswered, form=chosen, by=None)
+    make_default(form=chosen, by=None)
+    assert list(SessionForm.objects.values_list("session", "form")) == [(answered.pk, chosen.pk)]
+    make_default(form=session_form(), by=None)
+    assert form_for_session(type(answered).objects.get(pk=answered.pk)) == chosen
