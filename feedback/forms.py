@@ -35,7 +35,12 @@ class AnswerForm(forms.Form):
 
     @staticmethod
     def _field_for(question) -> forms.Field:
-        common = {"label": question.text, "help_text": question.help_text, "required": question.is_required}
+        common = {
+            "label": question.text,
+            "help_text": question.help_text,
+            "required": question.is_required,
+            "error_messages": {"required": _("Please answer this question.")},
+        }
         kind = QuestionKind(question.kind)
         if kind.is_scale:
             labels = LIKERT_LABELS if kind == QuestionKind.LIKERT else RATING_LABELS

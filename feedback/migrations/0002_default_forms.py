@@ -41,8 +41,8 @@ SESSION_QUESTIONS = [
         False,
         [("online", "Online"), ("in_person", "In person"), ("no_preference", "No preference")],
     ),
-    ("text", "What went well?", "Optional. Please do not name other students.", False, "went_well", False, []),
-    ("text", "What could be improved?", "Optional. Please be kind and specific.", False, "improve", False, []),
+    ("text", "What went well?", "Please do not name other students.", False, "went_well", False, []),
+    ("text", "What could be improved?", "Please be kind and specific.", False, "improve", False, []),
 ]
 
 # Year of study is not asked: it is taken from the member's profile and kept as a band only.
@@ -108,7 +108,7 @@ SURVEY_QUESTIONS = [
     (
         "text",
         "What does the society give you?",
-        "Optional. Anything it adds to your studies, your career or your wellbeing.",
+        "Anything it adds to your studies, your career or your wellbeing.",
         False,
         "society_gives",
         False,

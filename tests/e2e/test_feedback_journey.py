@@ -102,10 +102,12 @@ def test_attendee_answers_on_a_phone_teacher_sees_five_responses_committee_codes
     phone.get_by_role("button", name="Send my answers").tap()
 
     # The missing answer is named at the top and next to its question; what she gave is kept.
-    expect(phone.get_by_role("alert")).to_contain_text(f"{FORMAT_QUESTION}: This field is required.")
+    expect(phone.get_by_role("alert")).to_contain_text(f"{FORMAT_QUESTION}: Please answer this question.")
     format_group = phone.get_by_role("group", name=FORMAT_QUESTION)
-    expect(format_group.locator(f"#error-{questions['format_preference'].pk}")).to_have_text("This field is required.")
-    expect(format_group).to_have_accessible_description("This field is required.")
+    expect(format_group.locator(f"#error-{questions['format_preference'].pk}")).to_have_text(
+        "Please answer this question."
+    )
+    expect(format_group).to_have_accessible_description("Please answer this question.")
     overall = phone.get_by_role("group", name="Overall, how would you rate this session?")
     expect(overall.get_by_label("5 – excellent")).to_be_checked()
     before = phone.get_by_role("group", name="How confident did you feel about this topic before the session?")

@@ -56,7 +56,7 @@ def test_a_missing_answer_is_shown_next_to_its_question_and_nothing_is_saved(cli
     assert page.status_code == 200
     assert "Please check your answers" in html
     assert f'<a href="#question-{knowledge.pk}">This session improved my knowledge of the topic.</a>' in html
-    assert f'id="error-{knowledge.pk}">This field is required.' in html
+    assert f'id="error-{knowledge.pk}">Please answer this question.' in html
     assert (Response.objects.count(), Answer.objects.count(), Receipt.objects.count()) == (0, 0, 0)
     # What was answered stays ticked.
     overall = session_form().questions.get(metric_key="overall")
@@ -157,7 +157,7 @@ def test_teachers_answer_the_motivations_question(client):
     question = survey_form().questions.get(metric_key="teaching_motivations")
     data = post_data(answers_for(survey_form(), society_role="teacher"))
     missing = client.post(url, data)
-    assert f'id="error-{question.pk}">This field is required.' in missing.content.decode()
+    assert f'id="error-{question.pk}">Please answer this question.' in missing.content.decode()
     chosen = list(question.options.filter(value__in=["helping_others", "career"]).values_list("pk", flat=True))
     client.post(url, data | {f"q{question.pk}": chosen})
     response = Response.objects.get(survey=survey)
