@@ -30,13 +30,14 @@ from fractions import Fraction
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from feedback.enums import QuestionKind
 from feedback.models import Answer, Code, Coding, Theme
+from feedback.results.surveys import surveys_showing_bands
 
 # Keyboard shortcuts for the codes on the coding screen, in codebook order.
 SHORTCUT_KEYS = "123456789abcdefghijklmnopqrstuvwxyz"
@@ -58,7 +59,8 @@ class CommentSource(models.TextChoices):
 @dataclass(frozen=True)
 class CommentFilters:
     """Which comments a coding screen, theme count or export covers. Bands exist on survey
-    responses only, so choosing a band leaves out every session's comments."""
+    responses only, so choosing a band leaves out every session's comments; and it narrows only
+    surveys whose bands may be shown (`surveys_showing_bands`)."""
 
     source: str = ""
     session_id: int | None = None
@@ -73,7 +75,14 @@ class CommentFilters:
         if self.session_id is not None:
             answers = answers.filter(**{f"{prefix}response__session_id": self.session_id})
         if self.band:
-            answers = answers.filter(**{f"{prefix}response__year_band": self.band})
+            # A band filters a survey's comments only where its bands may be shown; elsewhere the
+            # filter is ignored, so what it leaves out cannot reveal a small band's comments.
+            shown = surveys_showing_bands().values("pk")
+            survey = f"{prefix}response__survey"
+            answers = answers.filter(
+                Q(**{f"{survey}__in": shown, f"{prefix}response__year_band": self.band})
+                | (Q(**{f"{survey}__isnull": False}) & ~Q(**{f"{survey}__in": shown}))
+            )
         return answers
 
 
@@ -93,12 +102,19 @@ def codebook() -> list[Theme]:
 
 def comments() -> QuerySet[Answer]:
     """Every written free-text answer released to results, with its question and its source
-    joined. Unreleased answers are never offered: they are shown nowhere, and their release
-    rewrites them (which would drop a coding)."""
+    joined, and `shown_band`: its year band where the survey's bands may be shown, else "".
+    Unreleased answers are never offered: they are shown nowhere, and their release rewrites
+    them (which would drop a coding)."""
     return (
         Answer.objects.filter(question__kind=QuestionKind.TEXT, response__is_released=True)
         .exclude(text="")
         .select_related("question", "response__session", "response__survey")
+        .annotate(
+            shown_band=Case(
+                When(response__survey__in=surveys_showing_bands().values("pk"), then=F("response__year_band")),
+                default=Value(""),
+            )
+        )
     )
 
 

@@ -68,6 +68,7 @@ ACCESS = {
     "feedback:survey_create": (COMMITTEE, None),
     "feedback:survey_results": (COMMITTEE, "survey"),
     "feedback:survey_csv": (COMMITTEE, "survey"),
+    "feedback:survey_comments_csv": (COMMITTEE, "survey"),
     "feedback:to_give": (SIGNED_IN, None),
     "feedback:answer_session": (SIGNED_IN, "session"),  # not eligible: a page that says why
     "feedback:answer_session_thanks": (SIGNED_IN, "session"),

@@ -8,6 +8,7 @@ and applies the rules below.
 
 The minimum-N rule (N = settings.FEEDBACK_MIN_RESPONSES, 5 by default)
 ---------------------------------------------------------------------
+0. Only released responses count (see `feedback.anonymity`): they are released in batches of N.
 1. A session's results are shown only once it has at least N responses; below that its page says
    "n responses, not enough to show" (n is a count of people, not what they said).
 2. In results that are shown, a question answered by fewer than N people (an optional question)
@@ -21,7 +22,12 @@ The minimum-N rule (N = settings.FEEDBACK_MIN_RESPONSES, 5 by default)
      whose year was not recorded included — reaches N. Otherwise only the overall column is shown
      (if it reaches N), because overall minus one band would give the other.
    - The survey's research export has no rows until the survey has N responses, and writes the
-     band only when every band with responses reaches N (a lone band could single someone out).
+     band only when every band × role-in-society group and every band × "answered the teachers'
+     questions" group with responses reaches N (a lone band could single someone out). Written
+     answers are exported apart, with their question only, so a comment is no join key.
+   - A survey comment shows its band (on the coding screen, theme examples, disagreements, the
+     coded-comments export) and can be filtered by band only when every band with released
+     responses in that survey reaches N (`surveys_showing_bands`).
 4. Free-text comments are single answers, not aggregates: they come with results that pass rule 1,
    in the order of their random key (which says nothing about when they arrived). Teachers never
    see comments the committee has held back.
@@ -43,10 +49,12 @@ from feedback.results.sessions import (
 from feedback.results.surveys import (
     SURVEY_STATUS_LABELS,
     SurveyResults,
+    survey_comments_export,
     survey_export,
     survey_results,
     survey_status,
     surveys_for_committee,
+    surveys_showing_bands,
 )
 
 __all__ = [
@@ -64,9 +72,11 @@ __all__ = [
     "session_results",
     "sessions_with_comments",
     "sessions_with_feedback_taught_by",
+    "survey_comments_export",
     "survey_export",
     "survey_results",
     "survey_status",
     "surveys_for_committee",
+    "surveys_showing_bands",
     "teacher_results",
 ]

@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from feedback.enums import YearBand
+from feedback.enums import MetricKey, QuestionKind, YearBand
 from feedback.models import Answer, Response, Survey
 from feedback.results.counting import (
     Figures,
@@ -93,29 +93,55 @@ def survey_results(*, survey: Survey) -> SurveyResults:
     )
 
 
+def surveys_showing_bands() -> QuerySet[Survey]:
+    """Surveys whose comments may be shown, filtered or exported with their year band: every band
+    with released responses (the group whose year was not recorded included) reaches N. Elsewhere
+    a band beside a comment could single out the one member of a small band."""
+    small_bands = (
+        Response.objects.filter(survey__isnull=False, is_released=True)
+        .values("survey_id", "year_band")
+        .annotate(n=Count("pk"))
+        .filter(n__lt=minimum_responses())
+        .values("survey_id")
+    )
+    return Survey.objects.exclude(pk__in=small_bands)
+
+
 def survey_export(*, survey: Survey) -> tuple[list[str], list[list]]:
-    """The survey's anonymous released answers for research: a header, then one row per response in the order
-    of the responses' random keys. Scales as 1–5, choices as the option's stable value (several
-    joined by ";"), free text as written. No rows below N responses; the band is left blank unless
-    every band with responses reaches N (see the module docstring)."""
+    """The survey's anonymous released answers for research: a header, then one row per response in
+    the order of the responses' random keys. Scales as 1–5, choices as the option's stable value
+    (several joined by ";"). Free text is left out (see `survey_comments_export`): a comment is
+    often unique, and beside the other answers it would be a key to join them on. No rows below N
+    responses; the band is written only when every band × role-in-society group and every band ×
+    "answered the questions for teachers" group with responses reaches N — otherwise it is left
+    blank on every row, since a band narrowed by the other columns could single someone out."""
     minimum = minimum_responses()
-    questions = list(survey.form.questions.order_by("position"))
+    every_question = list(survey.form.questions.order_by("position"))
+    questions = [question for question in every_question if question.kind != QuestionKind.TEXT]
     header = [str(_("Year band")), *(f"{question.position}. {question.text}" for question in questions)]
     responses = Response.objects.filter(survey=survey, is_released=True)
     bands = dict(responses.values_list("id", "year_band").order_by())
-    per_band = Counter(bands.values())
     if len(bands) < minimum:
         return header, []
-    with_band = all(n >= minimum for n in per_band.values())
+    role = next((q.pk for q in every_question if q.metric_key == MetricKey.SOCIETY_ROLE), None)
+    for_teachers = {question.pk for question in every_question if question.is_for_teachers_only}
     cells: dict[tuple, list[str]] = {}
+    teaching: set = set()  # responses that answered a question for teachers, in words too
     answers = (
         Answer.objects.filter(response__in=responses)
-        .values_list("response_id", "question_id", "number", "option__value", "text")
+        .exclude(question__kind=QuestionKind.TEXT, text="")
+        .values_list("response_id", "question_id", "number", "option__value")
         .order_by("option__position", "pk")
     )
-    for response_id, question_id, number, option_value, text in answers:
-        value = str(number) if number is not None else option_value if option_value is not None else text
-        cells.setdefault((response_id, question_id), []).append(value)
+    for response_id, question_id, number, option_value in answers:
+        if question_id in for_teachers:
+            teaching.add(response_id)
+        if number is not None or option_value is not None:
+            value = str(number) if number is not None else option_value
+            cells.setdefault((response_id, question_id), []).append(value)
+    by_role = Counter((band, tuple(cells.get((pk, role), []))) for pk, band in bands.items())
+    by_teaching = Counter((band, pk in teaching) for pk, band in bands.items())
+    with_band = all(n >= minimum for n in [*by_role.values(), *by_teaching.values()])
     rows = [
         [
             band if with_band else "",
@@ -124,6 +150,24 @@ def survey_export(*, survey: Survey) -> tuple[list[str], list[list]]:
         for response_id, band in sorted(bands.items())
     ]
     return header, rows
+
+
+def survey_comments_export(*, survey: Survey) -> tuple[list[str], list[list]]:
+    """The survey's released written answers for research, apart from the other answers: each
+    comment with its question only, grouped by question and within it in the order of the
+    answers' random keys — no band, no response key, nothing to join it to a row of
+    `survey_export`. No rows below N responses."""
+    header = [str(_("Question")), str(_("Comment"))]
+    responses = Response.objects.filter(survey=survey, is_released=True)
+    if responses.count() < minimum_responses():
+        return header, []
+    comments = (
+        Answer.objects.filter(response__in=responses, question__kind=QuestionKind.TEXT)
+        .exclude(text="")
+        .order_by("question__position", "pk")
+        .values_list("question__position", "question__text", "text")
+    )
+    return header, [[f"{position}. {question}", text] for position, question, text in comments]
 
 
 def survey_status(survey: Survey, *, now=None) -> str:

@@ -69,7 +69,10 @@ class CommentFilterForm(forms.Form):
         label=gettext_lazy("Year band"),
         required=False,
         choices=[("", gettext_lazy("Any band")), *YearBand.choices],
-        help_text=gettext_lazy("Surveys only: session feedback records no band."),
+        help_text=gettext_lazy(
+            "Surveys only: session feedback records no band. A survey with too few answers in a band "
+            "is never split by band."
+        ),
     )
     show = forms.ChoiceField(
         label=gettext_lazy("Show"),
@@ -317,7 +320,7 @@ class ThemesExportView(CodingPermissionMixin, View):
                     source_type,
                     source,
                     date,
-                    answer.response.year_band,
+                    answer.shown_band,
                     "; ".join(code.name for code in row.codes),
                     "; ".join(dict.fromkeys(code.theme.name for code in row.codes)),
                     "; ".join(coder.get_full_name() or coder.email for coder in row.coders),

@@ -125,7 +125,8 @@ class SurveyResultsView(SurveyObjectMixin, TemplateView):
 
 
 class SurveyExportView(SurveyObjectMixin, View):
-    """One row per response, in no order of arrival, formula-safe (see `results.survey_export`)."""
+    """One row per response, in no order of arrival, no written answers, formula-safe (see
+    `results.survey_export`)."""
 
     def get(self, request, pk: int):
         survey = self.get_survey(pk)
@@ -137,9 +138,19 @@ class SurveyExportView(SurveyObjectMixin, View):
         )
 
 
+class SurveyCommentsExportView(SurveyObjectMixin, View):
+    """The written answers alone, formula-safe (see `results.survey_comments_export`)."""
+
+    def get(self, request, pk: int):
+        survey = self.get_survey(pk)
+        header, rows = results.survey_comments_export(survey=survey)
+        return csv_response(filename=f"meded-survey-{survey.pk}-comments.csv", header=header, rows=rows)
+
+
 urlpatterns = [
     path("feedback/surveys/", SurveyListView.as_view(), name="surveys"),
     path("feedback/surveys/new/", SurveyCreateView.as_view(), name="survey_create"),
     path("feedback/surveys/<int:pk>/results/", SurveyResultsView.as_view(), name="survey_results"),
     path("feedback/surveys/<int:pk>/answers.csv", SurveyExportView.as_view(), name="survey_csv"),
+    path("feedback/surveys/<int:pk>/comments.csv", SurveyCommentsExportView.as_view(), name="survey_comments_csv"),
 ]

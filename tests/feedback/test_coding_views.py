@@ -58,7 +58,8 @@ def test_screen_shows_a_session_comment_with_its_question_and_source(client, cod
     assert "0 of 1 coded by you" in page
 
 
-def test_screen_shows_a_survey_comment_with_its_band(client, coder, book):
+def test_screen_shows_a_survey_comment_with_its_band(client, coder, book, settings):
+    settings.FEEDBACK_MIN_RESPONSES = 1  # one answer per band is enough to show bands here
     survey_comment("A real community", of=survey("Society survey 2026-27"), band=YearBand.YEARS_3_6)
     page = client.get(SCREEN).content.decode()
     assert "Survey: Society survey 2026-27 · Years 3–6" in page
@@ -232,7 +233,8 @@ def test_themes_page_counts_and_quotes(client, coder, other_coder, book, disagre
     assert "the codes every one of its coders ticked" in page
 
 
-def test_export_lists_coded_comments_safely(client, coder, other_coder, book):
+def test_export_lists_coded_comments_safely(client, coder, other_coder, book, settings):
+    settings.FEEDBACK_MIN_RESPONSES = 1  # the survey's one band may be shown
     session = past_session("Renal")
     dangerous = session_comment('=HYPERLINK("http://evil")', session=session)
     coding.save_coding(answer=dangerous, coder=coder, codes=[book["Exam preparation"], book["Belonging"]])
@@ -364,3 +366,60 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, book):
     response = client.get(SCREEN)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+# Year bands beside survey comments, only where every band of the survey reaches N
+
+
+def _survey_with_bands(title: str, *, early: int, late: int) -> list:
+    of = survey(title)
+    return [
+        survey_comment(f"{title} {band} {n}", of=of, band=band)
+        for band, count in ((YearBand.YEARS_1_2, early), (YearBand.YEARS_3_6, late))
+        for n in range(count)
+    ]
+
+
+def test_a_small_band_hides_every_band_of_that_survey_on_every_coding_page(client, coder, other_coder, book):
+    lone, *others = _survey_with_bands("Small", early=1, late=5)
+    for comment in (lone, *others):
+        coding.save_coding(answer=comment, coder=coder, codes=[book["Belonging"]])
+        coding.save_coding(answer=comment, coder=other_coder, codes=[book["Belonging"]])
+    coding.save_coding(answer=lone, coder=other_coder, codes=[book["Exam preparation"]])  # a disagreement
+    screen = client.get(SCREEN, {"comment": lone.pk}).content.decode()
+    assert "Survey: Small" in screen
+    assert "Survey: Small · " not in screen
+    # The band filter does not narrow this survey: all its comments, whichever band.
+    later = coding.comments_for_coder(
+        coder=coder, filters=coding.CommentFilters(band=YearBand.YEARS_3_6), only_uncoded=False
+    )
+    assert {a.pk for a in later} == {lone.pk, *(a.pk for a in others)}
+    themes = client.get(reverse("feedback:coding_themes"), {"band": YearBand.YEARS_1_2}).content.decode()
+    assert "Survey: Small" in themes and "Survey: Small · " not in themes  # the example quotes
+    assert "6 comments have been coded." in themes
+    agreement = client.get(reverse("feedback:coding_agreement")).content.decode()
+    assert "Survey: Small" in agreement and "Survey: Small · " not in agreement
+    export = client.get(reverse("feedback:coding_export"), {"band": YearBand.YEARS_1_2})
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    band = rows[0].index("band")
+    assert len(rows) == 7 and {row[band] for row in rows[1:]} == {""}
+
+
+def test_bands_show_and_filter_once_every_band_of_the_survey_reaches_the_minimum(client, coder, book):
+    comments = _survey_with_bands("Big", early=5, late=5)
+    small = _survey_with_bands("Small", early=1, late=5)
+    for comment in comments + small:
+        coding.save_coding(answer=comment, coder=coder, codes=[book["Belonging"]])
+    screen = client.get(SCREEN, {"comment": comments[0].pk}).content.decode()
+    assert "Survey: Big · Years 1–2" in screen
+    early = coding.comments_for_coder(
+        coder=coder, filters=coding.CommentFilters(band=YearBand.YEARS_1_2), only_uncoded=False
+    )
+    assert {a.text for a in early} == {f"Big years_1_2 {n}" for n in range(5)} | {a.text for a in small}
+    export = client.get(reverse("feedback:coding_export"), {"source": "surveys"})
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    band = rows[0].index("band")
+    assert {row[0]: row[band] for row in rows[1:] if row[0].startswith("Big")} == {
+        f"Big {b} {n}": b for b in ("years_1_2", "years_3_6") for n in range(5)
+    }
+    assert {row[band] for row in rows[1:] if row[0].startswith("Small")} == {""}

@@ -194,7 +194,7 @@ def _csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
-def test_export_has_a_row_per_response_in_random_key_order(client, settings, committee_member):
+def test_export_has_a_row_per_response_in_random_key_order_without_written_answers(client, settings, committee_member):
     settings.FEEDBACK_MIN_RESPONSES = 2
     form = make_form(
         (QuestionKind.LIKERT, "Useful", "", True, []),
@@ -212,14 +212,62 @@ def test_export_has_a_row_per_response_in_random_key_order(client, settings, com
     response = client.get(reverse("feedback:survey_csv", args=[survey.pk]))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = _csv(response)
-    assert rows[0] == ["Year band", "1. Useful", "2. Why", "3. Anything else"]
+    # A comment is often unique: beside the other answers it would join them to its author.
+    assert rows[0] == ["Year band", "1. Useful", "2. Why"]
     expected = {
-        first.pk: ["years_1_2", "5", "career;fun", "'=HYPERLINK(1)"],  # options in the form's order; no formula
-        second.pk: ["years_1_2", "2", "", ""],
-        third.pk: ["years_3_6", "3", "", "Good"],
-        fourth.pk: ["years_3_6", "4", "skills", ""],
+        first.pk: ["years_1_2", "5", "career;fun"],  # options in the form's order
+        second.pk: ["years_1_2", "2", ""],
+        third.pk: ["years_3_6", "3", ""],
+        fourth.pk: ["years_3_6", "4", "skills"],
     }
     assert rows[1:] == [expected[pk] for pk in sorted(expected)]
+    comments = _csv(client.get(reverse("feedback:survey_comments_csv", args=[survey.pk])))
+    assert comments[0] == ["Question", "Comment"]
+    by_key = sorted((answer.pk, answer.text) for answer in survey.form.questions.get(position=3).answers.all())
+    assert comments[1:] == [
+        ["3. Anything else", "'=HYPERLINK(1)" if text.startswith("=") else text] for _pk, text in by_key
+    ]
+
+
+def test_written_answers_export_has_no_rows_below_the_minimum(client, settings, committee_member):
+    settings.FEEDBACK_MIN_RESPONSES = 3
+    survey = a_survey()
+    answer(survey, EARLY, 2, society_gives="Friends")
+    client.force_login(committee_member)
+    rows = _csv(client.get(reverse("feedback:survey_comments_csv", args=[survey.pk])))
+    assert rows == [["Question", "Comment"]]
+
+
+def _band_column(survey) -> set[str]:
+    _header, rows = survey_export(survey=survey)
+    return {row[0] for row in rows}
+
+
+def test_export_band_needs_every_band_and_role_group_to_reach_the_minimum(settings):
+    settings.FEEDBACK_MIN_RESPONSES = 3
+    survey = a_survey()
+    answer(survey, EARLY, 3, society_role="attendee")
+    answer(survey, LATER, 3, society_role="attendee")
+    assert _band_column(survey) == {EARLY, LATER}
+    # The only "neither" in years 3–6: band and role together would point at them.
+    answer(survey, LATER, 1, society_role="neither")
+    assert _band_column(survey) == {""}
+
+
+def test_export_band_needs_every_band_and_teachers_questions_group_to_reach_the_minimum(settings):
+    settings.FEEDBACK_MIN_RESPONSES = 3
+    survey = a_survey()
+    answer(survey, EARLY, 3, society_role="attendee")
+    answer(survey, LATER, 3, society_role="attendee")
+    motivations = survey.form.questions.get(metric_key="teaching_motivations")
+    assert motivations.is_for_teachers_only
+    # Years 1–2 grows to six attendees, three of them answering the teachers' questions.
+    answer(survey, EARLY, 3, society_role="attendee", teaching_motivations=["career"])
+    assert _band_column(survey) == {EARLY, LATER}
+    # One teacher in years 3–6: the only row of that band with motivations filled in.
+    answer(survey, LATER, 3, society_role="attendee")
+    answer(survey, LATER, 1, society_role="attendee", teaching_motivations=["career"])
+    assert _band_column(survey) == {""}
 
 
 def test_export_leaves_the_band_blank_when_a_band_is_below_the_minimum(settings):
@@ -240,18 +288,25 @@ def test_export_has_no_rows_below_the_minimum(settings):
     answer(survey, EARLY, 4, knowledge=4)
     header, rows = survey_export(survey=survey)
     assert header[0] == "Year band"
-    assert len(header) == 1 + survey.form.questions.count()
+    assert len(header) == 1 + survey.form.questions.exclude(kind=QuestionKind.TEXT).count()
     assert rows == []
 
 
-def test_export_header_is_formula_safe(client, settings, committee_member):
+def test_export_headers_are_formula_safe(client, settings, committee_member):
     settings.FEEDBACK_MIN_RESPONSES = 1
-    form = make_form((QuestionKind.TEXT, "-Anything?", "", False, []), family="odd", purpose=FormPurpose.SURVEY)
+    form = make_form(
+        (QuestionKind.RATING, "=Rate?", "", True, []),
+        (QuestionKind.TEXT, "-Anything?", "", False, []),
+        family="odd",
+        purpose=FormPurpose.SURVEY,
+    )
     survey = a_survey(form=form)
-    respond(form=form, survey=survey, band=EARLY, q1="Fine")
+    respond(form=form, survey=survey, band=EARLY, q1=4, q2="=cmd|'/c calc'!A0")
     client.force_login(committee_member)
     rows = _csv(client.get(reverse("feedback:survey_csv", args=[survey.pk])))
-    assert rows == [["Year band", "1. -Anything?"], ["years_1_2", "Fine"]]
+    assert rows == [["Year band", "1. =Rate?"], ["years_1_2", "4"]]
+    comments = _csv(client.get(reverse("feedback:survey_comments_csv", args=[survey.pk])))
+    assert comments == [["Question", "Comment"], ["2. -Anything?", "'=cmd|'/c calc'!A0"]]
 
 
 # --- The list and sending a survey ---------------------------------------------------------------
