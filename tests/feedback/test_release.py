@@ -8,6 +8,7 @@ from django.urls import reverse
 from feedback import coding, services
 from feedback.models import Answer, Response
 from feedback.results import comments_for_moderation, session_results, survey_export, survey_results
+from feedback.results import sessions_with_comments as results_sessions_with_comments
 from feedback.services import FeedbackError, set_held_back, submit_response
 from tests.factories import MemberFactory
 from tests.feedback.factories import answers_for, attend, ended_session, session_form, survey_form
@@ -184,3 +185,25 @@ def test_pending_responses_sit_in_arrival_order_until_released(monkeypatch):
     arrived = [_respond(session, member, number).pk.hex for number, member in enumerate(members, start=1)]
     stored = [str(key).replace("-", "") for key in _physical_order("feedback_response", "id")]
     assert stored == arrived
+
+
+def test_committee_lists_offer_only_sessions_with_a_release(client, committee_member):
+    released, _members = _session_with(5)
+    for number, member in enumerate(_members, start=1):
+        _respond(released, member, number)
+    pending, members = _session_with(3)
+    for number, member in enumerate(members, start=1):
+        _respond(pending, member, number)
+    assert [s.pk for s in results_sessions_with_comments()] == [released.pk]
+    assert [pk for pk, _title, _starts in coding.sessions_with_comments()] == [released.pk]
+    client.force_login(committee_member)
+    for name in ("feedback:moderation", "feedback:coding", "feedback:coding_themes"):
+        choices = client.get(reverse(name)).context
+        sessions = choices["sessions"] if "sessions" in choices else None
+        form = choices.get("filter_form")
+        offered = (
+            [s.pk for s in sessions] if sessions is not None else [pk for pk, _ in form.fields["session"].choices if pk]
+        )
+        assert offered == [released.pk], name
+    export = client.get(reverse("feedback:coding_export")).content.decode()
+    assert "Comment number" not in export  # nothing is coded yet; and nothing pending could be
