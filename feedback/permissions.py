@@ -37,5 +37,11 @@ def can_moderate(user) -> bool:
     return is_committee(user)
 
 
+def can_see_held_back_comments(user, session: Session) -> bool:
+    """The committee sees a session's held-back comments, except a committee member who taught
+    it: they read their own session's feedback as its other teachers do."""
+    return can_moderate(user) and not _on_roster(user, session)
+
+
 def can_code(user) -> bool:
     return is_committee(user)

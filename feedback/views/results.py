@@ -29,7 +29,7 @@ class SessionResultsView(LoginRequiredMixin, TemplateView):
         session = Session.objects.prefetch_related("roster__teacher").filter(pk=kwargs["pk"]).first()
         if session is None or not permissions.can_view_session_results(self.request.user, session):
             raise Http404
-        moderates = permissions.can_moderate(self.request.user)
+        moderates = permissions.can_see_held_back_comments(self.request.user, session)
         return super().get_context_data(**kwargs) | {
             "session": session,
             "results": results.session_results(session=session, include_held_back=moderates),

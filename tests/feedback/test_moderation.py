@@ -133,3 +133,22 @@ def test_comments_for_moderation_selector_scopes_to_a_session():
     _comment(first, "a")
     _comment(second, "b")
     assert [c.text for c in comments_for_moderation(session_id=second.pk)] == ["b"]
+
+
+def test_a_committee_member_who_taught_the_session_does_not_see_its_held_back_comments(client, settings):
+    settings.FEEDBACK_MIN_RESPONSES = 1
+    teaching_chair = MemberFactory(roles=["committee", "teacher"])
+    other_chair = MemberFactory(roles=["committee"])
+    session = past_session(lead=teaching_chair)
+    comment = _comment(session, "About the teacher, held back")
+    Answer.objects.filter(pk=comment.pk).update(is_held_back=True)
+    client.force_login(other_chair)
+    assert (
+        "About the teacher, held back"
+        in client.get(reverse("feedback:session_results", args=[session.pk])).content.decode()
+    )
+    client.force_login(teaching_chair)
+    page = client.get(reverse("feedback:session_results", args=[session.pk]))
+    assert page.status_code == 200
+    assert "About the teacher, held back" not in page.content.decode()
+    assert page.context["can_moderate"] is False
