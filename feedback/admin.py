@@ -2,7 +2,7 @@
 read-only and never appear next to a response (see `feedback.anonymity`)."""
 
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from feedback import services
@@ -103,11 +103,23 @@ class QuestionAdmin(admin.ModelAdmin):
     search_fields = ["text"]
     inlines = [OptionInline]
 
+    def has_add_permission(self, request):
+        # A question added to an answered version would change what its responses answered.
+        chosen = request.POST.get("form") or request.GET.get("form")
+        if chosen and chosen.isdigit() and _has_responses(Form.objects.filter(pk=chosen).first()):
+            return False
+        return super().has_add_permission(request)
+
     def has_change_permission(self, request, obj=None):
         return not (obj is not None and _has_responses(obj.form)) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return not (obj is not None and _has_responses(obj.form)) and super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "form":
+            kwargs["queryset"] = Form.objects.exclude(Exists(Response.objects.filter(form=OuterRef("pk"))))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class SurveyYearInline(admin.TabularInline):
@@ -122,6 +134,12 @@ class SurveyAdmin(admin.ModelAdmin):
     list_select_related = ["form"]
     readonly_fields = ["created_at", "created_by"]
     inlines = [SurveyYearInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Its responses answered this form: another would split them across two questionnaires.
+        if obj is not None and obj.pk is not None and Response.objects.filter(survey=obj).exists():
+            return [*self.readonly_fields, "form"]
+        return self.readonly_fields
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "form":
@@ -194,11 +212,26 @@ class AnswerAdmin(_ReadOnlyAdmin):
 
 @admin.register(Receipt)
 class ReceiptAdmin(_ReadOnlyAdmin):
-    """Who has responded to what — never which response is theirs."""
+    """That a member has responded — never which response is theirs, and no list of a session's
+    or survey's respondents: the change list shows the member and the kind of scope only, with
+    no filter or ordering by session, so it cannot be laid beside that scope's responses."""
 
-    list_display = ["member", "session", "survey"]
-    list_select_related = ["member", "session", "survey"]
+    list_display = ["member", "kind"]
+    list_select_related = ["member"]
+    fields = ["member", "kind"]
+    readonly_fields = fields
     search_fields = ["member__email", "member__last_name"]
+    ordering = ["member_id"]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # No ?session__id__exact=…: that would list one session's respondents.
+        if lookup.split("__", 1)[0] in ("session", "survey"):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description=_("responded to"))
+    def kind(self, obj):
+        return _("a session") if obj.session_id else _("a survey")
 
 
 class CodeInline(admin.TabularInline):

@@ -69,3 +69,50 @@ def test_the_admin_shows_no_unreleased_response_or_answer(admin_client_, setting
     assert str(pending.pk) not in responses.content.decode()
     assert "Clear and well paced." not in answers.content.decode()
     assert admin_client_.get(reverse("admin:feedback_response_change", args=[pending.pk])).status_code == 302
+
+
+def test_no_question_can_be_added_to_an_answered_form(admin_client_, response):
+    answered = session_form()
+    assert admin_client_.get(reverse("admin:feedback_question_add"), {"form": answered.pk}).status_code == 403
+    page = admin_client_.get(reverse("admin:feedback_question_add"))
+    assert page.status_code == 200
+    choices = {str(form.pk) for form in page.context["adminform"].form.fields["form"].queryset}
+    assert str(answered.pk) not in choices
+    assert str(Form.objects.get(family="society-survey").pk) in choices
+    posted = admin_client_.post(
+        reverse("admin:feedback_question_add"),
+        {
+            "form": answered.pk,
+            "position": 99,
+            "kind": "text",
+            "text": "Sneaked in",
+            "options-TOTAL_FORMS": 0,
+            "options-INITIAL_FORMS": 0,
+        },
+    )
+    assert posted.status_code == 403
+    assert not Question.objects.filter(text="Sneaked in").exists()
+
+
+def test_a_survey_with_responses_keeps_its_form_in_the_admin(admin_client_, settings):
+    from tests.feedback.factories import survey_form
+    from tests.feedback.test_surveys import a_survey
+
+    survey = a_survey(form=survey_form())
+    url = reverse("admin:feedback_survey_change", args=[survey.pk])
+    assert 'name="form"' in admin_client_.get(url).content.decode()
+    submit_response(member=MemberFactory(year_of_study=2), survey=survey, answers=answers_for(survey_form()))
+    assert 'name="form"' not in admin_client_.get(url).content.decode()
+
+
+def test_the_receipt_list_names_no_session_or_survey(admin_client_, response):
+    page = admin_client_.get(reverse("admin:feedback_receipt_changelist")).content.decode()
+    receipt = Receipt.objects.select_related("session").get()
+    assert "a session" in page
+    assert receipt.session.title not in page
+    assert (
+        admin_client_.get(
+            reverse("admin:feedback_receipt_changelist"), {"session__id__exact": receipt.session_id}
+        ).status_code
+        == 400
+    )
