@@ -172,13 +172,16 @@ def check_can_respond_to_survey(*, survey: Survey, member: Member, now: dt.datet
         raise FeedbackError(_("This survey opens on %s.") % _moment(survey.opens_at))
     if now >= survey.closes_at:
         raise FeedbackError(_("This survey closed on %s.") % _day(survey.closes_at))
+    if not member.year_of_study:
+        # The answer carries the year band; without a year it would sit in a group of its own.
+        raise FeedbackError(_("Add your year of study to your profile to answer this survey."))
     years = sorted(survey.audience_years.values_list("year", flat=True))
     if years and member.year_of_study not in years:
         raise FeedbackError(
             _("This survey is for year %(years)s; your profile says %(yours)s.")
             % {
                 "years": ", ".join(map(str, years)),
-                "yours": _("year %s") % member.year_of_study if member.year_of_study else _("no year of study"),
+                "yours": _("year %s") % member.year_of_study,
             }
         )
 

@@ -404,3 +404,23 @@ def test_survey_export_is_for_the_committee(client, settings):
     client.force_login(MemberFactory(roles=["teacher"]))
     assert client.get(reverse("feedback:survey_csv", args=[survey.pk])).status_code == 403
     assert Response.objects.count() == 2
+
+
+def test_a_member_without_a_year_of_study_is_asked_to_add_it_before_answering():
+    from feedback.services import FeedbackError, submit_response
+    from tests.feedback.factories import answers_for
+
+    survey = a_survey()
+    member = MemberFactory(year_of_study=None)
+    with pytest.raises(FeedbackError, match=r"^Add your year of study to your profile to answer this survey\.$"):
+        submit_response(member=member, survey=survey, answers=answers_for(survey.form))
+    assert not Response.objects.filter(survey=survey).exists()
+    assert not survey.receipts.exists()
+
+
+def test_the_survey_page_tells_a_member_without_a_year_to_add_it(client):
+    survey = a_survey()
+    member = MemberFactory(year_of_study=None)
+    client.force_login(member)
+    page = client.get(reverse("feedback:answer_survey", args=[survey.pk])).content.decode()
+    assert "Add your year of study to your profile to answer this survey." in page
