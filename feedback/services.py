@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
@@ -318,10 +318,20 @@ def submit_response(
     they are released together in shuffled order (`_release_if_due`).
 
     Raises FeedbackError when the member may not respond (not eligible, not open, already
-    responded) or an answer does not fit its question.
+    responded), an answer does not fit its question, or the form was changed while they answered.
     """
     if (session is None) == (survey is None):
         raise ValueError("A response is to a session or to a survey, not both or neither.")
+    try:
+        return _submit(member=member, answers=answers, session=session, survey=survey, now=now)
+    except IntegrityError:
+        # A question or option deleted by an edit made while the member was answering: the
+        # foreign keys (checked at commit) refuse the answers. The receipt's own conflicts are
+        # turned into their message inside `_rewrite_receipts`.
+        raise FeedbackError(_("The form has just been changed; reload the page and answer again.")) from None
+
+
+def _submit(*, member: Member, answers: dict, session: Session | None, survey: Survey | None, now) -> Response:
     with transaction.atomic():
         if session is not None:
             locked = Session.objects.select_for_update().get(pk=session.pk)
@@ -459,7 +469,8 @@ def create_form(
 def update_form(*, form: Form, title: str, intro: str, questions: Sequence[QuestionSpec], by: Member | None) -> Form:
     """Save the builder's edit of a form; returns the form now current (compare its pk or version).
 
-    A version nobody has answered changes in place. A version with responses is never changed:
+    A version nobody has answered, and no open session or survey uses, changes in place. A
+    version with responses (or in use: `_is_in_use`) is never changed:
     the edit becomes the next version, which takes over as current (and as default, if the old
     one was), and sessions and surveys still without responses move to it; old answers keep
     pointing at the questions they answered. Locks the family's versions. Raises FeedbackError
@@ -471,7 +482,7 @@ def update_form(*, form: Form, title: str, intro: str, questions: Sequence[Quest
         current = next((v for v in versions if v.is_current), None)
         if current is None or current.pk != form.pk:
             raise FeedbackError(_("Someone has saved a newer version of this form; edit that one instead."))
-        if not Response.objects.filter(form=current).exists():
+        if not _is_in_use(current):
             current.title, current.intro = title.strip(), intro.strip()
             current.save(update_fields=["title", "intro"])
             current.questions.all().delete()
@@ -494,6 +505,26 @@ def update_form(*, form: Form, title: str, intro: str, questions: Sequence[Quest
             form=successor
         )
     return successor
+
+
+def _is_in_use(form: Form, now: dt.datetime | None = None) -> bool:
+    """Whether `form` has responses, or could get one any moment: a survey open now, or a session
+    whose feedback window is open that uses it (its choice, or the default it follows). Editing
+    such a form in place could change the questions under a member answering it."""
+    now = now or timezone.now()
+    if Response.objects.filter(form=form).exists():
+        return True
+    if Survey.objects.filter(form=form, opens_at__lte=now, closes_at__gt=now).exists():
+        return True
+    open_sessions = Session.objects.filter(
+        status__in=[SessionStatus.PUBLISHED, SessionStatus.COMPLETED],
+        ends_at__lte=now,
+        ends_at__gt=now - dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS),
+    )
+    uses_it = Q(feedback_form_choice__form=form)
+    if form.is_default:
+        uses_it |= Q(feedback_form_choice__isnull=True)
+    return open_sessions.filter(uses_it).exists()
 
 
 def new_version(*, form: Form, by: Member | None) -> Form:

@@ -185,3 +185,41 @@ def test_making_a_chosen_form_the_default_keeps_it_pinned_on_an_answered_session
     assert list(SessionForm.objects.values_list("session", "form")) == [(answered.pk, chosen.pk)]
     make_default(form=session_form(), by=None)
     assert form_for_session(type(answered).objects.get(pk=answered.pk)) == chosen
+
+
+def test_a_form_chosen_by_a_session_open_for_feedback_gets_a_new_version_not_an_edit():
+    form = create_form(title="Workshop feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
+    session = ended_session()  # its feedback is open, nobody has answered yet
+    choose_session_form(session=session, form=form, by=None)
+    saved = update_form(form=form, title="Workshop feedback", intro="", questions=[CHOICE], by=None)
+    assert (saved.pk != form.pk, saved.version) == (True, 2)
+    assert [q.text for q in form.questions.all()] == ["How was it?"]  # untouched under a member answering
+    assert form_for_session(type(session).objects.get(pk=session.pk)) == saved
+
+
+def test_the_default_form_while_a_session_follows_it_openly_gets_a_new_version():
+    default = session_form()
+    ended_session()
+    saved = new_version(form=default, by=None)
+    assert saved.pk != default.pk and saved.is_default
+
+
+def test_a_form_of_an_open_survey_gets_a_new_version_and_the_survey_moves_to_it():
+    from tests.feedback.test_surveys import a_survey
+
+    form = create_form(title="Pulse survey", purpose=FormPurpose.SURVEY, questions=[RATING], by=None)
+    survey = a_survey(form=form)
+    saved = update_form(form=form, title="Pulse survey", intro="", questions=[CHOICE], by=None)
+    assert saved.version == 2
+    survey.refresh_from_db()
+    assert survey.form == saved
+
+
+def test_a_form_no_open_session_or_survey_uses_still_changes_in_place():
+    form = create_form(title="Workshop feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
+    later = ended_session(hours_ago=-48)  # not held yet
+    closed = ended_session(hours_ago=24 * 60)  # its window closed long ago
+    for session in (later, closed):
+        choose_session_form(session=session, form=form, by=None)
+    saved = update_form(form=form, title="Workshop feedback", intro="", questions=[CHOICE], by=None)
+    assert (saved.pk, saved.version) == (form.pk, 1)
