@@ -1,6 +1,8 @@
 // The coding screen's keyboard shortcuts (loaded by templates/feedback/coding_screen.html only).
-// A code's key (shown on its label) ticks or unticks it; Enter saves and moves on. Keys typed into
-// a field (the filters, say) are left alone, so are keys with Ctrl, Alt or Cmd.
+// A code's key (shown on its label) ticks or unticks it; Enter saves and moves on. The keys work
+// only while focus is inside the coding form (WCAG 2.1.4, character key shortcuts: a speech-input
+// user or a stray keypress elsewhere on the page triggers nothing). Keys typed into a field are
+// left alone, so are keys with Ctrl, Alt or Cmd.
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.querySelector("[data-coding-form]");
   if (!form) {
@@ -15,7 +17,7 @@ document.addEventListener("DOMContentLoaded", () => {
     (element.isContentEditable ||
       element.matches("textarea, select, input:not([type=checkbox]):not([type=radio])"));
 
-  document.addEventListener("keydown", (event) => {
+  form.addEventListener("keydown", (event) => {
     if (event.defaultPrevented || event.ctrlKey || event.altKey || event.metaKey || event.isComposing) {
       return;
     }

@@ -27,7 +27,11 @@ def test_committee_member_codes_a_comment_by_keyboard_and_moves_on(live_server, 
 
     page.goto(f"{live_server.url}/feedback/coding/")
     expect(page.get_by_text(first.text)).to_be_visible()
-    expect(page.get_by_text("Keys: press a code’s number or letter")).to_be_visible()
+    expect(page.get_by_text("Keys, while focus is in this form (Tab to a code’s box)")).to_be_visible()
+    # Focus outside the coding form: a key ticks nothing (WCAG 2.1.4).
+    page.keyboard.press("1")
+    expect(page.get_by_label("1 Exam preparation")).not_to_be_checked()
+    page.get_by_label("1 Exam preparation").focus()
     page.keyboard.press("1")
     page.keyboard.press("3")
     page.keyboard.press("3")  # pressed twice: unticked again
@@ -37,6 +41,8 @@ def test_committee_member_codes_a_comment_by_keyboard_and_moves_on(live_server, 
 
     expect(page.get_by_text(second.text)).to_be_visible()
     expect(page.get_by_text("1 of 2 coded by you")).to_be_visible()
+    page.keyboard.press("3")  # the new page's focus is outside the form again
+    expect(page.get_by_label("3 Belonging")).not_to_be_checked()
     # Typing in a field leaves the codes alone.
     page.get_by_label("Show", exact=True).focus()
     page.keyboard.press("3")

@@ -1,5 +1,7 @@
 """The committee's form builder and a session's choice of form."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -142,3 +144,10 @@ def test_only_current_session_forms_are_offered(client, committee_member):
     assert page.status_code == 200
     assert "Select a valid choice." in page.content.decode()
     assert not SessionForm.objects.exists()
+
+
+def test_each_question_fieldset_starts_with_its_legend(client, committee_member):
+    client.force_login(committee_member)
+    page = client.get(reverse("feedback:builder_edit", args=[session_form().pk])).content.decode()
+    fieldsets = re.findall(r"<fieldset[^>]*>\s*<(\w+)", page)
+    assert fieldsets and set(fieldsets) == {"legend"}
