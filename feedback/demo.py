@@ -99,7 +99,7 @@ def _seed_session_feedback(rng: random.Random) -> int:
         .order_by("session__starts_at", "member_id")
     )
     forms = {}
-    for registration in registrations:
+    for registration in _shuffled_per_session(list(registrations), rng):
         if rng.random() < 0.15:
             continue  # most, not all, give feedback
         session = registration.session
@@ -125,6 +125,17 @@ def _seed_session_feedback(rng: random.Random) -> int:
             continue
         given += 1
     return given
+
+
+def _shuffled_per_session(registrations: list[Registration], rng: random.Random) -> list[Registration]:
+    """Each session's attendees in a shuffled order, as people answer: never in member order,
+    which the tables must not mirror (see `feedback.anonymity`)."""
+    by_session: dict[int, list[Registration]] = {}
+    for registration in registrations:
+        by_session.setdefault(registration.session_id, []).append(registration)
+    for attendees in by_session.values():
+        rng.shuffle(attendees)
+    return [registration for attendees in by_session.values() for registration in attendees]
 
 
 def _respondents(domain: str, years: tuple[int, ...], wanted: int) -> list[Member]:
@@ -162,32 +173,35 @@ def _seed_survey(domain: str, rng: random.Random) -> int:
         )
     answered = set(Receipt.objects.filter(survey=survey).values_list("member_id", flat=True))
     given = 0
-    for years, wanted in SURVEY_SAMPLE.items():
-        early = years[0] == 1
-        for member in _respondents(domain, years, wanted):
-            if member.pk in answered:
-                continue
-            teaches = is_teacher(member)
-            # The study: 79% of years 1–2 but 34% of years 3–6 attend lectures; both prefer online.
-            attends = rng.random() < (0.79 if early else 0.34)
-            role = (
-                ("both" if rng.random() < 0.5 else "teacher") if teaches else rng.choice(["attendee"] * 5 + ["neither"])
+    # Both bands mixed and shuffled: members answer in no particular order.
+    respondents = [
+        (years[0] == 1, member)
+        for years, wanted in SURVEY_SAMPLE.items()
+        for member in _respondents(domain, years, wanted)
+    ]
+    rng.shuffle(respondents)
+    for early, member in respondents:
+        if member.pk in answered:
+            continue
+        teaches = is_teacher(member)
+        # The study: 79% of years 1–2 but 34% of years 3–6 attend lectures; both prefer online.
+        attends = rng.random() < (0.79 if early else 0.34)
+        role = ("both" if rng.random() < 0.5 else "teacher") if teaches else rng.choice(["attendee"] * 5 + ["neither"])
+        picks = {
+            "lecture_attendance": rng.choice(["always", "mostly"] if attends else ["sometimes", "rarely", "never"]),
+            "format_preference": "online" if rng.random() < (0.58 if early else 0.62) else "in_person",
+            "society_role": role,
+            # Helping others and transferable skills came first among teachers' motivations.
+            "teaching_motivations": list(dict.fromkeys(rng.choices(MOTIVATIONS, weights=MOTIVATION_WEIGHTS, k=3))),
+            "society_gives": rng.choice(SOCIETY_GIVES),
+        }
+        try:
+            services.submit_response(
+                member=member, survey=survey, answers=_answers(form, rng, member=member, picks=picks)
             )
-            picks = {
-                "lecture_attendance": rng.choice(["always", "mostly"] if attends else ["sometimes", "rarely", "never"]),
-                "format_preference": "online" if rng.random() < (0.58 if early else 0.62) else "in_person",
-                "society_role": role,
-                # Helping others and transferable skills came first among teachers' motivations.
-                "teaching_motivations": list(dict.fromkeys(rng.choices(MOTIVATIONS, weights=MOTIVATION_WEIGHTS, k=3))),
-                "society_gives": rng.choice(SOCIETY_GIVES),
-            }
-            try:
-                services.submit_response(
-                    member=member, survey=survey, answers=_answers(form, rng, member=member, picks=picks)
-                )
-            except services.FeedbackError:
-                continue
-            given += 1
+        except services.FeedbackError:
+            continue
+        given += 1
     return given
 
 

@@ -28,3 +28,31 @@ def test_seed_demo_adds_feedback_only_from_attendees_and_the_studys_survey_sampl
     counts = (Response.objects.count(), Receipt.objects.count())
     call_command("seed_demo", stdout=StringIO())
     assert (Response.objects.count(), Receipt.objects.count()) == counts
+
+
+def test_seed_demo_answers_in_a_shuffled_order_not_member_order(settings, monkeypatch):
+    """The demo's answers arrive as people answer, in no order the tables could mirror. A spy
+    around the real service records the order (the service still does the work)."""
+    from feedback import services
+
+    settings.DEBUG = True
+    calls = []
+    submit = services.submit_response
+
+    def recording(**kwargs):
+        calls.append(
+            (kwargs.get("session") and kwargs["session"].pk, kwargs.get("survey") is not None, kwargs["member"])
+        )
+        return submit(**kwargs)
+
+    monkeypatch.setattr(services, "submit_response", recording)
+    call_command("seed_demo", stdout=StringIO())
+    by_session: dict = {}
+    for session_id, _is_survey, member in calls:
+        if session_id:
+            by_session.setdefault(session_id, []).append(member.pk)
+    assert any(pks != sorted(pks) for pks in by_session.values() if len(pks) > 2)
+    survey_members = [member for _session, is_survey, member in calls if is_survey]
+    assert [m.pk for m in survey_members] != sorted(m.pk for m in survey_members)
+    early = [m.year_of_study <= 2 for m in survey_members]
+    assert early != sorted(early, reverse=True)  # the two bands are mixed, not one after the other
