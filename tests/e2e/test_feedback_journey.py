@@ -223,6 +223,7 @@ def test_attendee_answers_on_a_phone_teacher_sees_five_responses_committee_codes
     expect(page.locator("blockquote")).to_have_text(COMMENT)
     expect(page.get_by_text("0 of 1 coded by you")).to_be_visible()
     shot(page, "coding")
+    page.locator("[data-coding-form] input[type=checkbox]").first.focus()  # keys work in the coding form
     page.keyboard.press("3")
     expect(page.get_by_label("3 Teaching quality")).to_be_checked()
     shot(page, "coding-ticked")
