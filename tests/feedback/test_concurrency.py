@@ -17,7 +17,7 @@ from tests.factories import MemberFactory
 from tests.feedback.factories import answers_for, attend, ended_session, session_form
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (as in CI)"),
 ]
 
