@@ -103,3 +103,24 @@ def test_the_thank_you_page_and_the_web_session_carry_no_response_key(client):
     for stored in WebSession.objects.all():
         assert str(response.pk) not in str(stored.get_decoded())
         assert response.pk.hex not in str(stored.get_decoded())
+
+
+def test_receipts_are_rewritten_per_batch_in_member_order_and_released_batches_are_left_alone(settings):
+    """With N = 3, seven members answer in reverse member order: the first two batches of three
+    were each released and keep their member order; the pending seventh sits after them."""
+    settings.FEEDBACK_MIN_RESPONSES = 3
+    session = ended_session(register_taken=True)
+    members = sorted((MemberFactory() for _ in range(7)), key=lambda m: m.pk)
+    for member in members:
+        attend(session, member)
+    for member in reversed(members):
+        submit_response(member=member, session=session, answers=answers_for(session_form()))
+    position = {"sqlite": "rowid", "postgresql": "ctid"}[connection.vendor]
+    with connection.cursor() as cursor:
+        # The order the table holds the rows in (SQLite would otherwise read the unique index).
+        cursor.execute(f"SELECT member_id FROM feedback_receipt ORDER BY {position}")  # noqa: S608 -- fixed names
+        physical = [member for (member,) in cursor.fetchall()]
+    ids = [member.pk for member in members]
+    # Arrival order was ids[6], ids[5], … ids[0]: batches {6,5,4}, {3,2,1}, then {0} pending.
+    assert physical == sorted(ids[4:]) + sorted(ids[1:4]) + [ids[0]]
+    assert Response.objects.filter(is_released=True).count() == 6

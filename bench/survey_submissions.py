@@ -1,0 +1,101 @@
+"""How a survey submission's cost grows with the responses already in.
+
+Each submission locks the survey, writes the response and its answers, rewrites every receipt of
+the survey in member order (so receipts do not keep the order of arrival) and, every
+FEEDBACK_MIN_RESPONSES responses, rewrites the released batch in a shuffled order. This submits
+N answers to one survey in turn and reports the mean time and query count of the first and the
+last 50 submissions, and their ratios, measured in one run. Uses its own database: a fresh SQLite
+file by default, or BENCH_DATABASE_URL (a scratch PostgreSQL database, which it empties).
+
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/meded_bench .venv/bin/python bench/survey_submissions.py [N]
+"""
+
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from importlib import import_module
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+_scratch = tempfile.mkdtemp(prefix="meded-bench-")
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{_scratch}/bench.sqlite3")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meded.settings")
+os.environ.setdefault("CELERY_FILESYSTEM_BROKER_DIR", f"{_scratch}/broker")
+
+import django  # noqa: E402 -- the environment above must be set before Django reads settings
+
+django.setup()
+
+from django.apps import apps  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from feedback.enums import QuestionKind  # noqa: E402
+from feedback.models import Form, Receipt, Response  # noqa: E402
+from feedback.services import create_survey, submit_response  # noqa: E402
+from members.models import Member  # noqa: E402
+
+WINDOW = 50
+
+
+def _answers(form: Form) -> dict:
+    answers = {}
+    for question in form.questions.prefetch_related("options"):
+        if question.is_for_teachers_only:
+            continue
+        if question.kind in (QuestionKind.LIKERT, QuestionKind.RATING):
+            answers[question.pk] = 4
+        elif question.kind == QuestionKind.SINGLE:
+            answers[question.pk] = question.options.all()[0].pk
+        elif question.kind == QuestionKind.MULTIPLE:
+            answers[question.pk] = [question.options.all()[0].pk]
+        else:
+            answers[question.pk] = "It made me feel part of a community."
+    return answers
+
+
+def main(n: int) -> None:
+    call_command("flush", "--no-input", verbosity=0)
+    call_command("migrate", verbosity=0)
+    # A reused database was emptied by the flush, data migrations' rows included.
+    import_module("feedback.migrations.0002_default_forms").create_forms(apps, None)
+    members = Member.objects.bulk_create(
+        Member(email=f"s{i}@example.ac.uk", first_name="S", year_of_study=i % 6 + 1) for i in range(n)
+    )
+    form = Form.objects.get(family="society-survey", is_current=True)
+    now = timezone.now()
+    survey = create_survey(
+        form=form, title="Bench", opens_at=now - dt.timedelta(days=1), closes_at=now + dt.timedelta(days=1), by=None
+    )
+    answers = _answers(form)
+    timings, queries = [], []
+    executed = [0]
+
+    def count(execute, *args):
+        executed[0] += 1
+        return execute(*args)
+
+    with connection.execute_wrapper(count):
+        for member in members:
+            before, started = executed[0], time.perf_counter()
+            submit_response(member=member, survey=survey, answers=answers)
+            timings.append(time.perf_counter() - started)
+            queries.append(executed[0] - before)
+    assert Receipt.objects.filter(survey=survey).count() == n == Response.objects.filter(survey=survey).count()
+
+    def mean(values):
+        return sum(values) / len(values)
+
+    first, last = mean(timings[:WINDOW]), mean(timings[-WINDOW:])
+    q_first, q_last = mean(queries[:WINDOW]), mean(queries[-WINDOW:])
+    print(f"{connection.vendor}: {n} submissions to one survey")
+    print(f"first {WINDOW}: {first * 1000:.1f} ms, {q_first:.1f} queries each")
+    print(f"last {WINDOW}: {last * 1000:.1f} ms, {q_last:.1f} queries each")
+    print(f"ratio last/first: time x{last / first:.1f}, queries x{q_last / q_first:.2f}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
