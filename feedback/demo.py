@@ -25,6 +25,9 @@ from members.models import Member
 from members.permissions import is_teacher
 
 SURVEY_TITLE = "Annual society survey (demo)"
+# The demo's sign-in students (student1@ … student6@) are left to give their own feedback and
+# answer the survey, so whoever tries the demo finds both waiting.
+SIGN_IN_STUDENTS = r"^student[1-6]@"
 SURVEY_SAMPLE = {(1, 2): 19, (3, 4, 5, 6): 47}
 MOTIVATIONS = ["helping_others", "transferable_skills", "consolidating_knowledge", "career", "enjoyment", "community"]
 MOTIVATION_WEIGHTS = [5, 4, 2, 2, 2, 1]
@@ -95,6 +98,7 @@ def _seed_session_feedback(rng: random.Random) -> int:
         )
         # A session that already has feedback is left alone, so running the seed again adds nothing.
         .exclude(Exists(Receipt.objects.filter(session=OuterRef("session"))))
+        .exclude(member__email__regex=SIGN_IN_STUDENTS)
         .select_related("session__feedback_form_choice__form", "member")
         .order_by("session__starts_at", "member_id")
     )
@@ -140,7 +144,11 @@ def _shuffled_per_session(registrations: list[Registration], rng: random.Random)
 
 def _respondents(domain: str, years: tuple[int, ...], wanted: int) -> list[Member]:
     """Members of `years` to answer the survey, adding demo students (who cannot sign in) if needed."""
-    members = list(Member.objects.filter(year_of_study__in=years, is_active=True).order_by("pk")[:wanted])
+    members = list(
+        Member.objects.filter(year_of_study__in=years, is_active=True)
+        .exclude(email__regex=SIGN_IN_STUDENTS)
+        .order_by("pk")[:wanted]
+    )
     number = 0
     while len(members) < wanted:
         number += 1
