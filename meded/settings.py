@@ -149,6 +149,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60},
     "feedback-requests": {"task": "feedback.write_requests", "schedule": 60 * 5},
+    "notifications-purge": {"task": "notifications.purge", "schedule": 60 * 60 * 24},
     "complete-ended-sessions": {"task": "events.complete_ended_sessions", "schedule": 60 * 15},
     "clear-expired-sign-in-sessions": {
         "task": "members.clear_expired_sessions",
@@ -296,7 +297,9 @@ FEEDBACK_REQUIRED_FOR_CERTIFICATES = env.bool("FEEDBACK_REQUIRED_FOR_CERTIFICATE
 # many days after the request; sending retries with back-off up to NOTIFICATION_MAX_ATTEMPTS.
 REMINDER_HOURS_BEFORE = env.list("REMINDER_HOURS_BEFORE", cast=int, default=[24, 1])
 FEEDBACK_REMINDER_AFTER_DAYS = env.int("FEEDBACK_REMINDER_AFTER_DAYS", default=3)
-NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=12)
+# Sent, skipped and failed outbox rows are deleted this many days after they were written.
+NOTIFICATION_KEEP_DAYS = env.int("NOTIFICATION_KEEP_DAYS", default=365)
 # Near-peer rule: a teacher should be at least this many years above every year they teach (warned, not enforced).
 NEAR_PEER_MIN_YEARS = env.int("NEAR_PEER_MIN_YEARS", default=1)
 

@@ -345,6 +345,18 @@ def resend(*, messages: Iterable[Message]) -> int:
     return count
 
 
+def purge_old_messages(*, now: dt.datetime | None = None) -> int:
+    """Delete finished outbox rows older than NOTIFICATION_KEEP_DAYS; returns how many. Rows still
+    waiting or being sent are kept whatever their age. Safe because every cause that writes
+    messages looks at a recent window (a registration, a change, a reminder before a session,
+    feedback within days of it, this week's digest), so no deleted row is written again."""
+    now = now or timezone.now()
+    finished = [MessageStatus.SENT, MessageStatus.SKIPPED, MessageStatus.FAILED]
+    cutoff = now - dt.timedelta(days=settings.NOTIFICATION_KEEP_DAYS)
+    deleted, _ = Message.objects.filter(status__in=finished, created_at__lt=cutoff).delete()
+    return deleted
+
+
 # --- Preferences -------------------------------------------------------------------------------
 
 

@@ -21,3 +21,9 @@ def sweep() -> dict[str, int]:
     unsent = services.unsent_message_ids()
     services.dispatch(unsent, from_sweep=True)
     return {**written, "queued": len(unsent)}
+
+
+@shared_task(name="notifications.purge")
+def purge() -> int:
+    """Daily (beat): delete finished outbox rows past NOTIFICATION_KEEP_DAYS."""
+    return services.purge_old_messages()
