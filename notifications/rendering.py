@@ -36,7 +36,7 @@ class Kind:
     build: Callable[[Message, object, "Batch"], dict]
     category: Category | None = None
     # Returns (filename, bytes) of a calendar file to attach, or None.
-    attachment: Callable[[Message, object], tuple[str, bytes] | None] | None = None
+    attachment: Callable[[Message, object, "Batch"], tuple[str, bytes] | None] | None = None
 
 
 def _url(name: str, *args) -> str:
@@ -53,8 +53,10 @@ class Batch:
 
 
 def prepare(messages: list[Message]) -> Batch:
-    """Read the batch's subjects (one query per type), the registrations reminders are about, and
-    the recipients' unsubscriptions."""
+    """Read what the batch needs in a few queries: its subjects (one query per type; sessions
+    with their roster and teachers), the recipients' registrations for the sessions they are told
+    about, their roles (cached on each recipient, as `members.permissions` expects) and their
+    unsubscriptions."""
     by_type: dict[str, set[int]] = {}
     for message in messages:
         if message.subject_type:
@@ -63,21 +65,31 @@ def prepare(messages: list[Message]) -> Batch:
     for label, ids in by_type.items():
         manager = apps.get_model(label).objects
         if label == "attendance.registration":
-            manager = manager.select_related("session")
+            manager = manager.select_related("session").prefetch_related("session__roster__teacher")
+        elif label == "events.session":
+            manager = manager.prefetch_related("roster__teacher")
         subjects |= {(label, pk): obj for pk, obj in manager.in_bulk(ids).items()}
-    reminders = [m for m in messages if m.kind == MessageKind.SESSION_REMINDER]
+    about_sessions = [m for m in messages if m.subject_type == "events.session"]
     registrations = {}
-    if reminders:
-        registration_model = apps.get_model("attendance.registration")
-        found = registration_model.objects.filter(
-            session_id__in={m.subject_id for m in reminders}, member_id__in={m.recipient_id for m in reminders}
-        ).select_related("session")
-        registrations = {(r.session_id, r.member_id): r for r in found}
-    unsubscribed = set(
-        Unsubscription.objects.filter(member_id__in={m.recipient_id for m in messages}).values_list(
-            "member_id", "category"
+    if about_sessions:
+        found = apps.get_model("attendance.registration").objects.filter(
+            session_id__in={m.subject_id for m in about_sessions},
+            member_id__in={m.recipient_id for m in about_sessions},
         )
-    )
+        registrations = {(r.session_id, r.member_id): r for r in found}
+        for registration in registrations.values():
+            # The session as read above, roster included, rather than one more query each.
+            registration.session = subjects[("events.session", registration.session_id)]
+    recipients = {m.recipient_id: m.recipient for m in messages}
+    memberships = apps.get_model(settings.AUTH_USER_MODEL).groups.through.objects.filter(member_id__in=recipients)
+    names: dict[int, set[str]] = {pk: set() for pk in recipients}
+    for member_id, group_name in memberships.values_list("member_id", "group__name"):
+        names[member_id].add(group_name)
+    for pk, recipient in recipients.items():
+        recipient._meded_group_names = frozenset(names[pk])
+    for message in messages:
+        message.recipient = recipients[message.recipient_id]
+    unsubscribed = set(Unsubscription.objects.filter(member_id__in=recipients).values_list("member_id", "category"))
     return Batch(subjects=subjects, registrations=registrations, unsubscribed=unsubscribed)
 
 
@@ -150,10 +162,12 @@ def _reminder(message, session, batch: Batch) -> dict:
     return context
 
 
-def _involved(message, session) -> tuple[bool, object | None]:
+def _involved(message, session, batch: Batch) -> tuple[bool, object | None]:
     """Whether the recipient still teaches the session, and their registration (not cancelled)."""
-    teaches = session.roster.filter(teacher_id=message.recipient_id).exists()
-    registration = session.registrations.filter(member_id=message.recipient_id).exclude(state="cancelled").first()
+    teaches = any(entry.teacher_id == message.recipient_id for entry in session.roster.all())
+    registration = batch.registrations.get((session.pk, message.recipient_id))
+    if registration is not None and registration.state == "cancelled":
+        registration = None
     return teaches, registration
 
 
@@ -163,7 +177,7 @@ def _session_for_everyone(message, session, batch: Batch) -> dict:
 
     if session.status == SessionStatus.CANCELLED:
         raise NotWanted("The session has been cancelled since; the cancellation says so.")
-    teaches, registration = _involved(message, session)
+    teaches, registration = _involved(message, session, batch)
     if not teaches and registration is None:
         raise NotWanted("The recipient no longer holds a place or teaches the session.")
     online_place = registration is not None and registration.state == "registered" and registration.mode == "online"
@@ -176,7 +190,7 @@ def _session_for_everyone(message, session, batch: Batch) -> dict:
 
 
 def _cancelled(message, session, batch: Batch) -> dict:
-    teaches, registration = _involved(message, session)
+    teaches, registration = _involved(message, session, batch)
     if not teaches and registration is None:
         raise NotWanted("The recipient no longer held a place.")
     return _session_context(session)
@@ -265,25 +279,18 @@ def _feedback(message, session, batch: Batch) -> dict:
     return _session_context(session, feedback_url=settings.SITE_URL + message.context.get("path", "/"))
 
 
-def _session_ics(message, session) -> tuple[str, bytes]:
-    from events.ical import calendar_bytes
-
-    with_link = bool(message.context.get("with_link"))
-    return "session.ics", calendar_bytes([session], name=session.title, with_links=with_link)
-
-
-def _registration_ics(message, registration) -> tuple[str, bytes]:
+def _registration_ics(message, registration, batch: Batch) -> tuple[str, bytes]:
     from events.ical import calendar_bytes
 
     session = registration.session
     return "session.ics", calendar_bytes([session], name=session.title, with_links=registration.mode == "online")
 
 
-def _changed_ics(message, session) -> tuple[str, bytes]:
+def _changed_ics(message, session, batch: Batch) -> tuple[str, bytes]:
     from events.ical import calendar_bytes
     from events.permissions import sees_meeting_link
 
-    _teaches, registration = _involved(message, session)
+    _teaches, registration = _involved(message, session, batch)
     online_place = registration is not None and registration.state == "registered" and registration.mode == "online"
     with_link = sees_meeting_link(message.recipient, session, registered=online_place)
     return "session.ics", calendar_bytes([session], name=session.title, with_links=with_link)
@@ -351,6 +358,6 @@ def render(message: Message, batch: Batch | None = None) -> EmailMultiAlternativ
     )
     email.attach_alternative(render_to_string("notifications/email/layout.html", context), "text/html")
     if kind.attachment:
-        filename, data = kind.attachment(message, subject)
+        filename, data = kind.attachment(message, subject, batch)
         email.attach(filename, data, "text/calendar; charset=utf-8; method=PUBLISH")
     return email

@@ -1,0 +1,62 @@
+"""Sending reads what a batch needs up front: the queries grow by two per message (renewing the
+claim, recording the outcome), whatever the kind, never by a per-message lookup."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from attendance.services import register
+from events.services import update_session
+from notifications.due import write_due_messages
+from notifications.enums import MessageKind
+from notifications.models import Message
+from notifications.services import send_messages
+from tests.factories import MemberFactory
+from tests.notifications.factories import published_session, student
+
+pytestmark = pytest.mark.django_db
+
+# claim (fail the dead, claim, read) + prepare (subjects, roster, teachers, registrations, groups,
+# unsubscriptions); then per message: renew the claim, record the outcome.
+PER_MESSAGE = 2
+
+
+def _queries_to_send(kind: str) -> int:
+    ids = list(Message.objects.filter(kind=kind).values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as captured:
+        outcome = send_messages(message_ids=ids)
+    assert outcome["sent"] == len(ids)
+    return len(captured) - PER_MESSAGE * len(ids)
+
+
+@pytest.mark.parametrize("registrants", [1, 6])
+def test_change_e_mails_cost_two_queries_each_beyond_a_fixed_few(registrants, mailoutbox):
+    lead = MemberFactory(roles=["teacher"], year_of_study=5)
+    session = published_session(lead=lead, format="hybrid", meeting_url="https://teams.example.com/l/1")
+    for n in range(registrants):
+        register(session=session, member=student(), mode="online" if n % 2 else "in_person")
+    Message.objects.all().delete()
+    update_session(
+        session=session,
+        changed_by=lead,
+        target_years=[2],
+        venue="Lecture Theatre 2",
+        meeting_url="https://teams.example.com/l/2",
+    )
+
+    assert _queries_to_send(MessageKind.SESSION_CHANGED) == 9
+    assert len(mailoutbox) == registrants + 1
+
+
+@pytest.mark.parametrize("registrants", [1, 6])
+def test_reminders_cost_two_queries_each_beyond_a_fixed_few(registrants, mailoutbox):
+    session = published_session()
+    for _ in range(registrants):
+        register(session=session, member=student())
+    Message.objects.all().delete()
+    write_due_messages(now=session.starts_at - dt.timedelta(hours=2))
+
+    assert _queries_to_send(MessageKind.SESSION_REMINDER) == 8  # no teachers to read
+    assert len(mailoutbox) == registrants
