@@ -47,14 +47,17 @@ Even without a timestamp, rows have an order: PostgreSQL's heap and SQLite's row
 roughly in insertion order, and an auto-increment key *is* the insertion order. If receipts kept
 their arrival order, the n-th receipt of a session would pair with the n-th response of that
 session (responses also sit in arrival order on disk), and the join the tables forbid would be
-made by position. So every submission deletes the receipts of the pending batch (those written
-since the scope's last release, the scope's newest rows) and re-inserts them with the newcomer's
+made by position. So every submission deletes the scope's receipts and re-inserts all of them
 in member-id order, inside the submission's transaction (`services._rewrite_receipts`). After
-it, the batch's receipts have consecutive keys and physical positions sorted by member, whoever
-came last, and no gap in the key sequence points at the latest respondent. At release the
-batch's responses are shuffled (below), so a batch of receipts pairs only with a batch of at
-least FEEDBACK_MIN_RESPONSES responses, never one with one. The cost of a submission is bounded
-by the batch, not the survey (`bench/survey_submissions.py`).
+it, the scope's receipts have consecutive keys and physical positions sorted by member, whoever
+came last; and because all of them are rewritten — not only those after the newcomer, nor only
+those of the batch not yet released — no gap in the key sequence points at the latest
+respondent, and no block of receipts marks the members of one released batch. (Rewriting only
+the pending batch was tried and refused: released responses sit on disk grouped by release, so
+a block of receipts would pair with a block of responses, and a batch with one year-1 member or
+one teacher would give that member's survey response away.) The cost grows with the scope: for
+a survey of 2,000 it is a quarter of a second per submission at the end
+(`bench/survey_submissions.py`).
 
 Why responses are released in batches
 -------------------------------------

@@ -244,9 +244,9 @@ class Answer(models.Model):
 class Receipt(models.Model):
     """That a member has responded to a session's feedback or to a survey — and nothing else.
 
-    No time and no link to the response. `feedback.services` rewrites the receipts of the batch
-    not yet released in member order on every submission, so their physical order in the table
-    does not follow the order responses came in.
+    No time and no link to the response. `feedback.services` rewrites a scope's receipts in
+    member order on every submission, so their physical order in the table does not follow the
+    order responses came in.
     """
 
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_receipts")
