@@ -322,8 +322,12 @@ class AttendanceCertificateView(LoginRequiredMixin, View):
         if registration is None:
             raise Http404
         # The feedback app's receipt, read through its relation: it says only that they responded.
+        # Only while feedback is open: afterwards it can no longer be given, and the certificate
+        # is not held back for ever.
+        feedback_closes = registration.session.ends_at + dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
         if (
             settings.FEEDBACK_REQUIRED_FOR_CERTIFICATES
+            and timezone.now() < feedback_closes
             and not request.user.feedback_receipts.filter(session_id=registration.session_id).exists()
         ):
             messages.info(

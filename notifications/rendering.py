@@ -232,6 +232,7 @@ def _invitation(message, invitation, batch: Batch) -> dict:
 
 def _details_check(message, session, batch: Batch) -> dict:
     from events.enums import SessionStatus
+    from events.permissions import can_edit_session
 
     if session.status != SessionStatus.PUBLISHED or session.starts_at <= timezone.now():
         raise NotWanted("The session is no longer upcoming.")
@@ -239,7 +240,8 @@ def _details_check(message, session, batch: Batch) -> dict:
         raise NotWanted("The session has moved since.")
     return _session_context(
         session,
-        edit_url=_url("events:edit", session.pk),
+        # Co-teachers cannot edit a published session: they are pointed at the lead instead.
+        edit_url=_url("events:edit", session.pk) if can_edit_session(message.recipient, session) else "",
         registered=session.registrations.filter(state="registered").count(),
     )
 

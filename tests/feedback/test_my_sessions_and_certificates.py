@@ -55,3 +55,17 @@ def test_with_the_setting_off_the_certificate_needs_no_feedback(client, settings
     client.force_login(member)
     pdf = client.get(reverse("attendance:certificate", args=[registration.pk]))
     assert (pdf.status_code, pdf["Content-Type"]) == (200, "application/pdf")
+
+
+def test_once_feedback_has_closed_the_certificate_is_no_longer_held_back(client, settings):
+    settings.FEEDBACK_REQUIRED_FOR_CERTIFICATES = True
+    settings.FEEDBACK_WINDOW_DAYS = 14
+    session, member = ended_session(hours_ago=24 * 15), MemberFactory()
+    registration = attend(session, member)
+    client.force_login(member)
+
+    page = client.get(reverse("attendance:mine")).content.decode()
+    assert "Certificate once you have given feedback" not in page
+    assert "Certificate (PDF)" in page
+    pdf = client.get(reverse("attendance:certificate", args=[registration.pk]))
+    assert (pdf.status_code, pdf["Content-Type"]) == (200, "application/pdf")

@@ -12,7 +12,7 @@ from kombu.exceptions import OperationalError
 from attendance.services import cancel_registration, register
 from events.services import cancel_session, update_session
 from notifications import tasks
-from notifications.due import write_due_messages
+from notifications.due import details_checks, write_due_messages
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
 from notifications.services import (
@@ -491,3 +491,17 @@ def test_every_kind_renders_to_html_and_text(kind, lead, member, committee_membe
     assert email.body.startswith(f"Hello {recipient.first_name},\n\n")
     assert "{%" not in email.body and "{{" not in email.body
     assert f"Hello {recipient.first_name}," in _html(email)
+
+
+def test_the_details_check_links_the_lead_to_the_edit_page_and_tells_a_co_teacher_to_ask_the_lead(mailoutbox):
+    lead, co_teacher = MemberFactory(roles=["teacher"]), MemberFactory(roles=["teacher"])
+    session = published_session(lead=lead, co_teachers=[co_teacher])
+    details_checks(now=session.starts_at - dt.timedelta(days=1))
+
+    send_messages(message_ids=Message.objects.values_list("pk", flat=True))
+
+    by_recipient = {email.to[0]: email.body for email in mailoutbox}
+    edit = f"https://meded.example.ac.uk/sessions/{session.pk}/edit/"
+    assert f"Edit: {edit}" in by_recipient[lead.email]
+    assert edit not in by_recipient[co_teacher.email]
+    assert "Ask the lead teacher, who can edit the session." in by_recipient[co_teacher.email]
