@@ -19,7 +19,8 @@ from attendance.enums import AttendanceStatus, RegistrationState
 from attendance.models import Registration
 from events.enums import SessionStatus
 from events.models import Session
-from feedback.models import Receipt
+from feedback.models import Receipt, Survey
+from members.models import Member
 from notifications.enums import MessageKind
 from notifications.models import Message
 from notifications.services import notify_many
@@ -57,12 +58,34 @@ def _sessions_ended(*, after: dt.datetime, until: dt.datetime) -> list[int]:
     )
 
 
+def write_survey_invitations(*, now: dt.datetime) -> int:
+    """An invitation to each member of an open survey's audience who has not answered it: active
+    members with a year of study in the survey's years (any year when it names none). Written
+    once per member and survey, so a member who joins while it is open is invited then."""
+    written = 0
+    for survey in Survey.objects.filter(opens_at__lte=now, closes_at__gt=now).prefetch_related("audience_years"):
+        years = [entry.year for entry in survey.audience_years.all()]
+        audience = Member.objects.filter(is_active=True, year_of_study__isnull=False).exclude(
+            Exists(Receipt.objects.filter(survey=survey, member_id=OuterRef("pk")))
+        )
+        if years:
+            audience = audience.filter(year_of_study__in=years)
+        written += notify_many(
+            kind=MessageKind.SURVEY_INVITATION,
+            recipients=audience.values_list("pk", flat=True),
+            subject=survey,
+            context={"path": reverse("feedback:answer_survey", args=[survey.pk])},
+        )
+    return written
+
+
 def write_feedback_requests(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Write the feedback requests and reminders now due; returns how many of each are new."""
+    """Write the feedback requests and reminders now due, and survey invitations; returns how many
+    of each are new."""
     now = now or timezone.now()
     window = dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
     remind_after = dt.timedelta(days=settings.FEEDBACK_REMINDER_AFTER_DAYS)
-    written = {"requests": 0, "reminders": 0}
+    written = {"requests": 0, "reminders": 0, "surveys": write_survey_invitations(now=now)}
     plan = [
         ("requests", MessageKind.FEEDBACK_REQUEST, _sessions_ended(after=now - window, until=now), None),
         (

@@ -6,7 +6,7 @@ class Category(models.TextChoices):
     """Optional e-mail a member can turn off. Kinds without a category are always sent."""
 
     REMINDERS = "reminders", _("Reminders before sessions I have registered for")
-    FEEDBACK = "feedback", _("Requests for feedback after sessions")
+    FEEDBACK = "feedback", _("Requests for feedback after sessions, and the society's surveys")
     TEACHING = "teaching", _("Teaching reminders: checking a session's details and taking the register")
     DIGEST = "digest", _("The committee's weekly digest")
 
@@ -27,6 +27,7 @@ class MessageKind(models.TextChoices):
     COMMITTEE_DIGEST = "committee_digest", _("Committee weekly digest")
     FEEDBACK_REQUEST = "feedback_request", _("Feedback request")
     FEEDBACK_REMINDER = "feedback_reminder", _("Feedback reminder")
+    SURVEY_INVITATION = "survey_invitation", _("Invitation to answer a survey")
 
 
 class MessageStatus(models.TextChoices):

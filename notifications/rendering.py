@@ -298,6 +298,14 @@ def _changed_ics(message, session, batch: Batch) -> tuple[str, bytes]:
     return "session.ics", calendar_bytes([session], name=session.title, with_links=with_link)
 
 
+def _survey_invitation(message, survey, batch: Batch) -> dict:
+    if survey.receipts.filter(member_id=message.recipient_id).exists():
+        raise NotWanted("The recipient has already answered.")
+    if not survey.opens_at <= timezone.now() < survey.closes_at:
+        raise NotWanted("The survey is not open.")
+    return {"survey": survey, "survey_url": settings.SITE_URL + message.context.get("path", "/")}
+
+
 KINDS: dict[str, Kind] = {
     MessageKind.MEMBER_INVITATION: Kind(_member_invitation),
     MessageKind.REGISTRATION_CONFIRMED: Kind(_confirmed, attachment=_registration_ics),
@@ -314,6 +322,7 @@ KINDS: dict[str, Kind] = {
     MessageKind.COMMITTEE_DIGEST: Kind(_digest, category=Category.DIGEST),
     MessageKind.FEEDBACK_REQUEST: Kind(_feedback, category=Category.FEEDBACK),
     MessageKind.FEEDBACK_REMINDER: Kind(_feedback, category=Category.FEEDBACK),
+    MessageKind.SURVEY_INVITATION: Kind(_survey_invitation, category=Category.FEEDBACK),
 }
 
 

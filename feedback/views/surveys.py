@@ -100,7 +100,11 @@ class SurveyCreateView(SurveyManagerMixin, FormView):
         except FeedbackError as refusal:
             form.add_error(None, str(refusal))
             return self.form_invalid(form)
-        messages.success(self.request, _("“%s” is ready; members are asked while it is open.") % survey.title)
+        messages.success(
+            self.request,
+            _("“%s” is ready: its members are invited by e-mail when it opens, and find it under Feedback to give.")
+            % survey.title,
+        )
         return redirect("feedback:surveys")
 
 

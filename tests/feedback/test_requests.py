@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from attendance.enums import AttendanceStatus
+from feedback.models import Form
 from feedback.requests import write_feedback_requests
-from feedback.services import submit_response
+from feedback.services import create_survey, submit_response
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
 from notifications.services import send_messages
@@ -37,7 +38,7 @@ def test_the_request_goes_to_those_present_or_late_once_the_register_is_taken():
         attend(session, _student(name), attendance=attendance)
     attend(session, _student("walkin"), walk_in=True)
 
-    assert write_feedback_requests() == {"requests": 3, "reminders": 0}
+    assert write_feedback_requests() == {"requests": 3, "reminders": 0, "surveys": 0}
     assert _asked() == {"present@example.ac.uk", "late@example.ac.uk", "walkin@example.ac.uk"}
 
 
@@ -57,8 +58,8 @@ def test_a_repeated_sweep_writes_nothing_new_and_nobody_is_asked_before_the_end(
     session = ended_session(hours_ago=1)
     attend(session, _student("aisha"))
 
-    assert write_feedback_requests() == {"requests": 1, "reminders": 0}
-    assert write_feedback_requests() == {"requests": 0, "reminders": 0}
+    assert write_feedback_requests() == {"requests": 1, "reminders": 0, "surveys": 0}
+    assert write_feedback_requests() == {"requests": 0, "reminders": 0, "surveys": 0}
     assert _asked() == {"aisha@example.ac.uk"}
 
 
@@ -68,13 +69,13 @@ def test_the_one_reminder_goes_after_the_set_days_only_to_those_who_have_not_ans
     answered, silent = _student("answered"), _student("silent")
     attend(session, answered)
     attend(session, silent)
-    assert write_feedback_requests() == {"requests": 2, "reminders": 0}
+    assert write_feedback_requests() == {"requests": 2, "reminders": 0, "surveys": 0}
     submit_response(member=answered, session=session, answers=answers_for(session_form()))
 
     three_days_later = timezone.now() + dt.timedelta(days=3)
-    assert write_feedback_requests(now=three_days_later) == {"requests": 0, "reminders": 1}
+    assert write_feedback_requests(now=three_days_later) == {"requests": 0, "reminders": 1, "surveys": 0}
     assert _asked(MessageKind.FEEDBACK_REMINDER) == {"silent@example.ac.uk"}
-    assert write_feedback_requests(now=three_days_later) == {"requests": 0, "reminders": 0}
+    assert write_feedback_requests(now=three_days_later) == {"requests": 0, "reminders": 0, "surveys": 0}
 
 
 def test_the_reminder_never_comes_with_the_request(settings):
@@ -83,10 +84,11 @@ def test_the_reminder_never_comes_with_the_request(settings):
     session = ended_session(hours_ago=24 * 3 + 1)
     attend(session, _student("corrected"))
 
-    assert write_feedback_requests() == {"requests": 1, "reminders": 0}
+    assert write_feedback_requests() == {"requests": 1, "reminders": 0, "surveys": 0}
     assert write_feedback_requests(now=timezone.now() + dt.timedelta(days=3, minutes=1)) == {
         "requests": 0,
         "reminders": 1,
+        "surveys": 0,
     }
 
 
@@ -95,7 +97,7 @@ def test_nothing_is_written_once_feedback_has_closed(settings):
     session = ended_session(hours_ago=24 * 14 + 1)
     attend(session, _student("late_to_the_party"))
 
-    assert write_feedback_requests() == {"requests": 0, "reminders": 0}
+    assert write_feedback_requests() == {"requests": 0, "reminders": 0, "surveys": 0}
 
 
 def test_the_request_links_to_the_feedback_page_and_is_skipped_if_answered_meanwhile(mailoutbox):
@@ -128,3 +130,42 @@ def test_requests_are_sent_while_the_window_is_open_but_not_after(mailoutbox, se
 
     assert mailoutbox == []
     assert Message.objects.get().status == MessageStatus.SKIPPED
+
+
+def test_an_open_survey_invites_its_audience_once_and_not_those_who_answered(mailoutbox):
+    now = timezone.now()
+    year1, _year2, year4, answered = (
+        _student("year1"),
+        _student("year2"),
+        MemberFactory(email="year4@example.ac.uk", year_of_study=4),
+        _student("answered"),
+    )
+    year1.year_of_study = 1
+    year1.save()
+    form = Form.objects.get(family="society-survey", is_current=True)
+    survey = create_survey(
+        form=form,
+        title="Annual survey",
+        opens_at=now - dt.timedelta(hours=1),
+        closes_at=now + dt.timedelta(days=7),
+        years=[1, 2],
+        by=None,
+    )
+    create_survey(  # not open yet: nobody is invited
+        form=form,
+        title="Next year",
+        opens_at=now + dt.timedelta(days=30),
+        closes_at=now + dt.timedelta(days=40),
+        by=None,
+    )
+    submit_response(member=answered, survey=survey, answers=answers_for(form))
+
+    assert write_feedback_requests()["surveys"] == 2
+    assert _asked(MessageKind.SURVEY_INVITATION) == {"year1@example.ac.uk", "year2@example.ac.uk"}
+    assert write_feedback_requests()["surveys"] == 0
+    assert year4.email not in _asked(MessageKind.SURVEY_INVITATION)
+
+    send_messages(message_ids=Message.objects.values_list("pk", flat=True))
+    [email, _other] = sorted(mailoutbox, key=lambda m: m.to[0])
+    assert email.subject == "[MedEd] Your view, please: Annual survey"
+    assert f"https://meded.example.ac.uk/feedback/surveys/{survey.pk}/" in email.body

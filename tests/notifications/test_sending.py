@@ -11,6 +11,7 @@ from kombu.exceptions import OperationalError
 
 from attendance.services import cancel_registration, register
 from events.services import cancel_session, update_session
+from feedback.models import Form, Survey
 from notifications import tasks
 from notifications.due import details_checks, write_due_messages
 from notifications.enums import MessageKind, MessageStatus
@@ -434,11 +435,18 @@ def _every_kind(lead, member, committee_member):
     promoted.save(update_fields=["promoted_at"])
     Message.objects.all().delete()
     K = MessageKind
+    survey = Survey.objects.create(
+        title="Annual survey",
+        form=Form.objects.get(family="society-survey", is_current=True),
+        opens_at=timezone.now() - dt.timedelta(days=1),
+        closes_at=timezone.now() + dt.timedelta(days=7),
+    )
     newcomer = student(first_name="Nia")
     newcomer.set_unusable_password()
     newcomer.save()
     return {
         K.MEMBER_INVITATION: (newcomer, None, {}),
+        K.SURVEY_INVITATION: (member, survey, {"path": f"/feedback/surveys/{survey.pk}/"}),
         K.REGISTRATION_CONFIRMED: (member, registration, {"occurrence": registration.queued_at.isoformat()}),
         K.WAITLIST_JOINED: (member, waiting, {"occurrence": waiting.queued_at.isoformat()}),
         K.WAITLIST_PROMOTED: (waiter, promoted, {"occurrence": promoted.promoted_at.isoformat()}),
@@ -457,6 +465,7 @@ def _every_kind(lead, member, committee_member):
 
 
 EVERY_SUBJECT = {
+    MessageKind.SURVEY_INVITATION: "Your view, please: Annual survey",
     MessageKind.MEMBER_INVITATION: "Set your password to join",
     MessageKind.REGISTRATION_CONFIRMED: "You are registered: Renal physiology",
     MessageKind.WAITLIST_JOINED: "On the waiting list: Renal physiology",
