@@ -171,17 +171,23 @@ def _involved(message, session, batch: Batch) -> tuple[bool, object | None]:
     return teaches, registration
 
 
+def _sees_link(message, session, registration) -> bool:
+    """The meeting link goes to those holding an online place, the teachers and the committee."""
+    from events.permissions import sees_meeting_link
+
+    online_place = registration is not None and registration.state == "registered" and registration.mode == "online"
+    return sees_meeting_link(message.recipient, session, registered=online_place)
+
+
 def _session_for_everyone(message, session, batch: Batch) -> dict:
     from events.enums import SessionStatus
-    from events.permissions import sees_meeting_link
 
     if session.status == SessionStatus.CANCELLED:
         raise NotWanted("The session has been cancelled since; the cancellation says so.")
     teaches, registration = _involved(message, session, batch)
     if not teaches and registration is None:
         raise NotWanted("The recipient no longer holds a place or teaches the session.")
-    online_place = registration is not None and registration.state == "registered" and registration.mode == "online"
-    show_link = sees_meeting_link(message.recipient, session, registered=online_place)
+    show_link = _sees_link(message, session, registration)
     return _session_context(
         session,
         changes=message.context.get("changes", []),
@@ -290,11 +296,9 @@ def _registration_ics(message, registration, batch: Batch) -> tuple[str, bytes]:
 
 def _changed_ics(message, session, batch: Batch) -> tuple[str, bytes]:
     from events.ical import calendar_bytes
-    from events.permissions import sees_meeting_link
 
     _teaches, registration = _involved(message, session, batch)
-    online_place = registration is not None and registration.state == "registered" and registration.mode == "online"
-    with_link = sees_meeting_link(message.recipient, session, registered=online_place)
+    with_link = _sees_link(message, session, registration)
     return "session.ics", calendar_bytes([session], name=session.title, with_links=with_link)
 
 

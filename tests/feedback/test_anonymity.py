@@ -11,7 +11,7 @@ from django.urls import reverse
 from feedback.models import Response
 from feedback.services import submit_response
 from tests.factories import MemberFactory
-from tests.feedback.factories import answers_for, attend, ended_session, post_data, session_form
+from tests.feedback.factories import answers_for, attend, ended_session, physical_order, post_data, session_form
 
 pytestmark = pytest.mark.django_db
 
@@ -116,10 +116,6 @@ def test_receipts_across_released_batches_sit_in_member_order_so_no_block_pairs_
         attend(session, member)
     for member in reversed(members):
         submit_response(member=member, session=session, answers=answers_for(session_form()))
-    position = {"sqlite": "rowid", "postgresql": "ctid"}[connection.vendor]
-    with connection.cursor() as cursor:
-        # The order the table holds the rows in (SQLite would otherwise read the unique index).
-        cursor.execute(f"SELECT member_id FROM feedback_receipt ORDER BY {position}")  # noqa: S608 -- fixed names
-        physical = [member for (member,) in cursor.fetchall()]
+    physical = physical_order("feedback_receipt", "member_id")
     assert physical == [member.pk for member in members]
     assert Response.objects.filter(is_released=True).count() == 6

@@ -2,7 +2,6 @@
 random physical order (`feedback.anonymity`, "Why responses are released in batches")."""
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from feedback import coding, services
@@ -11,7 +10,7 @@ from feedback.results import comments_for_moderation, session_results, survey_ex
 from feedback.results import sessions_with_comments as results_sessions_with_comments
 from feedback.services import FeedbackError, set_held_back, submit_response
 from tests.factories import MemberFactory
-from tests.feedback.factories import answers_for, attend, ended_session, session_form, survey_form
+from tests.feedback.factories import answers_for, attend, ended_session, physical_order, session_form, survey_form
 from tests.feedback.test_surveys import a_survey
 
 pytestmark = pytest.mark.django_db
@@ -155,25 +154,17 @@ class _Reversing:
         items.reverse()
 
 
-def _physical_order(table: str, column: str) -> list:
-    position = {"sqlite": "rowid", "postgresql": "ctid"}[connection.vendor]
-    with connection.cursor() as cursor:
-        # The order a copy of the database holds the rows in, not an order the app asks for.
-        cursor.execute(f"SELECT {column} FROM {table} ORDER BY {position}")  # noqa: S608 -- fixed names
-        return [row[0] for row in cursor.fetchall()]
-
-
 def test_a_released_batch_is_not_stored_in_the_order_it_arrived(monkeypatch):
     monkeypatch.setattr(services, "_rng", _Reversing())
     session, members = _session_with(5)
     arrived = [str(_respond(session, member, number).pk) for number, member in enumerate(members, start=1)]
-    stored = [str(key) for key in _physical_order("feedback_response", "id")]
+    stored = [str(key) for key in physical_order("feedback_response", "id")]
     as_uuids = {key.replace("-", ""): key for key in arrived}  # SQLite stores UUIDs as hex
     stored = [as_uuids.get(key, key) for key in stored]
     assert sorted(stored) == sorted(arrived)
     assert stored != arrived
     assert stored == list(reversed(arrived))
-    comments = [text for text in _physical_order("feedback_answer", "text") if text.startswith("Comment number")]
+    comments = [text for text in physical_order("feedback_answer", "text") if text.startswith("Comment number")]
     # Each response's answers stay together (two comments each), the responses reversed.
     assert comments == [f"Comment number {n}" for n in range(5, 0, -1) for _ in range(2)]
 
@@ -183,7 +174,7 @@ def test_pending_responses_sit_in_arrival_order_until_released(monkeypatch):
     monkeypatch.setattr(services, "_rng", _Reversing())
     session, members = _session_with(4)
     arrived = [_respond(session, member, number).pk.hex for number, member in enumerate(members, start=1)]
-    stored = [str(key).replace("-", "") for key in _physical_order("feedback_response", "id")]
+    stored = [str(key).replace("-", "") for key in physical_order("feedback_response", "id")]
     assert stored == arrived
 
 
