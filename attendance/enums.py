@@ -1,3 +1,5 @@
+import enum
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +20,9 @@ class AttendanceStatus(models.TextChoices):
     LATE = "late", _("Late")
     ABSENT = "absent", _("Absent")
     EXCUSED = "excused", _("Excused")
+
+    # The statuses that count as having attended (certificates, feedback, the dashboard's rate).
+    attended = enum.nonmember(("present", "late"))
 
 
 class AttendanceSource(models.TextChoices):

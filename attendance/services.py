@@ -174,7 +174,7 @@ class CheckInRefused(Exception):
 def check_in_window_open(session: Session, *, now=None) -> bool:
     now = now or timezone.now()
     opens = session.starts_at - dt.timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES_BEFORE)
-    return session.status in (SessionStatus.PUBLISHED, SessionStatus.COMPLETED) and opens <= now <= session.ends_at
+    return session.status in SessionStatus.held and opens <= now <= session.ends_at
 
 
 def check_in(*, session: Session, member: Member, source: str, now=None) -> tuple[Registration, bool]:
@@ -242,7 +242,7 @@ def take_register(*, session: Session, by: Member, statuses: dict[int, str]) -> 
             if registration.attendance != status:
                 registration.attendance = status
                 registration.attendance_source = AttendanceSource.TEACHER if status else ""
-                if status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE) and not registration.attended_mode:
+                if status in AttendanceStatus.attended and not registration.attended_mode:
                     registration.attended_mode = registration.mode
                 changed.append(registration)
         Registration.objects.bulk_update(changed, ["attendance", "attendance_source", "attended_mode"])
@@ -357,7 +357,7 @@ def apply_attendance_import(*, session: Session, plan: AttendanceImportPlan) -> 
             registration.state = RegistrationState.REGISTERED
             registration.attendance = status
             registration.attendance_source = AttendanceSource.IMPORT
-            registration.attended_mode = mode if status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE) else ""
+            registration.attended_mode = mode if status in AttendanceStatus.attended else ""
             registration.save()
     plan.applied = True
     return plan

@@ -316,7 +316,7 @@ class AttendanceCertificateView(LoginRequiredMixin, View):
     def get(self, request, pk: int):
         registration = (
             Registration.objects.select_related("session", "member")
-            .filter(pk=pk, member=request.user, attendance__in=[AttendanceStatus.PRESENT, AttendanceStatus.LATE])
+            .filter(pk=pk, member=request.user, attendance__in=AttendanceStatus.attended)
             .first()
         )
         if registration is None:

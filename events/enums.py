@@ -1,3 +1,5 @@
+import enum
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +24,9 @@ class SessionStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")
+
+    # Sessions that take or took place: published in the catalogue, or completed after their end.
+    held = enum.nonmember(("published", "completed"))
 
 
 # The fields whose change registrants must hear about (the notifications outbox reads the log).

@@ -23,7 +23,7 @@ def can_propose_session(user) -> bool:
 def can_view_session(user, session: Session) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
-    if session.status in (SessionStatus.PUBLISHED, SessionStatus.COMPLETED):
+    if session.status in SessionStatus.held:
         return True
     if session.status == SessionStatus.CANCELLED and session.published_at is not None:
         return True  # it was in the catalogue; a cancelled draft stays private like any draft

@@ -90,7 +90,7 @@ def sessions_taught_by(*, teacher) -> QuerySet[Session]:
 
 # Feeds show what happened recently too, so a subscriber sees a cancellation or a change arrive.
 FEED_HISTORY = dt.timedelta(days=90)
-LISTED_IN_FEEDS = (SessionStatus.PUBLISHED, SessionStatus.COMPLETED, SessionStatus.CANCELLED)
+LISTED_IN_FEEDS = (*SessionStatus.held, SessionStatus.CANCELLED)
 
 
 def sessions_for_year_feed(*, year: int, now: dt.datetime | None = None) -> QuerySet[Session]:

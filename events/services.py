@@ -85,7 +85,7 @@ def create_session(
             online_capacity=online_capacity,
             is_open_to_all_years=is_open_to_all_years,
             status=status,
-            published_at=timezone.now() if status in (SessionStatus.PUBLISHED, SessionStatus.COMPLETED) else None,
+            published_at=timezone.now() if status in SessionStatus.held else None,
         )
         _set_target_years(session, target_years)
     return session

@@ -94,7 +94,7 @@ def _seed_session_feedback(rng: random.Random) -> int:
         Registration.objects.filter(
             session__status=SessionStatus.COMPLETED,
             state=RegistrationState.REGISTERED,
-            attendance__in=[AttendanceStatus.PRESENT, AttendanceStatus.LATE],
+            attendance__in=AttendanceStatus.attended,
         )
         # A session that already has feedback is left alone, so running the seed again adds nothing.
         .exclude(Exists(Receipt.objects.filter(session=OuterRef("session"))))

@@ -30,8 +30,7 @@ def _members_to_ask(*, session_ids: list[int], asked_before: dt.datetime | None 
     """Members who may still answer, by session, in one query; with `asked_before`, only those
     whose request was written by then (so the reminder never comes with, or before, the request)."""
     may_answer = Registration.objects.filter(session_id__in=session_ids, state=RegistrationState.REGISTERED).filter(
-        Q(attendance__in=[AttendanceStatus.PRESENT, AttendanceStatus.LATE])
-        | Q(attendance="", session__register_taken__isnull=True)
+        Q(attendance__in=AttendanceStatus.attended) | Q(attendance="", session__register_taken__isnull=True)
     )
     answered = Receipt.objects.filter(session_id=OuterRef("session_id"), member_id=OuterRef("member_id"))
     may_answer = may_answer.filter(~Exists(answered))
@@ -52,9 +51,9 @@ def _members_to_ask(*, session_ids: list[int], asked_before: dt.datetime | None 
 
 def _sessions_ended(*, after: dt.datetime, until: dt.datetime) -> list[int]:
     return list(
-        Session.objects.filter(
-            status__in=[SessionStatus.PUBLISHED, SessionStatus.COMPLETED], ends_at__gt=after, ends_at__lte=until
-        ).values_list("pk", flat=True)
+        Session.objects.filter(status__in=SessionStatus.held, ends_at__gt=after, ends_at__lte=until).values_list(
+            "pk", flat=True
+        )
     )
 
 

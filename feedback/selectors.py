@@ -24,11 +24,11 @@ def sessions_awaiting_feedback(*, member: Member, now: dt.datetime | None = None
     """
     now = now or timezone.now()
     registered = Registration.objects.filter(session=OuterRef("pk"), member=member, state=RegistrationState.REGISTERED)
-    attended = registered.filter(attendance__in=[AttendanceStatus.PRESENT, AttendanceStatus.LATE])
+    attended = registered.filter(attendance__in=AttendanceStatus.attended)
     unmarked = registered.filter(attendance="")
     return (
         Session.objects.filter(
-            status__in=[SessionStatus.PUBLISHED, SessionStatus.COMPLETED],
+            status__in=SessionStatus.held,
             ends_at__lte=now,
             ends_at__gt=now - dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS),
         )

@@ -139,7 +139,7 @@ def check_can_respond_to_session(*, session: Session, member: Member, now: dt.da
     now = now or timezone.now()
     if session.status == SessionStatus.CANCELLED:
         raise FeedbackError(_("This session was cancelled, so there is no feedback to give."))
-    if session.status not in (SessionStatus.PUBLISHED, SessionStatus.COMPLETED):
+    if session.status not in SessionStatus.held:
         raise FeedbackError(_("This session has not taken place."))
     if Receipt.objects.filter(session=session, member=member).exists():
         raise FeedbackError(_("You have already given feedback on this session. Thank you!"))
@@ -520,7 +520,7 @@ def _is_in_use(form: Form, now: dt.datetime | None = None) -> bool:
     if Survey.objects.filter(form=form, opens_at__lte=now, closes_at__gt=now).exists():
         return True
     open_sessions = Session.objects.filter(
-        status__in=[SessionStatus.PUBLISHED, SessionStatus.COMPLETED],
+        status__in=SessionStatus.held,
         ends_at__lte=now,
         ends_at__gt=now - dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS),
     )

@@ -78,7 +78,7 @@ def details_checks(*, now: dt.datetime) -> int:
 def register_requests(*, now: dt.datetime) -> int:
     """After a session ends without a register, its teachers are asked to take it (while they still can)."""
     sessions = Session.objects.filter(
-        status__in=[SessionStatus.PUBLISHED, SessionStatus.COMPLETED],
+        status__in=SessionStatus.held,
         ends_at__lte=now,
         ends_at__gt=now - dt.timedelta(days=settings.REGISTER_EDIT_DAYS),
         register_taken__isnull=True,

@@ -266,7 +266,7 @@ def _digest(message, _subject, batch: Batch) -> dict:
     awaiting = list(Session.objects.filter(status=SessionStatus.SUBMITTED).order_by("starts_at")[:50])
     without_register = list(
         Session.objects.filter(
-            status__in=[SessionStatus.PUBLISHED, SessionStatus.COMPLETED],
+            status__in=SessionStatus.held,
             ends_at__range=(now - dt.timedelta(days=14), now),
             register_taken__isnull=True,
         ).order_by("starts_at")[:50]

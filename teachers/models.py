@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from members.enums import YearOfStudy
 from teachers.enums import ApplicationStatus, InvitationStatus, Motivation, TeachingRole
 
 
@@ -12,6 +13,9 @@ class RosterEntry(models.Model):
     session = models.ForeignKey("events.Session", on_delete=models.CASCADE, related_name="roster")
     teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="roster_entries")
     role = models.CharField(_("role"), max_length=10, choices=TeachingRole.choices)
+    # Recorded when the teacher joins the roster, as registrations record it, so the dashboard
+    # counts a teacher in the year they were in when they taught, whatever the rollover did since.
+    year_of_study = models.PositiveSmallIntegerField(_("year of study"), choices=YearOfStudy.choices, null=True)
 
     class Meta:
         verbose_name = _("roster entry")

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 
+from attendance.enums import AttendanceStatus
 from events.enums import SessionStatus
 from teachers.enums import ApplicationStatus, InvitationStatus
 from teachers.models import CoTeachingInvitation, RosterEntry, TeacherApplication
@@ -38,7 +39,7 @@ def teaching_log(*, teacher) -> list[dict]:
         # Attendees: the attendance app's registrations marked present or late, counted in SQL.
         .annotate(
             attendees=Count(
-                "session__registrations", filter=Q(session__registrations__attendance__in=["present", "late"])
+                "session__registrations", filter=Q(session__registrations__attendance__in=AttendanceStatus.attended)
             )
         )
         .order_by("session__starts_at", "session_id")

@@ -37,15 +37,20 @@ def propose_session(*, teacher: Member, submit: bool = False, **fields) -> Sessi
     `teacher` as its lead, in one transaction. Fields are those of events.services.create_session."""
     with transaction.atomic():
         session = event_services.create_session(created_by=teacher, **fields)
-        RosterEntry.objects.create(session=session, teacher=teacher, role=TeachingRole.LEAD)
+        RosterEntry.objects.create(
+            session=session, teacher=teacher, role=TeachingRole.LEAD, year_of_study=teacher.year_of_study
+        )
         if submit:
             session = event_services.submit_session(session=session, by=teacher)
     return session
 
 
 def add_to_roster(*, session: Session, teacher: Member, role: str = TeachingRole.CO_TEACHER) -> RosterEntry:
-    """Put a teacher on a session's roster (used by imports and the admin); idempotent."""
-    entry, _ = RosterEntry.objects.get_or_create(session=session, teacher=teacher, defaults={"role": role})
+    """Put a teacher on a session's roster (used by imports and the admin), recording their year
+    of study as it is now; idempotent (an existing entry keeps its role and year)."""
+    entry, _ = RosterEntry.objects.get_or_create(
+        session=session, teacher=teacher, defaults={"role": role, "year_of_study": teacher.year_of_study}
+    )
     return entry
 
 

@@ -71,7 +71,7 @@ def sessions_with_feedback_taught_by(*, teacher, now=None) -> QuerySet[Session]:
     return (
         Session.objects.filter(
             pk__in=Session.objects.filter(roster__teacher=teacher).values("pk"),
-            status__in=(SessionStatus.PUBLISHED, SessionStatus.COMPLETED),
+            status__in=SessionStatus.held,
             ends_at__lte=now,
         )
         .annotate(

@@ -41,9 +41,7 @@ class SessionFactory(factory.django.DjangoModelFactory):
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=1))
     status = SessionStatus.DRAFT
     created_by = factory.SubFactory(MemberFactory, roles=["teacher"])
-    published_at = factory.LazyAttribute(
-        lambda o: timezone.now() if o.status in (SessionStatus.PUBLISHED, SessionStatus.COMPLETED) else None
-    )
+    published_at = factory.LazyAttribute(lambda o: timezone.now() if o.status in SessionStatus.held else None)
     cancellation_reason = factory.LazyAttribute(
         lambda o: "Teacher unwell" if o.status == SessionStatus.CANCELLED else ""
     )

@@ -39,7 +39,7 @@ def attend(session, member, *, attendance: str = AttendanceStatus.PRESENT, walk_
         "state": RegistrationState.REGISTERED,
         "year_of_study": member.year_of_study,
         "attendance": attendance,
-        "attended_mode": Mode.IN_PERSON if attendance in ("present", "late") else "",
+        "attended_mode": Mode.IN_PERSON if attendance in AttendanceStatus.attended else "",
         "is_walk_in": walk_in,
     }
     return Registration.objects.create(session=session, member=member, **(fields | kw))
