@@ -65,9 +65,19 @@ class CommentFilters:
     source: str = ""
     session_id: int | None = None
     band: str = ""
+    # The dashboard's period: comments on these sessions or these surveys only (None: any).
+    sessions: QuerySet | None = None
+    surveys: QuerySet | None = None
 
     def apply(self, answers: QuerySet[Answer], *, prefix: str = "") -> QuerySet[Answer]:
         """Narrow `answers` (or another queryset that reaches the answer through `prefix`)."""
+        if self.sessions is not None or self.surveys is not None:
+            within = Q()
+            if self.sessions is not None:
+                within |= Q(**{f"{prefix}response__session__in": self.sessions.values("pk")})
+            if self.surveys is not None:
+                within |= Q(**{f"{prefix}response__survey__in": self.surveys.values("pk")})
+            answers = answers.filter(within)
         if self.source == CommentSource.SESSIONS:
             answers = answers.filter(**{f"{prefix}response__session__isnull": False})
         elif self.source == CommentSource.SURVEYS:
@@ -449,6 +459,31 @@ def theme_counts(*, filters: CommentFilters) -> tuple[list[Theme], int]:
         slots = (getattr(theme, f"example_{n}") for n in range(EXAMPLE_QUOTES))
         theme.examples = [examples[pk] for pk in slots if pk in examples]
     return themes, coded_comments(filters=filters).count()
+
+
+def theme_summary(*, filters: CommentFilters) -> list[Theme]:
+    """Every theme with `comments` (as `theme_counts`) and `quotes`: the texts of up to three of
+    its comments not held back, chosen as `theme_counts` chooses its examples. One query, for
+    the dashboard, which needs neither the codes nor the sources."""
+    links = filters.apply(_counted_links(), prefix="coding__answer__")
+    quote = (
+        filters.apply(comments())
+        .filter(
+            is_held_back=False,
+            pk__in=links.filter(code__theme=OuterRef(OuterRef("pk"))).values("coding__answer"),
+        )
+        .order_by("id")
+        .values("text")
+    )
+    themes = list(
+        Theme.objects.annotate(
+            comments=_count_comments(links.filter(code__theme=OuterRef("pk")), group_by="code__theme"),
+            **{f"quote_{n}": Subquery(quote[n : n + 1]) for n in range(EXAMPLE_QUOTES)},
+        )
+    )
+    for theme in themes:
+        theme.quotes = [text for n in range(EXAMPLE_QUOTES) if (text := getattr(theme, f"quote_{n}")) is not None]
+    return themes
 
 
 @dataclass(frozen=True)

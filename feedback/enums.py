@@ -57,6 +57,11 @@ class MetricKey(models.TextChoices):
     SOCIETY_GIVES = "society_gives", _("What the society gives")
 
 
+# Answers to the survey's lecture-attendance question that count as attending regularly: "all or
+# nearly all" and "most" (the options' stable values in the society survey instrument).
+REGULAR_LECTURE_ATTENDANCE = ("always", "mostly")
+
+
 class YearBand(models.TextChoices):
     """The study's year-group bands."""
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "attendance",
     "feedback",
     "notifications",
+    "analytics",
 ]
 
 MIDDLEWARE = [

@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("attendance.urls")),
     path("", include("feedback.urls")),
     path("", include("notifications.urls")),
+    path("", include("analytics.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -85,6 +85,10 @@ ACCESS = {
     "feedback:coding_themes": (COMMITTEE, None),
     "feedback:coding_export": (COMMITTEE, None),
     "feedback:coding_codebook": (COMMITTEE, None),
+    "analytics:dashboard": (COMMITTEE, None),
+    "analytics:metrics_json": (COMMITTEE, None),
+    "analytics:metrics_csv": (COMMITTEE, None),
+    "analytics:table_csv": (COMMITTEE, "table"),
     "notifications:preferences": (SIGNED_IN, None),
     "notifications:unsubscribe": (PUBLIC, "unsubscribe_token"),  # the signed token is the credential
 }
@@ -174,6 +178,7 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
         "material": [material.pk],
         "survey": [survey.pk],
         "form": [Form.objects.get(family="session-feedback", is_current=True).pk],
+        "table": ["participants"],
     }[takes]
     response = client.get(reverse(name, args=args))
     if role in ALLOWED[rule]:

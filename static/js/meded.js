@@ -31,3 +31,21 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   setInterval(refresh, 2000);
 });
+
+// The dashboard: a print button, and every chart's data table opened for printing or saving as PDF.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-print]").forEach((button) => {
+    button.addEventListener("click", () => window.print());
+  });
+});
+window.addEventListener("beforeprint", () => {
+  document.querySelectorAll("details.chart-data, [data-testid='summary-figures']").forEach((details) => {
+    details.dataset.wasOpen = details.open ? "1" : "";
+    details.open = true;
+  });
+});
+window.addEventListener("afterprint", () => {
+  document.querySelectorAll("details.chart-data, [data-testid='summary-figures']").forEach((details) => {
+    details.open = details.dataset.wasOpen === "1";
+  });
+});
