@@ -356,9 +356,12 @@ def attendance_chart(doc: dict) -> Chart:
     ]
     overall = att["overall"]
     if overall["registered"]:
-        summary = _(
+        summary = ngettext(
+            "%(rate)s of %(registered)s registrations were attended across %(sessions)s session with a register: "
+            "%(r1)s in years 1–2 and %(r2)s in years 3–6.",
             "%(rate)s of %(registered)s registrations were attended across %(sessions)s sessions with a register: "
-            "%(r1)s in years 1–2 and %(r2)s in years 3–6."
+            "%(r1)s in years 1–2 and %(r2)s in years 3–6.",
+            att["sessions_counted"],
         ) % {
             "rate": percent(overall["rate_pct"]),
             "registered": number(overall["registered"]),

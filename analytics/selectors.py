@@ -76,9 +76,9 @@ SORTS = {
 
 def sessions_table(period: Period, *, now: dt.datetime | None = None, sort: str = "date") -> list[SessionRow]:
     """The period's held sessions (published or completed) with their figures, sorted by `sort`
-    (a key of SORTS, "-" first for descending). Five queries whatever the number of sessions:
-    the sessions, their target years, and one grouped query each for places, attendance and
-    feedback."""
+    (a key of SORTS, "-" first for descending). Six queries whatever the number of sessions:
+    the sessions, their target years, those with attendance recorded, and one grouped query
+    each for places, attendance and feedback."""
     now = now or timezone.now()
     sessions = period.sessions().filter(status__in=SessionStatus.held)
     listed = list(sessions.prefetch_related("target_years").order_by("starts_at", "pk"))

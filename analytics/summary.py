@@ -186,9 +186,12 @@ def _activity_sentences(summary: Summary, doc: dict) -> None:
     if attendance["overall"]["registered"]:
         rates = attendance["bands"]
         summary.sentences.append(
-            _(
+            ngettext(
+                "Across %(sessions)s session with a register, %(rate)s of registrations were attended: %(r1)s in "
+                "years 1–2 and %(r2)s in years 3–6.",
                 "Across %(sessions)s sessions with a register, %(rate)s of registrations were attended: %(r1)s in "
-                "years 1–2 and %(r2)s in years 3–6."
+                "years 1–2 and %(r2)s in years 3–6.",
+                attendance["sessions_counted"],
             )
             % {
                 "sessions": attendance["sessions_counted"],
