@@ -453,7 +453,7 @@ def _survey(survey: Survey) -> dict:
     for key in BENEFITS:
         if question := questions.get(key):
             figures = question.figures
-            document["benefits"][key] = (
+            document["benefits"][key.value] = (
                 {"n": figures.n, "agree_pct": float(figures.agree_pct) if figures.agree_pct is not None else None}
                 if figures.is_shown
                 else _suppressed(figures.n)

@@ -488,8 +488,8 @@ def feedback_chart(doc: dict) -> Chart:
         (
             metric_label(key),
             part["mean"],
-            _("mean %(mean)s of 5, %(agree)s gave 4 or 5")
-            % {"mean": number(part["mean"]), "agree": percent(part["agree_pct"])},
+            _("mean %(mean)s of 5, %(agree)s gave 4 or 5 (n=%(n)s)")
+            % {"mean": number(part["mean"]), "agree": percent(part["agree_pct"]), "n": part["n"]},
         )
         for key, part in feedback["metrics"].items()
         if not part.get("suppressed")
@@ -532,7 +532,12 @@ def survey_preference_chart(doc: dict) -> Chart | None:
             continue
         online = part["online"]["pct"]
         bars.append(
-            Bar(label, online, _("%(pct)s prefer online") % {"pct": percent(online)}, second=round(100 - online, 1))
+            Bar(
+                label,
+                online,
+                _("%(pct)s prefer online (n=%(n)s)") % {"pct": percent(online), "n": part["n"]},
+                second=round(100 - online, 1),
+            )
         )
         parts.append(_("%(group)s %(pct)s") % {"group": label, "pct": percent(online)})
     summary = (
