@@ -424,11 +424,10 @@ def coded_comments(*, filters: CommentFilters) -> QuerySet[Answer]:
     return filters.apply(comments()).filter(Exists(Coding.objects.filter(answer=OuterRef("pk"))))
 
 
-def theme_counts(*, filters: CommentFilters) -> tuple[list[Theme], int]:
-    """Every theme with `comments` (coded comments with at least one of its codes), `examples`
-    (up to three comments not held back, with their sources: the first by random key, an
-    arbitrary but stable choice) and its codes with `comments` each; and the number of coded
-    comments. Four queries whatever the data."""
+def _themes_with_examples(filters: CommentFilters, *, value: str) -> QuerySet[Theme]:
+    """Themes annotated with `comments` (coded comments with at least one of their codes) and
+    `example_0`… (the `value` field of up to three such comments not held back: the first by
+    random key, an arbitrary but stable choice)."""
     links = filters.apply(_counted_links(), prefix="coding__answer__")
     # The example slots reach up two levels: link → comment (the example) → theme.
     example = (
@@ -438,13 +437,21 @@ def theme_counts(*, filters: CommentFilters) -> tuple[list[Theme], int]:
             pk__in=links.filter(code__theme=OuterRef(OuterRef("pk"))).values("coding__answer"),
         )
         .order_by("id")
-        .values("pk")
+        .values(value)
     )
+    return Theme.objects.annotate(
+        comments=_count_comments(links.filter(code__theme=OuterRef("pk")), group_by="code__theme"),
+        **{f"example_{n}": Subquery(example[n : n + 1]) for n in range(EXAMPLE_QUOTES)},
+    )
+
+
+def theme_counts(*, filters: CommentFilters) -> tuple[list[Theme], int]:
+    """Every theme with `comments`, `examples` (up to three comments not held back, with their
+    sources) and its codes with `comments` each; and the number of coded comments. Four queries
+    whatever the data."""
+    links = filters.apply(_counted_links(), prefix="coding__answer__")
     themes = list(
-        Theme.objects.annotate(
-            comments=_count_comments(links.filter(code__theme=OuterRef("pk")), group_by="code__theme"),
-            **{f"example_{n}": Subquery(example[n : n + 1]) for n in range(EXAMPLE_QUOTES)},
-        ).prefetch_related(
+        _themes_with_examples(filters, value="pk").prefetch_related(
             Prefetch(
                 "codes",
                 queryset=Code.objects.annotate(
@@ -462,27 +469,11 @@ def theme_counts(*, filters: CommentFilters) -> tuple[list[Theme], int]:
 
 
 def theme_summary(*, filters: CommentFilters) -> list[Theme]:
-    """Every theme with `comments` (as `theme_counts`) and `quotes`: the texts of up to three of
-    its comments not held back, chosen as `theme_counts` chooses its examples. One query, for
-    the dashboard, which needs neither the codes nor the sources."""
-    links = filters.apply(_counted_links(), prefix="coding__answer__")
-    quote = (
-        filters.apply(comments())
-        .filter(
-            is_held_back=False,
-            pk__in=links.filter(code__theme=OuterRef(OuterRef("pk"))).values("coding__answer"),
-        )
-        .order_by("id")
-        .values("text")
-    )
-    themes = list(
-        Theme.objects.annotate(
-            comments=_count_comments(links.filter(code__theme=OuterRef("pk")), group_by="code__theme"),
-            **{f"quote_{n}": Subquery(quote[n : n + 1]) for n in range(EXAMPLE_QUOTES)},
-        )
-    )
+    """Every theme with `comments` and `quotes`: the texts of the examples `theme_counts` would
+    give. One query, for the dashboard, which needs neither the codes nor the sources."""
+    themes = list(_themes_with_examples(filters, value="text"))
     for theme in themes:
-        theme.quotes = [text for n in range(EXAMPLE_QUOTES) if (text := getattr(theme, f"quote_{n}")) is not None]
+        theme.quotes = [text for n in range(EXAMPLE_QUOTES) if (text := getattr(theme, f"example_{n}")) is not None]
     return themes
 
 

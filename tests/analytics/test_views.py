@@ -5,7 +5,6 @@ import csv
 import datetime as dt
 import io
 import json
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -13,36 +12,16 @@ from django.urls import reverse
 
 from analytics import metrics
 from attendance.enums import AttendanceStatus, Mode
-from attendance.models import RegisterTaken
-from events.enums import SessionFormat, SessionStatus
+from events.enums import SessionFormat
 from members.academic_year import AcademicYear
-from teachers.models import RosterEntry
-from tests.events.factories import SessionFactory
+from tests.analytics.factories import LONDON, held_session
 from tests.factories import MemberFactory
 from tests.feedback.factories import attend
 
 pytestmark = pytest.mark.django_db
 
-LONDON = ZoneInfo("Europe/London")
 YEAR = AcademicYear.parse("2025-26")
 NOW = dt.datetime(2026, 11, 25, 12, tzinfo=LONDON)
-
-
-def held_session(*, day: dt.date, title: str = "Cardiology", format: str = SessionFormat.IN_PERSON, years=(1,)):
-    """A completed, hour-long session on `day` with its register taken and a lead teacher."""
-    starts_at = dt.datetime.combine(day, dt.time(18), tzinfo=LONDON)
-    session = SessionFactory(
-        title=title,
-        format=format,
-        status=SessionStatus.COMPLETED,
-        starts_at=starts_at,
-        ends_at=starts_at + dt.timedelta(hours=1),
-        target_years=list(years),
-    )
-    lead = MemberFactory(year_of_study=5, roles=["teacher"])
-    RosterEntry.objects.create(session=session, teacher=lead, role="lead", year_of_study=5)
-    RegisterTaken.objects.create(session=session)
-    return session
 
 
 def populate(sessions: int) -> None:

@@ -5,40 +5,17 @@ import csv
 import datetime as dt
 import io
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from attendance.enums import AttendanceStatus, Mode
-from attendance.models import RegisterTaken
-from events.enums import SessionStatus
 from members.academic_year import AcademicYear
-from teachers.models import RosterEntry
-from tests.events.factories import SessionFactory
+from tests.analytics.factories import held_session
 from tests.factories import PASSWORD, MemberFactory
 from tests.feedback.factories import attend
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def held_session(day: dt.date, *, title: str, format: str) -> object:
-    starts_at = dt.datetime.combine(day, dt.time(18), tzinfo=LONDON)
-    session = SessionFactory(
-        title=title,
-        format=format,
-        status=SessionStatus.COMPLETED,
-        starts_at=starts_at,
-        ends_at=starts_at + dt.timedelta(hours=1),
-        target_years=[1, 2],
-    )
-    RosterEntry.objects.create(
-        session=session, teacher=MemberFactory(year_of_study=5, roles=["teacher"]), role="lead", year_of_study=5
-    )
-    RegisterTaken.objects.create(session=session)
-    return session
 
 
 def sign_in(page: Page, live_server, email: str) -> None:
@@ -51,8 +28,10 @@ def sign_in(page: Page, live_server, email: str) -> None:
 
 def test_committee_reads_last_year_filters_it_and_downloads_a_table(live_server, page: Page):
     last = AcademicYear(AcademicYear.current().start_year - 1)
-    in_person = held_session(last.starts_on + dt.timedelta(days=70), title="Cardiac cycle", format="in_person")
-    online = held_session(last.starts_on + dt.timedelta(days=77), title="Renal revision", format="online")
+    in_person = held_session(day=last.starts_on + dt.timedelta(days=70), title="Cardiac cycle", years=(1, 2))
+    online = held_session(
+        day=last.starts_on + dt.timedelta(days=77), title="Renal revision", format="online", years=(1, 2)
+    )
     for year in (1, 2):
         attend(in_person, MemberFactory(year_of_study=year))
     attend(online, MemberFactory(year_of_study=4), mode=Mode.ONLINE, attended_mode=Mode.ONLINE)
@@ -63,7 +42,7 @@ def test_committee_reads_last_year_filters_it_and_downloads_a_table(live_server,
     sign_in(page, live_server, committee.email)
     page.get_by_role("button", name="Show menu").click()
     page.get_by_role("button", name="Committee").click()
-    page.get_by_role("link", name="Dashboard").click()
+    page.get_by_role("link", name="Dashboard", exact=True).click()
     expect(page.get_by_role("heading", name=f"Dashboard {AcademicYear.current().label}")).to_be_visible()
 
     page.get_by_label("Academic year").select_option(last.label)
@@ -108,4 +87,4 @@ def test_students_and_teachers_get_403_on_every_analytics_url(live_server, page:
         response = page.request.get(f"{live_server.url}{path}")
         assert response.status == 403, path
     page.goto(f"{live_server.url}/")
-    expect(page.get_by_role("link", name="Dashboard")).to_have_count(0)
+    expect(page.get_by_role("link", name="Dashboard", exact=True)).to_have_count(0)

@@ -1,0 +1,33 @@
+"""Sessions as the dashboard counts them, written straight to the tables (see tests/events/factories.py)."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from attendance.models import RegisterTaken
+from events.enums import SessionFormat, SessionStatus
+from events.models import Session
+from teachers.models import RosterEntry
+from tests.events.factories import SessionFactory
+from tests.factories import MemberFactory
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def held_session(
+    *, day: dt.date, title: str = "Cardiology", format: str = SessionFormat.IN_PERSON, years=(1,)
+) -> Session:
+    """A completed, hour-long session at 18:00 London time on `day`, with its register taken and
+    a lead teacher in year 5."""
+    starts_at = dt.datetime.combine(day, dt.time(18), tzinfo=LONDON)
+    session = SessionFactory(
+        title=title,
+        format=format,
+        status=SessionStatus.COMPLETED,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=1),
+        target_years=list(years),
+    )
+    lead = MemberFactory(year_of_study=5, roles=["teacher"])
+    RosterEntry.objects.create(session=session, teacher=lead, role="lead", year_of_study=5)
+    RegisterTaken.objects.create(session=session)
+    return session
