@@ -5,7 +5,10 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from attendance.models import Registration
-from feedback.models import Receipt, Response
+from feedback.coding import CommentFilters, agreement, theme_counts
+from feedback.demo import SURVEY_TITLE, last_year_survey_title
+from feedback.models import Code, Coding, Receipt, Response
+from members.models import Member
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +24,10 @@ def test_seed_demo_adds_feedback_only_from_attendees_and_the_studys_survey_sampl
         assert registration.attendance in ("present", "late")
     per_session = dict(Response.objects.filter(session__isnull=False).values_list("session").annotate(n=Count("pk")))
     assert per_session == dict(session_receipts.values_list("session").annotate(n=Count("pk")))
-    bands = dict(Response.objects.filter(survey__isnull=False).values_list("year_band").annotate(n=Count("pk")))
+    bands = dict(Response.objects.filter(survey__title=SURVEY_TITLE).values_list("year_band").annotate(n=Count("pk")))
     assert bands == {"years_1_2": 19, "years_3_6": 47}
+    last_year = Response.objects.filter(survey__title=last_year_survey_title(), is_released=True)
+    assert dict(last_year.values_list("year_band").annotate(n=Count("pk"))) == {"years_1_2": 20, "years_3_6": 45}
     assert "survey answers added" in out.getvalue()
 
     counts = (Response.objects.count(), Receipt.objects.count())
@@ -56,3 +61,21 @@ def test_seed_demo_answers_in_a_shuffled_order_not_member_order(settings, monkey
     assert [m.pk for m in survey_members] != sorted(m.pk for m in survey_members)
     early = [m.year_of_study <= 2 for m in survey_members]
     assert early != sorted(early, reverse=True)  # the two bands are mixed, not one after the other
+
+
+def test_seed_demo_codes_comments_into_every_theme_and_resolves_the_coders_disagreements(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    themes, coded = theme_counts(filters=CommentFilters())
+    assert coded > 100
+    assert all(theme.comments > 0 and theme.examples for theme in themes)
+    chair = Member.objects.get(email="committee@example.ac.uk")
+    second = Member.objects.get(email="teacher6@example.ac.uk")
+    result = agreement(coder_a=chair, coder_b=second, codes=list(Code.objects.all()))
+    assert result.comments > 20
+    assert result.disagreements
+    assert all(disagreement.agreed is not None for disagreement in result.disagreements)
+
+    codings = Coding.objects.count()
+    call_command("seed_demo", stdout=StringIO())
+    assert Coding.objects.count() == codings
