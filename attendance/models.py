@@ -38,7 +38,22 @@ class Registration(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "member"], name="registration_once_per_member"),
         ]
-        indexes = [models.Index(fields=["session", "mode", "state", "queued_at"])]
+        indexes = [
+            models.Index(fields=["session", "mode", "state", "queued_at"]),
+            # The dashboard reads places session by session from the index alone (attendance,
+            # participants); marking attendance therefore updates this index too, a cost that a
+            # register of a few dozen rows does not notice.
+            models.Index(
+                fields=["session"],
+                include=["member", "year_of_study", "attendance", "attended_mode", "mode"],
+                condition=models.Q(state="registered"),
+                name="registration_places_covering",
+            ),
+            # Sessions whose attendance came from an imported report (a few): no scan to find them.
+            models.Index(
+                fields=["session"], condition=models.Q(attendance_source="import"), name="registration_imported"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.member} – {self.session} ({self.get_state_display()})"

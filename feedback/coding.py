@@ -429,9 +429,10 @@ def _themes_with_examples(filters: CommentFilters, *, value: str) -> QuerySet[Th
     `example_0`… (the `value` field of up to three such comments not held back: the first by
     random key, an arbitrary but stable choice)."""
     links = filters.apply(_counted_links(), prefix="coding__answer__")
-    # The example slots reach up two levels: link → comment (the example) → theme.
+    # The example slots reach up two levels: link → comment (the example) → theme. The links are
+    # already narrowed by the filters, so the comments need not be narrowed again.
     example = (
-        filters.apply(comments())
+        comments()
         .filter(
             is_held_back=False,
             pk__in=links.filter(code__theme=OuterRef(OuterRef("pk"))).values("coding__answer"),

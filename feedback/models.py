@@ -191,6 +191,8 @@ class Response(models.Model):
         verbose_name_plural = _("responses")
         # The key is random, so this order says nothing about when a response came in.
         ordering = ["id"]
+        # The dashboard counts each session's released responses from this index alone.
+        indexes = [models.Index(fields=["session"], condition=Q(is_released=True), name="response_released_by_session")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(session__isnull=False, survey__isnull=True) | Q(session__isnull=True, survey__isnull=False),

@@ -147,3 +147,11 @@ def test_microsoft_sign_in_needs_the_university_tenant():
     result = _manage("check", MICROSOFT_CLIENT_ID="client", MICROSOFT_CLIENT_SECRET="secret")
     assert result.returncode != 0
     assert "MICROSOFT_TENANT_ID (the university's directory id) must be set too." in result.stderr
+
+
+def test_postgresql_connections_turn_jit_off_unless_asked():
+    url = "postgres://meded@db.example:5432/meded"
+    off = _settings(["DATABASES"], DATABASE_URL=url)["DATABASES"]
+    on = _settings(["DATABASES"], DATABASE_URL=url, DATABASE_JIT="1")["DATABASES"]
+    assert "'options': '-c jit=off'" in off
+    assert "jit" not in on
