@@ -105,6 +105,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # one per test run, so two runs side by side do not share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    # Covering indexes (INCLUDE) serve the dashboard on PostgreSQL; SQLite builds them without the
+    # extra columns, which is all the embedded default needs.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool("DATABASE_JIT", default=False):
     # PostgreSQL's JIT compiles a query whose estimated cost passes a threshold; for MedEd's short
     # queries the compiling costs more than it saves (the dashboard at 1,000,000 registrations:
