@@ -34,7 +34,7 @@ grouped query per section, and Python only adds up the groups.
 """
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -102,6 +102,20 @@ class Filters:
     @property
     def is_set(self) -> bool:
         return any(value not in ("", None) for value in asdict(self).values())
+
+    def a_year_earlier(self, *, until: dt.date | None = None) -> "Filters":
+        """The same filters for the year before: term dates a year earlier (29 February becomes
+        the 28th), and the last day at most `until` (a year earlier too) if given."""
+
+        def earlier(day: dt.date | None) -> dt.date | None:
+            if day is None:
+                return None
+            return day.replace(year=day.year - 1, day=min(day.day, 28 if day.month == 2 else day.day))
+
+        ends_on = earlier(self.ends_on)
+        if until is not None:
+            ends_on = min(filter(None, (ends_on, earlier(until))))
+        return replace(self, starts_on=earlier(self.starts_on), ends_on=ends_on)
 
     def as_dict(self) -> dict:
         return {

@@ -137,10 +137,7 @@ def _survey_sentences(summary: Summary, survey: dict, year: str) -> None:
                 _("Among student-teachers, the main motivations for teaching were %(reasons)s.")
                 % {
                     "reasons": _series(
-                        [
-                            f"{motivation_label(key, survey['labels']).lower()} ({percent(part['pct'])})"
-                            for key, part in top
-                        ]
+                        [f"“{motivation_label(key, survey['labels'])}” ({percent(part['pct'])})" for key, part in top]
                     )
                 }
             )

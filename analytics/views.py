@@ -48,7 +48,12 @@ class DashboardView(DashboardFormMixin, TemplateView):
         form = self.get_dashboard_form()
         year, filters = form.academic_year_value, form.filters
         doc = metrics.for_year(year, filters=filters)
-        previous = metrics.for_year(AcademicYear(year.start_year - 1), filters=filters)
+        last_year = AcademicYear(year.start_year - 1)
+        previous = metrics.for_year(last_year, filters=filters.a_year_earlier())
+        # The year under way is compared with last year up to the same day, not its whole year.
+        today = timezone.localdate()
+        so_far = year == AcademicYear.current() and not (filters.ends_on and filters.ends_on < today)
+        compared = metrics.for_year(last_year, filters=filters.a_year_earlier(until=today)) if so_far else previous
         sort = self.request.GET.get("sort", "date")
         if sort.removeprefix("-") not in selectors.SORTS:
             sort = "date"
@@ -59,7 +64,8 @@ class DashboardView(DashboardFormMixin, TemplateView):
             doc=doc,
             previous=previous,
             has_previous=previous["participants"]["total"] > 0 or previous["teaching"]["sessions"] > 0,
-            headlines=presentation.headlines(doc, previous),
+            headlines=presentation.headlines(doc, compared),
+            compared_until=today if so_far else None,
             charts=presentation.charts(doc, previous),
             survey_tables=[t for t in presentation.survey_tables(doc) if t.key != "survey_format_preference"],
             summary=evaluation_summary(doc),
@@ -141,7 +147,7 @@ class TableCSVView(DashboardFormMixin, View):
             return csv_response(filename=self.filename(form, "sessions"), header=header, rows=rows)
         doc = metrics.for_year(year, filters=filters)
         previous = (
-            metrics.for_year(AcademicYear(year.start_year - 1), filters=filters)
+            metrics.for_year(AcademicYear(year.start_year - 1), filters=filters.a_year_earlier())
             if key == "attendance_by_month"
             else None
         )

@@ -890,3 +890,12 @@ def test_filters_leave_the_survey_and_the_applications_to_the_whole_year():
         5,
         {"career": 1},
     )
+
+
+def test_filters_a_year_earlier_move_term_dates_back_a_year_and_stop_at_until():
+    term = Filters(format="online", starts_on=dt.date(2028, 2, 29), ends_on=dt.date(2028, 6, 30))
+    assert term.a_year_earlier() == Filters(
+        format="online", starts_on=dt.date(2027, 2, 28), ends_on=dt.date(2027, 6, 30)
+    )
+    assert term.a_year_earlier(until=dt.date(2028, 3, 15)).ends_on == dt.date(2027, 3, 15)
+    assert Filters().a_year_earlier(until=dt.date(2026, 11, 25)) == Filters(ends_on=dt.date(2025, 11, 25))

@@ -206,3 +206,36 @@ def test_page_takes_the_same_queries_whatever_the_data(committee_client, django_
     with django_assert_num_queries(27):
         response = committee_client.get(reverse("analytics:dashboard"), {"academic_year": "2025-26"})
     assert len(response.context["sessions"]) == sessions
+
+
+def test_year_under_way_is_compared_with_last_year_to_the_same_day(committee_client):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    a_year_ago = today.replace(year=today.year - 1, day=min(today.day, 28))
+    last_year = AcademicYear(AcademicYear.current().start_year - 1)
+    before, after = a_year_ago - dt.timedelta(days=1), a_year_ago + dt.timedelta(days=1)
+    assert last_year.starts_on <= before and after <= last_year.ends_on
+    attend(held_session(day=before, title="By now last year"), MemberFactory(year_of_study=1))
+    attend(held_session(day=after, title="Later last year"), MemberFactory(year_of_study=2))
+    attend(held_session(day=today - dt.timedelta(days=1), title="This year"), MemberFactory(year_of_study=1))
+
+    response = committee_client.get(reverse("analytics:dashboard"))
+    cards = {card.label: card for card in response.context["headlines"]}
+    assert cards["Sessions completed"].previous == "1"  # not 2: the later one had not happened yet
+    assert cards["Sessions completed"].change == "no change"
+    assert f"no change on {last_year.label} to {today:%-d %B} (1)" in response.content.decode()
+    # The month chart still draws last year's whole line.
+    assert response.context["previous"]["teaching"]["sessions"] == 2
+
+
+def test_term_dates_are_compared_with_the_same_dates_a_year_earlier(committee_client):
+    held_session(day=dt.date(2024, 11, 5), title="Autumn last year")
+    held_session(day=dt.date(2025, 3, 5), title="Spring last year")
+    held_session(day=dt.date(2025, 11, 5), title="Autumn this year")
+    response = committee_client.get(
+        reverse("analytics:dashboard"),
+        {"academic_year": "2025-26", "starts_on": "2025-09-01", "ends_on": "2025-12-31"},
+    )
+    assert response.context["previous"]["period"]["filters"] == {"starts_on": "2024-09-01", "ends_on": "2024-12-31"}
+    assert response.context["previous"]["teaching"]["sessions"] == 1
