@@ -424,8 +424,8 @@ def format_chart(doc: dict) -> Chart:
 
 def months_chart(doc: dict, previous: dict | None) -> Chart:
     """Attendance rate by month: this year's line and last year's, on 0–100 %."""
-    width, height, left, top, bottom = 600, 240, 44, 12, 36
-    inner_w, inner_h = width - left - 12, height - top - bottom
+    width, height, left, top, bottom = 600, 240, 56, 12, 36
+    inner_w, inner_h = width - left - 24, height - top - bottom
     keys = month_keys(doc)
     step = inner_w / (len(keys) - 1)
 
@@ -451,7 +451,7 @@ def months_chart(doc: dict, previous: dict | None) -> Chart:
         "x_labels": [(round(left + i * step, 1), label.split(" ")[0]) for i, (label, _a, _b) in enumerate(keys)],
         "y_labels": [(round(top + inner_h * (1 - v / 100), 1), f"{v}%") for v in (0, 25, 50, 75, 100)],
         "left": left,
-        "right": width - 12,
+        "right": width - 24,
         "label_y": height - 12,
         "this_label": doc["academic_year"],
         "last_label": previous["academic_year"] if previous else "",
@@ -469,7 +469,7 @@ def months_chart(doc: dict, previous: dict | None) -> Chart:
             "high": percent(max(rates)),
         }
         if last_year:
-            summary += " " + _("The dotted line is %(year)s for comparison.") % {"year": previous["academic_year"]}
+            summary += " " + _("The dashed line is %(year)s for comparison.") % {"year": previous["academic_year"]}
     else:
         summary = _("No month of %(year)s has a register yet.") % {"year": doc["academic_year"]}
     return Chart(
