@@ -14,7 +14,7 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def held_session(
-    *, day: dt.date, title: str = "Cardiology", format: str = SessionFormat.IN_PERSON, years=(1,)
+    *, day: dt.date, title: str = "Cardiology", format: str = SessionFormat.IN_PERSON, years=(1,), **fields
 ) -> Session:
     """A completed, hour-long session at 18:00 London time on `day`, with its register taken and
     a lead teacher in year 5."""
@@ -26,6 +26,7 @@ def held_session(
         starts_at=starts_at,
         ends_at=starts_at + dt.timedelta(hours=1),
         target_years=list(years),
+        **fields,
     )
     lead = MemberFactory(year_of_study=5, roles=["teacher"])
     RosterEntry.objects.create(session=session, teacher=lead, role="lead", year_of_study=5)

@@ -194,7 +194,7 @@ def test_command_prints_readable_tables(committee_client):
 def test_command_refuses_a_bad_year():
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="is not an academic year like 2026-27"):
+    with pytest.raises(CommandError, match="Academic year: Choose an academic year written like"):
         call_command("metrics", "--academic-year", "2025/26")
 
 
@@ -239,3 +239,51 @@ def test_term_dates_are_compared_with_the_same_dates_a_year_earlier(committee_cl
     )
     assert response.context["previous"]["period"]["filters"] == {"starts_on": "2024-09-01", "ends_on": "2024-12-31"}
     assert response.context["previous"]["teaching"]["sessions"] == 1
+
+
+def test_downloads_take_any_topic_as_the_page_does(committee_client):
+    populate(1)
+    held_session(day=dt.date(2025, 11, 3), title="Heart", years=(3,)).__class__.objects.filter(title="Heart").update(
+        topic="Cardiology"
+    )
+    for name in ("analytics:metrics_json", "analytics:metrics_csv"):
+        response = committee_client.get(reverse(name), {"academic_year": "2025-26", "topic": "cardiology"})
+        assert response.status_code == 200
+    document = committee_client.get(
+        reverse("analytics:metrics_json"), {"academic_year": "2025-26", "topic": "cardiology"}
+    ).json()
+    assert document["teaching"]["sessions"] == 1
+
+
+@pytest.mark.parametrize("label", ["9999-00", "0000-01", "0001-02"])
+def test_years_no_society_could_have_are_refused_not_a_500(committee_client, label):
+    page = committee_client.get(reverse("analytics:dashboard"), {"academic_year": label})
+    assert page.status_code == 200
+    assert page.context["doc"]["academic_year"] == AcademicYear.current().label
+    assert "Choose an academic year written like" in page.content.decode()
+    assert committee_client.get(reverse("analytics:metrics_json"), {"academic_year": label}).status_code == 400
+
+
+def test_year_picker_shows_the_year_the_figures_are_for(committee_client):
+    held_session(day=dt.date(2031, 10, 1))  # a year with data later than the one asked for
+    response = committee_client.get(reverse("analytics:dashboard"), {"academic_year": "2012-13"})
+    page = response.content.decode()
+    assert '<option value="2012-13" selected>2012-13</option>' in page
+    assert '<option value="2031-32">2031-32</option>' in page
+
+
+def test_download_links_leave_out_a_refused_filter(committee_client):
+    response = committee_client.get(
+        reverse("analytics:dashboard"), {"academic_year": "2025-26", "series": "abc", "format": "online"}
+    )
+    assert response.context["query"] == "academic_year=2025-26&format=online"
+    assert 'aria-invalid="true"' in response.content.decode()
+
+
+def test_command_refuses_what_the_page_refuses():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="To: Choose a date in 2025-26"):
+        call_command("metrics", "--academic-year", "2025-26", "--to", "2027-01-01")
+    with pytest.raises(CommandError, match="Series: Select a valid choice"):
+        call_command("metrics", "--series", "999")

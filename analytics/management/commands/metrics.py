@@ -1,28 +1,13 @@
 """`manage.py metrics`: the dashboard's metrics document for an academic year, in a terminal."""
 
-import datetime as dt
-
 from django.core.management.base import BaseCommand, CommandError
 
 from analytics import metrics, presentation
 from analytics.exports import csv_text, document_json, document_rows, text_table
+from analytics.forms import DashboardForm
 from analytics.summary import evaluation_summary
 from events.enums import SessionFormat
-from members.academic_year import AcademicYear
-
-
-def _academic_year(value: str) -> AcademicYear:
-    try:
-        return AcademicYear.parse(value)
-    except ValueError as error:
-        raise CommandError(str(error)) from None
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{value!r} is not a date like 2026-01-31.") from None
+from events.models import Series
 
 
 class Command(BaseCommand):
@@ -42,23 +27,30 @@ class Command(BaseCommand):
         parser.add_argument(
             "--target-year", type=int, choices=range(1, 7), default=None, help="only sessions for this year"
         )
-        parser.add_argument("--from", dest="starts_on", type=_date, default=None, help="term dates: first day")
-        parser.add_argument("--to", dest="ends_on", type=_date, default=None, help="term dates: last day")
+        parser.add_argument("--from", dest="starts_on", default="", help="term dates: first day, e.g. 2026-01-05")
+        parser.add_argument("--to", dest="ends_on", default="", help="term dates: last day")
 
     def handle(self, *args, academic_year, output, **options):
-        year = _academic_year(academic_year) if academic_year else AcademicYear.current()
-        for name in ("starts_on", "ends_on"):
-            day = options[name]
-            if day and not year.starts_on <= day <= year.ends_on:
-                raise CommandError(f"{day.isoformat()} is not in the academic year {year.label}.")
-        filters = metrics.Filters(
-            format=options["session_format"],
-            series_id=options["series"],
-            topic=options["topic"],
-            target_year=options["target_year"],
-            starts_on=options["starts_on"],
-            ends_on=options["ends_on"],
+        # The same form as the page, the JSON and the CSVs: the same checks and the same messages.
+        form = DashboardForm(
+            {
+                "academic_year": academic_year,
+                "format": options["session_format"],
+                "series": options["series"] or "",
+                "topic": options["topic"],
+                "target_year": options["target_year"] or "",
+                "starts_on": options["starts_on"],
+                "ends_on": options["ends_on"],
+            },
+            years=[],
+            topics=[],
+            series=Series.objects.all(),
         )
+        if not form.is_valid():
+            raise CommandError(
+                " ".join(f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items())
+            )
+        year, filters = form.academic_year_value, form.filters
         doc = metrics.for_year(year, filters=filters)
         if output == "json":
             self.stdout.write(document_json(doc), ending="")
