@@ -20,7 +20,8 @@ Definitions (docs/metrics.md has them with examples):
 - Teaching: members on rosters of sessions not cancelled; completed sessions and their hours;
   motivations ticked on approved applications made in the period.
 - Feedback: released responses to the period's sessions; per metric-keyed scale question, n, mean
-  and agree_pct (4 or 5), or only n below FEEDBACK_MIN_RESPONSES.
+  and agree_pct (4 or 5) over the sessions whose own results show that question (at least
+  FEEDBACK_MIN_RESPONSES answers), or only n where none does.
 - Survey: the society survey opening in the period (the latest), under the survey results page's
   own rule (`feedback.results.survey_results`).
 - Themes: coded comments on the period's sessions and surveys, per theme, with up to three quotes
@@ -372,8 +373,11 @@ def _teaching(period: Period, *, totals: dict, teachers: int) -> dict:
 
 def _feedback(sessions: QuerySet[Session], *, responses: int) -> dict:
     """Per metric-keyed scale question, over the released responses to the period's held
-    sessions: one grouped query. A scale question has one answer per response, so counting
-    answers counts people."""
+    sessions: one query grouped by session and metric. As in a teacher's results across their
+    sessions (`feedback.results`, rule 3), a session's answers to a question count only where
+    that session's own results show them (the minimum number of answers); otherwise two
+    overlapping filters could be subtracted to reveal a small group's answers. A scale question
+    has one answer per response, so counting answers counts people."""
     minimum = minimum_responses()
     rows = (
         Answer.objects.filter(
@@ -383,19 +387,28 @@ def _feedback(sessions: QuerySet[Session], *, responses: int) -> dict:
             number__isnull=False,
         )
         .exclude(question__metric_key="")
-        .values("question__metric_key")
+        .values("response__session_id", "question__metric_key")
         .annotate(n=Count("pk"), total=Sum("number"), agreeing=Count("pk", filter=Q(number__in=AGREE_VALUES)))
         .order_by()
     )
-    found = {row["question__metric_key"]: row for row in rows}
+    answered: dict[str, int] = {}  # everyone who answered, shown or not
+    shown: dict[str, list[int]] = {}  # [n, total, agreeing] over the sessions that show it
+    for row in rows:
+        key = row["question__metric_key"]
+        answered[key] = answered.get(key, 0) + row["n"]
+        if row["n"] >= minimum:
+            counted = shown.setdefault(key, [0, 0, 0])
+            counted[0] += row["n"]
+            counted[1] += row["total"]
+            counted[2] += row["agreeing"]
     metrics = {}
-    for key in (key for key in MetricKey.values if key in found):
-        row = found[key]
-        if row["n"] < minimum:
-            metrics[key] = {"n": row["n"], "suppressed": True}
-        else:
-            mean = (Decimal(row["total"]) / row["n"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-            metrics[key] = {"n": row["n"], "mean": float(mean), "agree_pct": pct(row["agreeing"], row["n"])}
+    for key in (key for key in MetricKey.values if key in answered):
+        if key not in shown:
+            metrics[key] = _suppressed(answered[key])
+            continue
+        n, total, agreeing = shown[key]
+        mean = (Decimal(total) / n).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        metrics[key] = {"n": n, "mean": float(mean), "agree_pct": pct(agreeing, n)}
     return {"responses": responses, "minimum": minimum, "metrics": metrics}
 
 

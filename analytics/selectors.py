@@ -3,8 +3,9 @@ choices of its filters, and the sessions table."""
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from analytics.metrics import ATTENDED, ATTENDED_ONLINE, Period, attendance_recorded, counted_registrations, pct
@@ -102,7 +103,6 @@ def sessions_table(period: Period, *, now: dt.datetime | None = None, sort: str 
         .order_by()
     }
     feedback = _feedback_by_session(ids)
-    minimum = minimum_responses()
     rows = []
     for session in listed:
         figures = counted.get(session.pk, {})
@@ -117,7 +117,7 @@ def sessions_table(period: Period, *, now: dt.datetime | None = None, sort: str 
                 online=figures.get("online", 0),
                 in_person=figures.get("attended", 0) - figures.get("online", 0),
                 responses=responses,
-                overall_mean=round(mean, 2) if mean is not None and responses >= minimum else None,
+                overall_mean=mean,
             )
         )
     key = sort.removeprefix("-")
@@ -126,12 +126,23 @@ def sessions_table(period: Period, *, now: dt.datetime | None = None, sort: str 
 
 
 def _feedback_by_session(ids: QuerySet) -> dict[int, tuple[int, float | None]]:
-    """Released responses per session, with the mean overall rating: one grouped query."""
+    """Released responses per session, with the mean overall rating (rounded half up, as on the
+    session's results page) where at least the minimum number answered it: one grouped query."""
+    minimum = minimum_responses()
     released = Response.objects.filter(session__in=ids, is_released=True)
     overall = Q(answers__question__metric_key=MetricKey.OVERALL, answers__number__isnull=False)
-    return {
-        row["session_id"]: (row["n"], float(row["mean"]) if row["mean"] is not None else None)
-        for row in released.values("session_id")
-        .annotate(n=Count("pk", distinct=True), mean=Avg("answers__number", filter=overall))
+    found = {}
+    for row in (
+        released.values("session_id")
+        .annotate(
+            n=Count("pk", distinct=True),
+            answered=Count("answers", filter=overall),
+            total=Sum("answers__number", filter=overall),
+        )
         .order_by()
-    }
+    ):
+        mean = None
+        if row["answered"] >= minimum:
+            mean = float((Decimal(row["total"]) / row["answered"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        found[row["session_id"]] = (row["n"], mean)
+    return found

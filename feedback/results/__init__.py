@@ -34,7 +34,7 @@ The minimum-N rule (N = settings.FEEDBACK_MIN_RESPONSES, 5 by default)
 
 Percentages are of the people who answered the question (so a multiple-choice question's can add
 up to more than 100), to one decimal place; `agree_pct` is the share answering 4 or 5 on a Likert
-question, as on the dashboard.
+question (the dashboard gives it for rating questions too).
 """
 
 from feedback.results.counting import Bar, Comment, Figures, QuestionResult, Results, minimum_responses

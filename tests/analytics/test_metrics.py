@@ -660,10 +660,26 @@ def test_feedback_mean_is_rounded_half_up_to_two_decimals():
     form = short_form()
     first = with_form(session(at(2025, 11, 5)), form)
     second = with_form(session(at(2025, 11, 12)), form)
-    give_feedback(first, [{"confidence": c} for c in (5, 5, 4, 4, "")], form=form)
-    give_feedback(second, [{"confidence": c} for c in (4, 4, 2, 1, "")], form=form)
-    # 29 / 8 = 3.625: half up gives 3.63. Six of eight answered 4 or 5.
-    assert metrics()["feedback"]["metrics"]["confidence"] == {"n": 8, "mean": 3.63, "agree_pct": 75.0}
+    # Ten responses each (two released batches), eight of them answering the optional question.
+    answers = [{"confidence": c} for c in (5, 5, 4, 4, 4, 3, 2, 2, "", "")]
+    give_feedback(first, answers, form=form)
+    give_feedback(second, answers, form=form)
+    # 58 / 16 = 3.625: half up gives 3.63. Ten of sixteen answered 4 or 5.
+    assert metrics()["feedback"]["metrics"]["confidence"] == {"n": 16, "mean": 3.63, "agree_pct": 62.5}
+
+
+def test_feedback_counts_a_sessions_answers_only_where_its_own_results_show_them():
+    form = short_form()
+    shown = with_form(session(at(2025, 11, 5)), form)
+    small = with_form(session(at(2025, 11, 12)), form)
+    give_feedback(shown, [{"confidence": 4}] * 5, form=form)
+    # Five responses, three answering the optional question: too few for that session's page.
+    give_feedback(small, [{"confidence": 1}] * 3 + [{"confidence": ""}] * 2, form=form)
+    confidence = metrics()["feedback"]["metrics"]["confidence"]
+    assert confidence == {"n": 5, "mean": 4.0, "agree_pct": 100.0}
+    # Narrowed to the small session alone, only how many answered may be shown.
+    only_small = metrics(Filters(starts_on=dt.date(2025, 11, 10)))["feedback"]["metrics"]["confidence"]
+    assert only_small == {"n": 3, "suppressed": True}
 
 
 # --- The survey ----------------------------------------------------------------------------------
@@ -899,3 +915,22 @@ def test_filters_a_year_earlier_move_term_dates_back_a_year_and_stop_at_until():
     )
     assert term.a_year_earlier(until=dt.date(2028, 3, 15)).ends_on == dt.date(2027, 3, 15)
     assert Filters().a_year_earlier(until=dt.date(2026, 11, 25)) == Filters(ends_on=dt.date(2025, 11, 25))
+
+
+def test_sessions_table_shows_the_overall_mean_only_where_enough_answered_it():
+    from analytics.metrics import Period
+    from analytics.selectors import sessions_table
+
+    form = make_form(
+        (QuestionKind.RATING, "Overall, how was it?", "overall", False, []),
+        (QuestionKind.LIKERT, "I learnt something.", "knowledge", True, []),
+        family="optional-overall",
+    )
+    shown = with_form(session(at(2025, 11, 5), title="Shown"), form)
+    small = with_form(session(at(2025, 11, 12), title="Small"), form)
+    # 4.125 rounds half up to 4.13, as on the session's results page.
+    give_feedback(shown, [{"overall": v} for v in (5, 4, 4, 4, 4, 4, 4, 4, "", "")], form=form)
+    give_feedback(small, [{"overall": 5}] * 3 + [{"overall": ""}] * 2, form=form)
+    rows = {row.session.title: row for row in sessions_table(Period(YEAR, Filters()), now=NOW)}
+    assert (rows["Shown"].responses, rows["Shown"].overall_mean) == (10, 4.13)
+    assert (rows["Small"].responses, rows["Small"].overall_mean) == (5, None)
