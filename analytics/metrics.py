@@ -440,12 +440,11 @@ def _survey(survey: Survey) -> dict:
         "benefits": {},
         "teaching_motivations": None,
         "roles": None,
-        # The words of each choice, by its stable value, as the survey's form puts them.
+        # The words of each choice, by metric key then stable value, as the survey's form puts them.
         "labels": {
-            str(bar.value): bar.label
+            question.metric_key: {str(bar.value): bar.label for bar in question.figures.bars}
             for question in results.questions
-            if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
-            for bar in question.figures.bars
+            if question.metric_key and question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
         },
     }
     questions = {question.metric_key: question for question in results.questions if question.metric_key}

@@ -57,7 +57,19 @@ class Bar:
     label: str
     width: float  # 0–100, the share of the chart's width
     text: str  # the figure written beside the bar
-    second: float | None = None  # a stacked bar's second part, 0–100
+    # A stacked bar's parts as (x, width, colour index), each 0–100; `width` is then unused.
+    segments: tuple[tuple[float, float, int], ...] = ()
+
+
+def stacked(counts: list[int]) -> tuple[tuple[float, float, int], ...]:
+    """Segments of a bar split by `counts` (their shares of the whole bar)."""
+    total = sum(counts)
+    segments, x = [], 0.0
+    for index, count in enumerate(counts):
+        width = round(100 * count / total, 1) if total else 0
+        segments.append((round(x, 1), width, index))
+        x += width
+    return tuple(segments)
 
 
 @dataclass
@@ -67,7 +79,7 @@ class Chart:
     summary: str
     table: Table
     bars: list[Bar] = field(default_factory=list)
-    legend: tuple[str, str] | None = None  # a stacked bar's two parts
+    legend: tuple[str, ...] = ()  # a stacked bar's parts, in colour order
     line: dict | None = None  # the month chart: points and axis labels
     empty: str = ""  # said instead of the chart when there is nothing to draw
 
@@ -175,6 +187,7 @@ def survey_tables(doc: dict) -> list[Table]:
     minimum = survey["minimum"]
     labels = survey["labels"]
     respondents = survey["respondents"]
+    preference_labels = labels.get("format_preference", {})
     tables = [
         Table(
             "survey_respondents",
@@ -211,7 +224,7 @@ def survey_tables(doc: dict) -> list[Table]:
     preference = survey["format_preference"]
     if preference:
         choices = (
-            [key for key in labels if key in preference["overall"]]
+            [key for key in preference_labels if key in preference["overall"]]
             if not preference["overall"].get("suppressed")
             else []
         )
@@ -234,7 +247,7 @@ def survey_tables(doc: dict) -> list[Table]:
             Table(
                 "survey_format_preference",
                 _("Preferred format"),
-                [_("Group"), _("Answered"), *(labels[c] for c in choices)]
+                [_("Group"), _("Answered"), *(preference_labels[c] for c in choices)]
                 if choices
                 else [_("Group"), _("Answered"), ""],
                 rows,
@@ -257,7 +270,10 @@ def survey_tables(doc: dict) -> list[Table]:
         rows = (
             [[_suppressed_text(motivations, minimum), "", ""]]
             if motivations.get("suppressed")
-            else [[motivation_label(key, labels), part["n"], percent(part["pct"])] for key, part in motivations.items()]
+            else [
+                [motivation_label(key, labels.get("teaching_motivations")), part["n"], percent(part["pct"])]
+                for key, part in motivations.items()
+            ]
         )
         tables.append(
             Table(
@@ -272,7 +288,7 @@ def survey_tables(doc: dict) -> list[Table]:
         rows = (
             [[_suppressed_text(roles, minimum), ""]]
             if roles.get("suppressed")
-            else [[labels.get(key, key), n] for key, n in roles.items()]
+            else [[labels.get("society_role", {}).get(key, key), n] for key, n in roles.items()]
         )
         tables.append(Table("survey_roles", _("Roles in the society"), [_("Role"), _("Respondents")], rows))
     return tables
@@ -392,16 +408,14 @@ def format_chart(doc: dict) -> Chart:
     groups = [(_("All attendees"), fmt["overall"])] + [(band_label(b), fmt["bands"][b]) for b in BANDS]
     bars = []
     for label, part in groups:
-        total = part["online"] + part["in_person"]
-        if total:
-            online = round(100 * part["online"] / total, 1)
+        if part["online"] + part["in_person"]:
             bars.append(
                 Bar(
                     label,
-                    online,
+                    0,
                     _("%(online)s online, %(in_person)s in person")
                     % {"online": part["online"], "in_person": part["in_person"]},
-                    second=round(100 - online, 1),
+                    segments=stacked([part["online"], part["in_person"]]),
                 )
             )
     overall = fmt["overall"]
@@ -523,25 +537,26 @@ def survey_preference_chart(doc: dict) -> Chart | None:
         return None
     preference = survey["format_preference"]
     table = next(t for t in survey_tables(doc) if t.key == "survey_format_preference")
+    labels = survey["labels"].get("format_preference", {})
     bars, parts = [], []
     for label, part in [
         (_("All"), preference["overall"]),
         *((band_label(b), preference["bands"].get(b)) for b in BANDS),
     ]:
-        if not part or part.get("suppressed") or "online" not in part:
+        if not part or part.get("suppressed"):
             continue
-        online = part["online"]["pct"]
+        shares = "; ".join(f"{labels[value]} {percent(part[value]['pct'])}" for value in labels if value in part)
         bars.append(
             Bar(
                 label,
-                online,
-                _("%(pct)s prefer online (n=%(n)s)") % {"pct": percent(online), "n": part["n"]},
-                second=round(100 - online, 1),
+                0,
+                _("%(shares)s (n=%(n)s)") % {"shares": shares, "n": part["n"]},
+                segments=stacked([part[value]["n"] for value in labels if value in part]),
             )
         )
-        parts.append(_("%(group)s %(pct)s") % {"group": label, "pct": percent(online)})
+        parts.append(_("%(group)s: %(shares)s") % {"group": label, "shares": shares})
     summary = (
-        _("Share preferring online sessions: %(parts)s.") % {"parts": "; ".join(parts)}
+        _("Preferred format. %(parts)s.") % {"parts": ". ".join(parts)}
         if parts
         else _("Too few answers to show the preferred format (fewer than %(n)s).") % {"n": survey["minimum"]}
     )
@@ -551,10 +566,7 @@ def survey_preference_chart(doc: dict) -> Chart | None:
         summary,
         table,
         bars=bars,
-        legend=(
-            str(survey["labels"].get("online", _("Online"))),
-            str(survey["labels"].get("in_person", _("In person"))),
-        ),
+        legend=tuple(labels.values()),
         empty=summary,
     )
 

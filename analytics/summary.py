@@ -130,6 +130,7 @@ def _survey_sentences(summary: Summary, survey: dict, year: str) -> None:
             (_("Agree: %(what)s") % {"what": metric_label(key)}, percent(p["agree_pct"])) for key, p in benefits
         ]
     motivations = survey["teaching_motivations"]
+    words = survey["labels"].get("teaching_motivations")
     if motivations and not motivations.get("suppressed"):
         top = sorted(motivations.items(), key=lambda item: (-item[1]["n"], item[0]))[:2]
         if top:
@@ -137,12 +138,15 @@ def _survey_sentences(summary: Summary, survey: dict, year: str) -> None:
                 _("Among student-teachers, the main motivations for teaching were %(reasons)s.")
                 % {
                     "reasons": _series(
-                        [f"“{motivation_label(key, survey['labels'])}” ({percent(part['pct'])})" for key, part in top]
+                        [f"“{motivation_label(key, words)}” ({percent(part['pct'])})" for key, part in top]
                     )
                 }
             )
             summary.figures += [
-                (_("Motivation: %(what)s") % {"what": motivation_label(key, survey["labels"])}, percent(part["pct"]))
+                (
+                    _("Motivation: %(what)s") % {"what": motivation_label(key, words)},
+                    percent(part["pct"]),
+                )
                 for key, part in top
             ]
 

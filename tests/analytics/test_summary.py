@@ -86,14 +86,13 @@ STUDY = {
         },
         "roles": {"attendee": 52, "teacher": 9, "both": 5},
         "labels": {
-            "online": "Online",
-            "in_person": "In person",
-            "helping_others": "Helping others",
-            "transferable_skills": "Developing transferable skills",
-            "career": "Career and portfolio evidence",
-            "attendee": "I attend sessions",
-            "teacher": "I teach sessions",
-            "both": "Both",
+            "format_preference": {"online": "Online", "in_person": "In person"},
+            "teaching_motivations": {
+                "helping_others": "Helping others",
+                "transferable_skills": "Developing transferable skills",
+                "career": "Career and portfolio evidence",
+            },
+            "society_role": {"attendee": "I attend sessions", "teacher": "I teach sessions", "both": "Both"},
         },
     },
     "themes": [
@@ -163,7 +162,8 @@ def test_charts_each_carry_a_text_summary():
         "90.0% in years 1–2 and 60.0% in years 3–6. 1 session that has ended has no register and is left out."
     )
     assert found["survey_format_preference"].summary == (
-        "Share preferring online sessions: All 54.5%; Years 1–2 52.6%; Years 3–6 55.3%."
+        "Preferred format. All: Online 54.5%; In person 45.5%. Years 1–2: Online 52.6%; In person 47.4%. "
+        "Years 3–6: Online 55.3%; In person 44.7%."
     )
     assert [bar.label for bar in found["themes"].bars] == [
         "Academic value",
@@ -181,3 +181,19 @@ def test_headlines_give_the_change_on_last_year():
     assert (cards["Participants"].change, cards["Participants"].direction) == ("+20", "up")
     assert (cards["Attendance rate"].change, cards["Attendance rate"].direction) == ("−5.0 points", "down")
     assert cards["Teachers"].change == "no change"
+
+
+def test_preference_chart_draws_every_option_the_survey_offers():
+    doc = copy.deepcopy(STUDY)
+    survey = doc["survey"]
+    survey["labels"]["format_preference"]["no_preference"] = "No preference"
+    survey["format_preference"]["overall"] = {
+        "n": 10,
+        "online": {"n": 5, "pct": 50.0},
+        "in_person": {"n": 3, "pct": 30.0},
+        "no_preference": {"n": 2, "pct": 20.0},
+    }
+    chart = next(chart for chart in charts(doc) if chart.key == "survey_format_preference")
+    assert chart.legend == ("Online", "In person", "No preference")
+    assert chart.bars[0].segments == ((0.0, 50.0, 0), (50.0, 30.0, 1), (80.0, 20.0, 2))
+    assert chart.bars[0].text == "Online 50.0%; In person 30.0%; No preference 20.0% (n=10)"
