@@ -242,7 +242,13 @@ def survey_tables(doc: dict) -> list[Table]:
                     else [label, part["n"], _suppressed_text(part, minimum)]
                 )
             else:
-                rows.append([label, part["n"], *(f"{part[c]['n']} ({percent(part[c]['pct'])})" for c in choices)])
+                rows.append(
+                    [
+                        label,
+                        part["n"],
+                        *(f"{part[c]['n']} ({percent(part[c]['pct'])})" if c in part else "–" for c in choices),
+                    ]
+                )
         tables.append(
             Table(
                 "survey_format_preference",
