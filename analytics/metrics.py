@@ -45,7 +45,6 @@ from django.db.models import (
     BooleanField,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -60,8 +59,15 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.text import slugify
 
-from attendance.enums import AttendanceSource, AttendanceStatus, Mode, RegistrationState
-from attendance.models import RegisterTaken, Registration
+from attendance.enums import RegistrationState
+from attendance.models import Registration
+from attendance.selectors import (
+    ATTENDED,
+    ATTENDED_IN_PERSON,
+    ATTENDED_ONLINE,
+    attendance_taken,
+    counted_registrations,
+)
 from events.enums import SessionStatus
 from events.models import Session, SessionTargetYear
 from feedback.coding import CommentFilters, theme_summary
@@ -169,36 +175,6 @@ class Period:
         return Survey.objects.filter(opens_at__gte=start, opens_at__lt=end)
 
 
-def attendance_recorded(sessions: QuerySet[Session], *, now: dt.datetime) -> QuerySet[Session]:
-    """Held sessions that have ended and whose attendance was recorded: a register taken or a
-    report imported. Only these count towards attendance rates."""
-    return sessions.filter(status__in=SessionStatus.held, ends_at__lte=now).filter(_recorded())
-
-
-def _recorded() -> Q:
-    return Q(Exists(RegisterTaken.objects.filter(session=OuterRef("pk")))) | Q(
-        Exists(Registration.objects.filter(session=OuterRef("pk"), attendance_source=AttendanceSource.IMPORT))
-    )
-
-
-def counted_registrations(sessions: QuerySet[Session], *, now: dt.datetime) -> QuerySet[Registration]:
-    """The registrations an attendance rate counts (see the module docstring)."""
-    on_roster = RosterEntry.objects.filter(session=OuterRef("session_id"), teacher=OuterRef("member_id"))
-    return (
-        Registration.objects.filter(
-            session__in=attendance_recorded(sessions, now=now).values("pk"), state=RegistrationState.REGISTERED
-        )
-        .exclude(attendance=AttendanceStatus.EXCUSED)
-        .exclude(Exists(on_roster))
-    )
-
-
-ATTENDED = Q(attendance__in=AttendanceStatus.attended)
-# The mode attended, or (for rows written before it was recorded) the mode registered for.
-ATTENDED_ONLINE = ATTENDED & (Q(attended_mode=Mode.ONLINE) | Q(attended_mode="", mode=Mode.ONLINE))
-ATTENDED_IN_PERSON = ATTENDED & ~(Q(attended_mode=Mode.ONLINE) | Q(attended_mode="", mode=Mode.ONLINE))
-
-
 def for_year(academic_year: AcademicYear, *, filters: Filters | None = None, now: dt.datetime | None = None) -> dict:
     """The metrics document for `academic_year` (see the module docstring). Twelve queries."""
     period = Period(academic_year, filters or Filters())
@@ -288,7 +264,7 @@ def _session_totals(sessions: QuerySet[Session], *, now: dt.datetime) -> dict:
     # and a condition written in the aggregate's filter could no longer reach the session row.
     return sessions.annotate(
         released=Coalesce(Subquery(released, output_field=IntegerField()), 0),
-        is_recorded=ExpressionWrapper(_recorded(), output_field=BooleanField()),
+        is_recorded=ExpressionWrapper(attendance_taken(), output_field=BooleanField()),
     ).aggregate(
         counted=Count("pk", filter=ended & Q(is_recorded=True)),
         without_register=Count("pk", filter=ended & Q(is_recorded=False)),

@@ -8,9 +8,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
-from analytics.metrics import ATTENDED, ATTENDED_ONLINE, Period, attendance_recorded, counted_registrations, pct
+from analytics.metrics import Period, pct
 from attendance.enums import RegistrationState
 from attendance.models import Registration
+from attendance.selectors import ATTENDED, ATTENDED_ONLINE, counted_registrations, sessions_with_attendance
 from events.enums import SessionStatus
 from events.models import Series, Session
 from feedback.enums import MetricKey
@@ -83,7 +84,7 @@ def sessions_table(period: Period, *, now: dt.datetime | None = None, sort: str 
     now = now or timezone.now()
     sessions = period.sessions().filter(status__in=SessionStatus.held)
     listed = list(sessions.prefetch_related("target_years").order_by("starts_at", "pk"))
-    recorded = set(attendance_recorded(sessions, now=now).values_list("pk", flat=True))
+    recorded = set(sessions_with_attendance(sessions, now=now).values_list("pk", flat=True))
     ids = sessions.values("pk")
     places = dict(
         Registration.objects.filter(session__in=ids, state=RegistrationState.REGISTERED)

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from attendance.enums import RegistrationState
-from attendance.models import Registration
+from attendance.enums import AttendanceSource, AttendanceStatus, Mode, RegistrationState
+from attendance.models import RegisterTaken, Registration
+from events.enums import SessionStatus
 from events.models import Session
 
 
@@ -75,3 +76,40 @@ def waitlist_positions(registrations) -> dict[int, int]:
         counters[(session_id, mode)] = counters.get((session_id, mode), 0) + 1
         positions[pk] = counters[(session_id, mode)]
     return {r.pk: positions[r.pk] for r in registrations}
+
+
+# Attendance as rates count it (the committee's dashboard). `ATTENDED` is the SQL form of
+# `AttendanceStatus.attended`; tests check the two agree on every status.
+ATTENDED = Q(attendance__in=AttendanceStatus.attended)
+# The mode attended, or (for rows written before it was recorded) the mode registered for.
+_ONLINE = Q(attended_mode=Mode.ONLINE) | Q(attended_mode="", mode=Mode.ONLINE)
+ATTENDED_ONLINE = ATTENDED & _ONLINE
+ATTENDED_IN_PERSON = ATTENDED & ~_ONLINE
+
+
+def attendance_taken() -> Q:
+    """A session whose attendance was recorded: its register taken or a report imported."""
+    return Q(Exists(RegisterTaken.objects.filter(session=OuterRef("pk")))) | Q(
+        Exists(Registration.objects.filter(session=OuterRef("pk"), attendance_source=AttendanceSource.IMPORT))
+    )
+
+
+def sessions_with_attendance(sessions: QuerySet[Session], *, now: dt.datetime) -> QuerySet[Session]:
+    """Of `sessions`, those held that have ended with their attendance recorded: the only ones
+    an attendance rate reads."""
+    return sessions.filter(status__in=SessionStatus.held, ends_at__lte=now).filter(attendance_taken())
+
+
+def counted_registrations(sessions: QuerySet[Session], *, now: dt.datetime) -> QuerySet[Registration]:
+    """The places an attendance rate counts at `sessions_with_attendance(sessions)`: registered
+    (walk-ins included), not excused, and not held by one of the session's own teachers (read
+    through the session's roster relation)."""
+    teaching = Session.objects.filter(pk=OuterRef("session_id"), roster__teacher=OuterRef("member_id"))
+    return (
+        Registration.objects.filter(
+            session__in=sessions_with_attendance(sessions, now=now).values("pk"),
+            state=RegistrationState.REGISTERED,
+        )
+        .exclude(attendance=AttendanceStatus.EXCUSED)
+        .exclude(Exists(teaching))
+    )

@@ -7,12 +7,15 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from attendance import checkin
+from attendance.enums import AttendanceStatus
 from attendance.models import Registration
+from attendance.selectors import ATTENDED
 from attendance.services import cancel_registration, register
 from events.models import Session
 from events.services import approve_session, cancel_session, update_session
 from teachers.services import propose_session
 from tests.factories import PASSWORD, MemberFactory
+from tests.feedback.factories import attend, ended_session
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +163,13 @@ def test_a_typed_code_in_an_online_session_records_online_attendance(teacher):
     session = _session(teacher, fmt="online", capacity=None, start=timezone.now() - dt.timedelta(minutes=1))
     registration, _ = check_in(session=session, member=MemberFactory(year_of_study=2), source="code")
     assert registration.attended_mode == "online"
+
+
+@pytest.mark.django_db
+def test_attended_filter_and_named_set_agree_on_every_status():
+    session = ended_session(register_taken=True)
+    for status in ["", *AttendanceStatus.values]:
+        attend(session, MemberFactory(), attendance=status)
+    in_sql = set(Registration.objects.filter(ATTENDED).values_list("attendance", flat=True))
+    in_python = {status for status in ["", *AttendanceStatus.values] if status in AttendanceStatus.attended}
+    assert in_sql == in_python == {"present", "late"}
