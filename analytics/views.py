@@ -143,8 +143,8 @@ class TableCSVView(DashboardFormMixin, View):
         key = table.replace("-", "_")
         year, filters = form.academic_year_value, form.filters
         if key == "sessions":
-            header, rows = sessions_csv(selectors.sessions_table(metrics.Period(year, filters)))
-            return csv_response(filename=self.filename(form, "sessions"), header=header, rows=rows)
+            table = presentation.sessions_table(selectors.sessions_table(metrics.Period(year, filters)))
+            return csv_response(filename=self.filename(form, "sessions"), header=table.header, rows=table.rows)
         doc = metrics.for_year(year, filters=filters)
         previous = (
             metrics.for_year(AcademicYear(year.start_year - 1), filters=filters.a_year_earlier())
@@ -158,38 +158,3 @@ class TableCSVView(DashboardFormMixin, View):
         return csv_response(
             filename=self.filename(form, found_table.filename_part), header=found_table.header, rows=found_table.rows
         )
-
-
-def sessions_csv(rows: list[selectors.SessionRow]) -> tuple[list[str], list[list]]:
-    header = [
-        _("Date"),
-        _("Session"),
-        _("Format"),
-        _("For years"),
-        _("Registered"),
-        _("Attendance counted"),
-        _("Attended"),
-        _("Rate"),
-        _("Online"),
-        _("In person"),
-        _("Feedback responses"),
-        _("Overall rating (mean)"),
-    ]
-    body = [
-        [
-            timezone.localtime(row.session.starts_at).strftime("%d/%m/%Y %H:%M"),
-            row.session.title,
-            row.session.get_format_display(),
-            ", ".join(map(str, row.session.target_year_numbers)),
-            row.places,
-            row.registered if row.is_recorded else "",
-            row.attended if row.is_recorded else "",
-            presentation.percent(row.rate_pct) if row.is_recorded else _("no register"),
-            row.online if row.is_recorded else "",
-            row.in_person if row.is_recorded else "",
-            row.responses,
-            row.overall_mean if row.overall_mean is not None else "",
-        ]
-        for row in rows
-    ]
-    return header, body

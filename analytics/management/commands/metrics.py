@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from analytics import metrics, presentation
+from analytics import metrics, presentation, selectors
 from analytics.exports import csv_text, document_json, document_rows, text_table
 from analytics.forms import DashboardForm
 from analytics.summary import evaluation_summary
@@ -57,15 +57,16 @@ class Command(BaseCommand):
         elif output == "csv":
             self.stdout.write(csv_text(["metric", "value"], document_rows(doc)), ending="")
         else:
-            self.stdout.write(self.tables(doc), ending="")
+            self.stdout.write(self.tables(doc, year, filters), ending="")
 
-    def tables(self, doc: dict) -> str:
+    def tables(self, doc: dict, year, filters) -> str:
         period = doc["period"]
         heading = f"MedEd metrics for {doc['academic_year']} ({period['start']} to {period['end']})"
         if period["filters"]:
             heading += "\nFilters: " + ", ".join(f"{key} = {value}" for key, value in period["filters"].items())
         parts = [heading + "\n"]
         parts += [text_table(table) for table in presentation.all_tables(doc)]
+        parts.append(text_table(presentation.sessions_table(selectors.sessions_table(metrics.Period(year, filters)))))
         if doc["survey"] is None:
             parts.append(f"No survey ran in {doc['academic_year']}.\n")
         parts.append("Evaluation summary\n==================\n" + evaluation_summary(doc).paragraph + "\n")

@@ -1,55 +1,32 @@
-"""The metrics document as people read it: tables (shown under each chart, downloaded as CSV and
-printed by the `metrics` command), charts with a text summary each, and the headline cards.
-Everything here reads the document only, so every door shows the same figures."""
+"""The document's charts: bars or a line drawn as SVG by the template, each with a text summary
+and its table."""
 
-import datetime as dt
 from dataclasses import dataclass, field
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from analytics.metrics import BANDS, YEARS
-from feedback.enums import MetricKey, YearBand
-from teachers.enums import Motivation
-
-
-def band_label(band: str) -> str:
-    return str(YearBand(band).label)
-
-
-def year_label(year: int | str) -> str:
-    return _("Year %(year)s") % {"year": year}
-
-
-def percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}%"
-
-
-def number(value: int | float) -> str:
-    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
-def motivation_label(value: str, labels: dict | None = None) -> str:
-    if labels and value in labels:
-        return labels[value]
-    return str(Motivation(value).label) if value in Motivation.values else value
-
-
-def metric_label(key: str) -> str:
-    return str(MetricKey(key).label) if key in MetricKey.values else key
-
-
-@dataclass
-class Table:
-    key: str  # the CSV's name and the anchor on the page
-    title: str
-    header: list[str]
-    rows: list[list] = field(default_factory=list)
-
-    @property
-    def filename_part(self) -> str:
-        return self.key.replace("_", "-")
+from analytics.presentation.tables import (
+    Table,
+    attendance_table,
+    feedback_table,
+    format_table,
+    months_table,
+    motivations_table,
+    participants_table,
+    survey_tables,
+    themes_table,
+)
+from analytics.presentation.words import (
+    band_label,
+    metric_label,
+    month_keys,
+    motivation_label,
+    number,
+    percent,
+    year_label,
+)
 
 
 @dataclass(frozen=True)
@@ -82,242 +59,6 @@ class Chart:
     legend: tuple[str, ...] = ()  # a stacked bar's parts, in colour order
     line: dict | None = None  # the month chart: points and axis labels
     empty: str = ""  # said instead of the chart when there is nothing to draw
-
-
-def _suppressed_text(part: dict, minimum: int) -> str:
-    return _("%(n)s answered, fewer than %(minimum)s") % {"n": part.get("n", 0), "minimum": minimum}
-
-
-# Tables
-
-
-def participants_table(doc: dict) -> Table:
-    part = doc["participants"]
-    rows = [[band_label(band), part["bands"][band]["n"], percent(part["bands"][band]["pct"])] for band in BANDS]
-    rows += [
-        [year_label(year), part["years"][str(year)]["n"], percent(part["years"][str(year)]["pct"])] for year in YEARS
-    ]
-    rows += [[_("Year not recorded"), part["unknown"]["n"], percent(part["unknown"]["pct"])]]
-    rows += [[_("All participants"), part["total"], ""]]
-    return Table("participants", _("Participants"), [_("Group"), _("Participants"), _("Share")], rows)
-
-
-def attendance_table(doc: dict) -> Table:
-    att = doc["attendance"]
-
-    def row(label, part):
-        return [label, part["registered"], part["attended"], percent(part["rate_pct"])]
-
-    rows = [row(band_label(band), att["bands"][band]) for band in BANDS]
-    rows += [row(year_label(year), att["years"][str(year)]) for year in YEARS]
-    rows += [row(_("Year not recorded"), att["unknown"]), row(_("All attendees"), att["overall"])]
-    return Table("attendance", _("Attendance"), [_("Group"), _("Registered"), _("Attended"), _("Rate")], rows)
-
-
-def months_table(doc: dict, previous: dict | None = None) -> Table:
-    header = [_("Month"), _("Registered"), _("Attended"), _("Rate")]
-    if previous:
-        header.append(_("Rate in %(year)s") % {"year": previous["academic_year"]})
-    rows = []
-    for label, this_key, last_key in month_keys(doc):
-        part = doc["attendance"]["months"].get(this_key)
-        row = [label, *(([part["registered"], part["attended"], percent(part["rate_pct"])]) if part else ["", "", "–"])]
-        if previous:
-            last = previous["attendance"]["months"].get(last_key)
-            row.append(percent(last["rate_pct"]) if last else "–")
-        rows.append(row)
-    return Table("attendance_by_month", _("Attendance by month"), header, rows)
-
-
-def month_keys(doc: dict) -> list[tuple[str, str, str]]:
-    """(label, this year's key, last year's key) for each month of the academic year."""
-    start = dt.date.fromisoformat(doc["period"]["start"])
-    months = []
-    for offset in range(12):
-        year, month = start.year + (start.month - 1 + offset) // 12, (start.month - 1 + offset) % 12 + 1
-        day = dt.date(year, month, 1)
-        months.append((date_format(day, "M Y"), f"{year}-{month:02d}", f"{year - 1}-{month:02d}"))
-    return months
-
-
-def format_table(doc: dict) -> Table:
-    fmt = doc["format"]
-
-    def row(label, part):
-        return [label, part["online"], part["in_person"], percent(part["online_pct"])]
-
-    rows = [row(band_label(band), fmt["bands"][band]) for band in BANDS] + [row(_("All attendees"), fmt["overall"])]
-    return Table(
-        "format", _("Online and in person"), [_("Group"), _("Online"), _("In person"), _("Online share")], rows
-    )
-
-
-def teaching_table(doc: dict) -> Table:
-    teaching = doc["teaching"]
-    rows = [
-        [_("Teachers"), teaching["teachers"]],
-        [_("Sessions completed"), teaching["sessions"]],
-        [_("Teaching hours"), number(teaching["hours"])],
-    ]
-    return Table("teaching", _("Teaching"), [_("Figure"), _("Value")], rows)
-
-
-def motivations_table(doc: dict) -> Table:
-    rows = [[motivation_label(key), n] for key, n in doc["teaching"]["motivations"].items()]
-    return Table("motivations", _("Motivations on applications to teach"), [_("Motivation"), _("Applications")], rows)
-
-
-def feedback_table(doc: dict) -> Table:
-    minimum = doc["feedback"]["minimum"]
-    rows = []
-    for key, part in doc["feedback"]["metrics"].items():
-        if part.get("suppressed"):
-            rows.append([metric_label(key), part["n"], _("fewer than %(n)s") % {"n": minimum}, ""])
-        else:
-            rows.append([metric_label(key), part["n"], number(part["mean"]), percent(part["agree_pct"])])
-    return Table(
-        "feedback", _("Feedback after sessions"), [_("Question"), _("Answers"), _("Mean (1–5)"), _("4 or 5")], rows
-    )
-
-
-def survey_tables(doc: dict) -> list[Table]:
-    survey = doc["survey"]
-    if not survey:
-        return []
-    minimum = survey["minimum"]
-    labels = survey["labels"]
-    respondents = survey["respondents"]
-    preference_labels = labels.get("format_preference", {})
-    tables = [
-        Table(
-            "survey_respondents",
-            _("Survey respondents"),
-            [_("Group"), _("Respondents"), _("Share")],
-            [[band_label(b), respondents["bands"][b]["n"], percent(respondents["bands"][b]["pct"])] for b in BANDS]
-            + [
-                [_("Year not recorded"), respondents["unknown"]["n"], ""],
-                [_("All respondents"), respondents["total"], ""],
-            ],
-        )
-    ]
-    lectures = survey["lecture_attendance"]
-    if lectures:
-        rows = []
-        for label, part in [
-            *((band_label(b), lectures["bands"].get(b)) for b in BANDS),
-            (_("All"), lectures["overall"]),
-        ]:
-            if part is None:
-                continue
-            if part.get("suppressed"):
-                rows.append([label, part["n"], "", _suppressed_text(part, minimum)])
-            else:
-                rows.append([label, part["n"], part["regular"], percent(part["pct"])])
-        tables.append(
-            Table(
-                "survey_lecture_attendance",
-                _("Lecture attendance (all or most lectures)"),
-                [_("Group"), _("Answered"), _("All or most"), _("Share")],
-                rows,
-            )
-        )
-    preference = survey["format_preference"]
-    if preference:
-        choices = (
-            [key for key in preference_labels if key in preference["overall"]]
-            if not preference["overall"].get("suppressed")
-            else []
-        )
-        rows = []
-        for label, part in [
-            *((band_label(b), preference["bands"].get(b)) for b in BANDS),
-            (_("All"), preference["overall"]),
-        ]:
-            if part is None:
-                continue
-            if part.get("suppressed"):
-                rows.append(
-                    [label, part["n"], *([""] * (len(choices) - 1)), _suppressed_text(part, minimum)]
-                    if choices
-                    else [label, part["n"], _suppressed_text(part, minimum)]
-                )
-            else:
-                rows.append(
-                    [
-                        label,
-                        part["n"],
-                        *(f"{part[c]['n']} ({percent(part[c]['pct'])})" if c in part else "–" for c in choices),
-                    ]
-                )
-        tables.append(
-            Table(
-                "survey_format_preference",
-                _("Preferred format"),
-                [_("Group"), _("Answered"), *(preference_labels[c] for c in choices)]
-                if choices
-                else [_("Group"), _("Answered"), ""],
-                rows,
-            )
-        )
-    if survey["benefits"]:
-        rows = [
-            [
-                metric_label(key),
-                part["n"],
-                _suppressed_text(part, minimum) if part.get("suppressed") else percent(part["agree_pct"]),
-            ]
-            for key, part in survey["benefits"].items()
-        ]
-        tables.append(
-            Table("survey_benefits", _("What members gained"), [_("Statement"), _("Answered"), _("Agree")], rows)
-        )
-    motivations = survey["teaching_motivations"]
-    if motivations:
-        rows = (
-            [[_suppressed_text(motivations, minimum), "", ""]]
-            if motivations.get("suppressed")
-            else [
-                [motivation_label(key, labels.get("teaching_motivations")), part["n"], percent(part["pct"])]
-                for key, part in motivations.items()
-            ]
-        )
-        tables.append(
-            Table(
-                "survey_motivations",
-                _("Why teachers teach (survey)"),
-                [_("Motivation"), _("Teachers"), _("Share")],
-                rows,
-            )
-        )
-    roles = survey["roles"]
-    if roles:
-        rows = (
-            [[_suppressed_text(roles, minimum), ""]]
-            if roles.get("suppressed")
-            else [[labels.get("society_role", {}).get(key, key), n] for key, n in roles.items()]
-        )
-        tables.append(Table("survey_roles", _("Roles in the society"), [_("Role"), _("Respondents")], rows))
-    return tables
-
-
-def themes_table(doc: dict) -> Table:
-    rows = [[theme["name"], theme["comments"], " | ".join(theme["quotes"])] for theme in doc["themes"]]
-    return Table("themes", _("Themes in comments"), [_("Theme"), _("Comments"), _("Example quotes")], rows)
-
-
-def all_tables(doc: dict, previous: dict | None = None) -> list[Table]:
-    """Every table of the document, in the dashboard's order."""
-    return [
-        participants_table(doc),
-        attendance_table(doc),
-        months_table(doc, previous),
-        format_table(doc),
-        teaching_table(doc),
-        motivations_table(doc),
-        feedback_table(doc),
-        *survey_tables(doc),
-        themes_table(doc),
-    ]
 
 
 # Charts
@@ -618,67 +359,3 @@ def charts(doc: dict, previous: dict | None = None) -> list[Chart]:
         themes_chart(doc),
     ]
     return [chart for chart in found if chart is not None]
-
-
-# Headline cards
-
-
-@dataclass(frozen=True)
-class Headline:
-    label: str
-    value: str
-    n_text: str
-    previous: str  # last year's figure, or ""
-    change: str  # e.g. "+12" or "+4.2 points", or ""
-    direction: str  # "up", "down", "same" or ""
-
-
-def _change(now: float | None, before: float | None, *, points: bool) -> tuple[str, str]:
-    if now is None or before is None:
-        return "", ""
-    delta = round(now - before, 1)
-    if delta == 0:
-        return _("no change"), "same"
-    sign = "+" if delta > 0 else "−"
-    amount = f"{abs(delta):.1f}" if points else f"{abs(int(delta)):,}"
-    text = _("%(sign)s%(amount)s points") % {"sign": sign, "amount": amount} if points else f"{sign}{amount}"
-    return text, "up" if delta > 0 else "down"
-
-
-def headlines(doc: dict, previous: dict | None) -> list[Headline]:
-    def figures(d: dict | None) -> dict:
-        if d is None:
-            return {}
-        return {
-            "participants": d["participants"]["total"],
-            "rate": d["attendance"]["overall"]["rate_pct"],
-            "sessions": d["teaching"]["sessions"],
-            "teachers": d["teaching"]["teachers"],
-            "responses": d["feedback"]["responses"],
-        }
-
-    now, before = figures(doc), figures(previous)
-    cards = [
-        ("participants", _("Participants"), number(now["participants"]), _("members who registered or taught")),
-        (
-            "rate",
-            _("Attendance rate"),
-            percent(now["rate"]),
-            _("of %(n)s registrations") % {"n": number(doc["attendance"]["overall"]["registered"])},
-        ),
-        (
-            "sessions",
-            _("Sessions completed"),
-            number(now["sessions"]),
-            _("%(hours)s teaching hours") % {"hours": number(doc["teaching"]["hours"])},
-        ),
-        ("teachers", _("Teachers"), number(now["teachers"]), _("on the roster of a session")),
-        ("responses", _("Feedback responses"), number(now["responses"]), _("released to results")),
-    ]
-    result = []
-    for key, label, value, n_text in cards:
-        last = before.get(key)
-        change, direction = _change(now[key], last, points=key == "rate")
-        shown = (percent(last) if key == "rate" else number(last)) if previous and last is not None else ""
-        result.append(Headline(label, value, n_text, shown, change, direction))
-    return result
