@@ -287,7 +287,7 @@ def survey_preference_chart(doc: dict) -> Chart | None:
     labels = survey["labels"].get("format_preference", {})
     bars, parts = [], []
     for label, part in [
-        (_("All"), preference["overall"]),
+        (_("All respondents"), preference["overall"]),
         *((band_label(b), preference["bands"].get(b)) for b in BANDS),
     ]:
         if not part or part.get("suppressed"):
@@ -303,7 +303,7 @@ def survey_preference_chart(doc: dict) -> Chart | None:
         )
         parts.append(_("%(group)s: %(shares)s") % {"group": label, "shares": shares})
     summary = (
-        _("Preferred format. %(parts)s.") % {"parts": ". ".join(parts)}
+        ". ".join(parts) + "."
         if parts
         else _("Too few answers to show the preferred format (fewer than %(n)s).") % {"n": survey["minimum"]}
     )

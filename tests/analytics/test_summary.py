@@ -162,7 +162,7 @@ def test_charts_each_carry_a_text_summary():
         "90.0% in years 1–2 and 60.0% in years 3–6. 1 session that has ended has no register and is left out."
     )
     assert found["survey_format_preference"].summary == (
-        "Preferred format. All: Online 54.5%; In person 45.5%. Years 1–2: Online 52.6%; In person 47.4%. "
+        "All respondents: Online 54.5%; In person 45.5%. Years 1–2: Online 52.6%; In person 47.4%. "
         "Years 3–6: Online 55.3%; In person 44.7%."
     )
     assert [bar.label for bar in found["themes"].bars] == [
