@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -5,6 +6,9 @@ from members.views import HomeView
 
 admin.site.site_header = "MedEd administration"
 admin.site.site_title = "MedEd admin"
+# The admin signs in through MedEd's own sign-in, with its per-account limits; its own password
+# form is never offered.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
