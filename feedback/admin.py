@@ -224,8 +224,16 @@ class ReceiptAdmin(_ReadOnlyAdmin):
     ordering = ["member_id"]
 
     def lookup_allowed(self, lookup, value, request=None):
-        # No ?session__id__exact=…: that would list one session's respondents.
-        if lookup.split("__", 1)[0] in ("session", "survey"):
+        # Filtering by member only, and by the member's key only: ?session_id=…, ?survey__id__exact=…
+        # or ?member__feedback_receipts__session=… would list one session's or survey's respondents.
+        if lookup not in (
+            "member",
+            "member__exact",
+            "member_id",
+            "member_id__exact",
+            "member__id",
+            "member__id__exact",
+        ):
             return False
         return super().lookup_allowed(lookup, value, request)
 

@@ -116,3 +116,20 @@ def test_the_receipt_list_names_no_session_or_survey(admin_client_, response):
         ).status_code
         == 400
     )
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    ["session_id", "session", "session__title", "survey_id", "survey__id__exact", "member__feedback_receipts__session"],
+)
+def test_the_receipt_list_cannot_be_narrowed_to_one_scope_by_any_spelling(admin_client_, response, lookup):
+    receipt = Receipt.objects.get()
+    answer = admin_client_.get(reverse("admin:feedback_receipt_changelist"), {lookup: receipt.session_id or 1})
+    assert answer.status_code == 400
+
+
+def test_the_receipt_list_can_be_narrowed_to_one_member(admin_client_, response):
+    receipt = Receipt.objects.select_related("member").get()
+    page = admin_client_.get(reverse("admin:feedback_receipt_changelist"), {"member__id__exact": receipt.member_id})
+    assert page.status_code == 200
+    assert str(receipt.member) in page.content.decode()
