@@ -20,7 +20,7 @@ environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=True)
 
-SECRET_KEY = env.str("SECRET_KEY", default="")
+SECRET_KEY = env.str("SECRET_KEY", default="").strip()  # a key of spaces is no key
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "x" * 20 + "-production-like-secret-key-for-tests-only-0123456789"
 PRINT = (
@@ -127,8 +129,9 @@ def test_deploy_check_is_silent_once_the_email_domains_are_set():
     assert "System check identified no issues" in result.stdout
 
 
-def test_empty_secret_key_counts_as_missing():
-    result = _manage("check", DEBUG="0", SECRET_KEY="", ALLOWED_HOSTS="meded.example.ac.uk")
+@pytest.mark.parametrize("key", ["", "   ", "\t \n"])
+def test_empty_or_blank_secret_key_counts_as_missing(key):
+    result = _manage("check", DEBUG="0", SECRET_KEY=key, ALLOWED_HOSTS="meded.example.ac.uk")
     assert result.returncode != 0
     assert "SECRET_KEY is not set." in result.stderr
 
