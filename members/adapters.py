@@ -22,6 +22,13 @@ class AccountAdapter(DefaultAccountAdapter):
         # Closed until the society names its university's domains (ALLOWED_EMAIL_DOMAINS).
         return bool(settings.ALLOWED_EMAIL_DOMAINS)
 
+    def send_mail(self, template_prefix, email, context):
+        # "No account with this address" replies go only to the university's own addresses: anyone
+        # could otherwise make MedEd mail arbitrary people by asking to reset their password.
+        if template_prefix.endswith("unknown_account") and not email_domain_allowed(email):
+            return
+        super().send_mail(template_prefix, email, context)
+
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
         user.email = user.email.lower()

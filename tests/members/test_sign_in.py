@@ -157,3 +157,16 @@ def test_setting_a_password_from_a_link_confirms_only_a_sole_address(member):
     EmailAddress.objects.filter(email="aisha.other@example.ac.uk").delete()
     assert confirm_sole_address(member=member) is True
     assert EmailAddress.objects.get(user=member).verified is True
+
+
+def test_password_reset_for_an_unknown_university_address_says_there_is_no_account(client, mailoutbox):
+    response = client.post(reverse("account_reset_password"), {"email": "nobody@example.ac.uk"})
+    assert response.status_code == 302
+    assert [message.to for message in mailoutbox] == [["nobody@example.ac.uk"]]
+
+
+def test_password_reset_mails_nothing_to_an_unknown_address_outside_the_university(client, mailoutbox):
+    response = client.post(reverse("account_reset_password"), {"email": "victim@elsewhere.example.com"})
+    # The page reads the same as for any address (no enumeration), but nobody is mailed.
+    assert response.status_code == 302
+    assert mailoutbox == []
