@@ -17,6 +17,12 @@ def minimum_responses() -> int:
     return settings.FEEDBACK_MIN_RESPONSES
 
 
+def may_break_down(band_counts: Iterable[int], *, minimum: int) -> bool:
+    """Whether a figure may be shown by year band: every band with answers reaches the minimum
+    (rule 3 of `feedback.results`; otherwise the overall figure minus one band gives another)."""
+    return all(n == 0 or n >= minimum for n in band_counts)
+
+
 def _pct(part: int, whole: int) -> Decimal:
     return (Decimal(100 * part) / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 

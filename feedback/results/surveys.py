@@ -17,6 +17,7 @@ from feedback.results.counting import (
     comments_in,
     figures_for,
     groups_of,
+    may_break_down,
     minimum_responses,
     questions_answered,
     result_for,
@@ -78,7 +79,9 @@ def survey_results(*, survey: Survey, with_comments: bool = True) -> SurveyResul
         overall = figures_for(group, group.tally(), minimum=minimum)
         result = result_for(group, overall, [c for _s, c in group.comments])
         cells = {band: group.cells.get(band, Tally()) for band in columns}
-        result.is_broken_down = overall.is_shown and all(cell.n == 0 or cell.n >= minimum for cell in cells.values())
+        result.is_broken_down = overall.is_shown and may_break_down(
+            (cell.n for cell in cells.values()), minimum=minimum
+        )
         result.bands = [
             (
                 _band_label(band),
@@ -146,13 +149,32 @@ def survey_export(*, survey: Survey) -> tuple[list[str], list[list]]:
         if number is not None or option_value is not None:
             value = str(number) if number is not None else option_value
             cells.setdefault((response_id, question_id), []).append(value)
+    # As on the results page: a question answered by fewer than N is not shown (its cells stay
+    # empty and its heading says why), and the band is written only where every question written
+    # could be shown by band there.
+    answered = Counter(question_id for _response_id, question_id in cells)
+    answered_by_band = Counter((bands[response_id], question_id) for response_id, question_id in cells)
+    shown = [question for question in questions if answered[question.pk] >= minimum]
+    for index, question in enumerate(questions, 1):
+        if question not in shown:
+            header[index] += " " + str(
+                _("(not exported: %(n)s answered, fewer than %(minimum)s)")
+                % {"n": answered[question.pk], "minimum": minimum}
+            )
+    band_values = set(bands.values())
     by_role = Counter((band, tuple(cells.get((pk, role), []))) for pk, band in bands.items())
     by_teaching = Counter((band, pk in teaching) for pk, band in bands.items())
-    with_band = all(n >= minimum for n in [*by_role.values(), *by_teaching.values()])
+    with_band = all(n >= minimum for n in [*by_role.values(), *by_teaching.values()]) and all(
+        may_break_down((answered_by_band[(band, question.pk)] for band in band_values), minimum=minimum)
+        for question in shown
+    )
     rows = [
         [
             band if with_band else "",
-            *(";".join(cells.get((response_id, question.pk), [])) for question in questions),
+            *(
+                ";".join(cells.get((response_id, question.pk), [])) if question in shown else ""
+                for question in questions
+            ),
         ]
         for response_id, band in sorted(bands.items())
     ]

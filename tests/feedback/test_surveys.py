@@ -205,8 +205,8 @@ def test_export_has_a_row_per_response_in_random_key_order_without_written_answe
     )
     survey = a_survey(form=form)
     first = respond(form=form, survey=survey, band=EARLY, q1=5, q2=["fun", "career"], q3="=HYPERLINK(1)")
-    second = respond(form=form, survey=survey, band=EARLY, q1=2)
-    third = respond(form=form, survey=survey, band=LATER, q1=3, q3="Good")
+    second = respond(form=form, survey=survey, band=EARLY, q1=2, q2=["skills"])
+    third = respond(form=form, survey=survey, band=LATER, q1=3, q2=["career"], q3="Good")
     fourth = respond(form=form, survey=survey, band=LATER, q1=4, q2=["skills"])
     client.force_login(committee_member)
     response = client.get(reverse("feedback:survey_csv", args=[survey.pk]))
@@ -216,8 +216,8 @@ def test_export_has_a_row_per_response_in_random_key_order_without_written_answe
     assert rows[0] == ["Year band", "1. Useful", "2. Why"]
     expected = {
         first.pk: ["years_1_2", "5", "career;fun"],  # options in the form's order
-        second.pk: ["years_1_2", "2", ""],
-        third.pk: ["years_3_6", "3", ""],
+        second.pk: ["years_1_2", "2", "skills"],
+        third.pk: ["years_3_6", "3", "career"],
         fourth.pk: ["years_3_6", "4", "skills"],
     }
     assert rows[1:] == [expected[pk] for pk in sorted(expected)]
@@ -424,3 +424,42 @@ def test_the_survey_page_tells_a_member_without_a_year_to_add_it(client):
     client.force_login(member)
     page = client.get(reverse("feedback:answer_survey", args=[survey.pk])).content.decode()
     assert "Add your year of study to your profile to answer this survey." in page
+
+
+def test_export_leaves_out_a_question_the_page_does_not_show(client, settings, committee_member):
+    # Ten members answer; three of them (the teachers) answer "Why do you teach?": the results
+    # page shows "3 answers, not enough to show", so the export must not write their rows.
+    settings.FEEDBACK_MIN_RESPONSES = 5
+    survey = a_survey()
+    answer(survey, EARLY, 5, society_role="attendee")
+    answer(survey, LATER, 2, society_role="attendee")
+    answer(survey, LATER, 3, society_role="teacher", teaching_motivations=["career"])
+    page = survey_results(survey=survey)
+    why = next(q for q in page.questions if q.metric_key == "teaching_motivations")
+    assert (why.figures.n, why.figures.is_shown) == (3, False)
+    client.force_login(committee_member)
+    rows = _csv(client.get(reverse("feedback:survey_csv", args=[survey.pk])))
+    column = next(i for i, title in enumerate(rows[0]) if "Why do you teach" in title)
+    assert rows[0][column].endswith("(not exported: 3 answered, fewer than 5)")
+    assert {row[column] for row in rows[1:]} == {""}
+    assert len(rows) == 11
+
+
+def test_export_writes_no_band_where_a_question_could_not_be_shown_by_band(settings):
+    settings.FEEDBACK_MIN_RESPONSES = 3
+    form = make_form(
+        (QuestionKind.LIKERT, "Useful", "", True, []),
+        (QuestionKind.LIKERT, "Would recommend", "", False, []),
+        family="band-rule",
+        purpose=FormPurpose.SURVEY,
+    )
+    survey = a_survey(form=form)
+    for _ in range(3):
+        respond(form=form, survey=survey, band=EARLY, q1=4, q2=5)
+        respond(form=form, survey=survey, band=LATER, q1=4)
+    assert _band_column(survey) == {EARLY, LATER}
+    # One member of years 3–6 answers the optional question: the page shows it overall only.
+    respond(form=form, survey=survey, band=LATER, q1=4, q2=1)
+    recommend = next(q for q in survey_results(survey=survey).questions if q.text == "Would recommend")
+    assert (recommend.figures.is_shown, recommend.is_broken_down) == (True, False)
+    assert _band_column(survey) == {""}
