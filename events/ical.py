@@ -15,6 +15,7 @@ from icalendar import Calendar, Event
 
 from events.enums import SessionStatus
 from events.models import Session
+from events.services import one_line
 
 PRODID = "-//MedEd//Near-peer teaching sessions//EN"
 
@@ -29,14 +30,16 @@ def session_event(session: Session, *, with_link: bool, with_teachers: bool) -> 
     event.add("dtstamp", timezone.now())
     event.add("dtstart", session.starts_at)
     event.add("dtend", session.ends_at)
-    event.add("summary", session.title)
+    # Whatever a title holds (rows written before titles were kept on one line, say), the
+    # one-line properties get one line.
+    event.add("summary", one_line(session.title))
     event.add("sequence", session.sequence)
     event.add("status", "CANCELLED" if session.status == SessionStatus.CANCELLED else "CONFIRMED")
     page = settings.SITE_URL + reverse("events:detail", args=[session.pk])
     event.add("url", page)
     location = session.venue or ("Online" if session.meeting_url else "")
     if location:
-        event.add("location", location)
+        event.add("location", one_line(location))
     description = [session.description.strip()] if session.description.strip() else []
     if session.meeting_url and with_link:
         description.append(f"Join online: {session.meeting_url}")
@@ -44,7 +47,7 @@ def session_event(session: Session, *, with_link: bool, with_teachers: bool) -> 
     event.add("description", "\n\n".join(description))
     teachers = ", ".join(entry.teacher.get_full_name() for entry in session.roster.all()) if with_teachers else ""
     if teachers:
-        event.add("comment", f"Teaching: {teachers}")
+        event.add("comment", one_line(f"Teaching: {teachers}"))
     return event
 
 
@@ -56,7 +59,7 @@ def calendar_bytes(sessions: Iterable[Session], *, name: str, with_links: bool =
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", one_line(name))
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     for session in sessions:
         calendar.add_component(session_event(session, with_link=with_links, with_teachers=not public))

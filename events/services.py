@@ -50,6 +50,17 @@ def _set_target_years(session: Session, years: Iterable[int]) -> None:
     )
 
 
+# Fields written on one line everywhere they appear (pages, e-mail subjects, calendar files).
+ONE_LINE_FIELDS = ("title", "topic", "venue")
+
+
+def one_line(text: str) -> str:
+    """`text` with every run of whitespace, line breaks included, as one space, trimmed. A line
+    break pasted from a spreadsheet cell (Alt-Enter) or sent in a crafted form never reaches a
+    title, which calendar files and e-mail headers cannot carry."""
+    return " ".join(text.split())
+
+
 def create_session(
     *,
     created_by: Member,
@@ -72,12 +83,12 @@ def create_session(
     with transaction.atomic():
         session = Session.objects.create(
             created_by=created_by,
-            title=title.strip(),
+            title=one_line(title),
             description=description,
-            topic=topic.strip(),
+            topic=one_line(topic),
             series=series,
             format=format,
-            venue=venue.strip(),
+            venue=one_line(venue),
             meeting_url=meeting_url,
             starts_at=starts_at,
             ends_at=ends_at,
@@ -98,6 +109,7 @@ def update_session(*, session: Session, changed_by: Member, target_years: Iterab
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
+    fields |= {name: one_line(fields[name]) for name in ONE_LINE_FIELDS if fields.get(name) is not None}
     with transaction.atomic():
         current = Session.objects.select_for_update().get(pk=session.pk)
         if current.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from events.models import CalendarToken
+from events.models import CalendarToken, Session
 from events.services import (
     approve_session,
     calendar_token_for,
@@ -193,3 +193,24 @@ def test_a_session_open_to_all_years_is_in_every_years_feed(client, teacher):
     update_session(session=session, changed_by=teacher, target_years=[6], is_open_to_all_years=True)
     events = _events(client.get(reverse("events:year_feed", args=[1])))
     assert [str(e["summary"]) for e in events] == ["Careers evening"]
+
+
+def test_a_title_with_a_line_break_is_kept_on_one_line_when_written_and_edited(teacher):
+    session = _published(teacher, title="Renal physiology:\r\nthe nephron")
+    assert session.title == "Renal physiology: the nephron"
+    update_session(
+        session=session, changed_by=teacher, target_years=[1, 2], title="Acid–base\nbalance", venue="Room\n2"
+    )
+    session.refresh_from_db()
+    assert (session.title, session.venue) == ("Acid–base balance", "Room 2")
+
+
+def test_a_session_whose_stored_title_holds_a_line_break_still_has_a_calendar_file(client, teacher):
+    session = _published(teacher)
+    # A row written before titles were kept on one line.
+    Session.objects.filter(pk=session.pk).update(title="Renal\nphysiology", venue="Room\n1")
+    client.force_login(teacher)
+    response = client.get(reverse("events:ics", args=[session.pk]))
+    assert response.status_code == 200
+    (event,) = _events(response)
+    assert (str(event["summary"]), str(event["location"])) == ("Renal physiology", "Room 1")
