@@ -5,7 +5,7 @@ place, cancellation), so calendar clients update the event in place, and a cance
 STATUS:CANCELLED rather than the event silently disappearing.
 """
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -51,9 +51,11 @@ def session_event(session: Session, *, with_link: bool, with_teachers: bool) -> 
     return event
 
 
-def calendar_bytes(sessions: Iterable[Session], *, name: str, with_links: bool = False, public: bool = False) -> bytes:
-    """A VCALENDAR of the sessions. Meeting links only where the reader may see them; public feeds
-    (no sign-in) name no teachers."""
+def calendar_bytes(
+    sessions: Iterable[Session], *, name: str, with_links: bool | Collection[int] = False, public: bool = False
+) -> bytes:
+    """A VCALENDAR of the sessions. Meeting links only where the reader may see them (`with_links`:
+    all, none, or the ids of those sessions); public feeds (no sign-in) name no teachers."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -62,5 +64,6 @@ def calendar_bytes(sessions: Iterable[Session], *, name: str, with_links: bool =
     calendar.add("x-wr-calname", one_line(name))
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     for session in sessions:
-        calendar.add_component(session_event(session, with_link=with_links, with_teachers=not public))
+        with_link = with_links if isinstance(with_links, bool) else session.pk in with_links
+        calendar.add_component(session_event(session, with_link=with_link, with_teachers=not public))
     return calendar.to_ical()

@@ -57,10 +57,17 @@ def can_cancel_session(user, session: Session) -> bool:
     return is_committee(user) or _roster_role(user, session) == TeachingRole.LEAD
 
 
-def sees_meeting_link(user, session: Session, *, registered: bool = False) -> bool:
-    """The meeting link and materials are for registered attendees (the caller says whether the
-    user holds a place), the session's teachers and the committee."""
-    return registered or is_committee(user) or _roster_role(user, session) is not None
+def holds_online_place(registration) -> bool:
+    """Whether a registration (the attendance app's row, or None) is a place to join online. Its
+    SQL form is `events.selectors.online_place_at`; a test checks they agree."""
+    return registration is not None and registration.state == "registered" and registration.mode == "online"
+
+
+def sees_meeting_link(user, session: Session, *, online_place: bool = False) -> bool:
+    """The meeting link is for members holding an online place (`holds_online_place`: an
+    in-person place at a hybrid session does not need it), the session's teachers and the
+    committee. Every page, feed and e-mail asks this."""
+    return online_place or is_committee(user) or _roster_role(user, session) is not None
 
 
 def can_invite_co_teachers(user, session: Session) -> bool:
@@ -77,7 +84,8 @@ def can_manage_materials(user, session: Session) -> bool:
 
 
 def sees_materials(user, session: Session, *, registered: bool = False) -> bool:
-    return sees_meeting_link(user, session, registered=registered)
+    """Materials are for everyone holding a place, in person or online, the teachers and the committee."""
+    return registered or is_committee(user) or _roster_role(user, session) is not None
 
 
 def can_take_register(user, session: Session) -> bool:

@@ -111,4 +111,21 @@ def sessions_for_personal_feed(*, member, now: dt.datetime | None = None) -> Que
     now = now or timezone.now()
     mine = Q(roster__teacher=member) | Q(registrations__member=member, registrations__state="registered")
     ids = Session.objects.filter(mine, status__in=LISTED_IN_FEEDS, ends_at__gte=now - FEED_HISTORY).values("pk")
-    return with_listing_joins(Session.objects.filter(pk__in=ids)).order_by("starts_at", "pk")
+    return (
+        with_listing_joins(Session.objects.filter(pk__in=ids))
+        .annotate(has_online_place=online_place_at(member=member))
+        .order_by("starts_at", "pk")
+    )
+
+
+def online_place_at(*, member) -> Exists:
+    """SQL form of `events.permissions.holds_online_place`: the member holds an online place at
+    the session (the attendance app's rows, read through the session's relation)."""
+    return Exists(
+        Session.objects.filter(
+            pk=OuterRef("pk"),
+            registrations__member=member,
+            registrations__state="registered",
+            registrations__mode="online",
+        )
+    )

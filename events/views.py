@@ -153,7 +153,9 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
             "can_submit": permissions.can_submit_session(user, session),
             "can_cancel": permissions.can_cancel_session(user, session),
             "can_review": can_review,
-            "sees_meeting_link": permissions.sees_meeting_link(user, session, registered=registered),
+            "sees_meeting_link": permissions.sees_meeting_link(
+                user, session, online_place=permissions.holds_online_place(registration)
+            ),
             "registration": registration,
             "can_take_register": session.status in ("published", "completed")
             and permissions.can_take_register(user, session),
@@ -308,11 +310,13 @@ class SessionCalendarView(SessionObjectMixin, View):
     """One session as an .ics file to add to a calendar."""
 
     def get(self, request, *args, **kwargs):
-        registered = self.session.registrations.filter(member=request.user, state="registered").exists()
+        registration = self.session.registrations.filter(member=request.user, state="registered").first()
         payload = ical.calendar_bytes(
             [self.session],
             name=self.session.title,
-            with_links=permissions.sees_meeting_link(request.user, self.session, registered=registered),
+            with_links=permissions.sees_meeting_link(
+                request.user, self.session, online_place=permissions.holds_online_place(registration)
+            ),
         )
         return _ics_response(payload, filename=f"meded-session-{self.session.pk}.ics", attachment=True)
 
@@ -335,8 +339,14 @@ class PersonalFeedView(View):
         found = CalendarToken.objects.select_related("member").filter(token=token, member__is_active=True).first()
         if found is None:
             raise Http404
-        sessions = selectors.sessions_for_personal_feed(member=found.member)
-        payload = ical.calendar_bytes(sessions, name=_("MedEd – my sessions"), with_links=True)
+        member = found.member
+        sessions = list(selectors.sessions_for_personal_feed(member=member))
+        with_links = {
+            session.pk
+            for session in sessions
+            if permissions.sees_meeting_link(member, session, online_place=session.has_online_place)
+        }
+        payload = ical.calendar_bytes(sessions, name=_("MedEd – my sessions"), with_links=with_links)
         return _ics_response(payload, filename="meded-my-sessions.ics", attachment=False)
 
 

@@ -173,10 +173,9 @@ def _involved(message, session, batch: Batch) -> tuple[bool, object | None]:
 
 def _sees_link(message, session, registration) -> bool:
     """The meeting link goes to those holding an online place, the teachers and the committee."""
-    from events.permissions import sees_meeting_link
+    from events.permissions import holds_online_place, sees_meeting_link
 
-    online_place = registration is not None and registration.state == "registered" and registration.mode == "online"
-    return sees_meeting_link(message.recipient, session, registered=online_place)
+    return sees_meeting_link(message.recipient, session, online_place=holds_online_place(registration))
 
 
 def _session_for_everyone(message, session, batch: Batch) -> dict:
@@ -291,7 +290,9 @@ def _registration_ics(message, registration, batch: Batch) -> tuple[str, bytes]:
     from events.ical import calendar_bytes
 
     session = registration.session
-    return "session.ics", calendar_bytes([session], name=session.title, with_links=registration.mode == "online")
+    return "session.ics", calendar_bytes(
+        [session], name=session.title, with_links=_sees_link(message, session, registration)
+    )
 
 
 def _changed_ics(message, session, batch: Batch) -> tuple[str, bytes]:

@@ -5,7 +5,11 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from attendance.models import Registration
+from attendance.services import register
 from events.models import CalendarToken, Session
+from events.permissions import holds_online_place
+from events.selectors import online_place_at
 from events.services import (
     approve_session,
     calendar_token_for,
@@ -162,7 +166,7 @@ def test_feeds_take_a_fixed_number_of_queries(client, teacher, django_assert_num
     with django_assert_num_queries(4):  # sessions, target years, roster, teachers
         response = client.get(reverse("events:year_feed", args=[1]))
     assert len(_events(response)) == count
-    with django_assert_num_queries(5):  # + the token and its member
+    with django_assert_num_queries(6):  # + the token and its member, and its roles (who sees meeting links)
         response = client.get(reverse("events:personal_feed", args=[token]))
     assert len(_events(response)) == count
 
@@ -214,3 +218,40 @@ def test_a_session_whose_stored_title_holds_a_line_break_still_has_a_calendar_fi
     assert response.status_code == 200
     (event,) = _events(response)
     assert (str(event["summary"]), str(event["location"])) == ("Renal physiology", "Room 1")
+
+
+def _in_person_and_online_places(teacher):
+    session = _published(teacher, fmt="hybrid")
+    in_person = MemberFactory(year_of_study=1)
+    online = MemberFactory(year_of_study=2)
+    register(session=session, member=in_person, mode="in_person")
+    register(session=session, member=online, mode="online")
+    return session, in_person, online
+
+
+def test_only_online_places_see_a_hybrid_sessions_link_on_its_page_and_calendar_file(client, teacher):
+    session, in_person, online = _in_person_and_online_places(teacher)
+    link = "https://teams.example/join/abc"
+    for member, sees in ((in_person, False), (online, True), (teacher, True)):
+        client.force_login(member)
+        page = client.get(reverse("events:detail", args=[session.pk])).content.decode()
+        (event,) = _events(client.get(reverse("events:ics", args=[session.pk])))
+        assert (link in page, link in str(event["description"])) == (sees, sees), member
+
+
+def test_only_online_places_see_a_hybrid_sessions_link_in_the_private_feed(client, teacher):
+    _session, in_person, online = _in_person_and_online_places(teacher)
+    for member, sees in ((in_person, False), (online, True), (teacher, True)):
+        token = calendar_token_for(member=member).token
+        (event,) = _events(client.get(reverse("events:personal_feed", args=[token])))
+        assert ("https://teams.example/join/abc" in str(event["description"])) is sees, member
+
+
+def test_online_place_in_python_and_in_sql_agree(teacher):
+    session, in_person, online = _in_person_and_online_places(teacher)
+    waiting = MemberFactory(year_of_study=1)
+    Registration.objects.create(session=session, member=waiting, mode="online", state="waitlisted")
+    for member in (in_person, online, waiting, teacher):
+        registration = Registration.objects.filter(session=session, member=member).first()
+        in_sql = Session.objects.filter(pk=session.pk).annotate(p=online_place_at(member=member)).get().p
+        assert holds_online_place(registration) is in_sql, member
