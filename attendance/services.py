@@ -23,7 +23,7 @@ from attendance.reports import PlainRow, read_report
 from attendance.selectors import waitlist_positions
 from events.enums import SessionFormat, SessionStatus
 from events.models import Session
-from events.permissions import can_take_register
+from events.permissions import can_take_register, registration_open
 from members.imports import ImportRefused, RowError
 from members.models import Member
 from members.permissions import is_committee, is_teacher
@@ -49,12 +49,13 @@ def capacity_for(session: Session, mode: str) -> int | None:
 
 
 def _check_can_register(session: Session, member: Member) -> None:
-    if session.status != SessionStatus.PUBLISHED:
-        raise RegistrationRefused(_("This session is not open for registration."))
-    if timezone.now() >= session.starts_at and not settings.ALLOW_LATE_REGISTRATION:
+    if not registration_open(session):
+        # Which reason applies, in words for the member; the rule itself is `registration_open`.
+        if session.status != SessionStatus.PUBLISHED:
+            raise RegistrationRefused(_("This session is not open for registration."))
+        if timezone.now() >= session.ends_at:
+            raise RegistrationRefused(_("This session has ended."))
         raise RegistrationRefused(_("Registration closed when the session started."))
-    if timezone.now() >= session.ends_at:
-        raise RegistrationRefused(_("This session has ended."))
     if session.is_open_to_all_years:
         return
     years = {target.year for target in session.target_years.all()}

@@ -1,6 +1,9 @@
 """Who may do what with a session. Roster checks read `session.roster`, which the selectors
 prefetch, so a predicate adds no query on a prefetched session."""
 
+from django.conf import settings
+from django.utils import timezone
+
 from events.enums import SessionStatus
 from events.models import Session
 from members.permissions import is_committee, is_teacher
@@ -91,3 +94,13 @@ def sees_materials(user, session: Session, *, registered: bool = False) -> bool:
 def can_take_register(user, session: Session) -> bool:
     """Whether to offer the check-in screen and the register (attendance decides the time limit)."""
     return is_committee(user) or _roster_role(user, session) is not None
+
+
+def registration_open(session: Session, *, now=None) -> bool:
+    """Whether members may register for the session: published and not yet started, or, with
+    ALLOW_LATE_REGISTRATION, not yet ended. The session page and `attendance.services.register`
+    both ask this."""
+    now = now or timezone.now()
+    if session.status != SessionStatus.PUBLISHED or now >= session.ends_at:
+        return False
+    return now < session.starts_at or settings.ALLOW_LATE_REGISTRATION

@@ -11,9 +11,11 @@ from attendance.enums import AttendanceStatus
 from attendance.models import Registration
 from attendance.selectors import ATTENDED
 from attendance.services import cancel_registration, register
+from events.enums import SessionStatus
 from events.models import Session
 from events.services import approve_session, cancel_session, update_session
 from teachers.services import propose_session
+from tests.events.factories import SessionFactory
 from tests.factories import PASSWORD, MemberFactory
 from tests.feedback.factories import attend, ended_session
 
@@ -173,3 +175,22 @@ def test_attended_filter_and_named_set_agree_on_every_status():
     in_sql = set(Registration.objects.filter(ATTENDED).values_list("attendance", flat=True))
     in_python = {status for status in ["", *AttendanceStatus.values] if status in AttendanceStatus.attended}
     assert in_sql == in_python == {"present", "late"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("late_allowed", [False, True])
+def test_the_session_page_offers_registration_exactly_when_the_service_accepts_it(client, settings, late_allowed):
+    settings.ALLOW_LATE_REGISTRATION = late_allowed
+    started = SessionFactory(
+        status=SessionStatus.PUBLISHED,
+        starts_at=timezone.now() - dt.timedelta(minutes=10),
+        ends_at=timezone.now() + dt.timedelta(minutes=50),
+        target_years=[2],
+    )
+    member = MemberFactory(year_of_study=2)
+    client.force_login(member)
+    page = client.get(reverse("events:detail", args=[started.pk])).content.decode()
+    offered = reverse("attendance:register", args=[started.pk]) in page
+    client.post(reverse("attendance:register", args=[started.pk]))
+    accepted = Registration.objects.filter(session=started, member=member, state="registered").exists()
+    assert offered is accepted is late_allowed
