@@ -56,16 +56,32 @@ def _check_can_register(session: Session, member: Member) -> None:
         if timezone.now() >= session.ends_at:
             raise RegistrationRefused(_("This session has ended."))
         raise RegistrationRefused(_("Registration closed when the session started."))
+    _check_year(session, member)
+
+
+def _check_year(session: Session, member: Member, *, for_teacher: bool = False) -> None:
+    """The member's year must be one the session is for (unless it is open to all years). The
+    message speaks to the member, or with `for_teacher` to the teacher adding them."""
     if session.is_open_to_all_years:
         return
     years = {target.year for target in session.target_years.all()}
+    if member.year_of_study in years:
+        return
+    if for_teacher:
+        raise RegistrationRefused(
+            _("%(name)s cannot be added: this session is for year %(years)s and their profile says %(year)s.")
+            % {
+                "name": member.get_full_name() or member.email,
+                "years": ", ".join(str(y) for y in sorted(years)),
+                "year": member.year_of_study or _("no year"),
+            }
+        )
     if member.year_of_study is None:
         raise RegistrationRefused(_("Add your year of study to your profile to register."))
-    if member.year_of_study not in years:
-        raise RegistrationRefused(
-            _("This session is for year %(years)s; your profile says year %(year)s.")
-            % {"years": ", ".join(str(y) for y in sorted(years)), "year": member.year_of_study}
-        )
+    raise RegistrationRefused(
+        _("This session is for year %(years)s; your profile says year %(year)s.")
+        % {"years": ", ".join(str(y) for y in sorted(years)), "year": member.year_of_study}
+    )
 
 
 def register(*, session: Session, member: Member, mode: str | None = None) -> Registration:
@@ -254,7 +270,14 @@ def take_register(*, session: Session, by: Member, statuses: dict[int, str]) -> 
 
 
 def add_walk_in(*, session: Session, member: Member, mode: str = Mode.IN_PERSON) -> Registration:
-    """The teacher adds someone who came without registering; they are recorded as present."""
+    """The teacher adds someone who came without registering; they are recorded as present.
+    Raises RegistrationRefused for one of the session's own teachers (they never count as its
+    attendees) and for a member whose year the session is not for, as registering would."""
+    if session.roster.filter(teacher=member).exists():
+        raise RegistrationRefused(
+            _("%s teaches this session, so cannot be its attendee.") % (member.get_full_name() or member.email)
+        )
+    _check_year(session, member, for_teacher=True)
     with transaction.atomic():
         Session.objects.select_for_update().get(pk=session.pk)
         registration, _created = Registration.objects.get_or_create(

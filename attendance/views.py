@@ -259,8 +259,12 @@ class RegisterSheetView(LoginRequiredMixin, TemplateView):
             if member is None:
                 messages.error(request, _("No member has the email %s.") % email)
             else:
-                services.add_walk_in(session=session, member=member)
-                messages.success(request, _("%s has been added as present.") % (member.get_full_name() or email))
+                try:
+                    services.add_walk_in(session=session, member=member)
+                except services.RegistrationRefused as refusal:
+                    messages.error(request, str(refusal))
+                else:
+                    messages.success(request, _("%s has been added as present.") % (member.get_full_name() or email))
             return redirect("attendance:sheet", pk=pk)
         statuses = {
             int(key.removeprefix("status-")): value

@@ -33,7 +33,8 @@ def _members_to_ask(*, session_ids: list[int], asked_before: dt.datetime | None 
         Q(attendance__in=AttendanceStatus.attended) | Q(attendance="", session__register_taken__isnull=True)
     )
     answered = Receipt.objects.filter(session_id=OuterRef("session_id"), member_id=OuterRef("member_id"))
-    may_answer = may_answer.filter(~Exists(answered))
+    teaches = Session.objects.filter(pk=OuterRef("session_id"), roster__teacher=OuterRef("member_id"))
+    may_answer = may_answer.filter(~Exists(answered), ~Exists(teaches))
     if asked_before is not None:
         asked = Message.objects.filter(
             kind=MessageKind.FEEDBACK_REQUEST,

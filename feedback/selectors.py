@@ -20,7 +20,8 @@ def sessions_awaiting_feedback(*, member: Member, now: dt.datetime | None = None
     """Sessions whose feedback is open and the member may give but has not, most recent first.
 
     The same rule as `services.check_can_respond_to_session`, in SQL: registered (walk-ins too),
-    present or late — or unmarked while no register has been taken; ended within the window.
+    present or late — or unmarked while no register has been taken; not one of its teachers;
+    ended within the window.
     """
     now = now or timezone.now()
     registered = Registration.objects.filter(session=OuterRef("pk"), member=member, state=RegistrationState.REGISTERED)
@@ -34,6 +35,7 @@ def sessions_awaiting_feedback(*, member: Member, now: dt.datetime | None = None
         )
         .filter(Q(Exists(attended)) | Q(Exists(unmarked), register_taken__isnull=True))
         .exclude(Exists(Receipt.objects.filter(session=OuterRef("pk"), member=member)))
+        .exclude(roster__teacher=member)
         .select_related("series")
         .prefetch_related("roster__teacher")
         .order_by("-ends_at", "pk")

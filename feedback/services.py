@@ -134,7 +134,8 @@ def check_can_respond_to_session(*, session: Session, member: Member, now: dt.da
     """Raise FeedbackError saying why `member` cannot give feedback on `session` now, if they cannot.
 
     Open from the session's end for FEEDBACK_WINDOW_DAYS, to members registered for it (walk-ins
-    included) marked present or late — or not marked at all while no register has been taken.
+    included) marked present or late — or not marked at all while no register has been taken —
+    and never to its own teachers, whatever the register says.
     """
     now = now or timezone.now()
     if session.status == SessionStatus.CANCELLED:
@@ -143,6 +144,8 @@ def check_can_respond_to_session(*, session: Session, member: Member, now: dt.da
         raise FeedbackError(_("This session has not taken place."))
     if Receipt.objects.filter(session=session, member=member).exists():
         raise FeedbackError(_("You have already given feedback on this session. Thank you!"))
+    if session.roster.filter(teacher=member).exists():
+        raise FeedbackError(_("You taught this session, so its feedback is for its attendees to give."))
     registration = Registration.objects.filter(
         session=session, member=member, state=RegistrationState.REGISTERED
     ).first()

@@ -9,6 +9,8 @@ from attendance import checkin
 from attendance.models import RegisterTaken, Registration
 from attendance.services import CheckInRefused, check_in, register
 from events.services import approve_session
+from feedback.selectors import sessions_awaiting_feedback
+from feedback.services import FeedbackError, check_can_respond_to_session
 from teachers.services import propose_session
 from tests.factories import MemberFactory
 
@@ -259,3 +261,29 @@ def test_attended_members_download_an_attendance_certificate_from_my_sessions(cl
     assert "(1 hour), in person." in text
     client.force_login(MemberFactory(year_of_study=2))
     assert client.get(reverse("attendance:certificate", args=[registration.pk])).status_code == 404
+
+
+def test_a_teacher_cannot_add_themself_or_a_member_of_another_year_as_a_walk_in(client, teacher):
+    teacher.last_name = "Okafor"
+    teacher.save()
+    session = _running_session(teacher, years=(2,))
+    year_five = MemberFactory(email="year.five@example.ac.uk", year_of_study=5, first_name="Finn", last_name="Five")
+    client.force_login(teacher)
+    url = reverse("attendance:sheet", args=[session.pk])
+    own = client.post(url, {"walk_in": "1", "email": teacher.email}, follow=True)
+    other_year = client.post(url, {"walk_in": "1", "email": year_five.email}, follow=True)
+    assert Registration.objects.filter(session=session).count() == 0
+    assert "Tom Okafor teaches this session, so cannot be its attendee." in own.content.decode()
+    assert (
+        "Finn Five cannot be added: this session is for year 2 and their profile says 5." in other_year.content.decode()
+    )
+
+
+def test_a_teacher_on_the_register_all_the_same_cannot_give_feedback_on_their_session(teacher):
+    session = _running_session(teacher, started_minutes_ago=120)  # an hour long: it has ended
+    Registration.objects.create(
+        session=session, member=teacher, mode="in_person", state="registered", attendance="present", is_walk_in=True
+    )
+    with pytest.raises(FeedbackError, match="You taught this session"):
+        check_can_respond_to_session(session=session, member=teacher)
+    assert list(sessions_awaiting_feedback(member=teacher)) == []
