@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.enums import SessionFormat
-from events.models import Series, Session
+from events.models import SESSION_YEARS, Series, Session
 from members.enums import YearOfStudy
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -71,6 +71,14 @@ class SessionForm(forms.ModelForm):
         starts_at, ends_at, format_ = data.get("starts_at"), data.get("ends_at"), data.get("format")
         if starts_at and ends_at and ends_at <= starts_at:
             self.add_error("ends_at", _("The session must end after it starts."))
+        for name in ("starts_at", "ends_at"):
+            when = data.get(name)
+            if when and when.year not in SESSION_YEARS:
+                self.add_error(
+                    name,
+                    _("Choose a date from %(first)s to %(last)s.")
+                    % {"first": SESSION_YEARS[0], "last": SESSION_YEARS[-1]},
+                )
         if starts_at and not self.instance.pk and starts_at <= timezone.now():
             self.add_error("starts_at", _("Choose a time in the future."))
         if format_:

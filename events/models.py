@@ -1,3 +1,4 @@
+import datetime as dt
 import secrets
 
 from django.conf import settings
@@ -22,6 +23,13 @@ class Series(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# The years a session may be in: a typo such as 0001 or 20266 would otherwise be accepted as a
+# completed session and add hours to teaching certificates and the dashboard.
+SESSION_YEARS = range(2000, 2101)
+_EARLIEST = dt.datetime(SESSION_YEARS.start, 1, 1, tzinfo=dt.UTC)
+_LATEST = dt.datetime(SESSION_YEARS.stop, 1, 1, tzinfo=dt.UTC)
 
 
 class Session(models.Model):
@@ -72,6 +80,9 @@ class Session(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(starts_at__gte=_EARLIEST, ends_at__lt=_LATEST), name="session_in_a_sane_year"
             ),
             models.CheckConstraint(
                 condition=~models.Q(status=SessionStatus.CANCELLED) | ~models.Q(cancellation_reason=""),

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.enums import SessionFormat
+from events.models import SESSION_YEARS
 from members.enums import YEARS_OF_STUDY, Role
 from members.imports import MAX_ROWS, RowError, UnreadableFile, read_records
 from members.models import Member
@@ -72,6 +73,12 @@ def _local_time(text: str, label: str, problems: list[str]) -> dt.datetime | Non
     except ValueError:
         problems.append(
             _("%(label)s “%(value)s” is not a date and time like 2026-12-02T18:00") % {"label": label, "value": text}
+        )
+        return None
+    if value.year not in SESSION_YEARS:
+        problems.append(
+            _("%(label)s “%(value)s” is not in a year from %(first)s to %(last)s")
+            % {"label": label, "value": text, "first": SESSION_YEARS[0], "last": SESSION_YEARS[-1]}
         )
         return None
     if timezone.is_aware(value):

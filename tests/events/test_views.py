@@ -236,6 +236,16 @@ def test_edit_refuses_a_session_that_ends_before_it_starts(client, teacher):
     assert Session.objects.get(pk=session.pk).ends_at == session.ends_at
 
 
+def test_edit_refuses_a_session_in_a_year_no_society_teaches_in(client, teacher):
+    session = SessionFactory(status=DRAFT, lead=teacher)
+    client.force_login(teacher)
+    response = client.post(
+        reverse("events:edit", args=[session.pk]), _session_data(session, ends_at="2101-01-01T19:00")
+    )
+    assert response.context["form"].errors == {"ends_at": ["Choose a date from 2000 to 2100."]}
+    assert Session.objects.get(pk=session.pk).ends_at == session.ends_at
+
+
 def test_lead_submits_a_draft_from_its_page(client, teacher, member):
     session = SessionFactory(status=DRAFT, title="Ward round skills", lead=teacher)
     client.force_login(teacher)

@@ -1060,3 +1060,19 @@ def test_reimporting_a_file_without_the_optional_columns_keeps_what_they_held(te
         "Revision",
         50,
     )
+
+
+@pytest.mark.parametrize("when", ["0001-11-10T18:00", "1999-12-31T18:00", "2101-01-01T18:00"])
+def test_a_session_outside_the_years_2000_to_2100_is_refused_with_its_row(teacher, when):
+    row = line(
+        title="Anatomy of the heart",
+        starts_at=when,
+        ends_at=when.replace("T18:00", "T19:00"),
+        format="in_person",
+        target_years="1",
+        venue="LT1",
+        teacher_emails="tom@example.ac.uk",
+    )
+    errors = import_errors(csv_file(row))
+    assert any("is not in a year from 2000 to 2100" in error for error in errors)
+    assert Session.objects.count() == 0
