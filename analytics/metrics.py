@@ -71,21 +71,21 @@ from attendance.selectors import (
 from events.enums import SessionStatus
 from events.models import Session, SessionTargetYear
 from feedback.coding import CommentFilters, theme_summary
-from feedback.enums import AGREE_VALUES, REGULAR_LECTURE_ATTENDANCE, MetricKey, QuestionKind
+from feedback.enums import AGREE_VALUES, REGULAR_LECTURE_ATTENDANCE, MetricKey, QuestionKind, YearBand
 from feedback.models import Answer, Response, Survey
 from feedback.results import minimum_responses, survey_results
 from members.academic_year import AcademicYear
 from teachers.enums import ApplicationStatus
 from teachers.models import ApplicationMotivation, RosterEntry
 
-BANDS = ("years_1_2", "years_3_6")
+BANDS = tuple(YearBand.values)  # years_1_2, years_3_6
 YEARS = tuple(range(1, 7))
 # The survey's agreement questions the study reports as what attendees gained.
 BENEFITS = (MetricKey.KNOWLEDGE, MetricKey.MOTIVATION, MetricKey.COMMUNITY, MetricKey.CONFIDENCE)
 
 
 def band_of(year: int) -> str:
-    return BANDS[0] if year <= 2 else BANDS[1]
+    return str(YearBand.for_year(year))
 
 
 def pct(part: int, whole: int) -> float | None:
