@@ -263,13 +263,7 @@ class World:
                         (answer, response, questions["society_gives"].pk, None, None, rng.choice(COMMENTS), False)
                     )
                     comments.append(answer)
-        _copy("feedback_response", ("id", "form_id", "session_id", "survey_id", "year_band", "is_released"), responses)
-        _copy(
-            "feedback_answer",
-            ("id", "response_id", "question_id", "number", "option_id", "text", "is_held_back"),
-            answers,
-        )
-        self._code(comments)
+        self._write_feedback(responses, answers, comments)
 
     def _applications(self, teachers: list[int]) -> None:
         rng = self.rng
@@ -376,6 +370,10 @@ class World:
         columns = ("session_id", "member_id", "mode", "state", "year_of_study", "queued_at", "promoted_at")
         columns += ("cancelled_at", "is_walk_in", "attendance", "attended_mode", "attendance_source", "checked_in_at")
         self.registrations += _copy("attendance_registration", columns, rows())
+        self._write_feedback(responses, answers, comments)
+
+    def _write_feedback(self, responses: list, answers: list, comments: list) -> None:
+        """Responses and answers by COPY, then a few of the comments coded."""
         _copy("feedback_response", ("id", "form_id", "session_id", "survey_id", "year_band", "is_released"), responses)
         _copy(
             "feedback_answer",
