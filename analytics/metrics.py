@@ -142,13 +142,19 @@ class Period:
     filters: Filters
 
     @property
-    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        """[start, end) as aware datetimes: London midnight at each end, narrowed by term dates."""
+    def days(self) -> tuple[dt.date, dt.date]:
+        """The first and last London day of the year, narrowed by term dates."""
         first, last = self.year.starts_on, self.year.ends_on
         if self.filters.starts_on:
             first = max(first, self.filters.starts_on)
         if self.filters.ends_on:
             last = min(last, self.filters.ends_on)
+        return first, last
+
+    @property
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """[start, end) as aware datetimes: London midnight at each end of `days`."""
+        first, last = self.days
         return _london(first), _london(last + dt.timedelta(days=1))
 
     def sessions(self) -> QuerySet[Session]:
