@@ -73,7 +73,7 @@ from events.models import Session, SessionTargetYear
 from feedback.coding import CommentFilters, theme_summary
 from feedback.enums import AGREE_VALUES, REGULAR_LECTURE_ATTENDANCE, MetricKey, QuestionKind, YearBand
 from feedback.models import Answer, Response, Survey
-from feedback.results import minimum_responses, survey_results
+from feedback.results import mean_of, minimum_responses, survey_results
 from members.academic_year import AcademicYear
 from teachers.enums import ApplicationStatus
 from teachers.models import ApplicationMotivation, RosterEntry
@@ -389,8 +389,7 @@ def _feedback(sessions: QuerySet[Session], *, responses: int) -> dict:
             metrics[key] = _suppressed(answered[key])
             continue
         n, total, agreeing = shown[key]
-        mean = (Decimal(total) / n).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        metrics[key] = {"n": n, "mean": float(mean), "agree_pct": pct(agreeing, n)}
+        metrics[key] = {"n": n, "mean": float(mean_of(total, n)), "agree_pct": pct(agreeing, n)}
     return {"responses": responses, "minimum": minimum, "metrics": metrics}
 
 

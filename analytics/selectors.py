@@ -3,7 +3,6 @@ choices of its filters, and the sessions table."""
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
@@ -16,7 +15,7 @@ from events.enums import SessionStatus
 from events.models import Series, Session
 from feedback.enums import MetricKey
 from feedback.models import Response, Survey
-from feedback.results import minimum_responses
+from feedback.results import mean_of, minimum_responses
 from members.academic_year import AcademicYear
 
 
@@ -144,6 +143,6 @@ def _feedback_by_session(ids: QuerySet) -> dict[int, tuple[int, float | None]]:
     ):
         mean = None
         if row["answered"] >= minimum:
-            mean = float((Decimal(row["total"]) / row["answered"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+            mean = float(mean_of(row["total"], row["answered"]))
         found[row["session_id"]] = (row["n"], mean)
     return found

@@ -37,7 +37,7 @@ up to more than 100), to one decimal place; `agree_pct` is the share answering 4
 question (the dashboard gives it for rating questions too).
 """
 
-from feedback.results.counting import Bar, Comment, Figures, QuestionResult, Results, minimum_responses
+from feedback.results.counting import Bar, Comment, Figures, QuestionResult, Results, mean_of, minimum_responses
 from feedback.results.moderation import comments_for_moderation, sessions_with_comments
 from feedback.results.sessions import (
     SessionCount,
@@ -68,6 +68,7 @@ __all__ = [
     "SurveyResults",
     "TeacherResults",
     "comments_for_moderation",
+    "mean_of",
     "minimum_responses",
     "session_results",
     "sessions_with_comments",

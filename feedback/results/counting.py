@@ -23,6 +23,11 @@ def may_break_down(band_counts: Iterable[int], *, minimum: int) -> bool:
     return all(n == 0 or n >= minimum for n in band_counts)
 
 
+def mean_of(total: int, n: int) -> Decimal:
+    """A mean on the 1–5 scales as every page shows it: two decimals, rounded half up."""
+    return (Decimal(total) / n).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def _pct(part: int, whole: int) -> Decimal:
     return (Decimal(100 * part) / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
@@ -265,9 +270,7 @@ def figures_for(group: Group, tally: Tally, *, minimum: int) -> Figures:
         n=tally.n,
         is_shown=True,
         bars=_bars(group, tally),
-        mean=(Decimal(tally.total) / tally.n).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        if kind.is_scale
-        else None,
+        mean=mean_of(tally.total, tally.n) if kind.is_scale else None,
         agree_pct=_pct(tally.agreeing, tally.n) if kind == QuestionKind.LIKERT else None,
     )
 
