@@ -10,6 +10,7 @@
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -18,10 +19,12 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from attendance.enums import AttendanceStatus, Mode
-from members.enums import YEARS_OF_STUDY
-from members.imports import RowError, UnreadableFile, read_records
+from members.imports import RowError, UnreadableFile, read_records, refuse_control_characters, year_of_study_from
 
-_DURATION = re.compile(r"(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?", re.IGNORECASE)
+# At most nine digits a part: int() refuses numbers of thousands of digits, and no meeting needs more.
+_DURATION = re.compile(r"(?:(\d{1,9})\s*h)?\s*(?:(\d{1,9})\s*m(?:in)?)?\s*(?:(\d{1,9})\s*s)?", re.IGNORECASE)
+# Longer than any teaching session: a row claiming more is a damaged or doctored report.
+MAX_DURATION_SECONDS = 24 * 60 * 60
 
 
 @dataclass
@@ -63,12 +66,18 @@ def duration_seconds(text: str) -> int | None:
 
 
 def _decode(data: bytes) -> str:
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
     try:
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            # Refuses an odd number of bytes (a cut-off download) and half a surrogate pair alike.
+            return data.decode("utf-16")
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UnreadableFile(_("The report is neither UTF-8 nor UTF-16 text.")) from None
+        raise UnreadableFile(
+            _(
+                "The file is not valid UTF-16 or UTF-8 text: download the report again, "
+                "or save it as “CSV UTF-8”, and try again."
+            )
+        ) from None
 
 
 def _lines(text: str) -> list[list[str]]:
@@ -101,7 +110,7 @@ def _add(report: ParsedReport, name: str, email: str, seconds: int) -> None:
 def _teams(rows: list[list[str]]) -> ParsedReport:
     report = ParsedReport(kind="teams")
     section, header, totals, activities = None, None, [], []
-    for row in rows:
+    for row_number, row in enumerate(rows, start=1):
         first = row[0].lower() if row else ""
         if not any(row):
             header = None
@@ -113,13 +122,13 @@ def _teams(rows: list[list[str]]) -> ParsedReport:
             header = row
             continue
         (activities if section == "in-meeting activities" else totals if section == "participants" else []).append(
-            (header, row)
+            (header, row_number, row)
         )
     if section is None:
         # A bare participants sheet (no numbered sections): one header row, then totals.
-        totals = [(rows[0], row) for row in rows[1:] if any(row)]
+        totals = [(rows[0], row_number, row) for row_number, row in enumerate(rows[1:], start=2) if any(row)]
     source = activities or totals
-    for header, row in source:
+    for header, row_number, row in source:
         name_at = _column(header, "name", "full name")
         email_at = _column(header, "email", "participant id (upn)")
         duration_at = _column(header, "duration", "in-meeting duration")
@@ -127,6 +136,15 @@ def _teams(rows: list[list[str]]) -> ParsedReport:
             continue
         seconds = duration_seconds(row[duration_at]) if duration_at < len(row) else None
         if seconds is None:
+            continue
+        if seconds > MAX_DURATION_SECONDS:
+            report.errors.append(
+                RowError(
+                    row_number,
+                    _("the duration “%(value)s” is longer than %(hours)s hours.")
+                    % {"value": row[duration_at], "hours": MAX_DURATION_SECONDS // 3600},
+                )
+            )
             continue
         email = row[email_at] if email_at < len(row) else ""
         _add(report, row[name_at] if name_at is not None and name_at < len(row) else "", email, seconds)
@@ -151,12 +169,22 @@ def _zoom(rows: list[list[str]]) -> ParsedReport | None:
     name_at = _column(header, "name (original name)", "name")
     email_at = _column(header, "user email", "email")
     minutes_at = _column(header, "duration (minutes)", "total duration (minutes)")
-    for row in rows[start + 1 :]:
+    for row_number, row in enumerate(rows[start + 1 :], start=start + 2):
         if not any(row) or minutes_at >= len(row):
             continue
         try:
             minutes = float(row[minutes_at])
         except ValueError:
+            continue
+        # float() also reads "nan", "inf" and "1e308", which no meeting lasts.
+        if not (math.isfinite(minutes) and 0 <= minutes * 60 <= MAX_DURATION_SECONDS):
+            report.errors.append(
+                RowError(
+                    row_number,
+                    _("the duration “%(value)s” is not a number of minutes from 0 to %(most)s.")
+                    % {"value": row[minutes_at], "most": MAX_DURATION_SECONDS // 60},
+                )
+            )
             continue
         name = row[name_at] if name_at < len(row) else ""
         email = row[email_at] if email_at is not None and email_at < len(row) else ""
@@ -188,29 +216,30 @@ def _plain(records: list[list[str]]) -> ParsedReport:
         mode = values.get("mode", "").lower()
         if mode and mode not in Mode.values:
             problems.append(_("mode “%s” is not online or in_person") % values.get("mode", ""))
-        year = values.get("year_of_study", "")
-        if year and not (year.isdigit() and int(year) in YEARS_OF_STUDY):
-            problems.append(_("year of study “%s” is not a whole number from 1 to 6") % year)
+        year_text = values.get("year_of_study", "")
+        year = year_of_study_from(year_text) if year_text else None
+        if year_text and year is None:
+            problems.append(_("year of study “%s” is not a whole number from 1 to 6") % year_text)
         if problems:
             report.errors.append(RowError(row_number, "; ".join(problems) + "."))
         else:
-            report.rows.append(PlainRow(row_number, email, status, mode, int(year) if year else None))
+            report.rows.append(PlainRow(row_number, email, status, mode, year))
     return report
 
 
 def read_report(*, data: bytes, filename: str) -> ParsedReport:
     """Recognise and read a Teams report, a Zoom export or a plain email,status CSV."""
     try:
+        # Columns are named by letter only: the first row of a Teams report is not a header.
         if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
-            records = read_records(data=data, filename=filename)
+            records = read_records(data=data, filename=filename, named_by_header=False)
         else:
             records = _lines(_decode(data))
-    except (UnreadableFile, csv.Error) as error:
-        report = ParsedReport(kind="unknown")
-        report.errors.append(
-            RowError(0, str(error) if isinstance(error, UnreadableFile) else _("The file could not be read."))
-        )
-        return report
+            refuse_control_characters(records, named_by_header=False)
+    except UnreadableFile as error:
+        return ParsedReport(kind="unknown", errors=error.errors)
+    except csv.Error:
+        return ParsedReport(kind="unknown", errors=[RowError(0, _("The file could not be read."))])
     records = [row for row in records if row is not None]
     if not records:
         return ParsedReport(kind="unknown", errors=[RowError(0, _("The file is empty."))])
@@ -224,7 +253,7 @@ def read_report(*, data: bytes, filename: str) -> ParsedReport:
     elif "participants" in flat or "in-meeting duration" in flat or "in-meeting activities" in flat:
         report = _teams(records)
     if report is not None:
-        if not report.participants and not report.nameless:
+        if not (report.participants or report.nameless or report.errors):
             report.errors.append(RowError(0, _("No participants were found in this report.")))
         return report
     return ParsedReport(

@@ -6,6 +6,7 @@ header is row 1) and every problem found, so the service can refuse the whole fi
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import ParseError
@@ -21,7 +22,8 @@ from members.models import Member
 REQUIRED_COLUMNS = ("email", "first_name", "last_name", "year_of_study")
 OPTIONAL_COLUMNS = ("roles",)
 _ROLE_WORDS = {role.value: role for role in Role}
-NAME_MAX_LENGTH = Member._meta.get_field("first_name").max_length
+# As long as the columns they are saved in, so a long cell is a row error rather than a database error.
+MAX_LENGTHS = {name: Member._meta.get_field(name).max_length for name in ("email", "first_name", "last_name")}
 # Bounds on what one file may make us hold in memory (a society has a few thousand members).
 MAX_ROWS = 20_000
 XLSX_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
@@ -82,7 +84,65 @@ class ImportCounts:
 
 
 class UnreadableFile(Exception):
-    """The file is not a CSV or .xlsx spreadsheet that can be read at all."""
+    """The file cannot be read as it stands: it is not a CSV or .xlsx spreadsheet at all (one
+    error for the whole file), or some of its cells hold what no text column can (an error a row)."""
+
+    def __init__(self, message: str = "", *, errors: list[RowError] | None = None):
+        self.errors = errors or [RowError(0, message)]
+        super().__init__("; ".join(str(error) for error in self.errors))
+
+
+# Every control character except the tab and the line breaks (Alt-Enter in a spreadsheet cell, which
+# the services turn into spaces where a line must stay one line), and the halves of a surrogate
+# pair. PostgreSQL refuses NUL in text outright; the others are invisible in a spreadsheet and have
+# no business in a name, a venue or an email address.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _column_letter(position: int) -> str:
+    """The spreadsheet's name for the column at `position` (0 is A, 26 is AA)."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def refuse_control_characters(records: list[list[str]], *, named_by_header: bool) -> None:
+    """Raise UnreadableFile with a row error for every row that has a cell holding a control
+    character, naming each such cell's column by its letter and, with `named_by_header`, by the
+    first row's name for it. Rows are numbered as a spreadsheet numbers them (the first is row 1)."""
+    header = records[0] if records and named_by_header else []
+    errors = []
+    for row_number, record in enumerate(records, start=1):
+        problems = []
+        for position, cell in enumerate(record):
+            found = _CONTROL_CHARACTER.search(cell)
+            if found is None:
+                continue
+            column = _column_letter(position)
+            name = header[position] if row_number > 1 and position < len(header) else ""
+            if name and not _CONTROL_CHARACTER.search(name):
+                column = f"{column} ({name})"
+            problems.append(
+                _("column %(column)s contains an invisible control character (%(code)s), which is not allowed")
+                % {"column": column, "code": f"U+{ord(found.group()):04X}"}
+            )
+        if problems:
+            errors.append(RowError(row_number, "; ".join(problems) + "."))
+    if errors:
+        raise UnreadableFile(errors=errors)
+
+
+def year_of_study_from(text: str) -> int | None:
+    """The year of study `text` names, or None when it is not a whole number from 1 to 6."""
+    try:
+        # int() reads any Unicode digits; str.isdigit() also passes "²", which int() refuses.
+        year = int(text)
+    except ValueError:
+        return None
+    return year if year in YEARS_OF_STUDY else None
 
 
 def _cell(value) -> str:
@@ -145,11 +205,16 @@ def _records_from_xlsx(data: bytes) -> list[list[str]]:
         raise UnreadableFile(_("The file could not be read as an Excel workbook (.xlsx).")) from None
 
 
-def read_records(*, data: bytes, filename: str) -> list[list[str]]:
-    """Every row of the first sheet (or the CSV) as lists of stripped strings."""
+def read_records(*, data: bytes, filename: str, named_by_header: bool = True) -> list[list[str]]:
+    """Every row of the first sheet (or the CSV) as lists of stripped strings. Raises UnreadableFile
+    for a file that cannot be read, or with a row error for each row with a control character in a
+    cell (see `refuse_control_characters`)."""
     if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
-        return _records_from_xlsx(data)
-    return _records_from_csv(data)
+        records = _records_from_xlsx(data)
+    else:
+        records = _records_from_csv(data)
+    refuse_control_characters(records, named_by_header=named_by_header)
+    return records
 
 
 def _domain_allowed(email: str) -> bool:
@@ -162,7 +227,7 @@ def read_member_file(*, data: bytes, filename: str) -> ParsedFile:
     try:
         records = read_records(data=data, filename=filename)
     except UnreadableFile as error:
-        parsed.errors.append(RowError(0, str(error)))
+        parsed.errors += error.errors
         return parsed
     if not any(any(record) for record in records):
         parsed.errors.append(RowError(0, _("The file is empty: it needs a header row.")))
@@ -200,6 +265,8 @@ def read_member_file(*, data: bytes, filename: str) -> ParsedFile:
         email = values["email"].lower()
         if not email:
             problems.append(_("the email address is missing"))
+        elif len(email) > MAX_LENGTHS["email"]:
+            problems.append(_("the email address is longer than %s characters") % MAX_LENGTHS["email"])
         else:
             try:
                 validate_email(email)
@@ -224,18 +291,14 @@ def read_member_file(*, data: bytes, filename: str) -> ParsedFile:
         for column, label in (("first_name", _("first name")), ("last_name", _("last name"))):
             if not values[column]:
                 problems.append(_("the %s is missing") % label)
-            elif len(values[column]) > NAME_MAX_LENGTH:
+            elif len(values[column]) > MAX_LENGTHS[column]:
                 problems.append(
-                    _("the %(label)s is longer than %(max)s characters") % {"label": label, "max": NAME_MAX_LENGTH}
+                    _("the %(label)s is longer than %(max)s characters") % {"label": label, "max": MAX_LENGTHS[column]}
                 )
 
         year_text = values["year_of_study"]
-        year = None
-        try:
-            year = int(year_text)
-        except ValueError:
-            pass
-        if year not in YEARS_OF_STUDY:
+        year = year_of_study_from(year_text)
+        if year is None:
             if year_text:
                 problems.append(_("year of study “%s” is not a whole number from 1 to 6") % year_text)
             else:

@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import MaxValueValidator, URLValidator
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.enums import SessionFormat
-from events.models import SESSION_YEARS
-from members.enums import YEARS_OF_STUDY, Role
-from members.imports import MAX_ROWS, RowError, UnreadableFile, read_records
+from events.models import SESSION_YEARS, Series, Session
+from members.enums import Role
+from members.imports import MAX_ROWS, RowError, UnreadableFile, read_records, year_of_study_from
 from members.models import Member
 
 REQUIRED_COLUMNS = (
@@ -35,7 +35,15 @@ REQUIRED_COLUMNS = (
     "teacher_emails",
 )
 OPTIONAL_COLUMNS = ("series", "topic", "description", "online_capacity")
-TITLE_MAX_LENGTH = 200
+# Each text column and the model field it is saved in: a cell longer than the field is a row error,
+# not a database error.
+_SAVED_IN = {
+    "title": Session._meta.get_field("title"),
+    "venue": Session._meta.get_field("venue"),
+    "meeting_url": Session._meta.get_field("meeting_url"),
+    "topic": Session._meta.get_field("topic"),
+    "series": Series._meta.get_field("title"),
+}
 
 
 @dataclass(frozen=True)
@@ -76,12 +84,13 @@ def _local_time(text: str, label: str, problems: list[str]) -> dt.datetime | Non
         )
         return None
     if value.year not in SESSION_YEARS:
-        problems.append(
-            _("%(label)s “%(value)s” is not in a year from %(first)s to %(last)s")
-            % {"label": label, "value": text, "first": SESSION_YEARS[0], "last": SESSION_YEARS[-1]}
-        )
+        problems.append(_not_in_session_years(label, text))
         return None
     if timezone.is_aware(value):
+        # The database's constraint counts the years in UTC: 2000-01-01T03:00+05:00 is still 1999 there.
+        if value.astimezone(dt.UTC).year not in SESSION_YEARS:
+            problems.append(_not_in_session_years(label, text))
+            return None
         return value
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     aware = value.replace(tzinfo=zone)
@@ -94,7 +103,24 @@ def _local_time(text: str, label: str, problems: list[str]) -> dt.datetime | Non
     return aware
 
 
+def _not_in_session_years(label: str, text: str) -> str:
+    return _("%(label)s “%(value)s” is not in a year from %(first)s to %(last)s") % {
+        "label": label,
+        "value": text,
+        "first": SESSION_YEARS[0],
+        "last": SESSION_YEARS[-1],
+    }
+
+
+def _most_places(name: str) -> int | None:
+    """The largest number the session's field `name` can hold: its model validators carry the
+    database's integer range (2147483647 on PostgreSQL)."""
+    limits = [v.limit_value for v in Session._meta.get_field(name).validators if isinstance(v, MaxValueValidator)]
+    return min(limits, default=None)
+
+
 def _places(text: str, label: str, problems: list[str]) -> int | None:
+    """The number of places in `text` for the session field `label`, within what that field holds."""
     if not text:
         return None
     try:
@@ -103,6 +129,13 @@ def _places(text: str, label: str, problems: list[str]) -> int | None:
         value = -1
     if value < 0:
         problems.append(_("%(label)s “%(value)s” is not a whole number of places") % {"label": label, "value": text})
+        return None
+    most = _most_places(label)
+    if most is not None and value > most:
+        problems.append(
+            _("%(label)s “%(value)s” is more places than can be recorded (at most %(most)s)")
+            % {"label": label, "value": text, "most": most}
+        )
         return None
     return value
 
@@ -113,7 +146,7 @@ def read_timetable(*, data: bytes, filename: str) -> ParsedTimetable:
     try:
         records = read_records(data=data, filename=filename)
     except UnreadableFile as error:
-        parsed.errors.append(RowError(0, str(error)))
+        parsed.errors += error.errors
         return parsed
     if not any(any(record) for record in records):
         parsed.errors.append(RowError(0, _("The file is empty: it needs a header row.")))
@@ -159,8 +192,11 @@ def read_timetable(*, data: bytes, filename: str) -> ParsedTimetable:
         title = values["title"]
         if not title:
             problems.append(_("the title is missing"))
-        elif len(title) > TITLE_MAX_LENGTH:
-            problems.append(_("the title is longer than %s characters") % TITLE_MAX_LENGTH)
+        too_long = [name for name, field in _SAVED_IN.items() if len(values.get(name, "")) > field.max_length]
+        problems += [
+            _("the %(column)s is longer than %(max)s characters") % {"column": name, "max": _SAVED_IN[name].max_length}
+            for name in too_long
+        ]
         starts_at = _local_time(values["starts_at"], "starts_at", problems)
         ends_at = _local_time(values["ends_at"], "ends_at", problems)
         if starts_at and ends_at and ends_at <= starts_at:
@@ -175,8 +211,9 @@ def read_timetable(*, data: bytes, filename: str) -> ParsedTimetable:
             part = part.strip()
             if not part:
                 continue
-            if part.isdigit() and int(part) in YEARS_OF_STUDY:
-                years.append(int(part))
+            year = year_of_study_from(part)
+            if year is not None:
+                years.append(year)
             else:
                 problems.append(_("target year “%s” is not a year from 1 to 6") % part)
         if not years and not any("target year" in p for p in problems):
@@ -187,7 +224,7 @@ def read_timetable(*, data: bytes, filename: str) -> ParsedTimetable:
             problems.append(_("a venue is needed when the format is %s") % format_)
         if format_ and SessionFormat(format_).has_link and not meeting_url:
             problems.append(_("a meeting_url is needed when the format is %s") % format_)
-        if meeting_url:
+        if meeting_url and "meeting_url" not in too_long:
             try:
                 url_valid(meeting_url)
             except ValidationError:

@@ -236,3 +236,93 @@ def test_a_report_does_not_overwrite_an_in_person_check_in(session, people):
     apply_attendance_import(session=session, plan=plan_attendance_import(session=session, data=ZOOM, filename="z.csv"))
     registration.refresh_from_db()
     assert (registration.attendance, registration.attendance_source) == ("late", "qr")
+
+
+# --- Files that must be refused with a message, not crash -------------------------------------
+
+NOT_TEXT = (
+    "The file is not valid UTF-16 or UTF-8 text: download the report again, or save it as “CSV UTF-8”, and try again."
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(TEAMS + b"\x00", id="utf-16-of-odd-length"),
+        pytest.param(
+            "\ufeffName\tEmail\n\ud800\tx@example.ac.uk\n".encode("utf-16-le", "surrogatepass"), id="lone-surrogate"
+        ),
+        pytest.param(
+            b"\xfe\xff" + "Name\tEmail\n\udc00".encode("utf-16-be", "surrogatepass"), id="big-endian-surrogate"
+        ),
+        pytest.param("Name,Email\nZoë,zoe@example.ac.uk\n".encode("latin-1"), id="latin-1"),
+    ],
+)
+def test_a_file_that_is_not_valid_utf16_or_utf8_is_refused_as_a_whole(session, people, data):
+    with pytest.raises(AttendanceImportError) as refused:
+        plan_attendance_import(session=session, data=data, filename="attendance.csv")
+
+    assert [str(error) for error in refused.value.errors] == [NOT_TEXT]
+
+
+@pytest.mark.parametrize("minutes", ["nan", "inf", "-inf", "1e308", "1e300", "-5", "1441"])
+def test_a_zoom_duration_that_is_not_a_sane_number_of_minutes_is_a_row_error(session, people, minutes):
+    data = ZOOM + f"Cara Lee,cara.lee@example.ac.uk,22/07/2026 19:00:00,22/07/2026 19:10:00,{minutes},No\r\n".encode()
+
+    with pytest.raises(AttendanceImportError) as refused:
+        plan_attendance_import(session=session, data=data, filename="participants.csv")
+
+    assert [str(error) for error in refused.value.errors] == [
+        f"Row 5: the duration “{minutes}” is not a number of minutes from 0 to 1440."
+    ]
+    assert Registration.objects.count() == 0
+
+
+def test_a_zoom_duration_of_a_whole_day_is_read(session, people):
+    data = ZOOM + b"Cara Lee,cara.lee@example.ac.uk,22/07/2026 19:00:00,23/07/2026 19:00:00,1440,No\r\n"
+
+    plan = plan_attendance_import(session=session, data=data, filename="participants.csv")
+
+    assert ("cara.lee@example.ac.uk", 1440 * 60) in [(m.email, s) for m, s in plan.present]
+
+
+def test_a_teams_duration_longer_than_a_day_is_a_row_error(session, people):
+    data = "Name\tIn-Meeting Duration\tEmail\nAisha Khan\t25h 0m 1s\taisha.khan@example.ac.uk\n"
+
+    with pytest.raises(AttendanceImportError) as refused:
+        plan_attendance_import(session=session, data=data.encode("utf-16"), filename="participants.csv")
+
+    assert [str(error) for error in refused.value.errors] == [
+        "Row 2: the duration “25h 0m 1s” is longer than 24 hours."
+    ]
+
+
+def test_a_teams_duration_with_thousands_of_digits_is_not_read_as_a_duration():
+    assert duration_seconds("9" * 5000 + "h") is None
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        pytest.param(
+            ZOOM + b"Cara Lee,cara.lee@example.ac.uk\x00,22/07/2026 19:00:00,22/07/2026 19:10:00,10,No\r\n",
+            "Row 5: column B contains an invisible control character (U+0000), which is not allowed.",
+            id="nul-in-a-zoom-email",
+        ),
+        pytest.param(
+            "Name\tIn-Meeting Duration\tEmail\nAisha\x00 Khan\t55m\taisha.khan@example.ac.uk\n".encode("utf-16"),
+            "Row 2: column A contains an invisible control character (U+0000), which is not allowed.",
+            id="nul-in-a-teams-name",
+        ),
+        pytest.param(
+            b"email,status,year_of_study\naisha.khan@example.ac.uk,present,\xc2\xb2\n",
+            "Row 2: year of study “²” is not a whole number from 1 to 6.",
+            id="superscript-year-in-a-register",
+        ),
+    ],
+)
+def test_a_report_with_a_bad_cell_is_refused_with_its_row(session, people, data, error):
+    with pytest.raises(AttendanceImportError) as refused:
+        plan_attendance_import(session=session, data=data, filename="attendance.csv")
+
+    assert [str(e) for e in refused.value.errors] == [error]

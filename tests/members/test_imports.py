@@ -308,6 +308,22 @@ def table_before(member):
             "Row 3: unknown role “tutor” (use teacher or committee, separated by ;).",
             id="unknown-role",
         ),
+        pytest.param(
+            f"{'d' * 241}@example.ac.uk,Dan,Evans,2,",
+            "Row 3: the email address is longer than 254 characters.",
+            id="email-longer-than-the-column",
+        ),
+        pytest.param(
+            "dan@example.ac.uk,D\x00an,Evans,2,",
+            "Row 3: column B (first_name) contains an invisible control character (U+0000), which is not allowed.",
+            id="nul-in-a-name",
+        ),
+        pytest.param(
+            "dan@example.ac.uk\x00,Dan,Ev\x1bans,2,",
+            "Row 3: column A (email) contains an invisible control character (U+0000), which is not allowed; "
+            "column C (last_name) contains an invisible control character (U+001B), which is not allowed.",
+            id="control-characters-in-two-cells",
+        ),
     ],
 )
 def test_import_with_a_bad_row_reports_its_row_number_and_writes_nothing(table_before, bad_row, error):
@@ -634,9 +650,10 @@ def roster(start: int, count: int, *, year: int = 2, roles: str = "teacher") -> 
 
 
 # Savepoint and release, the two role groups, the existing members, their groups; when members
-# changed, one bulk UPDATE of their fields and one bulk INSERT of the roles they gained.
+# changed, one bulk UPDATE of their fields, one bulk INSERT of the roles they gained and one of
+# the log of their changes of year.
 UNCHANGED_QUERIES = 6
-UPDATED_QUERIES = 8
+UPDATED_QUERIES = 9
 
 
 def test_reimporting_unchanged_members_takes_the_same_queries_for_1_and_20(django_assert_max_num_queries):
@@ -714,6 +731,23 @@ def test_import_with_a_name_longer_than_the_column_reports_the_row():
 
     assert [error.row_number for error in refused.value.errors] == [3]
     assert Member.objects.count() == 0
+
+
+def test_import_keeps_a_tab_and_a_line_break_inside_a_cell():
+    data = csv_file('bob@example.ac.uk,"Robert\tJames","Smith\r\nJones",2,')
+
+    import_members(data=data, filename="members.csv")
+
+    assert (Member.objects.get().first_name, Member.objects.get().last_name) == ("Robert\tJames", "Smith\r\nJones")
+
+
+def test_import_with_a_control_character_in_the_header_names_the_column_by_its_letter(table_before):
+    data = csv_file(VALID_ROW_2, header="email,first_name,last_name,year_of_study,ro\x00les")
+
+    assert import_errors(data) == [
+        "Row 1: column E contains an invisible control character (U+0000), which is not allowed."
+    ]
+    assert (members_table(), email_addresses()) == table_before
 
 
 def test_import_of_a_zip_that_is_not_a_workbook_gives_the_file_level_error():

@@ -34,8 +34,9 @@ def csv_file(*rows: str, header: str = HEADER) -> bytes:
 def line(**cells: str) -> str:
     """One CSV row from column values (blank where not given), quoted as Excel quotes it."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow([cells.get(name, "") for name in COLUMNS])
-    return buffer.getvalue()
+    # The writer quotes a cell holding a character of its line terminator, so a line break stays in its cell.
+    csv.writer(buffer, lineterminator="\r\n").writerow([cells.get(name, "") for name in COLUMNS])
+    return buffer.getvalue().removesuffix("\r\n")
 
 
 def xlsx_file(*rows: tuple) -> bytes:
@@ -588,6 +589,47 @@ def test_the_bad_row_cases_start_from_a_file_that_imports(before, committee_memb
             "Row 3: ends_at 2031-03-30T01:00 does not exist in UK time (the clocks change).",
             id="ends-in-spring-forward-gap",
         ),
+        pytest.param(
+            {"starts_at": "2000-01-01T03:00+05:00", "ends_at": "2000-01-01T06:00+05:00"},
+            "Row 3: starts_at “2000-01-01T03:00+05:00” is not in a year from 2000 to 2100.",
+            id="starts-in-1999-in-utc",
+        ),
+        pytest.param(
+            {"venue": "Room 3\x00"},
+            "Row 3: column F (venue) contains an invisible control character (U+0000), which is not allowed.",
+            id="nul-in-venue",
+        ),
+        pytest.param(
+            {"teacher_emails": "tom@example.ac.uk\x00"},
+            "Row 3: column I (teacher_emails) contains an invisible control character (U+0000), which is not allowed.",
+            id="nul-in-teacher-emails",
+        ),
+        pytest.param(
+            {"description": "Bring a \x07stethoscope"},
+            "Row 3: column L (description) contains an invisible control character (U+0007), which is not allowed.",
+            id="bell-in-description",
+        ),
+        pytest.param({"venue": "v" * 201}, "Row 3: the venue is longer than 200 characters.", id="venue-too-long"),
+        pytest.param({"topic": "t" * 101}, "Row 3: the topic is longer than 100 characters.", id="topic-too-long"),
+        pytest.param({"series": "s" * 201}, "Row 3: the series is longer than 200 characters.", id="series-too-long"),
+        pytest.param(
+            {"format": "hybrid", "meeting_url": "https://zoom.us/j/" + "9" * 183},
+            "Row 3: the meeting_url is longer than 200 characters.",
+            id="meeting-url-too-long",
+        ),
+        pytest.param(
+            {"capacity": "99999999999"},
+            "Row 3: capacity “99999999999” is more places than can be recorded (at most 2147483647).",
+            id="capacity-too-large",
+        ),
+        pytest.param(
+            {"format": "hybrid", "meeting_url": "https://zoom.us/j/9", "online_capacity": "2147483648"},
+            "Row 3: online_capacity “2147483648” is more places than can be recorded (at most 2147483647).",
+            id="online-capacity-too-large",
+        ),
+        pytest.param(
+            {"target_years": "1;²"}, "Row 3: target year “²” is not a year from 1 to 6.", id="year-superscript-two"
+        ),
     ],
 )
 def test_import_with_a_bad_row_reports_its_row_number_and_writes_nothing(before, committee_member, changes, error):
@@ -1076,3 +1118,50 @@ def test_a_session_outside_the_years_2000_to_2100_is_refused_with_its_row(teache
     errors = import_errors(csv_file(row))
     assert any("is not in a year from 2000 to 2100" in error for error in errors)
     assert Session.objects.count() == 0
+
+
+def test_text_as_long_as_each_column_allows_is_imported(teacher):
+    lengths = {
+        name: Session._meta.get_field(name).max_length for name in ("title", "venue", "topic", "meeting_url")
+    } | {"series": Series._meta.get_field("title").max_length}
+    row = line(
+        title="t" * lengths["title"],
+        starts_at="2031-01-20T18:00",
+        ends_at="2031-01-20T19:00",
+        format="hybrid",
+        target_years="1",
+        venue="v" * lengths["venue"],
+        meeting_url="https://zoom.us/j/" + "9" * (lengths["meeting_url"] - len("https://zoom.us/j/")),
+        capacity="2147483647",
+        online_capacity="0",
+        topic="c" * lengths["topic"],
+        series="s" * lengths["series"],
+        teacher_emails="tom@example.ac.uk",
+    )
+
+    import_timetable(data=csv_file(row), filename="timetable.csv")
+
+    session = Session.objects.select_related("series").get()
+    assert [len(session.title), len(session.venue), len(session.meeting_url), len(session.topic)] == [
+        lengths["title"],
+        lengths["venue"],
+        lengths["meeting_url"],
+        lengths["topic"],
+    ]
+    assert (len(session.series.title), session.capacity, session.online_capacity) == (lengths["series"], 2147483647, 0)
+
+
+def test_a_line_break_and_a_tab_inside_a_title_become_spaces_not_errors(teacher):
+    row = line(
+        title="Cardiac\r\ncycle\tpart 2",
+        starts_at="2031-01-20T18:00",
+        ends_at="2031-01-20T19:00",
+        format="in_person",
+        target_years="1",
+        venue="LT1",
+        teacher_emails="tom@example.ac.uk",
+    )
+
+    import_timetable(data=csv_file(row), filename="timetable.csv")
+
+    assert Session.objects.get().title == "Cardiac cycle part 2"
