@@ -16,7 +16,9 @@ class Registration(models.Model):
     """
 
     session = models.ForeignKey("events.Session", on_delete=models.CASCADE, related_name="registrations")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registrations")
+    # PROTECT: deleting a member would delete their places and change past attendance figures;
+    # accounts are closed instead (`members.services.close_account`), which keeps the row.
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations")
     mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices)
     state = models.CharField(_("state"), max_length=10, choices=RegistrationState.choices)
     year_of_study = models.PositiveSmallIntegerField(_("year of study"), choices=YearOfStudy.choices, null=True)

@@ -154,6 +154,30 @@ def cancel_registration(*, registration: Registration) -> Registration | None:
         return _promote_next(session=session, mode=current.mode) if freed else None
 
 
+def cancel_upcoming_registrations(*, member: Member) -> list[Registration]:
+    """Cancel every place and queue place the member holds at sessions that have not started (an
+    account being closed), each through `cancel_registration`, so every freed place goes to the
+    first in line. Places at sessions that have started are left as they are: they are history.
+
+    Locks each session in turn, in key order (as any two such calls then take them). A session
+    that starts between the read and its lock is skipped, as it is history by then. Returns the
+    registrations promoted from the waiting lists.
+    """
+    upcoming = Registration.objects.filter(
+        member=member,
+        state__in=[RegistrationState.REGISTERED, RegistrationState.WAITLISTED],
+        session__starts_at__gt=timezone.now(),
+    ).order_by("session_id")
+    promoted = []
+    with transaction.atomic():
+        for registration in upcoming:
+            try:
+                promoted.append(cancel_registration(registration=registration))
+            except RegistrationRefused:
+                continue
+    return [registration for registration in promoted if registration is not None]
+
+
 def _promote_next(*, session: Session, mode: str) -> Registration | None:
     capacity = capacity_for(session, mode)
     taken = Registration.objects.filter(session=session, mode=mode, state=RegistrationState.REGISTERED).count()

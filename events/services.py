@@ -267,6 +267,11 @@ def reset_calendar_token(*, member: Member) -> CalendarToken:
     return token
 
 
+def revoke_calendar_token(*, member: Member) -> None:
+    """Stop the member's personal calendar URL working, for good (an account being closed)."""
+    CalendarToken.objects.filter(member=member).delete()
+
+
 def calendar_token_for(*, member: Member) -> CalendarToken:
     """The member's calendar token, created on first use."""
     existing = CalendarToken.objects.filter(member=member).first()

@@ -89,3 +89,38 @@ def validate_spreadsheet_upload(upload):
     if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
         raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
     return upload
+
+
+class CloseAccountForm(forms.Form):
+    """Asks again who is closing the account: the password, or for a member who signs in only
+    through Microsoft (no password here), their e-mail address typed out."""
+
+    def __init__(self, *args, member: Member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+        if member.has_usable_password():
+            self.fields["password"] = forms.CharField(
+                label=_("Your password"),
+                strip=False,
+                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+            )
+        else:
+            self.fields["email"] = forms.CharField(
+                label=_("Type your e-mail address to confirm"),
+                help_text=member.email,
+                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.member.check_password(password):
+            raise forms.ValidationError(_("That is not your password."))
+        return password
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if email.lower() != self.member.email.lower():
+            raise forms.ValidationError(_("That is not the e-mail address of this account."))
+        return email

@@ -56,6 +56,12 @@ class Member(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff"), default=False, help_text=_("Can sign in to the admin site."))
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     graduated_on = models.DateField(_("graduated on"), null=True, blank=True)
+    # Set when the account is closed (`members.services.close_account`): the row stays, without
+    # name, address or login, so the registrations and teaching that point at it stay counted.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("closed by")
+    )
 
     objects = MemberManager()
 
@@ -77,6 +83,10 @@ class Member(AbstractBaseUser, PermissionsMixin):
                 condition=models.Q(entry_year__isnull=True) | models.Q(entry_year__range=(1950, 2200)),
                 name="member_entry_year_plausible",
             ),
+            models.CheckConstraint(
+                condition=models.Q(closed_at__isnull=True) | models.Q(is_active=False),
+                name="member_closed_is_inactive",
+            ),
         ]
 
     def __str__(self):
@@ -95,6 +105,10 @@ class Member(AbstractBaseUser, PermissionsMixin):
     @property
     def is_graduated(self) -> bool:
         return self.graduated_on is not None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class YearRollover(models.Model):

@@ -241,3 +241,86 @@ def grant_role(*, member: Member, role: Role) -> None:
     """Add the member to the role's group (Teachers, Committee); nothing if they already have it."""
     group, _created = Group.objects.get_or_create(name=role.group_name)
     member.groups.add(group)
+
+
+# --- Closing an account -------------------------------------------------------------------------
+
+CLOSED_NAME = "Closed account"
+# RFC 2606 reserves .invalid: the placeholder can never be delivered to, nor registered by anyone.
+CLOSED_EMAIL = "closed-account-{pk}@closed.invalid"
+
+
+class AccountClosingRefused(Exception):
+    """The account cannot be closed now; the message says why and what to do first."""
+
+
+def closing_blockers(*, member: Member) -> list[str]:
+    """Why the member's account cannot be closed yet, in words for them (empty when it can): a
+    place on the roster of a session still to come, which the committee must fill or cancel first
+    (closing would otherwise leave a session with a nameless teacher). Asked by the confirmation
+    page, the admin action and `close_account` itself. One query."""
+    from teachers.selectors import upcoming_roster_entries
+
+    return [
+        _("You are on the roster of “%(title)s” on %(date)s: ask the committee to take you off it first.")
+        % {"title": entry.session.title, "date": timezone.localtime(entry.session.starts_at).strftime("%-d %B %Y")}
+        for entry in upcoming_roster_entries(teacher=member)
+    ]
+
+
+def close_account(*, member: Member, by: Member | None) -> Member:
+    """Close the member's account: the row stays as a tombstone, so the registrations, attendance,
+    roster entries, applications and feedback receipts that point at it keep every past figure
+    exactly as it was.
+
+    Removed: name (→ "Closed account"), e-mail (→ a unique undeliverable placeholder), entry year,
+    password (unusable), roles and permissions, allauth addresses and linked sign-in accounts
+    (Microsoft), e-mail choices, the personal calendar URL, pending co-teaching invitations, an
+    application awaiting a decision and teaching certificates (`teachers.services.forget_member`).
+    Places and queue places at sessions still to come are cancelled through the attendance
+    service, so each freed place goes to the first in line. The year of study is kept: nothing
+    identifies a member by it alone, and changes of it are the year-of-study log's to record.
+    Every session of the member ends: inactive members are refused by the authentication
+    backends, and the session hash derives from the password, which changes.
+
+    `by` is who closed it (the member themselves or an admin), kept with the time. Locks the member's
+    row (FOR NO KEY UPDATE, so a registration being written for them concurrently, which takes a
+    key-share lock on it, does not deadlock with this) and then, in key order, each session at
+    which a place is cancelled. Raises AccountClosingRefused when `closing_blockers` has a reason,
+    or when the account is already closed.
+    """
+    # Imported here: these apps import members.services themselves (dependencies point at
+    # members). Closing an account is the one write of members that reaches theirs, and it
+    # does so only through their services.
+    from allauth.socialaccount.models import SocialAccount
+
+    from attendance.services import cancel_upcoming_registrations
+    from events.services import revoke_calendar_token
+    from notifications.services import forget_preferences
+    from teachers.services import forget_member
+
+    with transaction.atomic():
+        locked = Member.objects.select_for_update(no_key=True).get(pk=member.pk)
+        if locked.is_closed:
+            raise AccountClosingRefused(_("This account has already been closed."))
+        blockers = closing_blockers(member=locked)
+        if blockers:
+            raise AccountClosingRefused(" ".join(blockers))
+        cancel_upcoming_registrations(member=locked)
+        forget_member(member=locked)
+        revoke_calendar_token(member=locked)
+        forget_preferences(member=locked)
+        EmailAddress.objects.filter(user=locked).delete()
+        SocialAccount.objects.filter(user=locked).delete()
+        locked.groups.clear()
+        locked.user_permissions.clear()
+        locked.first_name, locked.last_name = CLOSED_NAME, ""
+        locked.email = CLOSED_EMAIL.format(pk=locked.pk)
+        locked.entry_year = None
+        locked.set_unusable_password()
+        locked.is_active = locked.is_staff = locked.is_superuser = False
+        locked.closed_at, locked.closed_by = timezone.now(), by
+        # Last, after the session locks: changing the e-mail (a unique column) takes the row lock
+        # that conflicts with a concurrent registration's key-share lock.
+        locked.save()
+    return locked

@@ -383,6 +383,12 @@ def set_preferences(*, member: Member, subscribed: Iterable[str]) -> None:
         )
 
 
+def forget_preferences(*, member: Member) -> None:
+    """Remove the member's e-mail choices (an account being closed). Nothing more is sent to a
+    closed account anyway: `rendering.render` skips every message to an inactive member."""
+    Unsubscription.objects.filter(member=member).delete()
+
+
 def unsubscribe(*, member: Member, category: str) -> None:
     """Switch one optional category off (the one-click link in every optional e-mail)."""
     Unsubscription.objects.get_or_create(member=member, category=Category(category))

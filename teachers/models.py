@@ -35,7 +35,9 @@ class RosterEntry(models.Model):
 class TeacherApplication(models.Model):
     """A member asking to teach; the committee approves (adding them to Teachers) or declines."""
 
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teacher_applications")
+    # PROTECT: the dashboard counts the motivations on approved applications; an account is
+    # closed (the row kept), not deleted.
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="teacher_applications")
     subjects = models.TextField(_("subjects you can teach"))
     year_of_study = models.PositiveSmallIntegerField(_("year of study when applying"), null=True, blank=True)
     other_motivation = models.CharField(_("other motivation"), max_length=300, blank=True)

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from attendance.enums import AttendanceStatus
 from events.enums import SessionStatus
@@ -28,6 +29,16 @@ def pending_invitations(*, teacher) -> QuerySet[CoTeachingInvitation]:
         CoTeachingInvitation.objects.filter(teacher=teacher, status=InvitationStatus.PENDING)
         .select_related("session", "invited_by")
         .order_by("session__starts_at", "pk")
+    )
+
+
+def upcoming_roster_entries(*, teacher) -> QuerySet[RosterEntry]:
+    """The member's places on the rosters of sessions that have not started and are not cancelled."""
+    return (
+        RosterEntry.objects.filter(teacher=teacher, session__starts_at__gt=timezone.now())
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .select_related("session")
+        .order_by("session__starts_at", "session_id")
     )
 
 

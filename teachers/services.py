@@ -305,6 +305,20 @@ def answer_invitation(*, invitation: CoTeachingInvitation, teacher: Member, acce
     return invitation
 
 
+def forget_member(*, member: Member) -> None:
+    """Remove what of the member's teaching is theirs alone (an account being closed): co-teaching
+    invitations to or from them still awaiting a reply, an application still awaiting a decision
+    (counted nowhere), and the teaching certificates issued to them, which carry their name and
+    would go on showing it on the public verification page. Roster entries and decided
+    applications stay: the dashboard counts them. Raises nothing of its own."""
+    with transaction.atomic():
+        CoTeachingInvitation.objects.filter(
+            Q(teacher=member) | Q(invited_by=member), status=InvitationStatus.PENDING
+        ).delete()
+        TeacherApplication.objects.filter(member=member, status=ApplicationStatus.PENDING).delete()
+        TeachingCertificate.objects.filter(teacher=member).delete()
+
+
 class NothingToCertify(Exception):
     """The member has not taught a completed session yet."""
 

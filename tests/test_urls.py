@@ -24,6 +24,8 @@ OWN_ONLY_404 = "its own member only, else not found"
 ACCESS = {
     "home": (PUBLIC, None),
     "members:profile": (SIGNED_IN, None),
+    "members:my_data": (SIGNED_IN, None),  # the signed-in member's own data, nobody else's
+    "members:close_account": (SIGNED_IN, None),
     "members:import": (COMMITTEE, None),
     "events:catalogue": (SIGNED_IN, None),
     "events:month": (SIGNED_IN, None),
