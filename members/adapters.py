@@ -3,7 +3,11 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
+
+from members import services
+from members.enums import YearChangeSource
 
 
 def email_domain_allowed(email: str) -> bool:
@@ -36,7 +40,9 @@ class AccountAdapter(DefaultAccountAdapter):
         user.year_of_study = data.get("year_of_study")
         user.entry_year = data.get("entry_year")
         if commit:
-            user.save()
+            with transaction.atomic():
+                user.save()
+                services.record_first_year_of_study(member=user, source=YearChangeSource.SIGN_UP, by=user)
         return user
 
 

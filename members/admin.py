@@ -1,12 +1,35 @@
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from members import services
-from members.models import Member, YearRollover
+from members import permissions, services
+from members.enums import YearChangeSource, YearRequestState
+from members.models import Member, YearOfStudyChange, YearOfStudyRequest, YearRollover
+
+
+class YearOfStudyChangeInline(admin.TabularInline):
+    """The member's changes of year, newest first; written only by the services, never here."""
+
+    model = YearOfStudyChange
+    fk_name = "member"
+    fields = ["changed_at", "old_year", "new_year", "source", "changed_by", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("changes of year of study")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Member)
@@ -35,6 +58,7 @@ class MemberAdmin(UserAdmin):
         ),
         (_("Dates"), {"fields": ["last_login", "date_joined", "closed_at", "closed_by"]}),
     ]
+    inlines = [YearOfStudyChangeInline]
     add_fieldsets = [
         (
             None,
@@ -52,6 +76,36 @@ class MemberAdmin(UserAdmin):
             },
         ),
     ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and "year_of_study" in form.base_fields:
+            # Compared with the year when the page was opened rather than when it is saved, so a year
+            # moved meanwhile (the rollover, an approval) is not put back by saving another field.
+            form.base_fields["year_of_study"].show_hidden_initial = True
+        return form
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # a new member has no history yet
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            if not change:
+                super().save_model(request, obj, form, change)
+                services.record_first_year_of_study(member=obj, source=YearChangeSource.ADMIN, by=request.user)
+                return
+            # The year is written by the service, which logs it, and only when it was changed here:
+            # the form's copy may be stale (the rollover or an approval may have moved it since the
+            # page was opened), and saving it back would change it without a trace.
+            if "year_of_study" in form.changed_data:
+                services.change_year_of_study(
+                    member=obj, year=obj.year_of_study, source=YearChangeSource.ADMIN, by=request.user
+                )
+            obj.save(
+                update_fields=[
+                    f.name for f in obj._meta.concrete_fields if not f.primary_key and f.name != "year_of_study"
+                ]
+            )
 
     def has_close_permission(self, request) -> bool:
         # Closing stands in for deleting, so it asks for the same permission.
@@ -105,3 +159,95 @@ class YearRolloverAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # only `rollover_year` writes these
+
+
+@admin.register(YearOfStudyRequest)
+class YearOfStudyRequestAdmin(admin.ModelAdmin):
+    """Requests are decided on the committee's page or by these actions; nothing here edits one by hand."""
+
+    list_display = ["member", "year_when_asked", "year_of_study", "state", "created_at", "decided_by", "decided_at"]
+    list_filter = ["state", "year_of_study"]
+    list_select_related = ["member", "decided_by"]
+    search_fields = ["member__email", "member__first_name", "member__last_name"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "member",
+        "year_when_asked",
+        "year_of_study",
+        "reason",
+        "state",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
+    actions = ["approve", "decline"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def _decide(self, request, queryset, decide, done_message):
+        done = skipped = 0
+        for year_request in queryset.filter(state=YearRequestState.PENDING).select_related("member"):
+            if not permissions.can_decide_year_of_study_request(request.user, year_request):
+                skipped += 1
+                continue
+            try:
+                decide(year_request=year_request, by=request.user)
+            except services.YearOfStudyRefused as refusal:
+                self.message_user(request, f"{year_request.member}: {refusal}", messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message(done), messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%d request skipped: only the committee decides requests, and nobody their own.",
+                    "%d requests skipped: only the committee decides requests, and nobody their own.",
+                    skipped,
+                )
+                % skipped,
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Approve the selected requests (sets the year asked for)"))
+    def approve(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            services.approve_year_of_study_request,
+            lambda n: ngettext("%d request approved.", "%d requests approved.", n) % n,
+        )
+
+    @admin.action(description=_("Decline the selected requests"))
+    def decline(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            services.decline_year_of_study_request,
+            lambda n: ngettext("%d request declined.", "%d requests declined.", n) % n,
+        )
+
+
+@admin.register(YearOfStudyChange)
+class YearOfStudyChangeAdmin(admin.ModelAdmin):
+    """The log of changes of year of study: read-only, written only by the members services.
+
+    Deleting a row is left to the usual permission, without a bulk action: deleting a member takes
+    their log with it, and the admin refuses to delete a member whose related rows it may not delete.
+    """
+
+    actions = None
+    list_display = ["member", "old_year", "new_year", "source", "changed_by", "changed_at", "note"]
+    list_filter = ["source", "new_year"]
+    list_select_related = ["member", "changed_by"]
+    search_fields = ["member__email", "member__first_name", "member__last_name", "note"]
+    date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -23,3 +23,21 @@ class Role(models.TextChoices):
     def group_name(self) -> str:
         # Group names are data (created by a migration), so they are not translated.
         return {"teacher": "Teachers", "committee": "Committee"}[self.value]
+
+
+class YearRequestState(models.TextChoices):
+    PENDING = "pending", _("Waiting for the committee")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class YearChangeSource(models.TextChoices):
+    """What changed a member's year of study; every change is logged with one of these."""
+
+    SIGN_UP = "sign_up", _("Sign-up")
+    PROFILE = "profile", _("Profile (first year given)")
+    IMPORT = "import", _("Member import")
+    ROLLOVER = "rollover", _("Academic-year rollover")
+    REQUEST = "request", _("Request approved")
+    ADMIN = "admin", _("Admin site")

@@ -45,19 +45,57 @@ class SignupForm(_EntryYearMixin, forms.Form):
 
 
 class ProfileForm(_EntryYearMixin, forms.ModelForm):
+    """Names and entry year; the year of study only while the member has none.
+
+    Once a member has a year it is shown read-only on the page and corrected through a request to
+    the committee (`members.services.update_profile` says why).
+    """
+
     class Meta:
         model = Member
         fields = ["first_name", "last_name", "year_of_study", "entry_year"]
-        help_texts = {"year_of_study": _("Moves up automatically at the start of each academic year.")}
+        help_texts = {
+            "year_of_study": _(
+                "Moves up automatically at the start of each academic year. Once saved, only the committee "
+                "can correct it."
+            )
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.year_of_study is not None:
+            del self.fields["year_of_study"]
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class YearOfStudyRequestForm(forms.Form):
+    year_of_study = forms.TypedChoiceField(label=_("The year you are in"), coerce=int)
+    reason = forms.CharField(
+        label=_("Anything the committee should know (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example, that you are repeating a year or have intercalated."),
+    )
+
+    def __init__(self, *args, member: Member, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The year the member is in already is not a correction.
+        self.fields["year_of_study"].choices = [("", _("Choose your year"))] + [
+            (value, label) for value, label in YearOfStudy.choices if value != member.year_of_study
+        ]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class YearOfStudyDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("decline", _("Decline"))])
+    note = forms.CharField(label=_("Note to the member (optional)"), required=False, max_length=1000)
 
 
 class MemberImportForm(forms.Form):

@@ -4,7 +4,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.enums import YearOfStudy
+from members.enums import YearChangeSource, YearOfStudy, YearRequestState
 
 
 class MemberManager(BaseUserManager):
@@ -126,3 +126,110 @@ class YearRollover(models.Model):
 
     def __str__(self):
         return self.academic_year
+
+
+class YearOfStudyRequest(models.Model):
+    """A member's request that the committee correct their year of study.
+
+    Members do not set their own year once they have one (it decides which sessions they may
+    register for and their survey band); they ask, and a committee member approves or declines.
+    """
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="year_of_study_requests", verbose_name=_("member")
+    )
+    year_of_study = models.PositiveSmallIntegerField(_("year asked for"), choices=YearOfStudy.choices)
+    year_when_asked = models.PositiveSmallIntegerField(
+        _("year when asked"), choices=YearOfStudy.choices, null=True, blank=True
+    )
+    reason = models.TextField(_("reason"), max_length=1000, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=YearRequestState.choices, default=YearRequestState.PENDING
+    )
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="decided_year_of_study_requests",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("note to the member"), max_length=1000, blank=True)
+
+    class Meta:
+        verbose_name = _("year of study request")
+        verbose_name_plural = _("year of study requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Two pending requests would race each other; the member withdraws one to ask again.
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(state=YearRequestState.PENDING),
+                name="year_request_one_pending_per_member",
+            ),
+            models.CheckConstraint(condition=models.Q(year_of_study__range=(1, 6)), name="year_request_year_1_to_6"),
+            models.CheckConstraint(
+                condition=models.Q(year_when_asked__isnull=True) | ~models.Q(year_of_study=models.F("year_when_asked")),
+                name="year_request_asks_for_a_change",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=[YearRequestState.PENDING, YearRequestState.WITHDRAWN], decided_at=None)
+                | models.Q(state__in=[YearRequestState.APPROVED, YearRequestState.DECLINED], decided_at__isnull=False),
+                name="year_request_decided_at_iff_decided",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} → {self.get_year_of_study_display()} ({self.get_state_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == YearRequestState.PENDING
+
+
+class YearOfStudyChange(models.Model):
+    """One row for every change of a member's year of study, whatever made it (see YearChangeSource)."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="year_of_study_changes", verbose_name=_("member")
+    )
+    old_year = models.PositiveSmallIntegerField(_("from"), choices=YearOfStudy.choices, null=True, blank=True)
+    new_year = models.PositiveSmallIntegerField(_("to"), choices=YearOfStudy.choices, null=True, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=YearChangeSource.choices)
+    changed_by = models.ForeignKey(
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="year_of_study_changes_made",
+        verbose_name=_("changed by"),
+    )
+    request = models.ForeignKey(
+        YearOfStudyRequest,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("request"),
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("change of year of study")
+        verbose_name_plural = _("changes of year of study")
+        ordering = ["-changed_at", "-pk"]
+        constraints = [
+            # A row that changes nothing is noise in an audit trail (NULL = NULL is not true, so a
+            # change from or to no year passes, as it should).
+            models.CheckConstraint(condition=~models.Q(old_year=models.F("new_year")), name="year_change_changes"),
+            models.CheckConstraint(
+                condition=models.Q(request__isnull=True) | models.Q(source=YearChangeSource.REQUEST),
+                name="year_change_request_only_when_approved",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member}: {self.old_year or '–'} → {self.new_year or '–'} ({self.get_source_display()})"

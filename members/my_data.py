@@ -1,7 +1,8 @@
 """A member's own data, as they download it: one document, written as JSON and as CSV files in a zip.
 
 The document holds what MedEd keeps about the member and links to them: their profile and
-sign-in addresses, registrations and attendance, teaching, teacher applications, e-mail choices,
+sign-in addresses, changes of their year of study and their requests to correct it,
+registrations and attendance, teaching, teacher applications, e-mail choices,
 the e-mails sent to them and which sessions and surveys they have given feedback on. Not their
 feedback answers: those are anonymous, stored with nothing that links them to anyone (see
 `feedback.anonymity`), so no one — the member included — can pick theirs out. Nothing of other
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 from attendance.models import Registration
 from feedback.models import Receipt
 from meded.spreadsheets import csv_bytes
-from members.models import Member
+from members.models import Member, YearOfStudyChange, YearOfStudyRequest
 from notifications.models import Message, Unsubscription
 from notifications.services import categories_for
 from teachers.enums import InvitationStatus
@@ -64,6 +65,16 @@ SECTIONS = {
         "decided_at",
         "reason_for_declining",
     ),
+    "year_of_study_changes": ("changed_at", "from_year", "to_year", "source"),
+    "year_of_study_requests": (
+        "asked_at",
+        "year_when_asked",
+        "year_asked_for",
+        "reason",
+        "state",
+        "decided_at",
+        "committee_note",
+    ),
     "email_choices": ("category", "receiving", "turned_off_at"),
     "emails": ("kind", "status", "created_at", "sent_at"),
     "feedback_given": ("about", "title", "date"),
@@ -80,7 +91,7 @@ def _hours(session) -> float:
 
 def export_member_data(*, member: Member) -> dict:
     """Everything MedEd holds about `member` (see the module docstring), in plain JSON types.
-    Each list is in time order. Eleven queries."""
+    Each list is in time order. Thirteen queries."""
     roles = sorted(member.groups.values_list("name", flat=True))
     # The roles just read, where `members.permissions` looks for them (`categories_for` asks it).
     member._meded_group_names = frozenset(roles)
@@ -98,6 +109,9 @@ def export_member_data(*, member: Member) -> dict:
     applications = (
         TeacherApplication.objects.filter(member=member).prefetch_related("motivations").order_by("created_at", "pk")
     )
+    # Not who made a change or decided a request: those are other members.
+    year_changes = YearOfStudyChange.objects.filter(member=member).order_by("changed_at", "pk")
+    year_requests = YearOfStudyRequest.objects.filter(member=member).order_by("created_at", "pk")
     turned_off = dict(Unsubscription.objects.filter(member=member).values_list("category", "created_at"))
     emails = Message.objects.filter(recipient=member).order_by("created_at", "pk")
     receipts = Receipt.objects.filter(member=member).select_related("session", "survey")
@@ -195,6 +209,27 @@ def export_member_data(*, member: Member) -> dict:
                 "reason_for_declining": a.decline_reason,
             }
             for a in applications
+        ],
+        "year_of_study_changes": [
+            {
+                "changed_at": _when(c.changed_at),
+                "from_year": c.old_year,
+                "to_year": c.new_year,
+                "source": c.get_source_display(),
+            }
+            for c in year_changes
+        ],
+        "year_of_study_requests": [
+            {
+                "asked_at": _when(r.created_at),
+                "year_when_asked": r.year_when_asked,
+                "year_asked_for": r.year_of_study,
+                "reason": r.reason,
+                "state": r.get_state_display(),
+                "decided_at": _when(r.decided_at),
+                "committee_note": r.decision_note,
+            }
+            for r in year_requests
         ],
         "email_choices": [
             {

@@ -23,3 +23,13 @@ def is_teacher(user) -> bool:
 
 def can_import_members(user) -> bool:
     return is_committee(user) or (user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def can_decide_year_of_study_requests(user) -> bool:
+    """Who sees the queue of requests to correct a year of study."""
+    return is_committee(user)
+
+
+def can_decide_year_of_study_request(user, year_request) -> bool:
+    """The committee decides a request, but nobody decides their own."""
+    return can_decide_year_of_study_requests(user) and year_request.member_id != user.pk

@@ -1,4 +1,8 @@
-"""Writes for members: imports, profile changes and the academic-year rollover."""
+"""Writes for members: imports, profile changes, the academic-year rollover and every change of year of study.
+
+A member's year of study decides which sessions they may register for and their survey band, so it
+changes only here, and each change leaves a `YearOfStudyChange` row (old → new, source, by whom).
+"""
 
 import datetime as dt
 import logging
@@ -14,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from members.academic_year import AcademicYear
-from members.enums import Role
+from members.enums import Role, YearChangeSource, YearRequestState
 from members.imports import ImportCounts, ImportRefused, MemberRow, RowError, read_member_file
-from members.models import Member, YearRollover
+from members.models import Member, YearOfStudyChange, YearOfStudyRequest, YearRollover
 from notifications.enums import MessageKind
 from notifications.services import moment, notify_many
 
@@ -51,13 +55,16 @@ def _role_groups() -> dict[Role, Group]:
     return {role: Group.objects.get_or_create(name=role.group_name)[0] for role in Role}
 
 
-def import_members(*, data: bytes, filename: str, invite: bool = False) -> ImportResult:
+def import_members(
+    *, data: bytes, filename: str, invite: bool = False, imported_by: Member | None = None
+) -> ImportResult:
     """Create or update members from a CSV/.xlsx file, all or nothing.
 
     Upserts by email (case-insensitive). Names and year of study are overwritten; roles listed
     are granted and never revoked (taking a role away is a deliberate act in the admin). New
     members get no password and an unverified address. With `invite`, every imported member who
     has no usable password is sent an invitation to set one (an outbox message, sent after the commit).
+    Every year of study set or changed is logged (source import, with the file's name).
 
     Raises MemberImportError listing every bad row when any row is bad; nothing is written then.
     A concurrent import creating the same address is caught by the unique constraint and reported
@@ -77,11 +84,14 @@ def import_members(*, data: bytes, filename: str, invite: bool = False) -> Impor
                 member.email_lower: member
                 for member in Member.objects.annotate(email_lower=Lower("email"))
                 .filter(email_lower__in=emails)
+                # In primary-key order, as the rollover locks them, so the two never wait on each other.
+                .order_by("pk")
                 .select_for_update()
                 .prefetch_related("groups")
             }
             new_rows: list[MemberRow] = []
             changed: list[Member] = []
+            year_changes: list[YearOfStudyChange] = []
             memberships: list[tuple[Member, Group]] = []
             for row in parsed.rows:
                 member = existing.get(row.email)
@@ -96,6 +106,17 @@ def import_members(*, data: bytes, filename: str, invite: bool = False) -> Impor
                     row.year_of_study,
                 )
                 if fields_differ:
+                    if member.year_of_study != row.year_of_study:
+                        year_changes.append(
+                            _year_change(
+                                member=member,
+                                old=member.year_of_study,
+                                new=row.year_of_study,
+                                source=YearChangeSource.IMPORT,
+                                by=imported_by,
+                                note=filename,
+                            )
+                        )
                     member.first_name, member.last_name = row.first_name, row.last_name
                     member.year_of_study = row.year_of_study
                     changed.append(member)
@@ -122,6 +143,17 @@ def import_members(*, data: bytes, filename: str, invite: bool = False) -> Impor
             created = Member.objects.bulk_create(created, batch_size=500)
             for member, row in zip(created, new_rows, strict=True):
                 memberships += [(member, groups[r]) for r in row.roles]
+                year_changes.append(
+                    _year_change(
+                        member=member,
+                        old=None,
+                        new=row.year_of_study,
+                        source=YearChangeSource.IMPORT,
+                        by=imported_by,
+                        note=filename,
+                    )
+                )
+            YearOfStudyChange.objects.bulk_create(year_changes, batch_size=500)
             EmailAddress.objects.bulk_create(
                 [EmailAddress(user=m, email=m.email, primary=True, verified=False) for m in created], batch_size=500
             )
@@ -144,14 +176,188 @@ def import_members(*, data: bytes, filename: str, invite: bool = False) -> Impor
     return result
 
 
+class YearOfStudyRefused(Exception):
+    """A change of year of study, or a request for one, was refused; the message says why."""
+
+
+def _year_change(
+    *,
+    member: Member,
+    old: int | None,
+    new: int | None,
+    source: YearChangeSource,
+    by: Member | None = None,
+    request: YearOfStudyRequest | None = None,
+    note: str = "",
+) -> YearOfStudyChange:
+    """An unsaved log row; callers save it in the transaction that changes the year."""
+    return YearOfStudyChange(
+        member=member, old_year=old, new_year=new, source=source, changed_by=by, request=request, note=note[:255]
+    )
+
+
 def update_profile(
-    *, member: Member, first_name: str, last_name: str, year_of_study: int | None, entry_year: int | None
+    *,
+    member: Member,
+    first_name: str,
+    last_name: str,
+    entry_year: int | None,
+    year_of_study: int | None = None,
 ) -> Member:
-    """Save the fields a member keeps themselves. Writes one row; raises nothing of its own."""
-    member.first_name, member.last_name = first_name.strip(), last_name.strip()
-    member.year_of_study, member.entry_year = year_of_study, entry_year
-    member.save(update_fields=["first_name", "last_name", "year_of_study", "entry_year"])
+    """Save the fields a member keeps themselves: their names and entry year.
+
+    The year of study is not one of them (issue 12: it decides which sessions a member may register
+    for and their survey band). Once a member has a year, only the member import, the rollover, the
+    admin site and an approved request (`request_year_of_study_correction`) change it. A member with
+    no year yet (e.g. one whose sign-up skipped it, or a member of staff) may give it here once,
+    on their own word as at sign-up: it is logged (source profile) and from then on corrected only
+    through a request. Locks the member's row to re-check that they still have none, and raises
+    YearOfStudyRefused if a year is given when they already have one (e.g. an import set it since).
+    """
+    fields = ["first_name", "last_name", "entry_year"]
+    with transaction.atomic():
+        if year_of_study is not None:
+            current = (
+                Member.objects.select_for_update(no_key=True).values_list("year_of_study", flat=True).get(pk=member.pk)
+            )
+            if current is not None:
+                member.year_of_study = current
+                raise YearOfStudyRefused(
+                    _("Your year of study is already recorded; ask the committee to correct it if it is wrong.")
+                )
+            member.year_of_study = year_of_study
+            fields.append("year_of_study")
+            _year_change(member=member, old=None, new=year_of_study, source=YearChangeSource.PROFILE, by=member).save()
+        member.first_name, member.last_name = first_name.strip(), last_name.strip()
+        member.entry_year = entry_year
+        member.save(update_fields=fields)
     return member
+
+
+def record_first_year_of_study(*, member: Member, source: YearChangeSource, by: Member | None = None) -> None:
+    """Log the year a new member was created with (at sign-up or in the admin site); nothing if none.
+
+    Call it in the transaction that created the member. Writes one row; raises nothing of its own.
+    """
+    if member.year_of_study is not None:
+        _year_change(member=member, old=None, new=member.year_of_study, source=source, by=by).save()
+
+
+def change_year_of_study(
+    *, member: Member, year: int | None, source: YearChangeSource, by: Member | None = None, note: str = ""
+) -> YearOfStudyChange | None:
+    """Set a member's year of study and log the change, for the admin site (and scripts).
+
+    Locks the member's row and logs the year it held then, so a change made a moment earlier by the
+    rollover or an approval is recorded as what was replaced. Returns the log row, or None when the
+    year was already `year`. Sets `member.year_of_study`; the caller may save the rest of the member
+    in the same transaction. Raises nothing of its own.
+    """
+    with transaction.atomic():
+        old = Member.objects.select_for_update(no_key=True).values_list("year_of_study", flat=True).get(pk=member.pk)
+        member.year_of_study = year
+        if old == year:
+            return None
+        Member.objects.filter(pk=member.pk).update(year_of_study=year)
+        change = _year_change(member=member, old=old, new=year, source=source, by=by, note=note)
+        change.save()
+    return change
+
+
+def request_year_of_study_correction(*, member: Member, year: int, reason: str = "") -> YearOfStudyRequest:
+    """Ask the committee to correct the member's year of study to `year`.
+
+    Records the year the member has now, so that an approval after the year has moved on (the
+    rollover, an import) is refused instead of applied to the wrong year. Raises YearOfStudyRefused
+    when the member has no year yet (they give it on their profile), asks for the year they are in,
+    or already has a request waiting; the one-pending-request constraint settles a double submission.
+    """
+    current = Member.objects.values_list("year_of_study", flat=True).get(pk=member.pk)
+    if current is None:
+        raise YearOfStudyRefused(_("You have no year of study yet: give it on your profile."))
+    if current == year:
+        raise YearOfStudyRefused(_("You are already recorded in year %(year)s.") % {"year": year})
+    try:
+        with transaction.atomic():
+            return YearOfStudyRequest.objects.create(
+                member=member, year_of_study=year, year_when_asked=current, reason=reason.strip()
+            )
+    except IntegrityError:
+        raise YearOfStudyRefused(
+            _("You have already asked the committee to correct your year; wait for its answer or withdraw it.")
+        ) from None
+
+
+def withdraw_year_of_study_request(*, member: Member) -> YearOfStudyRequest:
+    """Withdraw the member's pending request. Raises YearOfStudyRefused if none is pending (the
+    committee may have decided it a moment ago); a conditional update settles that race."""
+    year_request = YearOfStudyRequest.objects.filter(member=member, state=YearRequestState.PENDING).first()
+    if year_request is None or not YearOfStudyRequest.objects.filter(
+        pk=year_request.pk, state=YearRequestState.PENDING
+    ).update(state=YearRequestState.WITHDRAWN):
+        raise YearOfStudyRefused(_("You have no request waiting for the committee."))
+    year_request.state = YearRequestState.WITHDRAWN
+    return year_request
+
+
+def _refuse_unless_pending(year_request: YearOfStudyRequest) -> None:
+    if year_request.state != YearRequestState.PENDING:
+        raise YearOfStudyRefused(
+            _("This request is no longer waiting (%(state)s).") % {"state": year_request.get_state_display().lower()}
+        )
+
+
+def approve_year_of_study_request(
+    *, year_request: YearOfStudyRequest, by: Member, note: str = ""
+) -> YearOfStudyRequest:
+    """Approve a pending request: set the member's year to the one asked for and log the change.
+
+    Locks the request, then the member (always in that order), and re-checks both after locking,
+    so two committee members approving at once apply it once. Raises YearOfStudyRefused if the
+    request was decided or withdrawn meanwhile, or if the member's year has changed since they
+    asked (the rollover or an import moved it): it would otherwise be applied to the wrong year.
+    """
+    with transaction.atomic():
+        locked = YearOfStudyRequest.objects.select_for_update().get(pk=year_request.pk)
+        _refuse_unless_pending(locked)
+        member = Member.objects.select_for_update(no_key=True).get(pk=locked.member_id)
+        if member.year_of_study != locked.year_when_asked:
+            raise YearOfStudyRefused(
+                _(
+                    "%(member)s's year has changed since they asked (from %(then)s to %(now)s); "
+                    "decline this request, and they can ask again if it is still wrong."
+                )
+                % {"member": member, "then": locked.year_when_asked or "–", "now": member.year_of_study or "–"}
+            )
+        Member.objects.filter(pk=member.pk).update(year_of_study=locked.year_of_study)
+        _year_change(
+            member=member,
+            old=member.year_of_study,
+            new=locked.year_of_study,
+            source=YearChangeSource.REQUEST,
+            by=by,
+            request=locked,
+        ).save()
+        locked.state, locked.decided_by, locked.decided_at = YearRequestState.APPROVED, by, timezone.now()
+        locked.decision_note = note.strip()
+        locked.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    return locked
+
+
+def decline_year_of_study_request(
+    *, year_request: YearOfStudyRequest, by: Member, note: str = ""
+) -> YearOfStudyRequest:
+    """Decline a pending request, with an optional note the member sees; the year is unchanged.
+
+    Locks the request and re-checks it; raises YearOfStudyRefused if it was decided or withdrawn meanwhile.
+    """
+    with transaction.atomic():
+        locked = YearOfStudyRequest.objects.select_for_update().get(pk=year_request.pk)
+        _refuse_unless_pending(locked)
+        locked.state, locked.decided_by, locked.decided_at = YearRequestState.DECLINED, by, timezone.now()
+        locked.decision_note = note.strip()
+        locked.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    return locked
 
 
 def confirm_sole_address(*, member: Member) -> bool:
@@ -196,6 +402,7 @@ def rollover_year(
     changes nothing. Unless `force`, raises RolloverRefused for a year other than the current or
     the next one, or within 180 days of the last rollover (a mistyped year would otherwise move
     everyone up twice). Registrations keep the year recorded at the time, so history is unaffected.
+    Locks the students' rows (in primary-key order) and logs each promotion as a change of year.
     """
     current = AcademicYear.current()
     academic_year = academic_year or current
@@ -224,11 +431,31 @@ def rollover_year(
     try:
         with transaction.atomic():
             record = YearRollover.objects.create(academic_year=academic_year.label, promoted=0, graduated=0)
+            # Locked and then updated by key, so the log names exactly the members moved and the
+            # years they left, even if an approval or an import is changing a year at this moment.
+            # FOR NO KEY UPDATE, as an UPDATE takes: registrations being written for these members
+            # (a key-share lock on their row) carry on meanwhile.
+            years = dict(students.order_by("pk").select_for_update(no_key=True).values_list("pk", "year_of_study"))
+            finalists = [pk for pk, year in years.items() if year == 6]
+            movers = [pk for pk, year in years.items() if year < 6]
             # Graduate first, or this year's year-5 members would graduate as well.
-            record.graduated = students.filter(year_of_study=6).update(
+            record.graduated = Member.objects.filter(pk__in=finalists).update(
                 is_active=False, graduated_on=timezone.localdate()
             )
-            record.promoted = students.filter(year_of_study__lt=6).update(year_of_study=F("year_of_study") + 1)
+            record.promoted = Member.objects.filter(pk__in=movers).update(year_of_study=F("year_of_study") + 1)
+            YearOfStudyChange.objects.bulk_create(
+                [
+                    YearOfStudyChange(
+                        member_id=pk,
+                        old_year=years[pk],
+                        new_year=years[pk] + 1,
+                        source=YearChangeSource.ROLLOVER,
+                        note=academic_year.label,
+                    )
+                    for pk in movers
+                ],
+                batch_size=500,
+            )
             record.save(update_fields=["graduated", "promoted"])
     except IntegrityError:
         raise RolloverAlreadyDone(academic_year.label) from None
@@ -279,7 +506,8 @@ def close_account(*, member: Member, by: Member | None) -> Member:
     application awaiting a decision and teaching certificates (`teachers.services.forget_member`).
     Places and queue places at sessions still to come are cancelled through the attendance
     service, so each freed place goes to the first in line. The year of study is kept: nothing
-    identifies a member by it alone, and changes of it are the year-of-study log's to record.
+    identifies a member by it alone, and changes of it are the year-of-study log's to record; the
+    member's requests to correct it go (their reasons are free text, and they count nowhere).
     Every session of the member ends: inactive members are refused by the authentication
     backends, and the session hash derives from the password, which changes.
 
@@ -312,6 +540,7 @@ def close_account(*, member: Member, by: Member | None) -> Member:
         forget_preferences(member=locked)
         EmailAddress.objects.filter(user=locked).delete()
         SocialAccount.objects.filter(user=locked).delete()
+        YearOfStudyRequest.objects.filter(member=locked).delete()
         locked.groups.clear()
         locked.user_permissions.clear()
         locked.first_name, locked.last_name = CLOSED_NAME, ""

@@ -27,6 +27,10 @@ ACCESS = {
     "members:my_data": (SIGNED_IN, None),  # the signed-in member's own data, nobody else's
     "members:close_account": (SIGNED_IN, None),
     "members:import": (COMMITTEE, None),
+    "members:year_request": (SIGNED_IN, None),  # the member's own year and requests
+    "members:withdraw_year_request": (POST_ONLY, None),  # the member's own pending request
+    "members:year_requests": (COMMITTEE, None),
+    "members:decide_year_request": (POST_ONLY, "year_request"),  # committee, not their own (tested apart)
     "events:catalogue": (SIGNED_IN, None),
     "events:month": (SIGNED_IN, None),
     "events:approvals": (COMMITTEE, None),
@@ -174,6 +178,7 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
         "token": [calendar_token_for(member=published_session.created_by).token],
         "unsubscribe_token": [unsubscribe_token(member=published_session.created_by, category="reminders")],
         "invitation": [1],
+        "year_request": [1],
         "registration": [1],
         "check_in_token": [published_session.pk, "0" * 32],
         "certificate": [certificate.code],

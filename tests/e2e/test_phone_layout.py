@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page
 
+from members.services import request_year_of_study_correction
 from teachers.services import propose_session
 from tests.factories import PASSWORD, MemberFactory
 
@@ -21,6 +22,8 @@ PAGES = [
     "/teaching/propose/",
     "/members/import/",
     "/profile/",
+    "/profile/year/",
+    "/members/year-requests/",
 ]
 
 
@@ -39,6 +42,11 @@ def test_pages_fit_a_phone_screen(live_server, page: Page):
         ends_at=start + dt.timedelta(hours=2),
         target_years=[4, 5, 6],
         topic="Pharmacology",
+    )
+    request_year_of_study_correction(
+        member=MemberFactory(first_name="Bartholomew", last_name="Featherstonehaugh-Worthington", year_of_study=2),
+        year=3,
+        reason="I intercalated in pharmacology and returned to the third year of the course this September.",
     )
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(f"{live_server.url}/accounts/login/")

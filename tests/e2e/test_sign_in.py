@@ -27,12 +27,14 @@ def test_member_signs_in_and_sees_their_profile(live_server, page: Page):
     expect(page).to_have_url(re.compile(r"/profile/$"))
     expect(page.get_by_role("heading", name="My profile")).to_be_visible()
     expect(page.get_by_test_id("profile-email")).to_contain_text("aisha.khan@example.ac.uk")
-    expect(page.get_by_label("Year of study")).to_have_value("2")
-
-    page.get_by_label("Year of study").select_option("3")
-    page.get_by_role("button", name="Save profile").click()
-    expect(page.get_by_text("Your profile has been saved.")).to_be_visible()
-    expect(page.get_by_label("Year of study")).to_have_value("3")
+    # The year is shown, not edited: a correction is a request to the committee.
+    expect(page.get_by_test_id("profile-year")).to_have_text("Year 2")
+    page.get_by_role("link", name="Ask to correct your year").click()
+    page.get_by_label("The year you are in").select_option("3")
+    page.get_by_role("button", name="Send to the committee").click()
+    expect(page.get_by_text("Your request has gone to the committee")).to_be_visible()
+    expect(page.get_by_test_id("year-request-status")).to_contain_text("correct your year to Year 3")
+    expect(page.get_by_test_id("profile-year")).to_have_text("Year 2")
 
 
 def test_wrong_password_is_refused_with_a_message(live_server, page: Page):

@@ -192,8 +192,8 @@ def test_export_queries_do_not_grow_with_the_data(member, someone_else, django_a
             notify(kind=MessageKind.SESSION_CHANGED, recipient=member, subject=session)
 
     add(1)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(13):
         export_member_data(member=member)
     add(2)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(13):
         export_member_data(member=member)
