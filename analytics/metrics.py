@@ -188,7 +188,8 @@ def for_year(academic_year: AcademicYear, *, filters: Filters | None = None, now
     sessions = period.sessions()
     participants, teachers = _participants(sessions)
     totals = _session_totals(sessions, now=now)
-    survey = period.surveys().select_related("form").order_by("-opens_at", "-pk").first()
+    # An open survey's answers are sealed until it closes: the year's survey is its latest closed one.
+    survey = period.surveys().filter(closes_at__lte=now).select_related("form").order_by("-opens_at", "-pk").first()
     return {
         "academic_year": academic_year.label,
         "period": {
@@ -259,12 +260,7 @@ def _session_totals(sessions: QuerySet[Session], *, now: dt.datetime) -> dict:
     attendance recorded, completed sessions and their length, and the released feedback
     responses to held sessions."""
     length = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
-    released = (
-        Response.objects.filter(session=OuterRef("pk"), is_released=True)
-        .values("session")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
+    released = Response.objects.filter(session=OuterRef("pk")).values("session").annotate(n=Count("*")).values("n")
     ended = Q(status__in=SessionStatus.held, ends_at__lte=now)
     # Both subqueries are annotations: aggregating over annotations wraps the query in another,
     # and a condition written in the aggregate's filter could no longer reach the session row.
@@ -364,7 +360,6 @@ def _feedback(sessions: QuerySet[Session], *, responses: int) -> dict:
     rows = (
         Answer.objects.filter(
             response__session__in=sessions.filter(status__in=SessionStatus.held).values("pk"),
-            response__is_released=True,
             question__kind__in=(QuestionKind.LIKERT, QuestionKind.RATING),
             number__isnull=False,
         )

@@ -129,7 +129,7 @@ def _feedback_by_session(ids: QuerySet) -> dict[int, tuple[int, float | None]]:
     """Released responses per session, with the mean overall rating (rounded half up, as on the
     session's results page) where at least the minimum number answered it: one grouped query."""
     minimum = minimum_responses()
-    released = Response.objects.filter(session__in=ids, is_released=True)
+    released = Response.objects.filter(session__in=ids)
     overall = Q(answers__question__metric_key=MetricKey.OVERALL, answers__number__isnull=False)
     found = {}
     for row in (

@@ -239,7 +239,7 @@ class World:
                 year = self.year_2025[i] and self.year_2025[i] - (2025 - academic)
                 band = "" if not year or year < 1 else "years_1_2" if year <= 2 else "years_3_6"
                 response = uuid.uuid4()
-                responses.append((response, form.pk, None, survey.pk, band, rng.random() < 0.98))
+                responses.append((response, form.pk, None, survey.pk, band))
                 role = _weighted(rng, ("attendee", "teacher", "both", "neither"), (55, 5, 15, 25))
 
                 def choose(key, value, response=response):
@@ -374,7 +374,7 @@ class World:
 
     def _write_feedback(self, responses: list, answers: list, comments: list) -> None:
         """Responses and answers by COPY, then a few of the comments coded."""
-        _copy("feedback_response", ("id", "form_id", "session_id", "survey_id", "year_band", "is_released"), responses)
+        _copy("feedback_response", ("id", "form_id", "session_id", "survey_id", "year_band"), responses)
         _copy(
             "feedback_answer",
             ("id", "response_id", "question_id", "number", "option_id", "text", "is_held_back"),
@@ -385,7 +385,7 @@ class World:
     def _feedback(self, session_id: int, responses: list, answers: list, comments: list) -> None:
         rng = self.rng
         response = uuid.uuid4()
-        responses.append((response, self.session_form, session_id, None, "", rng.random() < 0.95))
+        responses.append((response, self.session_form, session_id, None, ""))
         for question, weights in self.session_scales:
             number = _weighted(rng, (1, 2, 3, 4, 5), weights)
             answers.append((uuid.uuid4(), response, question, number, None, "", False))

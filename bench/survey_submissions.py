@@ -1,12 +1,13 @@
-"""How a survey submission's cost grows with the responses already in.
+"""Whether a survey submission's cost grows with the responses already in, and what the release
+at its close costs.
 
-Each submission locks the survey, writes the response and its answers, rewrites every receipt of
-the survey in member order (so receipts keep neither the order of arrival nor the release
-batches; see `feedback.anonymity`) and, every
-FEEDBACK_MIN_RESPONSES responses, rewrites the released batch in a shuffled order. This submits
-N answers to one survey in turn and reports the mean time and query count of the first and the
-last 50 submissions, and their ratios, measured in one run. Uses its own database: a fresh SQLite
-file by default, or BENCH_DATABASE_URL (a scratch PostgreSQL database, which it empties).
+Each submission locks the survey, seals the answers as one pending response and writes the
+member's receipt (see `feedback.anonymity`); nothing is rewritten, so the cost should not grow.
+This submits N answers to one survey in turn and reports the mean time and query count of the
+first and the last 50 submissions, and their ratios, measured in one run; then closes the survey
+and times the release that opens every envelope and writes the responses in one random order.
+Uses its own database: a fresh SQLite file by default, or BENCH_DATABASE_URL (a scratch
+PostgreSQL database, which it empties).
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/meded_bench .venv/bin/python bench/survey_submissions.py [N]
 """
@@ -35,12 +36,11 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from feedback.enums import QuestionKind  # noqa: E402
-from feedback.models import Form, Receipt, Response  # noqa: E402
-from feedback.services import create_survey, submit_response  # noqa: E402
+from feedback.models import Form, PendingResponse, Receipt, Response  # noqa: E402
+from feedback.services import create_survey, release_survey, submit_response  # noqa: E402
 from members.models import Member  # noqa: E402
 
 WINDOW = 50
-VACUUM_EVERY = 100
 
 
 def _answers(form: Form) -> dict:
@@ -81,27 +81,27 @@ def main(n: int) -> None:
         return execute(*args)
 
     with connection.execute_wrapper(count):
-        for number, member in enumerate(members, start=1):
+        for member in members:
             before, started = executed[0], time.perf_counter()
             submit_response(member=member, survey=survey, answers=answers)
             timings.append(time.perf_counter() - started)
             queries.append(executed[0] - before)
-            if number % VACUUM_EVERY == 0 and connection.vendor == "postgresql":
-                # Real submissions are spread over days, and autovacuum clears the rewritten
-                # receipts' dead rows between them; this loop would otherwise measure the bloat.
-                with connection.cursor() as cursor:
-                    cursor.execute("VACUUM feedback_receipt")
-    assert Receipt.objects.filter(survey=survey).count() == n == Response.objects.filter(survey=survey).count()
+    assert Receipt.objects.filter(survey=survey).count() == n == PendingResponse.objects.filter(survey=survey).count()
+    started = time.perf_counter()
+    released = release_survey(survey, now=survey.closes_at)
+    release = time.perf_counter() - started
+    assert released == n == Response.objects.filter(survey=survey).count()
 
     def mean(values):
         return sum(values) / len(values)
 
     first, last = mean(timings[:WINDOW]), mean(timings[-WINDOW:])
     q_first, q_last = mean(queries[:WINDOW]), mean(queries[-WINDOW:])
-    print(f"{connection.vendor}: {n} submissions to one survey (receipts vacuumed every {VACUUM_EVERY})")
+    print(f"{connection.vendor}: {n} submissions to one survey")
     print(f"first {WINDOW}: {first * 1000:.1f} ms, {q_first:.1f} queries each")
     print(f"last {WINDOW}: {last * 1000:.1f} ms, {q_last:.1f} queries each")
-    print(f"ratio last/first: time x{last / first:.1f}, queries x{q_last / q_first:.2f}")
+    print(f"ratio last/first: time x{last / first:.2f}, queries x{q_last / q_first:.2f}")
+    print(f"release at the close: {n} responses in {release * 1000:.0f} ms ({release / n * 1000:.2f} ms each)")
 
 
 if __name__ == "__main__":

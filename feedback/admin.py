@@ -3,14 +3,31 @@ read-only and never appear next to a response (see `feedback.anonymity`)."""
 
 from django.contrib import admin, messages
 from django.db.models import Count, Exists, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from feedback import services
-from feedback.models import Answer, Code, Form, Option, Question, Receipt, Response, Survey, SurveyYear, Theme
+from feedback.models import (
+    Answer,
+    Code,
+    Form,
+    Option,
+    PendingResponse,
+    Question,
+    Receipt,
+    Response,
+    Survey,
+    SurveyYear,
+    Theme,
+)
 
 
 def _has_responses(form: Form | None) -> bool:
-    return form is not None and form.pk is not None and Response.objects.filter(form=form).exists()
+    return (
+        form is not None
+        and form.pk is not None
+        and (Response.objects.filter(form=form).exists() or PendingResponse.objects.filter(form=form).exists())
+    )
 
 
 class QuestionInline(admin.TabularInline):
@@ -136,10 +153,17 @@ class SurveyAdmin(admin.ModelAdmin):
     inlines = [SurveyYearInline]
 
     def get_readonly_fields(self, request, obj=None):
+        fields = list(self.readonly_fields)
+        if obj is None or obj.pk is None:
+            return fields
         # Its responses answered this form: another would split them across two questionnaires.
-        if obj is not None and obj.pk is not None and Response.objects.filter(survey=obj).exists():
-            return [*self.readonly_fields, "form"]
-        return self.readonly_fields
+        if Response.objects.filter(survey=obj).exists() or PendingResponse.objects.filter(survey=obj).exists():
+            fields.append("form")
+        # A closed survey has released its responses all at once; reopening it would let a few
+        # more be released later, and comparing the two would show what those few said.
+        if obj.closes_at <= timezone.now():
+            fields += ["opens_at", "closes_at"]
+        return fields
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "form":
@@ -183,16 +207,13 @@ class AnswerInline(admin.TabularInline):
 @admin.register(Response)
 class ResponseAdmin(_ReadOnlyAdmin):
     """Anonymous: the form, the session or survey and (surveys) the band. There is no member to show,
-    and no receipt is shown here. Released responses only."""
+    and no receipt is shown here. Only released responses exist; pending ones are sealed and not
+    listed."""
 
     list_display = ["id", "form", "session", "survey", "year_band"]
     list_filter = ["form__purpose", "year_band"]
     list_select_related = ["form", "session", "survey"]
     inlines = [AnswerInline]
-
-    def get_queryset(self, request):
-        # Unreleased responses are shown nowhere, the admin included (see `feedback.anonymity`).
-        return super().get_queryset(request).filter(is_released=True)
 
 
 @admin.register(Answer)
@@ -201,9 +222,6 @@ class AnswerAdmin(_ReadOnlyAdmin):
     list_filter = ["question__kind", "is_held_back"]
     list_select_related = ["question", "option"]
     search_fields = ["text"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(response__is_released=True)
 
     @admin.display(description=_("text"))
     def short_text(self, obj):

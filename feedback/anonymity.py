@@ -1,9 +1,10 @@
 """Threat model for anonymous feedback and surveys.
 
 This module holds no code on purpose: anonymity is a property of the tables (`feedback.models`),
-of the submission service (`feedback.services.submit_response`) and of the results pages, and
-this docstring is the single place that says what is promised, against whom, and what is not.
-`tests/feedback/test_anonymity.py` checks the promises that can be checked mechanically.
+of the submission service and its releases (`feedback.services`), of the seal
+(`feedback.sealing`) and of the results pages, and this docstring is the single place that says
+what is promised, against whom, and what is not. `tests/feedback/test_anonymity.py` and
+`tests/feedback/test_release.py` check the promises that can be checked mechanically.
 
 What is promised
 ----------------
@@ -20,92 +21,88 @@ Adversaries
 2. The committee. Everything teachers see, for every session, plus survey results by year band,
    comment moderation, thematic coding and the anonymous CSV export. They also see registers,
    receipts' effects (reminders), and the notifications log.
-3. An administrator or anyone holding a copy of the database (a dump, a backup, a stolen laptop
-   with the embedded SQLite file): every column of every table, including the physical order of
-   rows as a query without ORDER BY returns them, and the auto-increment sequences.
+3. Anyone holding a copy of the database (a `pg_dump`, a backup, a stolen laptop with the
+   embedded SQLite file): every column of every table, the physical order of rows as a query
+   without ORDER BY (or `pg_dump`'s COPY) returns them, and the auto-increment sequences — but not
+   the server's environment, so not SECRET_KEY.
+4. An administrator with both the database and SECRET_KEY (see "Residual risks").
 
-What is stored, and what is not
--------------------------------
-- `Response`: the form version, the session *or* the survey, and — for surveys only — the year
-  band (years 1–2 or 3–6) taken from the member's profile. No member, no e-mail, no timestamp,
-  no IP address, no user agent. Its key is a random UUID (version 4), not a sequence, so the
-  key says nothing about the order responses arrived in.
-- Session responses carry no band at all: a session has few attendees, and "the one year-1
-  student who came" would be singled out by the band alone.
-- `Answer`: the response, the question and the value (a number 1–5, an option, or text); a random
-  UUID key, no time. `is_held_back` is the committee's moderation flag and carries no time either.
+What is stored, and when
+------------------------
+- `PendingResponse`: a response given and not yet released. Its answers are one envelope:
+  JSON padded to a multiple of 4 KiB and encrypted with AES-256-GCM under a key derived from
+  SECRET_KEY, bound to its scope (`feedback.sealing`). In the clear only the scope, the form (which
+  the scope fixes) and, for surveys, the year band — which the member's profile shows anyway, and
+  which lets the committee count a survey's answers by band while it is open. A random UUID key,
+  no member, no time; the envelope, unlike a Fernet token, carries no timestamp either.
+- `Response` and `Answer`: released responses only — the form, the session *or* the survey, for
+  surveys the band, and each answer's value. No member, no time, random UUID keys.
+  `Answer.is_held_back` is the committee's moderation flag and carries no time either. Session
+  responses carry no band at all: in a small session the band alone could single someone out.
 - `Receipt`: the member and the session or survey — nothing else. No time, and no key, column or
-  value shared with the response. Receipts and responses are written in the same transaction,
-  so their counts per scope always agree, but nothing pairs one receipt with one response.
-- Nothing about a submission is written anywhere else: no log line, no message, no Celery task
-  argument, no cache key, no session variable and no URL carries a response's key next to a
-  member. The thank-you page is addressed by the session or survey, never by the response.
+  value shared with a response. Written in the same transaction as the envelope.
+- Sign-ins: `Member.last_login` keeps only the day (midnight UTC, `members.apps`), and a web
+  session's stored expiry is rounded up to the next midnight (`meded.sessions`), so everyone who
+  signed in on a day looks alike. Submitting feedback writes nothing outside the feedback tables
+  and no time anywhere: no log line, no message, no Celery task argument, no cache key, no session
+  variable and no URL carries a response next to a member. The thank-you page is addressed by the
+  session or survey, never by the response.
 
-Why receipts are rewritten
---------------------------
-Even without a timestamp, rows have an order: PostgreSQL's heap and SQLite's rowid keep rows
-roughly in insertion order, and an auto-increment key *is* the insertion order. If receipts kept
-their arrival order, the n-th receipt of a session would pair with the n-th response of that
-session (responses also sit in arrival order on disk), and the join the tables forbid would be
-made by position. So every submission deletes the scope's receipts and re-inserts all of them
-in member-id order, inside the submission's transaction (`services._rewrite_receipts`). After
-it, the scope's receipts have consecutive keys and physical positions sorted by member, whoever
-came last; and because all of them are rewritten — not only those after the newcomer, nor only
-those of the batch not yet released — no gap in the key sequence points at the latest
-respondent, and no block of receipts marks the members of one released batch. (Rewriting only
-the pending batch was tried and refused: released responses sit on disk grouped by release, so
-a block of receipts would pair with a block of responses, and a batch with one year-1 member or
-one teacher would give that member's survey response away.) The cost grows with the scope: for
-a survey of 2,000 it is a quarter of a second per submission at the end
-(`bench/survey_submissions.py`).
+Releases
+--------
+Nothing shown anywhere — results pages, survey results, CSV exports, moderation, coding, themes,
+the dashboard, the admin — can read a pending response: it is sealed, and only `Response` rows
+are read. A release opens a scope's envelopes under the scope's row lock and writes them as
+responses, every response and each one's answers in a shuffled order (`random.SystemRandom`),
+with fresh random keys; then deletes the envelopes. All or nothing: if any envelope cannot be
+opened, nothing is released (a partial release would show a group smaller than N).
+- A session releases when it has FEEDBACK_MIN_RESPONSES pending: its results change only in steps
+  of N, so reloading after each "I've just done it" shows a change made by N people, not one.
+  Teachers need results before the short feedback window ends, so sessions keep these batches;
+  a session's results page says how many responses wait for the next group, and why.
+- A survey releases once, all at once, when it closes (beat's `feedback.release_closed_surveys`,
+  or the survey's page or export first). While it is open the committee sees only how many have
+  answered, overall and by band — no distribution, no comment, no export — so there is nothing to
+  compare between two visits, and at the close every response counts (none is left out for want
+  of a full batch). A closed survey's dates cannot be changed, so it never releases twice.
 
-Why responses are released in batches
--------------------------------------
-A response is written unreleased (`Response.is_released` false) and nothing shown anywhere — no
-results page, survey result, CSV export, moderation list, coding screen, theme page, nor the
-admin — reads an unreleased response. When a scope (a session, a survey) has
-FEEDBACK_MIN_RESPONSES unreleased responses, the submission that makes it so releases all of them
-at once, under the scope's lock (`services._release_if_due`). So:
-- Results change only in steps of N. Reloading a page after each "I've just done it" shows the
-  same figures until N more have answered, and then a change made by N people, not one.
-- At release the batch is rewritten in random order (`random.SystemRandom`): its responses and
-  their answers are read, deleted and re-inserted with the same keys, so within a release the
-  table's physical order (SQLite's rowid, PostgreSQL's ctid) says nothing about arrival. The
-  batch has no codings and no held-back flags to lose: nothing unreleased can be moderated or
-  coded.
-- Responses that never reach a release (the last up to N−1 of a session or survey) are never
-  shown. The results pages say that results are updated in groups of N.
+Receipts
+--------
+A session's receipts are rewritten in member order on every submission (`_rewrite_receipts`):
+its responses are released in blocks of N, and receipts in arrival order would say which members
+made up each block. A session is bounded by its places, so the cost is bounded too. A survey's
+receipts are a single insert (`_add_receipt`): its responses are released in one shuffled block,
+so the receipts' arrival order pairs with nothing readable — the envelopes beside them are
+sealed, and the released rows are in an order of their own. A submission's cost therefore does
+not grow with the survey (`bench/survey_submissions.py` prints first against 2,000th).
 
-What teachers and the committee see
------------------------------------
-- Results only in aggregate, only from released responses, and only once a session (or a band,
-  or any breakdown) has at least FEEDBACK_MIN_RESPONSES released responses; below that, only
-  "n responses, not enough to show" (a count of people, which may include pending ones). No
-  breakdown is offered whose complement could be worked out by subtraction from a shown total.
-- Comments are listed in an order unrelated to arrival (by their random key, or grouped by
-  question and sorted by text), never "newest first".
-- The admin shows responses and answers read-only with no member information, and never shows
-  a receipt next to a response.
+What a full copy of the database tells, and what it does not
+------------------------------------------------------------
+It tells: who has responded to which session or survey (receipts); a survey respondent's band
+(also on their profile); the released responses of each scope, and for a session which block of
+N was released together (not which members made a block: the receipts are in member order, and
+sign-ins keep only the day); how many envelopes wait in each scope, in the order they arrived,
+each the same size in most cases, and their bands for a survey.
+It does not tell: what any pending response says (sealed); which released response, or which
+block, is whose (no shared key or value, no time, no order that follows arrival or members); when
+anyone answered (no time is written by answering; sign-ins keep the day only).
 
 Residual risks, named honestly
 ------------------------------
-- Watching the aggregate change. Results move in steps of N released together, so comparing a
-  page before and after a release shows what a group of N said, not one member. Someone who
-  knows exactly which N people made up a release (say, the only N who answered between two
-  visits) learns the group's answers, not who gave which.
-- Pending rows. Before their release, the up to N−1 pending responses of a scope (and their
-  answers) sit in the table in arrival order, with `is_released` false. Someone with a database
-  copy *and* an outside record of when a given member responded (web server access logs with
-  user names, the notifications log of who was reminded and when) could match those positions to
-  people. Once released, the batch's rows are rewritten in random order. PostgreSQL's xmin (the
-  inserting transaction's id) of a released batch is the same for all its rows, so it no longer
-  orders them. Keep access logs free of user names, restrict who can read the outbox, and treat
-  database copies as confidential.
-- Never released. The last responses of a scope, fewer than N, are kept but never shown.
-- Dead rows and write-ahead logs. Deleted receipts and the deleted pending responses of a
-  release (from rewrites) stay in PostgreSQL's dead
-  tuples until vacuum, in its WAL and in SQLite's free pages; a file-level copy (not a logical
-  dump such as pg_dump, which copies live rows only) may still show older receipt and response orders.
+- With SECRET_KEY as well as the database (adversary 4), pending envelopes can be opened in
+  arrival order; with an outside record of when members answered (web server access logs with
+  user names, the outbox's record of who was reminded when) the few pending responses of a scope
+  could be matched to people. Keep SECRET_KEY out of backups, keep access logs free of user names,
+  restrict who reads the outbox, and treat database copies as confidential.
+- Two copies taken before and after a session's release show which envelopes became which block
+  of N (a group, not a person). An envelope's size shows only whether its answers exceeded 4 KiB.
+- Watching the aggregate change. A session's results move in steps of N released together, so
+  comparing the page before and after a release shows what a group of N said, not one member.
+  Someone who knows exactly which N people made up a release learns the group's answers, not
+  who gave which.
+- Dead rows and write-ahead logs. Deleted receipts and envelopes stay in PostgreSQL's dead tuples
+  until vacuum, in its WAL and in SQLite's free pages; a file-level copy (not a logical dump such
+  as pg_dump, which copies live rows only) may show older orders.
 - Free text. A comment can identify its author by what it says ("as the only year 6 there…").
   Moderation lets the committee hold such a comment back before teachers see it.
 - Small audiences. If every registrant of a session responds, everyone knows each attendee
@@ -113,4 +110,6 @@ Residual risks, named honestly
   answer. The minimum N is the only guard; it is a setting and should not be lowered below 5.
 - Survey bands. A survey response carries a band; for a band with very few members, results by
   band are hidden below the minimum N, but the band in a database copy narrows the candidates.
+- Rows from before sealed envelopes existed. Responses released before this design keep the order
+  they were written in; the migration sealed every response not yet released.
 """

@@ -113,10 +113,9 @@ def codebook() -> list[Theme]:
 def comments() -> QuerySet[Answer]:
     """Every written free-text answer released to results, with its question and its source
     joined, and `shown_band`: its year band where the survey's bands may be shown, else "".
-    Unreleased answers are never offered: they are shown nowhere, and their release rewrites
-    them (which would drop a coding)."""
+    Answers waiting for release are sealed (`feedback.sealing`), so they are not here to offer."""
     return (
-        Answer.objects.filter(question__kind=QuestionKind.TEXT, response__is_released=True)
+        Answer.objects.filter(question__kind=QuestionKind.TEXT)
         .exclude(text="")
         .select_related("question", "response__session", "response__survey")
         .annotate(
@@ -183,8 +182,6 @@ def sessions_with_comments() -> list[tuple[int, str, object]]:
 def _check_codable(answer: Answer, codes: Iterable[Code]) -> list[Code]:
     if answer.question.kind != QuestionKind.TEXT or not answer.text:
         raise CodingError(_("Only written comments can be coded."))
-    if not answer.response.is_released:
-        raise CodingError(_("This comment is not shown yet, so it cannot be coded."))
     return list(codes)
 
 

@@ -1,11 +1,11 @@
 """Demo feedback for `seed_demo`: answers consistent with the demo attendance; this year's society
-survey (open) and last year's (closed), each answered across the years as in the society's
+survey and last year's (both closed), each answered across the years as in the society's
 published evaluation (66 students: 19 in years 1–2, 47 in years 3–6; last year 20 and 45); and
 the committee's coding of the comments into the codebook's themes.
 
 Every response goes through `services.submit_response`, so only members who may respond do:
 session feedback is given "the day after" each completed session (the `now` the service takes),
-within its window; a survey is answered while it is open, by members as they were in its
+within its window; a survey is answered while it was open (a short one is open now), by members as they were in its
 academic year (`members.demo.as_then`), so last year's responses carry last year's band. Every
 coding goes through `coding.save_coding` (and `resolve_coding`). Deterministic, and idempotent:
 sessions with feedback, members who have answered a survey and comments already coded are skipped.
@@ -33,11 +33,15 @@ from teachers.enums import ApplicationStatus
 from teachers.models import TeacherApplication
 
 SURVEY_TITLE = "Annual society survey (demo)"
+# A short survey open now: the demo's sign-in students find it waiting, and the committee sees
+# how an open survey shows only how many have answered.
+PULSE_TITLE = "End-of-term check-in (demo)"
+PULSE_SAMPLE = {(1, 2): 4, (3, 4, 5, 6): 8}
 # The demo's sign-in students (student1@ … student6@) are left to give their own feedback and
 # answer the survey, so whoever tries the demo finds both waiting.
 SIGN_IN_STUDENTS = r"^student[1-6]@"
 SURVEY_SAMPLE = {(1, 2): 19, (3, 4, 5, 6): 47}
-# Last year's survey, opened on 2 March for four weeks; 65 answers, all released in fives.
+# Last year's survey, opened on 2 March for four weeks; 65 answers, all released at its close.
 LAST_YEAR_SURVEY = (3, 2, dt.timedelta(weeks=4))
 LAST_YEAR_SAMPLE = {(1, 2): 20, (3, 4, 5, 6): 45}
 MOTIVATIONS = ["helping_others", "transferable_skills", "consolidating_knowledge", "career", "enjoyment", "community"]
@@ -299,21 +303,31 @@ def _answer_survey(survey: Survey, form: Form, domain: str, rng: random.Random, 
 
 
 def _seed_surveys(domain: str, rng: random.Random) -> int:
-    """This year's survey, open since ten days ago, and last year's, closed; returns the answers added."""
+    """This year's survey, which closed two days ago after three weeks, last year's, and a short one
+    open now; returns the answers added. The closed ones are released as every closed survey is,
+    so the dashboard reads them."""
     form = Form.objects.filter(family="society-survey", is_current=True).prefetch_related("questions__options").first()
     if form is None:
         return 0
-    now = timezone.now()
+    # Surveys open and close at nine in the morning, London time, as a committee would send them.
+    nine = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
     current = _survey(
-        form, title=SURVEY_TITLE, opens_at=now - dt.timedelta(days=10), closes_at=now + dt.timedelta(days=20)
+        form, title=SURVEY_TITLE, opens_at=nine - dt.timedelta(days=23), closes_at=nine - dt.timedelta(days=2)
     )
     last_year = AcademicYear(AcademicYear.current().start_year - 1)
     month, day, open_for = LAST_YEAR_SURVEY
     opens_at = timezone.make_aware(dt.datetime.combine(day_in(last_year, month, day), dt.time(9)))
     previous = _survey(form, title=last_year_survey_title(), opens_at=opens_at, closes_at=opens_at + open_for)
-    return _answer_survey(current, form, domain, rng, SURVEY_SAMPLE) + _answer_survey(
-        previous, form, domain, rng, LAST_YEAR_SAMPLE
+    pulse = _survey(
+        form, title=PULSE_TITLE, opens_at=nine - dt.timedelta(days=1), closes_at=nine + dt.timedelta(days=13)
     )
+    given = (
+        _answer_survey(current, form, domain, rng, SURVEY_SAMPLE)
+        + _answer_survey(previous, form, domain, rng, LAST_YEAR_SAMPLE)
+        + _answer_survey(pulse, form, domain, rng, PULSE_SAMPLE)
+    )
+    services.release_closed_surveys()
+    return given
 
 
 def last_year_survey_title() -> str:

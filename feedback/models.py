@@ -167,12 +167,13 @@ class SurveyYear(models.Model):
 
 
 class Response(models.Model):
-    """One anonymous set of answers to a session's feedback or to a survey.
+    """One anonymous set of answers to a session's feedback or to a survey, released to results.
 
-    No member, no timestamp, and a random key: see `feedback.anonymity`. Responses reach results
-    only in batches (`is_released`), each batch rewritten in random order. The year band is kept
-    for surveys only (their results are read by band); a session's responses carry no band, as
-    in a small session the band alone could single someone out.
+    No member, no timestamp, and a random key: see `feedback.anonymity`. A response exists only
+    once released: until then it waits sealed as a `PendingResponse`, and each release writes its
+    responses in random order. The year band is kept for surveys only (their results are read by
+    band); a session's responses carry no band, as in a small session the band alone could
+    single someone out.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -182,17 +183,12 @@ class Response(models.Model):
     )
     survey = models.ForeignKey(Survey, null=True, blank=True, on_delete=models.CASCADE, related_name="responses")
     year_band = models.CharField(_("year band"), max_length=10, choices=YearBand.choices, blank=True)
-    # Set when the response is released to results in a batch of FEEDBACK_MIN_RESPONSES; until
-    # then nothing shown anywhere reads it (see `feedback.anonymity`).
-    is_released = models.BooleanField(_("released to results"), default=False)
 
     class Meta:
         verbose_name = _("response")
         verbose_name_plural = _("responses")
         # The key is random, so this order says nothing about when a response came in.
         ordering = ["id"]
-        # The dashboard counts each session's released responses from this index alone.
-        indexes = [models.Index(fields=["session"], condition=Q(is_released=True), name="response_released_by_session")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(session__isnull=False, survey__isnull=True) | Q(session__isnull=True, survey__isnull=False),
@@ -205,6 +201,55 @@ class Response(models.Model):
 
     def __str__(self):
         return str(self.id)
+
+
+class PendingResponse(models.Model):
+    """A response given but not released yet: its answers sealed (`feedback.sealing`).
+
+    Pending responses sit in the table in the order they arrived, so nothing in them may be
+    readable: the envelope holds the answers, encrypted and padded. In the clear are only what
+    releasing and counting need and what says nothing new — the scope, the form it answers (which
+    the scope fixes) and, for surveys, the year band, which the committee may count while a
+    survey is open (a member's band is on their profile anyway). Released at N for a session,
+    and when it closes for a survey (`feedback.services`).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    form = models.ForeignKey(Form, on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(
+        "events.Session", null=True, blank=True, on_delete=models.CASCADE, related_name="pending_feedback"
+    )
+    survey = models.ForeignKey(
+        Survey, null=True, blank=True, on_delete=models.CASCADE, related_name="pending_responses"
+    )
+    year_band = models.CharField(_("year band"), max_length=10, choices=YearBand.choices, blank=True)
+    envelope = models.BinaryField(_("sealed answers"))
+
+    class Meta:
+        verbose_name = _("pending response")
+        verbose_name_plural = _("pending responses")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(session__isnull=False, survey__isnull=True) | Q(session__isnull=True, survey__isnull=False),
+                name="pending_for_session_or_survey",
+            ),
+            models.CheckConstraint(
+                condition=Q(survey__isnull=False) | Q(year_band=""), name="pending_band_for_surveys_only"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.id)
+
+    @property
+    def scope_label(self) -> str:
+        """What the envelope is sealed for: only an envelope of this scope opens here."""
+        return scope_label(session_id=self.session_id, survey_id=self.survey_id)
+
+
+def scope_label(*, session_id=None, survey_id=None) -> str:
+    return f"session:{session_id}" if session_id is not None else f"survey:{survey_id}"
 
 
 class Answer(models.Model):
@@ -246,9 +291,7 @@ class Answer(models.Model):
 class Receipt(models.Model):
     """That a member has responded to a session's feedback or to a survey — and nothing else.
 
-    No time and no link to the response. `feedback.services` rewrites a scope's receipts in
-    member order on every submission, so their physical order in the table does not follow the
-    order responses came in.
+    No time and no link to the response (see `feedback.anonymity` for why their order is harmless).
     """
 
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_receipts")

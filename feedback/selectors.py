@@ -12,7 +12,7 @@ from attendance.models import Registration
 from events.enums import SessionStatus
 from events.models import Session
 from feedback.enums import FormPurpose
-from feedback.models import Form, Question, Receipt, Response, Survey, SurveyYear
+from feedback.models import Form, PendingResponse, Question, Receipt, Response, Survey, SurveyYear
 from members.models import Member
 
 
@@ -74,9 +74,14 @@ def form_with_questions(*, pk: int) -> Form:
     return with_questions(Form.objects.all()).get(pk=pk)
 
 
-def _responses_count(**filters) -> Subquery:
-    counted = Response.objects.filter(**filters).order_by().values(*filters).annotate(n=Count("pk")).values("n")[:1]
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+def _responses_count(**filters):
+    """Responses matching `filters`, released or still sealed (a pending one answered the form too)."""
+
+    def counted(model):
+        rows = model.objects.filter(**filters).order_by().values(*filters).annotate(n=Count("pk")).values("n")[:1]
+        return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+    return counted(Response) + counted(PendingResponse)
 
 
 def forms_for_builder() -> QuerySet[Form]:

@@ -1,8 +1,9 @@
 """Writes for feedback: forms and their versions, surveys, anonymous responses and moderation.
 
-Anonymity (see `feedback.anonymity`): a response is written with no member, no time and a random
-key; the member's `Receipt` is written in the same transaction, and the scope's receipts are then
-rewritten in member order so that their physical order does not follow the order of arrival.
+Anonymity (see `feedback.anonymity`): a response is written sealed, as a `PendingResponse` with no
+member and no time, beside the member's `Receipt` in the same transaction. Releases open the
+envelopes and write them as responses in random order: a session's when it has N, a survey's
+all at once when it closes.
 
 Locking: a submission locks its scope's row (the session, or the survey) with SELECT … FOR UPDATE,
 then re-checks the receipt; the receipt's unique constraints are the backstop. Form edits lock the
@@ -10,13 +11,13 @@ form's versions (its family) so that two editors cannot both make "version 2".
 """
 
 import datetime as dt
+import logging
 import random
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -28,11 +29,26 @@ from attendance.models import RegisterTaken, Registration
 from events.enums import SessionStatus
 from events.models import Session
 from feedback.enums import SCALE_VALUES, FormPurpose, MetricKey, QuestionKind, YearBand
-from feedback.models import Answer, Form, Option, Question, Receipt, Response, SessionForm, Survey, SurveyYear
+from feedback.models import (
+    Answer,
+    Form,
+    Option,
+    PendingResponse,
+    Question,
+    Receipt,
+    Response,
+    SessionForm,
+    Survey,
+    SurveyYear,
+    scope_label,
+)
+from feedback.sealing import SealBroken, seal, unseal
 from members.models import Member
 from members.permissions import is_teacher
 
-# Shuffles each released batch. A module attribute so a test can swap in a known order.
+logger = logging.getLogger(__name__)
+
+# Shuffles each release. A module attribute so a test can swap in a known order.
 _rng = random.SystemRandom()
 
 # Longest written answer kept; a comment box, not an essay.
@@ -102,7 +118,7 @@ def choose_session_form(*, session: Session, form: Form, by: Member) -> Form:
         raise FeedbackError(_("That is an old version of the form; choose its current version."))
     with transaction.atomic():
         locked = Session.objects.select_for_update().get(pk=session.pk)
-        if Response.objects.filter(session=locked).exists():
+        if _has_feedback(session=locked):
             raise FeedbackError(_("This session already has feedback, so its form can no longer change."))
         if form.is_default:
             SessionForm.objects.filter(session=locked).delete()
@@ -253,15 +269,32 @@ def _answers_for(*, form: Form, answers: dict, member: Member) -> list[Answer]:
     return rows
 
 
-def _rewrite_receipts(*, member: Member, **scope) -> None:
-    """Add the member's receipt and rewrite all of the scope's receipts in member order.
+def _has_feedback(**scope) -> bool:
+    """Whether the scope has any response, released or still sealed."""
+    return Response.objects.filter(**scope).exists() or PendingResponse.objects.filter(**scope).exists()
 
-    Deleting and re-inserting them all (not only the newcomer, nor only those not yet released)
-    matters: the new rows get consecutive keys and physical places in member order, so neither
-    the key sequence nor the table's order shows whose receipt came last, nor which receipts
-    belong to which released batch of responses (a batch with one year-1 member, or one teacher,
-    would otherwise give that member's response away). Two statements whatever the size; the
-    rows written grow with the scope (`bench/survey_submissions.py` measures it).
+
+def _add_receipt(*, member: Member, **scope) -> None:
+    """Write the member's receipt for a survey: one insert, whatever the survey's size.
+
+    A survey's responses are all released at once, at its close, in one random order, so the
+    receipts' order (arrival) pairs with nothing readable: the pending envelopes beside them are
+    sealed, and the released responses are in an order of their own.
+    """
+    try:
+        with transaction.atomic():
+            Receipt.objects.create(member=member, **scope)
+    except IntegrityError:
+        raise FeedbackError(_("You have already responded. Thank you!")) from None
+
+
+def _rewrite_receipts(*, member: Member, **scope) -> None:
+    """Add the member's receipt and rewrite all of the session's receipts in member order.
+
+    A session releases its responses in batches of N, each written as a block; receipts kept in
+    arrival order would say which members made up each block. Rewritten in member order, they
+    say only who has responded. Two statements; the rows grow with the session, which is
+    bounded by its places (surveys, which are large, need no rewrite: `_add_receipt`).
     """
     members = set(Receipt.objects.filter(**scope).values_list("member_id", flat=True))
     if member.pk in members:
@@ -275,32 +308,144 @@ def _rewrite_receipts(*, member: Member, **scope) -> None:
         raise FeedbackError(_("You have already responded. Thank you!")) from None
 
 
-def _release_if_due(**scope) -> bool:
-    """Release the scope's pending responses once there are FEEDBACK_MIN_RESPONSES of them.
+def _hold_form(form: Form) -> None:
+    """Keep `form`'s questions as they are until this submission commits.
+
+    Sealed answers point at questions with no foreign key to stop an editor deleting them, so
+    the submission takes a share lock on the form's row: an edit (which locks its versions for
+    update, `update_form`) waits for it, then finds the form in use and makes a new version. On
+    SQLite, writes are serialised anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM feedback_form WHERE id = %s FOR SHARE", [form.pk])
+
+
+def _seal(rows: list[Answer], *, form: Form, band: str, **scope) -> PendingResponse:
+    """Seal the checked answers as the scope's pending response.
+
+    Sealed answers point at questions and options with no foreign key to refuse them, so before
+    sealing, the questions and options answered are read again under a share lock: one an editor
+    deleted since the form was read makes the member reload (as a foreign key would have), and
+    none can be deleted until this submission commits.
+    """
+    _hold_answered(rows)
+    label = scope_label(**{f"{name}_id": value.pk for name, value in scope.items()})
+    answers = [[row.question_id, row.number, row.option_id, row.text] for row in rows]
+    return PendingResponse.objects.create(
+        form=form, year_band=band, envelope=seal({"answers": answers}, scope=label), **scope
+    )
+
+
+def _hold_answered(rows: list[Answer]) -> None:
+    for model, ids in (
+        (Question, {row.question_id for row in rows}),
+        (Option, {row.option_id for row in rows if row.option_id is not None}),
+    ):
+        if not ids:
+            continue
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                table = connection.ops.quote_name(model._meta.db_table)
+                cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) FOR SHARE", [list(ids)])  # noqa: S608
+                found = {row[0] for row in cursor.fetchall()}
+        else:
+            found = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        if found != ids:
+            raise FeedbackError(_("The form has just been changed; reload the page and answer again."))
+
+
+def _release(pending: list[PendingResponse]) -> int:
+    """Open the envelopes and write them as responses, all in one random order; delete them.
+
+    The responses get fresh random keys and are inserted shuffled, as are each one's answers,
+    so neither the keys nor the table's physical order (SQLite's rowid, PostgreSQL's ctid) says
+    anything about the order in which they were given. All or nothing: if any envelope cannot be
+    opened (SECRET_KEY rotated without keeping the old one in SECRET_KEY_FALLBACKS), nothing is
+    released — releasing the rest would show a smaller group than N — and the error is logged;
+    the envelopes stay until the key is back. Returns how many were released. Runs under the
+    caller's lock.
+    """
+    responses, answers = [], []
+    _rng.shuffle(pending)
+    payloads = []
+    for envelope in pending:
+        try:
+            payload = unseal(envelope.envelope, scope=envelope.scope_label)
+        except SealBroken:
+            logger.error(
+                "Responses to %s were not released: one cannot be opened with SECRET_KEY or "
+                "SECRET_KEY_FALLBACKS. Put the key it was sealed with back among the fallbacks.",
+                envelope.scope_label,
+            )
+            return 0
+        payloads.append((envelope, payload["answers"]))
+    # A question or option deleted since (only an admin's delete can, and only once the answers
+    # were sealed): its answers mean nothing now, and must not stop the release.
+    questions = set(Question.objects.filter(form__in={e.form_id for e, _a in payloads}).values_list("pk", flat=True))
+    options = set(Option.objects.filter(question__in=questions).values_list("pk", flat=True))
+    for envelope, given in payloads:
+        response = Response(
+            form_id=envelope.form_id,
+            session_id=envelope.session_id,
+            survey_id=envelope.survey_id,
+            year_band=envelope.year_band,
+        )
+        rows = [
+            Answer(response=response, question_id=question, number=number, option_id=option, text=text)
+            for question, number, option, text in given
+            if question in questions and (option is None or option in options)
+        ]
+        if len(rows) < len(given):
+            logger.warning(
+                "Answers to questions deleted since they were given were left out of %s.", envelope.scope_label
+            )
+        _rng.shuffle(rows)
+        responses.append(response)
+        answers.extend(rows)
+    Response.objects.bulk_create(responses)
+    Answer.objects.bulk_create(answers)
+    PendingResponse.objects.filter(pk__in=[envelope.pk for envelope in pending]).delete()
+    return len(responses)
+
+
+def _release_if_due(session: Session) -> bool:
+    """Release the session's pending responses once there are FEEDBACK_MIN_RESPONSES of them.
 
     Results read released responses only, so what teachers and the committee see changes only
     in steps of N, never by one response they could pin on the member who just said "done".
-    At release the batch is rewritten in random order — read, deleted (answers cascade) and
-    re-inserted with the same keys — so the table's physical order (SQLite rowid, PostgreSQL
-    ctid) within a release says nothing about arrival. Pending responses have no codings and
-    no held-back flags (nothing unreleased is ever shown), so deleting them loses nothing.
-    Runs under the caller's lock on the scope's row.
+    Runs under the caller's lock on the session's row.
     """
-    pending = list(Response.objects.filter(is_released=False, **scope).order_by())
+    pending = list(PendingResponse.objects.filter(session=session).order_by())
     if len(pending) < settings.FEEDBACK_MIN_RESPONSES:
         return False
-    answers = list(Answer.objects.filter(response__in=pending).order_by())
-    by_response = defaultdict(list)
-    for answer in answers:
-        by_response[answer.response_id].append(answer)
-    Response.objects.filter(pk__in=[response.pk for response in pending]).delete()
-    _rng.shuffle(pending)
-    for response in pending:
-        response.is_released = True
-        _rng.shuffle(by_response[response.pk])
-    Response.objects.bulk_create(pending)
-    Answer.objects.bulk_create(answer for response in pending for answer in by_response[response.pk])
-    return True
+    return _release(pending) > 0
+
+
+def release_survey(survey: Survey, *, now: dt.datetime | None = None) -> int:
+    """Release every response to `survey` if it has closed: all of them count, at once.
+
+    While a survey is open its answers stay sealed and the committee sees only how many have
+    answered; at the close they are opened together, in one random order, so there is nothing
+    to compare before and after. Locks the survey's row (a submission holds the same lock and
+    re-checks the close), so no answer arrives after the release. Idempotent; returns how many
+    were released now.
+    """
+    now = now or timezone.now()
+    if survey.closes_at > now:
+        return 0
+    with transaction.atomic():
+        locked = Survey.objects.select_for_update().get(pk=survey.pk)
+        if locked.closes_at > now:
+            return 0
+        return _release(list(PendingResponse.objects.filter(survey=locked).order_by()))
+
+
+def release_closed_surveys(*, now: dt.datetime | None = None) -> int:
+    """Release the responses of every survey that has closed (beat runs it every few minutes)."""
+    now = now or timezone.now()
+    closed = Survey.objects.filter(closes_at__lte=now, pk__in=PendingResponse.objects.values("survey_id"))
+    return sum(release_survey(survey, now=now) for survey in closed)
 
 
 def submit_response(
@@ -310,18 +455,19 @@ def submit_response(
     session: Session | None = None,
     survey: Survey | None = None,
     now: dt.datetime | None = None,
-) -> Response:
+) -> PendingResponse:
     """Record the member's anonymous answers to a session's feedback or to a survey (exactly one).
 
     `answers` maps question pks to values (see `_answers_for`). Locks the session (or survey) row,
     re-checks eligibility and the receipt, pins the session's form (its first response fixes it),
-    writes the response, its answers and the member's receipt, then rewrites the scope's receipts
-    in member order. The response carries no member and no time; survey responses carry the year
-    band from the member's profile. `now` is when the response counts as given (the demo seeds
-    past feedback); it is never stored.
+    seals the answers as a pending response and writes the member's receipt. Nothing carries the
+    member and a time together: the envelope has neither, the receipt no time. Survey responses
+    carry the year band from the member's profile. `now` is when the response counts as given
+    (the demo seeds past feedback); it is never stored.
 
-    The response starts unreleased; when the scope has FEEDBACK_MIN_RESPONSES unreleased ones,
-    they are released together in shuffled order (`_release_if_due`).
+    A session's pending responses are released together, shuffled, once it has
+    FEEDBACK_MIN_RESPONSES of them (`_release_if_due`); a survey's when it closes
+    (`release_survey`). Returns the pending response, which is gone once released.
 
     Raises FeedbackError when the member may not respond (not eligible, not open, already
     responded), an answer does not fit its question, or the form was changed while they answered.
@@ -331,13 +477,13 @@ def submit_response(
     try:
         return _submit(member=member, answers=answers, session=session, survey=survey, now=now)
     except IntegrityError:
-        # A question or option deleted by an edit made while the member was answering: the
-        # foreign keys (checked at commit) refuse the answers. The receipt's own conflicts are
-        # turned into their message inside `_rewrite_receipts`.
+        # A question or option deleted by an edit made while the member was answering, caught by
+        # a foreign key at a release. The receipt's own conflicts are turned into their message
+        # inside `_rewrite_receipts` and `_add_receipt`; deleted questions before sealing in `_seal`.
         raise FeedbackError(_("The form has just been changed; reload the page and answer again.")) from None
 
 
-def _submit(*, member: Member, answers: dict, session: Session | None, survey: Survey | None, now) -> Response:
+def _submit(*, member: Member, answers: dict, session: Session | None, survey: Survey | None, now) -> PendingResponse:
     with transaction.atomic():
         if session is not None:
             locked = Session.objects.select_for_update().get(pk=session.pk)
@@ -346,20 +492,20 @@ def _submit(*, member: Member, answers: dict, session: Session | None, survey: S
             # Pin the form on the first response, so a later change of default never splits a
             # session's answers across two forms.
             SessionForm.objects.get_or_create(session=locked, defaults={"form": form})
-            scope, band = {"session": locked}, ""
+            _hold_form(form)
+            rows = _answers_for(form=form, answers=answers, member=member)
+            pending = _seal(rows, form=form, band="", session=locked)
+            _rewrite_receipts(member=member, session=locked)
+            _release_if_due(locked)
         else:
             locked = Survey.objects.select_for_update().get(pk=survey.pk)
             check_can_respond_to_survey(survey=locked, member=member, now=now)
             form = locked.form
-            scope, band = {"survey": locked}, YearBand.for_year(member.year_of_study)
-        rows = _answers_for(form=form, answers=answers, member=member)
-        response = Response.objects.create(form=form, year_band=band, **scope)
-        for row in rows:
-            row.response = response
-        Answer.objects.bulk_create(rows)
-        _rewrite_receipts(member=member, **scope)
-        response.is_released = _release_if_due(**scope)
-    return response
+            _hold_form(form)
+            rows = _answers_for(form=form, answers=answers, member=member)
+            pending = _seal(rows, form=form, band=YearBand.for_year(member.year_of_study), survey=locked)
+            _add_receipt(member=member, survey=locked)
+    return pending
 
 
 def set_held_back(*, answer: Answer, held_back: bool, by) -> Answer:
@@ -370,9 +516,9 @@ def set_held_back(*, answer: Answer, held_back: bool, by) -> Answer:
     """
     if answer.question.kind != QuestionKind.TEXT:
         raise FeedbackError(_("Only written comments can be held back."))
-    # An unreleased answer is shown nowhere, and its release rewrites it: nothing to moderate yet.
-    if not Answer.objects.filter(pk=answer.pk, response__is_released=True).update(is_held_back=held_back):
-        raise FeedbackError(_("This comment is not shown yet, so there is nothing to hold back."))
+    # Only released answers exist as answers: a pending one is sealed and cannot be moderated.
+    if not Answer.objects.filter(pk=answer.pk).update(is_held_back=held_back):
+        raise FeedbackError(_("This comment is no longer there."))
     answer.is_held_back = held_back
     return answer
 
@@ -505,11 +651,15 @@ def update_form(*, form: Form, title: str, intro: str, questions: Sequence[Quest
             created_by=by,
         )
         _write_questions(successor, questions)
-        unanswered = ~Exists(Response.objects.filter(session=OuterRef("session_id")))
-        SessionForm.objects.filter(unanswered, form=current).update(form=successor)
-        Survey.objects.filter(~Exists(Response.objects.filter(survey=OuterRef("pk"))), form=current).update(
-            form=successor
+        unanswered = ~Exists(Response.objects.filter(session=OuterRef("session_id"))) & ~Exists(
+            PendingResponse.objects.filter(session=OuterRef("session_id"))
         )
+        SessionForm.objects.filter(unanswered, form=current).update(form=successor)
+        Survey.objects.filter(
+            ~Exists(Response.objects.filter(survey=OuterRef("pk"))),
+            ~Exists(PendingResponse.objects.filter(survey=OuterRef("pk"))),
+            form=current,
+        ).update(form=successor)
     return successor
 
 
@@ -518,7 +668,7 @@ def _is_in_use(form: Form, now: dt.datetime | None = None) -> bool:
     whose feedback window is open that uses it (its choice, or the default it follows). Editing
     such a form in place could change the questions under a member answering it."""
     now = now or timezone.now()
-    if Response.objects.filter(form=form).exists():
+    if Response.objects.filter(form=form).exists() or PendingResponse.objects.filter(form=form).exists():
         return True
     if Survey.objects.filter(form=form, opens_at__lte=now, closes_at__gt=now).exists():
         return True
@@ -551,7 +701,9 @@ def make_default(*, form: Form, by: Member | None) -> Form:
         Form.objects.filter(pk=form.pk).update(is_default=True)
         # A session that had picked this form, and has no responses yet, now simply uses the
         # default; one with responses keeps its form pinned, whatever the default becomes.
-        answered = Exists(Response.objects.filter(session=OuterRef("session_id")))
+        answered = Exists(Response.objects.filter(session=OuterRef("session_id"))) | Exists(
+            PendingResponse.objects.filter(session=OuterRef("session_id"))
+        )
         SessionForm.objects.filter(~answered, form=form).delete()
     form.is_default = True
     return form

@@ -28,6 +28,8 @@ if not SECRET_KEY:
             "`python -c 'import secrets; print(secrets.token_urlsafe(50))'` and set it in the environment."
         )
     SECRET_KEY = "django-insecure-embedded-development-key-not-for-production"  # noqa: S105 -- DEBUG only
+# Earlier keys, newest first, still accepted for signatures and sealed feedback after a rotation.
+SECRET_KEY_FALLBACKS = [key.strip() for key in env.list("SECRET_KEY_FALLBACKS", default=[]) if key.strip()]
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -158,6 +160,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60},
     "feedback-requests": {"task": "feedback.write_requests", "schedule": 60 * 5},
+    "feedback-survey-release": {"task": "feedback.release_closed_surveys", "schedule": 60 * 5},
     "notifications-purge": {"task": "notifications.purge", "schedule": 60 * 60 * 24},
     "complete-ended-sessions": {"task": "events.complete_ended_sessions", "schedule": 60 * 15},
     "clear-expired-sign-in-sessions": {
@@ -357,6 +360,8 @@ SECURE_CSP = {
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Database sessions whose stored expiry is rounded to the day (see `meded.sessions`).
+SESSION_ENGINE = "meded.sessions"
 SESSION_COOKIE_HTTPONLY = True
 # Secure by default once DEBUG is off; each can be turned off (e.g. TLS ends at a trusted proxy
 # that already redirects).

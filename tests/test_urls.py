@@ -73,8 +73,8 @@ ACCESS = {
     "feedback:surveys": (COMMITTEE, None),
     "feedback:survey_create": (COMMITTEE, None),
     "feedback:survey_results": (COMMITTEE, "survey"),
-    "feedback:survey_csv": (COMMITTEE, "survey"),
-    "feedback:survey_comments_csv": (COMMITTEE, "survey"),
+    "feedback:survey_csv": (COMMITTEE, "closed_survey"),
+    "feedback:survey_comments_csv": (COMMITTEE, "closed_survey"),
     "feedback:to_give": (SIGNED_IN, None),
     "feedback:answer_session": (SIGNED_IN, "session"),  # not eligible: a page that says why
     "feedback:answer_session_thanks": (SIGNED_IN, "session"),
@@ -167,6 +167,14 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
         closes_at=timezone.now() + dt.timedelta(days=14),
         by=None,
     )
+    # A survey's answers are downloaded once it has closed (before that the page says why).
+    closed_survey = create_survey(
+        form=survey.form,
+        title="Last term's survey",
+        opens_at=timezone.now() - dt.timedelta(days=14),
+        closes_at=timezone.now() - dt.timedelta(days=1),
+        by=None,
+    )
     if role != "anonymous":
         roles = {"member": [], "teacher": ["teacher"], "committee": ["committee"]}[role]
         client.force_login(MemberFactory(roles=roles))
@@ -184,6 +192,7 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
         "certificate": [certificate.code],
         "material": [material.pk],
         "survey": [survey.pk],
+        "closed_survey": [closed_survey.pk],
         "form": [Form.objects.get(family="session-feedback", is_current=True).pk],
         "table": ["participants"],
     }[takes]

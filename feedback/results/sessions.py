@@ -2,12 +2,13 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from events.enums import SessionStatus
 from events.models import Session
-from feedback.models import Response
+from feedback.models import PendingResponse, Response
 from feedback.results.counting import (
     Results,
     comments_in,
@@ -38,14 +39,16 @@ def session_results(*, session: Session, include_held_back: bool = False) -> Res
     `include_held_back` is for the committee, who see held-back comments marked as such.
     """
     minimum = minimum_responses()
-    responses = Response.objects.filter(session=session, is_released=True)
-    counts = Response.objects.filter(session=session).aggregate(
-        total=Count("pk"), released=Count("pk", filter=Q(is_released=True))
+    responses = Response.objects.filter(session=session)
+    count, pending = (
+        Session.objects.filter(pk=session.pk)
+        .annotate(released=_count(Response), pending=_count(PendingResponse))
+        .values_list("released", "pending")
+        .get()
     )
-    count = counts["released"]
     if count < minimum:
         # Only the number of people may be shown, so it may count those not released yet.
-        return Results(responses=counts["total"], is_shown=False, minimum=minimum)
+        return Results(responses=count + pending, is_shown=False, minimum=minimum)
     groups = groups_of(
         questions_answered(responses),
         tallies(responses, by=None),
@@ -55,7 +58,7 @@ def session_results(*, session: Session, include_held_back: bool = False) -> Res
         responses=count,
         is_shown=True,
         minimum=minimum,
-        pending=counts["total"] - count,
+        pending=pending,
         questions=[
             result_for(group, figures_for(group, group.tally(), minimum=minimum), [c for _s, c in group.comments])
             for group in groups
@@ -74,12 +77,16 @@ def sessions_with_feedback_taught_by(*, teacher, now=None) -> QuerySet[Session]:
             status__in=SessionStatus.held,
             ends_at__lte=now,
         )
-        .annotate(
-            responses_count=Count("feedback_responses"),
-            released_count=Count("feedback_responses", filter=Q(feedback_responses__is_released=True)),
-        )
+        .annotate(released_count=_count(Response), pending_count=_count(PendingResponse))
+        .annotate(responses_count=F("released_count") + F("pending_count"))
         .order_by("-starts_at", "-pk")
     )
+
+
+def _count(model) -> Coalesce:
+    """How many of `model`'s rows (responses, released or pending) each session has."""
+    rows = model.objects.filter(session=OuterRef("pk")).order_by().values("session").annotate(n=Count("*"))
+    return Coalesce(Subquery(rows.values("n"), output_field=IntegerField()), 0)
 
 
 def teacher_results(*, teacher, include_held_back: bool = False) -> TeacherResults:
@@ -93,7 +100,7 @@ def teacher_results(*, teacher, include_held_back: bool = False) -> TeacherResul
     if not counted:
         return TeacherResults(responses=0, is_shown=False, minimum=minimum, sessions=listing)
     by = "response__session_id"
-    responses = Response.objects.filter(session_id__in=counted, is_released=True)
+    responses = Response.objects.filter(session_id__in=counted)
     groups = groups_of(
         questions_answered(responses),
         tallies(responses, by=by),

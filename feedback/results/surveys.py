@@ -4,12 +4,13 @@
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from feedback.enums import MetricKey, QuestionKind, YearBand
-from feedback.models import Answer, Response, Survey
+from feedback.models import Answer, PendingResponse, Response, Survey
 from feedback.results.counting import (
     Figures,
     Results,
@@ -35,38 +36,48 @@ class SurveyResults(Results):
     band_responses: list[tuple[str, int]] = field(default_factory=list)
     # Released responses per band value ("" for a year not recorded), for the dashboard.
     band_counts: dict[str, int] = field(default_factory=dict)
+    # While a survey is open only how many have answered is shown (overall and by band).
+    is_open: bool = False
 
 
 def _band_label(band: str) -> str:
     return YearBand(band).label if band else NO_BAND_LABEL
 
 
-def survey_results(*, survey: Survey, with_comments: bool = True) -> SurveyResults:
+def survey_results(*, survey: Survey, with_comments: bool = True, now=None) -> SurveyResults:
     """A survey's results, overall and by year band, under the minimum-N rule: a question's bands
     are shown only when every band with answers reaches N (rule 3 of the module docstring).
-    Six queries; five without the comments (the dashboard reads figures only)."""
+
+    While the survey is open only how many have answered is given, overall and by band: its
+    answers are sealed until it closes, and released then all at once (`services.release_survey`:
+    beat within minutes of the close, or the survey's pages first), so every response counts and
+    nothing can be compared before and after. Six queries; five without the comments (the
+    dashboard reads figures only)."""
     minimum = minimum_responses()
-    responses = Response.objects.filter(survey=survey, is_released=True)
-    # Per band, released responses only: a band count that moved with each new response would
-    # tell the committee the band of whoever just answered.
-    per_band, total = Counter(), 0
-    for band, is_released, n in (
-        Response.objects.filter(survey=survey)
-        .values_list("year_band", "is_released")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        total += n
-        if is_released:
-            per_band[band] += n
-    count = sum(per_band.values())
-    columns = [*BANDS, *([""] if per_band.get("") else [])]
-    band_responses = [(_band_label(band), per_band.get(band, 0)) for band in columns] if count else []
-    band_counts = {band: per_band.get(band, 0) for band in columns}
-    if count < minimum:
-        # Only the number of people may be shown, so it may count those not released yet.
+    responses = Response.objects.filter(survey=survey)
+    if survey_status(survey, now=now) != "closed":
+        # Only the number of people is shown while answers come in, by band too: a band's count
+        # says nothing about what anyone answered.
+        answered = Counter()
+        for model in (Response, PendingResponse):
+            rows = model.objects.filter(survey=survey).values_list("year_band").annotate(n=Count("pk")).order_by()
+            answered.update(dict(rows))
+        columns = [*BANDS, *([""] if answered.get("") else [])]
         return SurveyResults(
-            responses=total, is_shown=False, minimum=minimum, band_responses=band_responses, band_counts=band_counts
+            responses=sum(answered.values()),
+            is_shown=False,
+            minimum=minimum,
+            band_responses=[(_band_label(band), answered.get(band, 0)) for band in columns],
+            is_open=True,
+        )
+    released = Counter(dict(responses.values_list("year_band").annotate(n=Count("pk")).order_by()))
+    count = sum(released.values())
+    columns = [*BANDS, *([""] if released.get("") else [])]
+    band_responses = [(_band_label(band), released.get(band, 0)) for band in columns] if count else []
+    band_counts = {band: released.get(band, 0) for band in columns}
+    if count < minimum:
+        return SurveyResults(
+            responses=count, is_shown=False, minimum=minimum, band_responses=band_responses, band_counts=band_counts
         )
     by = "response__year_band"
     groups = groups_of(
@@ -99,7 +110,6 @@ def survey_results(*, survey: Survey, with_comments: bool = True) -> SurveyResul
         questions=questions,
         band_responses=band_responses,
         band_counts=band_counts,
-        pending=total - count,
     )
 
 
@@ -108,7 +118,7 @@ def surveys_showing_bands() -> QuerySet[Survey]:
     with released responses (the group whose year was not recorded included) reaches N. Elsewhere
     a band beside a comment could single out the one member of a small band."""
     small_bands = (
-        Response.objects.filter(survey__isnull=False, is_released=True)
+        Response.objects.filter(survey__isnull=False)
         .values("survey_id", "year_band")
         .annotate(n=Count("pk"))
         .filter(n__lt=minimum_responses())
@@ -124,12 +134,15 @@ def survey_export(*, survey: Survey) -> tuple[list[str], list[list]]:
     often unique, and beside the other answers it would be a key to join them on. No rows below N
     responses; the band is written only when every band × role-in-society group and every band ×
     "answered the questions for teachers" group with responses reaches N — otherwise it is left
-    blank on every row, since a band narrowed by the other columns could single someone out."""
+    blank on every row, since a band narrowed by the other columns could single someone out.
+    Nothing while the survey is open."""
     minimum = minimum_responses()
     every_question = list(survey.form.questions.order_by("position"))
     questions = [question for question in every_question if question.kind != QuestionKind.TEXT]
     header = [str(_("Year band")), *(f"{question.position}. {question.text}" for question in questions)]
-    responses = Response.objects.filter(survey=survey, is_released=True)
+    if survey_status(survey) != "closed":
+        return header, []  # nothing is read from a survey until it closes
+    responses = Response.objects.filter(survey=survey)
     bands = dict(responses.values_list("id", "year_band").order_by())
     if len(bands) < minimum:
         return header, []
@@ -185,10 +198,10 @@ def survey_comments_export(*, survey: Survey) -> tuple[list[str], list[list]]:
     """The survey's released written answers for research, apart from the other answers: each
     comment with its question only, grouped by question and within it in the order of the
     answers' random keys — no band, no response key, nothing to join it to a row of
-    `survey_export`. No rows below N responses."""
+    `survey_export`. No rows below N responses, nor while the survey is open."""
     header = [str(_("Question")), str(_("Comment"))]
-    responses = Response.objects.filter(survey=survey, is_released=True)
-    if responses.count() < minimum_responses():
+    responses = Response.objects.filter(survey=survey)
+    if survey_status(survey) != "closed" or responses.count() < minimum_responses():
         return header, []
     comments = (
         Answer.objects.filter(response__in=responses, question__kind=QuestionKind.TEXT)
@@ -197,6 +210,11 @@ def survey_comments_export(*, survey: Survey) -> tuple[list[str], list[list]]:
         .values_list("question__position", "question__text", "text")
     )
     return header, [[f"{position}. {question}", text] for position, question, text in comments]
+
+
+def _count(model):
+    rows = model.objects.filter(survey=OuterRef("pk")).order_by().values("survey").annotate(n=Count("*"))
+    return Coalesce(Subquery(rows.values("n"), output_field=IntegerField()), 0)
 
 
 def survey_status(survey: Survey, *, now=None) -> str:
@@ -211,10 +229,11 @@ SURVEY_STATUS_LABELS = {"upcoming": _("Upcoming"), "open": _("Open"), "closed": 
 
 
 def surveys_for_committee() -> QuerySet[Survey]:
-    """Every survey, latest opening first, with its form, audience and `responses_count`."""
+    """Every survey, latest opening first, with its form, audience and `responses_count` (released
+    or still sealed: everyone who has answered)."""
     return (
         Survey.objects.select_related("form")
         .prefetch_related("audience_years")
-        .annotate(responses_count=Count("responses"))
+        .annotate(responses_count=_count(Response) + _count(PendingResponse))
         .order_by("-opens_at", "-pk")
     )

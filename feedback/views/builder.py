@@ -14,7 +14,7 @@ from events.models import Session
 from events.permissions import can_view_session
 from feedback import permissions, selectors, services
 from feedback.forms import FormDetailsForm, SessionFormChoiceForm, question_formset
-from feedback.models import Form, Response
+from feedback.models import Form, PendingResponse, Response
 
 
 class _BuilderMixin(LoginRequiredMixin):
@@ -87,7 +87,8 @@ class FormEditView(_BuilderMixin, TemplateView):
         form = self.form
         return super().get_context_data(**kwargs) | {
             "questionnaire": form,
-            "response_count": Response.objects.filter(form=form).count(),
+            "response_count": Response.objects.filter(form=form).count()
+            + PendingResponse.objects.filter(form=form).count(),
             "details": kwargs.get("details")
             or FormDetailsForm(initial={"title": form.title, "intro": form.intro}, with_purpose=False),
             "questions": kwargs.get("questions") or question_formset(specs=services.specs_for(form)),

@@ -105,11 +105,7 @@ def _session_comment(pk: str) -> Answer | None:
         key = uuid.UUID(pk)
     except ValueError:
         return None
-    return (
-        Answer.objects.select_related("question")
-        .filter(pk=key, response__session__isnull=False, response__is_released=True)
-        .first()
-    )
+    return Answer.objects.select_related("question").filter(pk=key, response__session__isnull=False).first()
 
 
 urlpatterns = [

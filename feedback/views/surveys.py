@@ -5,6 +5,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
@@ -17,8 +18,8 @@ from django.views.generic import FormView, TemplateView
 from events.forms import DATETIME_LOCAL, DateTimeLocalInput
 from feedback import permissions, results
 from feedback.enums import FormPurpose
-from feedback.models import Form, Survey
-from feedback.services import FeedbackError, create_survey
+from feedback.models import Form, PendingResponse, Survey
+from feedback.services import FeedbackError, create_survey, release_survey
 from meded.spreadsheets import csv_response, safe_cell
 from members.enums import YearOfStudy
 
@@ -110,10 +111,29 @@ class SurveyCreateView(SurveyManagerMixin, FormView):
 
 class SurveyObjectMixin(SurveyManagerMixin):
     def get_survey(self, pk: int) -> Survey:
-        survey = Survey.objects.select_related("form").filter(pk=pk).first()
+        """The survey, its answers released first if it has closed and they are still sealed
+        (beat releases them within minutes of the close; the committee need not wait for it)."""
+        sealed = PendingResponse.objects.filter(survey=OuterRef("pk"))
+        survey = Survey.objects.select_related("form").annotate(is_sealed=Exists(sealed)).filter(pk=pk).first()
         if survey is None:
             raise Http404
+        if survey.is_sealed and results.survey_status(survey) == "closed":
+            release_survey(survey)
         return survey
+
+
+class SurveyExportMixin(SurveyObjectMixin):
+    """Exports exist once a survey has closed; before that, back to its page, which says why."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.request.user.is_authenticated or not self.test_func():
+            return super().dispatch(request, *args, **kwargs)
+        survey = self.get_survey(kwargs["pk"])
+        if results.survey_status(survey) != "closed":
+            messages.info(request, _("The answers can be downloaded once the survey closes."))
+            return redirect("feedback:survey_results", pk=survey.pk)
+        self.survey = survey
+        return super().dispatch(request, *args, **kwargs)
 
 
 class SurveyResultsView(SurveyObjectMixin, TemplateView):
@@ -128,12 +148,12 @@ class SurveyResultsView(SurveyObjectMixin, TemplateView):
         }
 
 
-class SurveyExportView(SurveyObjectMixin, View):
+class SurveyExportView(SurveyExportMixin, View):
     """One row per response, in no order of arrival, no written answers, formula-safe (see
     `results.survey_export`)."""
 
     def get(self, request, pk: int):
-        survey = self.get_survey(pk)
+        survey = self.survey
         header, rows = results.survey_export(survey=survey)
         return csv_response(
             filename=f"meded-survey-{survey.pk}-answers.csv",
@@ -142,11 +162,11 @@ class SurveyExportView(SurveyObjectMixin, View):
         )
 
 
-class SurveyCommentsExportView(SurveyObjectMixin, View):
+class SurveyCommentsExportView(SurveyExportMixin, View):
     """The written answers alone, formula-safe (see `results.survey_comments_export`)."""
 
     def get(self, request, pk: int):
-        survey = self.get_survey(pk)
+        survey = self.survey
         header, rows = results.survey_comments_export(survey=survey)
         return csv_response(filename=f"meded-survey-{survey.pk}-comments.csv", header=header, rows=rows)
 

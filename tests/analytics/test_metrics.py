@@ -23,7 +23,7 @@ from feedback import coding
 from feedback.enums import QuestionKind
 from feedback.models import Survey
 from feedback.results import survey_results
-from feedback.services import choose_session_form, create_survey, set_held_back, submit_response
+from feedback.services import choose_session_form, create_survey, release_survey, set_held_back, submit_response
 from members.academic_year import AcademicYear
 from teachers.models import TeacherApplication
 from teachers.services import add_to_roster, apply_to_teach, approve_application, decline_application
@@ -116,7 +116,8 @@ def society_survey(opens_at: dt.datetime, *, title: str = "Annual society survey
 
 
 def answer_survey(survey, years: list[int], **overrides) -> None:
-    """One response per year listed, each from a new member of that year, the day it opens."""
+    """One response per year listed, each from a new member of that year, the day it opens; then
+    the survey's close releases them, as beat does."""
     for year in years:
         submit_response(
             member=member(year),
@@ -124,6 +125,7 @@ def answer_survey(survey, years: list[int], **overrides) -> None:
             answers=answers_for(survey.form, **overrides),
             now=survey.opens_at + dt.timedelta(hours=1),
         )
+    release_survey(survey, now=survey.closes_at)
 
 
 def approved_application(motivations: list[str], *, applied_at: dt.datetime, by) -> TeacherApplication:
@@ -706,15 +708,29 @@ def test_survey_is_the_latest_to_open_in_the_year():
     )
 
 
-def test_survey_respondents_by_band_count_released_responses():
+def test_survey_respondents_by_band_count_every_response_once_it_closes():
     survey = society_survey(at(2026, 2, 2))
-    answer_survey(survey, [1, 1, 2, 2, 2, 2, 3, 4, 6, 6])
-    answer_survey(survey, [5, 5])  # not released: three more are needed
+    answer_survey(survey, [1, 1, 2, 2, 2, 2, 3, 4, 6, 6, 5, 5])  # twelve: not a multiple of five
     assert metrics()["survey"]["respondents"] == {
-        "total": 10,
-        "bands": {"years_1_2": {"n": 6, "pct": 60.0}, "years_3_6": {"n": 4, "pct": 40.0}},
+        "total": 12,
+        "bands": {"years_1_2": {"n": 6, "pct": 50.0}, "years_3_6": {"n": 6, "pct": 50.0}},
         "unknown": {"n": 0},
     }
+
+
+def test_an_open_survey_is_not_the_years_survey_until_it_closes():
+    closed = society_survey(at(2026, 2, 2), title="Spring survey")
+    answer_survey(closed, [1, 2, 3, 4, 5])
+    still_open = society_survey(at(2026, 7, 20), title="Summer survey")  # closes on 3 August
+    while_open = at(2026, 7, 25)
+    for year in (1, 2, 3, 4, 5, 6):
+        submit_response(member=member(year), survey=still_open, answers=answers_for(still_open.form), now=while_open)
+    assert metrics(now=while_open)["survey"]["title"] == "Spring survey"
+    release_survey(still_open, now=while_open)  # refused: it has not closed
+    assert metrics(now=still_open.closes_at)["survey"]["respondents"]["total"] == 0  # closed, not released yet
+    release_survey(still_open, now=still_open.closes_at)
+    survey = metrics(now=still_open.closes_at)["survey"]
+    assert (survey["title"], survey["respondents"]["total"]) == ("Summer survey", 6)
 
 
 def test_survey_below_the_minimum_shows_no_figures():
@@ -723,7 +739,7 @@ def test_survey_below_the_minimum_shows_no_figures():
     doc = metrics()["survey"]
     assert (doc["is_shown"], doc["respondents"]["total"], doc["lecture_attendance"], doc["benefits"]) == (
         False,
-        0,
+        4,
         None,
         {},
     )

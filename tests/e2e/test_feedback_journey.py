@@ -11,10 +11,10 @@ from django.apps import apps
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
-from feedback.models import Answer, Coding, Receipt, Response
+from feedback.models import Coding, PendingResponse, Receipt, Response
 from feedback.services import submit_response
 from tests.factories import PASSWORD, MemberFactory
-from tests.feedback.factories import answers_for, attend, ended_session, session_form
+from tests.feedback.factories import answers_for, attend, ended_session, sealed_answers, session_form
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -115,7 +115,7 @@ def test_attendee_answers_on_a_phone_teacher_sees_five_responses_committee_codes
     motivation = phone.get_by_role("group", name="This session motivated me to study.")
     expect(motivation.get_by_label("Agree", exact=True)).to_be_checked()
     expect(phone.get_by_label("What went well? (optional)")).to_have_value(COMMENT)
-    assert not Response.objects.exists() and not Receipt.objects.exists()
+    assert not PendingResponse.objects.exists() and not Response.objects.exists() and not Receipt.objects.exists()
     assert _fits_the_phone(phone)
     shot(phone, "missing-answer")
 
@@ -126,10 +126,11 @@ def test_attendee_answers_on_a_phone_teacher_sees_five_responses_committee_codes
     assert _fits_the_phone(phone)
     shot(phone, "thanks")
 
-    response = Response.objects.get()
-    assert response.session_id == session.pk and response.form_id == form.pk
+    # Her answers wait sealed until five have responded; opened, they are exactly what she gave.
+    pending = PendingResponse.objects.get()
+    assert pending.session_id == session.pk and pending.form_id == form.pk and not Response.objects.exists()
     given = {}
-    for answer in Answer.objects.filter(response=response).select_related("question", "option"):
+    for answer in sealed_answers(pending):
         given[answer.question.metric_key] = answer.number or (answer.option and answer.option.value) or answer.text
     assert given == {
         "overall": 5,
@@ -153,7 +154,7 @@ def test_attendee_answers_on_a_phone_teacher_sees_five_responses_committee_codes
     shot(phone, "already-responded")
     phone.get_by_role("link", name="Feedback to give").last.tap()
     expect(phone.get_by_text("Nothing waiting: thank you!")).to_be_visible()
-    assert Response.objects.count() == 1
+    assert PendingResponse.objects.count() == 1
     phone.context.close()
 
     # 2. Three more attendees respond: four responses, and the lead teacher sees only the count.

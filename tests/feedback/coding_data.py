@@ -34,13 +34,13 @@ def survey(title: str = "Annual society survey") -> Survey:
 
 def session_comment(text: str, *, session=None, question: Question | None = None, **fields) -> Answer:
     question = question or text_question()
-    response = Response.objects.create(form=question.form, session=session or past_session(), is_released=True)
+    response = Response.objects.create(form=question.form, session=session or past_session())
     return Answer.objects.create(response=response, question=question, text=text, **fields)
 
 
 def survey_comment(text: str, *, of: Survey | None = None, band: str = YearBand.YEARS_1_2, **fields) -> Answer:
     of = of or survey()
-    response = Response.objects.create(form=of.form, survey=of, year_band=band, is_released=True)
+    response = Response.objects.create(form=of.form, survey=of, year_band=band)
     return Answer.objects.create(response=response, question=of.form.questions.get(), text=text, **fields)
 
 

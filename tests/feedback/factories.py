@@ -1,6 +1,8 @@
 """Sessions, registrations and answers for the feedback tests. Registrations are written straight
 to the table (the registration service rightly refuses sessions that have started); responses
-always go through `feedback.services.submit_response`."""
+always go through `feedback.services.submit_response`, and are read back either sealed
+(`sealed_answers`, what a pending response holds) or released (`close_and_release` for a survey;
+a session's are released at FEEDBACK_MIN_RESPONSES)."""
 
 import datetime as dt
 
@@ -11,7 +13,9 @@ from attendance.enums import AttendanceStatus, Mode, RegistrationState
 from attendance.models import RegisterTaken, Registration
 from events.enums import SessionStatus
 from feedback.enums import QuestionKind
-from feedback.models import Form
+from feedback.models import Answer, Form, PendingResponse, Survey
+from feedback.sealing import unseal
+from feedback.services import release_survey
 from tests.events.factories import SessionFactory
 
 
@@ -77,3 +81,22 @@ def physical_order(table: str, column: str) -> list:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {column} FROM {table} ORDER BY {position}")  # noqa: S608 -- fixed names
         return [row[0] for row in cursor.fetchall()]
+
+
+def sealed_answers(pending: PendingResponse) -> list[Answer]:
+    """The answers sealed in `pending` as the database holds it (re-read by its key), opened as a
+    release opens them: unsaved `Answer`s with no response, so `.question` and `.option` can be
+    followed. For tests only; the app opens envelopes only to release them."""
+    stored = PendingResponse.objects.get(pk=pending.pk)
+    payload = unseal(bytes(stored.envelope), scope=stored.scope_label)
+    return [
+        Answer(question_id=question, number=number, option_id=option, text=text)
+        for question, number, option, text in payload["answers"]
+    ]
+
+
+def close_and_release(survey: Survey) -> int:
+    """Close `survey` now and release its answers, as beat does after a close; returns how many."""
+    Survey.objects.filter(pk=survey.pk).update(closes_at=timezone.now())
+    survey.refresh_from_db()
+    return release_survey(survey)

@@ -1,7 +1,8 @@
 import pytest
-from django.urls import reverse
+from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
 
-from feedback.models import Answer, Form, Question, Receipt, Response
+from feedback.models import Answer, Form, PendingResponse, Question, Receipt, Response
 from feedback.services import submit_response
 from tests.factories import MemberFactory
 from tests.feedback.factories import answers_for, attend, ended_session, session_form
@@ -20,7 +21,9 @@ def response(settings):
     settings.FEEDBACK_MIN_RESPONSES = 1  # released at once, so the admin shows it
     session, member = ended_session(), MemberFactory(email="respondent@example.ac.uk", last_name="Respondent")
     attend(session, member)
-    return submit_response(member=member, session=session, answers=answers_for(session_form()))
+    submit_response(member=member, session=session, answers=answers_for(session_form()))
+    assert not PendingResponse.objects.exists()
+    return Response.objects.get()
 
 
 @pytest.mark.parametrize("model", [Form, Question, Response, Answer, Receipt])
@@ -58,17 +61,35 @@ def test_an_answered_form_is_frozen_and_the_action_makes_a_new_version(admin_cli
     assert (current.version, current.is_default, current.questions.count()) == (2, True, 10)
 
 
-def test_the_admin_shows_no_unreleased_response_or_answer(admin_client_, settings):
-    settings.FEEDBACK_MIN_RESPONSES = 5
-    session, member = ended_session(), MemberFactory()
-    attend(session, member)
-    pending = submit_response(member=member, session=session, answers=answers_for(session_form()))
-    assert Response.objects.get().is_released is False
-    responses = admin_client_.get(reverse("admin:feedback_response_changelist"))
-    answers = admin_client_.get(reverse("admin:feedback_answer_changelist"))
-    assert str(pending.pk) not in responses.content.decode()
-    assert "Clear and well paced." not in answers.content.decode()
+def test_pending_responses_are_not_in_the_admin_and_released_ones_show(admin_client_, settings):
+    settings.FEEDBACK_MIN_RESPONSES = 2
+    session, first, second = ended_session(), MemberFactory(), MemberFactory()
+    attend(session, first)
+    attend(session, second)
+    assert PendingResponse not in admin.site._registry
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:feedback_pendingresponse_changelist")
+
+    pending = submit_response(
+        member=first, session=session, answers=answers_for(session_form(), text="The first comment given")
+    )
+    assert (PendingResponse.objects.count(), Response.objects.count()) == (1, 0)
+    responses = admin_client_.get(reverse("admin:feedback_response_changelist")).content.decode()
+    answers = admin_client_.get(reverse("admin:feedback_answer_changelist")).content.decode()
+    assert str(pending.pk) not in responses and str(pending.pk) not in answers
+    assert "The first comment given" not in answers
     assert admin_client_.get(reverse("admin:feedback_response_change", args=[pending.pk])).status_code == 302
+
+    submit_response(
+        member=second, session=session, answers=answers_for(session_form(), text="The second comment given")
+    )
+    assert (PendingResponse.objects.count(), Response.objects.count()) == (0, 2)
+    responses = admin_client_.get(reverse("admin:feedback_response_changelist")).content.decode()
+    answers = admin_client_.get(reverse("admin:feedback_answer_changelist")).content.decode()
+    assert all(str(pk) in responses for pk in Response.objects.values_list("pk", flat=True))
+    assert "The first comment given" in answers and "The second comment given" in answers
+    released = Response.objects.first()
+    assert admin_client_.get(reverse("admin:feedback_response_change", args=[released.pk])).status_code == 200
 
 
 def test_no_question_can_be_added_to_an_answered_form(admin_client_, response):

@@ -1,6 +1,7 @@
 """The threat model's checkable promises (`feedback.anonymity`): with a copy of the database —
 every column of every table, read as raw rows — a response cannot be tied to a member."""
 
+import re
 import uuid
 
 import pytest
@@ -8,7 +9,7 @@ from django.contrib.sessions.models import Session as WebSession
 from django.db import connection
 from django.urls import reverse
 
-from feedback.models import Response
+from feedback.models import PendingResponse, Response
 from feedback.services import submit_response
 from tests.factories import MemberFactory
 from tests.feedback.factories import answers_for, attend, ended_session, physical_order, post_data, session_form
@@ -42,7 +43,8 @@ def _members_respond_in_reverse_order(count: int = 4):
 def test_responses_and_answers_hold_no_member_no_time_and_a_random_key():
     _members_respond_in_reverse_order()
     for table, expected in {
-        "feedback_response": {"id", "form_id", "session_id", "survey_id", "year_band", "is_released"},
+        "feedback_response": {"id", "form_id", "session_id", "survey_id", "year_band"},
+        "feedback_pendingresponse": {"id", "form_id", "session_id", "survey_id", "year_band", "envelope"},
         "feedback_answer": {"id", "response_id", "question_id", "number", "option_id", "text", "is_held_back"},
         "feedback_receipt": {"id", "member_id", "session_id", "survey_id"},
     }.items():
@@ -51,23 +53,23 @@ def test_responses_and_answers_hold_no_member_no_time_and_a_random_key():
     # No foreign key from a response or an answer reaches the members' table.
     members_table = MemberFactory._meta.model._meta.db_table
     with connection.cursor() as cursor:
-        for table in ("feedback_response", "feedback_answer"):
+        for table in ("feedback_response", "feedback_pendingresponse", "feedback_answer"):
             targets = {relation[1] for relation in connection.introspection.get_relations(cursor, table).values()}
             assert members_table not in targets
     # The keys are random UUIDs (version 4), not a sequence.
-    assert {response.id.version for response in Response.objects.all()} == {4}
+    assert {pending.id.version for pending in PendingResponse.objects.all()} == {4}
 
 
 def test_no_value_anywhere_joins_a_receipt_to_a_response():
     _session, members = _members_respond_in_reverse_order()
-    response_ids = {str(pk) for pk in Response.objects.values_list("pk", flat=True)}
+    response_ids = {str(pk) for pk in PendingResponse.objects.values_list("pk", flat=True)}
     response_keys = response_ids | {uuid.UUID(pk).hex for pk in response_ids}
     emails = {member.email for member in members}
     for table in _every_table():
         _columns, rows = _rows(table)
         for row in rows:
             values = {str(value) for value in row if value is not None}
-            if table not in ("feedback_response", "feedback_answer"):
+            if table not in ("feedback_response", "feedback_pendingresponse", "feedback_answer"):
                 assert not values & response_keys, f"{table} holds a response key"
             if table.startswith("feedback_") and table != "feedback_receipt":
                 assert not values & emails, f"{table} holds a member's e-mail"
@@ -95,7 +97,7 @@ def test_the_thank_you_page_and_the_web_session_carry_no_response_key(client):
     attend(session, member)
     client.force_login(member)
     page = client.post(reverse("feedback:answer_session", args=[session.pk]), post_data(answers_for(session_form())))
-    response = Response.objects.get()
+    response = PendingResponse.objects.get()
     assert page.status_code == 302
     assert page["Location"] == reverse("feedback:answer_session_thanks", args=[session.pk])
     thanks = client.get(page["Location"])
@@ -118,4 +120,56 @@ def test_receipts_across_released_batches_sit_in_member_order_so_no_block_pairs_
         submit_response(member=member, session=session, answers=answers_for(session_form()))
     physical = physical_order("feedback_receipt", "member_id")
     assert physical == [member.pk for member in members]
-    assert Response.objects.filter(is_released=True).count() == 6
+    assert (Response.objects.count(), PendingResponse.objects.count()) == (6, 1)
+
+
+def _dump() -> dict[str, set[tuple]]:
+    """Every row of every table, as a copy of the database holds them."""
+    return {table: {tuple(map(str, row)) for row in _rows(table)[1]} for table in _every_table()}
+
+
+def test_submitting_writes_no_time_and_nothing_outside_feedback_and_sign_ins_keep_only_the_day(client, settings):
+    """From a copy of the database, "who answered when" must not be readable. Members sign in
+    and answer at different moments; then every table is dumped before and after each answer:
+    an answer adds only a sealed envelope and a receipt (and, at a release, the responses), with
+    no time in any of them; sign-ins leave only the day, the same for everyone who signed in
+    that day, in `last_login` and in the web sessions' expiry."""
+    settings.FEEDBACK_MIN_RESPONSES = 3
+    session = ended_session(register_taken=True)
+    members = [MemberFactory() for _ in range(4)]
+    for member in members:
+        attend(session, member)
+    feedback_tables = {
+        "feedback_receipt",
+        "feedback_pendingresponse",
+        "feedback_response",
+        "feedback_answer",
+        "feedback_sessionform",
+    }
+    for member in members:
+        client.force_login(member)
+        before = _dump()
+        page = client.post(
+            reverse("feedback:answer_session", args=[session.pk]), post_data(answers_for(session_form()))
+        )
+        assert page.status_code == 302
+        after = _dump()
+        changed = {table for table in after if after[table] != before.get(table)}
+        assert changed <= feedback_tables, changed - feedback_tables
+        for table in changed:
+            for row in after[table] - before[table]:
+                assert not any(_looks_like_a_time(value) for value in row), (table, row)
+        client.logout()
+    assert (Response.objects.count(), PendingResponse.objects.count()) == (3, 1)
+    members_table = MemberFactory._meta.model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT last_login FROM {members_table} WHERE last_login IS NOT NULL")  # noqa: S608
+        logins = [row[0] for row in cursor.fetchall()]
+    assert len(logins) == 1 and (logins[0].hour, logins[0].minute, logins[0].second) == (0, 0, 0)
+    expiries = set(WebSession.objects.values_list("expire_date", flat=True))
+    assert all((e.hour, e.minute, e.second, e.microsecond) == (0, 0, 0, 0) for e in expiries)
+
+
+def _looks_like_a_time(value: str) -> bool:
+    """A stored date-time (as PostgreSQL or SQLite returns it, made a string)."""
+    return bool(re.match(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}", value))

@@ -6,10 +6,19 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback.models import Answer, Receipt, Response
+from feedback.models import Answer, PendingResponse, Receipt, Response
 from feedback.services import create_survey
 from tests.factories import MemberFactory
-from tests.feedback.factories import answers_for, attend, ended_session, post_data, session_form, survey_form
+from tests.feedback.factories import (
+    answers_for,
+    attend,
+    close_and_release,
+    ended_session,
+    post_data,
+    sealed_answers,
+    session_form,
+    survey_form,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +48,9 @@ def test_submitting_records_the_answers_and_shows_the_thank_you_page(client):
     page = client.post(_url(session), post_data(answers_for(session_form(), overall=5)), follow=True)
     assert page.redirect_chain == [(reverse("feedback:answer_session_thanks", args=[session.pk]), 302)]
     assert "Thank you for your feedback" in page.content.decode()
-    response = Response.objects.get(session=session)
-    assert response.answers.get(question__metric_key="overall").number == 5
+    pending = PendingResponse.objects.get(session=session)
+    overall = session_form().questions.get(metric_key="overall")
+    assert [answer.number for answer in sealed_answers(pending) if answer.question_id == overall.pk] == [5]
     assert Receipt.objects.filter(session=session, member=member).count() == 1
 
 
@@ -57,7 +67,8 @@ def test_a_missing_answer_is_shown_next_to_its_question_and_nothing_is_saved(cli
     assert "Please check your answers" in html
     assert f'<a href="#question-{knowledge.pk}">This session improved my knowledge of the topic.</a>' in html
     assert f'id="error-{knowledge.pk}">Please answer this question.' in html
-    assert (Response.objects.count(), Answer.objects.count(), Receipt.objects.count()) == (0, 0, 0)
+    assert (PendingResponse.objects.count(), Response.objects.count(), Answer.objects.count()) == (0, 0, 0)
+    assert Receipt.objects.count() == 0
     # What was answered stays ticked.
     overall = session_form().questions.get(metric_key="overall")
     assert f'name="q{overall.pk}" id="id_q{overall.pk}_3" value="4" autocomplete="off" checked>' in html
@@ -69,7 +80,7 @@ def test_an_out_of_range_value_is_refused_by_the_form(client):
     client.force_login(member)
     page = client.post(_url(session), post_data(answers_for(session_form(), overall=6)))
     assert "Select a valid choice. 6 is not one of the available choices." in page.content.decode()
-    assert Response.objects.count() == 0
+    assert (PendingResponse.objects.count(), Response.objects.count()) == (0, 0)
 
 
 def test_a_second_visit_says_they_have_already_responded(client):
@@ -81,7 +92,7 @@ def test_a_second_visit_says_they_have_already_responded(client):
     assert "You have already given feedback on this session. Thank you!" in page.content.decode()
     again = client.post(_url(session), post_data(answers_for(session_form())))
     assert "You have already given feedback on this session. Thank you!" in again.content.decode()
-    assert Response.objects.count() == 1
+    assert (PendingResponse.objects.count(), Response.objects.count(), Receipt.objects.count()) == (1, 0, 1)
 
 
 def test_an_absent_member_is_told_why_and_cannot_post(client):
@@ -92,7 +103,7 @@ def test_an_absent_member_is_told_why_and_cannot_post(client):
     assert page.status_code == 200
     assert "The register shows you as absent" in page.content.decode()
     client.post(_url(session), post_data(answers_for(session_form())))
-    assert Response.objects.count() == 0
+    assert (PendingResponse.objects.count(), Response.objects.count()) == (0, 0)
 
 
 def test_a_draft_session_is_not_found(client):
@@ -140,6 +151,8 @@ def test_a_survey_response_keeps_the_band_and_hides_teacher_questions_from_atten
     assert "Why do you teach with the society?" not in page.content.decode()
     page = client.post(url, post_data(answers_for(survey_form(), society_role="attendee")))
     assert page["Location"] == reverse("feedback:answer_survey_thanks", args=[survey.pk])
+    assert PendingResponse.objects.get(survey=survey).year_band == "years_1_2"
+    assert close_and_release(survey) == 1
     response = Response.objects.get(survey=survey)
     assert (response.year_band, response.session) == ("years_1_2", None)
     assert not response.answers.filter(question__metric_key="teaching_motivations").exists()
@@ -160,6 +173,7 @@ def test_teachers_answer_the_motivations_question(client):
     assert f'id="error-{question.pk}">Please answer this question.' in missing.content.decode()
     chosen = list(question.options.filter(value__in=["helping_others", "career"]).values_list("pk", flat=True))
     client.post(url, data | {f"q{question.pk}": chosen})
+    assert close_and_release(survey) == 1
     response = Response.objects.get(survey=survey)
     assert response.year_band == "years_3_6"
     assert set(response.answers.filter(question=question).values_list("option__value", flat=True)) == {

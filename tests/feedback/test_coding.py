@@ -128,7 +128,7 @@ def test_each_coder_keeps_their_own_row(book, coder_a, coder_b):
 
 def test_only_written_comments_can_be_coded(book, coder_a):
     question = Question.objects.create(form=text_question().form, position=2, kind=QuestionKind.RATING, text="Overall")
-    response = Response.objects.create(form=question.form, session=past_session(), is_released=True)
+    response = Response.objects.create(form=question.form, session=past_session())
     rating = Answer.objects.create(response=response, question=question, number=5)
     with pytest.raises(coding.CodingError):
         coding.save_coding(answer=rating, coder=coder_a, codes=[book["Portfolio"]])

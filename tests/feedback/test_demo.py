@@ -6,15 +6,20 @@ from django.db.models import Count
 
 from attendance.models import Registration
 from feedback.coding import CommentFilters, agreement, theme_counts
-from feedback.demo import SURVEY_TITLE, last_year_survey_title
-from feedback.models import Code, Coding, Receipt, Response
+from feedback.demo import PULSE_TITLE, SURVEY_TITLE, last_year_survey_title
+from feedback.models import Code, Coding, PendingResponse, Receipt, Response
 from members.models import Member
 
 pytestmark = pytest.mark.django_db
 
 
+def _by(queryset, field: str) -> dict:
+    return dict(queryset.values_list(field).annotate(n=Count("pk")).order_by())
+
+
 def test_seed_demo_adds_feedback_only_from_attendees_and_the_studys_survey_sample(settings):
     settings.DEBUG = True
+    minimum = settings.FEEDBACK_MIN_RESPONSES
     out = StringIO()
     call_command("seed_demo", stdout=out)
     session_receipts = Receipt.objects.filter(session__isnull=False)
@@ -22,17 +27,32 @@ def test_seed_demo_adds_feedback_only_from_attendees_and_the_studys_survey_sampl
     for receipt in session_receipts:
         registration = Registration.objects.get(session=receipt.session, member=receipt.member)
         assert registration.attendance in ("present", "late")
-    per_session = dict(Response.objects.filter(session__isnull=False).values_list("session").annotate(n=Count("pk")))
-    assert per_session == dict(session_receipts.values_list("session").annotate(n=Count("pk")))
-    bands = dict(Response.objects.filter(survey__title=SURVEY_TITLE).values_list("year_band").annotate(n=Count("pk")))
-    assert bands == {"years_1_2": 19, "years_3_6": 47}
-    last_year = Response.objects.filter(survey__title=last_year_survey_title(), is_released=True)
-    assert dict(last_year.values_list("year_band").annotate(n=Count("pk"))) == {"years_1_2": 20, "years_3_6": 45}
+    # Each session's receipts match its responses, released in batches of N or still sealed (fewer than N).
+    released = _by(Response.objects.filter(session__isnull=False), "session")
+    pending = _by(PendingResponse.objects.filter(session__isnull=False), "session")
+    assert released and all(n % minimum == 0 for n in released.values())
+    assert all(n < minimum for n in pending.values())
+    given = {pk: released.get(pk, 0) + pending.get(pk, 0) for pk in released.keys() | pending.keys()}
+    assert given == _by(session_receipts, "session")
+    # This year's survey closed two days ago and last year's long ago: every answer released.
+    assert _by(Response.objects.filter(survey__title=SURVEY_TITLE), "year_band") == {"years_1_2": 19, "years_3_6": 47}
+    last_year = Response.objects.filter(survey__title=last_year_survey_title())
+    assert _by(last_year, "year_band") == {"years_1_2": 20, "years_3_6": 45}
+    assert not PendingResponse.objects.filter(survey__title__in=[SURVEY_TITLE, last_year_survey_title()]).exists()
+    assert _by(Receipt.objects.filter(survey__isnull=False), "survey__title") == {
+        SURVEY_TITLE: 66,
+        last_year_survey_title(): 65,
+        PULSE_TITLE: 12,
+    }
+    # The short survey open now: its answers wait sealed until it closes.
+    assert not Response.objects.filter(survey__title=PULSE_TITLE).exists()
+    pulse = PendingResponse.objects.filter(survey__title=PULSE_TITLE)
+    assert _by(pulse, "year_band") == {"years_1_2": 4, "years_3_6": 8}
     assert "survey answers added" in out.getvalue()
 
-    counts = (Response.objects.count(), Receipt.objects.count())
+    counts = (Response.objects.count(), PendingResponse.objects.count(), Receipt.objects.count())
     call_command("seed_demo", stdout=StringIO())
-    assert (Response.objects.count(), Receipt.objects.count()) == counts
+    assert (Response.objects.count(), PendingResponse.objects.count(), Receipt.objects.count()) == counts
 
 
 def test_seed_demo_answers_in_a_shuffled_order_not_member_order(settings, monkeypatch):

@@ -7,7 +7,7 @@ from feedback.models import Answer
 from feedback.results import comments_for_moderation, session_results
 from tests.factories import MemberFactory
 from tests.feedback.test_results import by_metric, default_session_form, past_session, respond
-from tests.feedback.test_surveys import a_survey, answer
+from tests.feedback.test_surveys import answer, closed_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def test_moderation_lists_session_comments_newest_sessions_first(client, committ
     for text in ("old one", "old two"):
         _comment(older, text)
     _comment(newer, "new one")
-    answer(a_survey(), "years_1_2", society_gives="A survey comment, not moderated here")
+    answer(closed_survey(), "years_1_2", society_gives="A survey comment, not moderated here")
     respond(form=default_session_form(), session=newer, overall=5)  # a rating is not a comment
     client.force_login(committee_member)
     response = client.get(reverse("feedback:moderation"))
@@ -107,7 +107,7 @@ def test_a_bad_request_changes_nothing(client, committee_member, action, message
 
 
 def test_survey_comments_cannot_be_held_back_here(client, committee_member):
-    survey = a_survey()
+    survey = closed_survey()
     answer(survey, "years_1_2", society_gives="Survey text")
     comment = Answer.objects.get(text="Survey text")
     client.force_login(committee_member)

@@ -1,14 +1,20 @@
-"""Responses reach results only in batches of FEEDBACK_MIN_RESPONSES, each batch rewritten in a
-random physical order (`feedback.anonymity`, "Why responses are released in batches")."""
+"""Responses wait sealed until their release: a session's in batches of FEEDBACK_MIN_RESPONSES,
+a survey's all at once when it closes; each release writes them in a random physical order
+(`feedback.anonymity`, "Why responses are released")."""
+
+import datetime as dt
+import logging
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from feedback import coding, services
-from feedback.models import Answer, Response
+from feedback.models import Answer, PendingResponse, Response, Survey
 from feedback.results import comments_for_moderation, session_results, survey_export, survey_results
 from feedback.results import sessions_with_comments as results_sessions_with_comments
-from feedback.services import FeedbackError, set_held_back, submit_response
+from feedback.sealing import SealBroken, unseal
+from feedback.services import release_closed_surveys, release_survey, submit_response
 from tests.factories import MemberFactory
 from tests.feedback.factories import answers_for, attend, ended_session, physical_order, session_form, survey_form
 from tests.feedback.test_surveys import a_survey
@@ -29,7 +35,7 @@ def _session_with(count: int):
     return session, members
 
 
-def _respond(session, member, number: int) -> Response:
+def _respond(session, member, number: int) -> PendingResponse:
     """The `number`-th response: its overall rating and comment say which it is."""
     answers = answers_for(session_form(), overall=(number - 1) % 5 + 1, text=f"Comment number {number}")
     return submit_response(member=member, session=session, answers=answers)
@@ -39,16 +45,22 @@ def _shown(results) -> list:
     return [(q.text, q.figures, [c.text for c in q.comments]) for q in results.questions]
 
 
+def _close(survey: Survey) -> None:
+    Survey.objects.filter(pk=survey.pk).update(
+        opens_at=timezone.now() - dt.timedelta(days=14), closes_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    survey.refresh_from_db()
+
+
 def test_the_fifth_response_releases_the_first_five_together():
     session, members = _session_with(5)
     for number, member in enumerate(members[:4], start=1):
-        response = _respond(session, member, number)
-        assert response.is_released is False
+        _respond(session, member, number)
+        assert (PendingResponse.objects.filter(session=session).count(), Response.objects.count()) == (number, 0)
         results = session_results(session=session)
         assert (results.is_shown, results.responses, results.questions) == (False, number, [])
-    fifth = _respond(session, members[4], 5)
-    assert fifth.is_released is True
-    assert Response.objects.filter(session=session, is_released=True).count() == 5
+    _respond(session, members[4], 5)
+    assert (PendingResponse.objects.count(), Response.objects.filter(session=session).count()) == (0, 5)
     results = session_results(session=session)
     assert (results.is_shown, results.responses, results.pending) == (True, 5, 0)
     overall = next(q for q in results.questions if q.metric_key == "overall")
@@ -72,15 +84,18 @@ def test_the_sixth_to_ninth_change_nothing_shown_and_the_tenth_releases_five_mor
     assert sorted(c.text for c in comments) == sorted(f"Comment number {n}" for n in range(1, 11))
 
 
-def test_nothing_is_shown_from_unreleased_responses(client, committee_member, teacher):
+def test_nothing_is_shown_from_pending_responses_and_their_words_are_in_no_column(client, committee_member, teacher):
     session, members = _session_with(7)
     session.roster.create(teacher=teacher, role="lead")
     for number, member in enumerate(members, start=1):
         _respond(session, member, number)
-    unreleased = {"Comment number 6", "Comment number 7"}
-    assert set(Answer.objects.filter(response__is_released=False).values_list("text", flat=True)) >= unreleased
-    assert not unreleased & {a.text for a in comments_for_moderation()}
-    assert not unreleased & {a.text for a in coding.comments()}
+    pending = {"Comment number 6", "Comment number 7"}
+    # Sealed: no answer row holds them, nor any envelope in readable form.
+    assert not Answer.objects.filter(text__in=pending).exists()
+    envelopes = [bytes(e) for e in PendingResponse.objects.values_list("envelope", flat=True)]
+    assert len(envelopes) == 2 and not any(b"Comment number" in envelope for envelope in envelopes)
+    assert not pending & {a.text for a in comments_for_moderation()}
+    assert not pending & {a.text for a in coding.comments()}
     everything = coding.CommentFilters()
     assert coding.coding_progress(coder=committee_member, filters=everything) == (0, 10)  # 5 × two comments
     client.force_login(committee_member)
@@ -90,61 +105,103 @@ def test_nothing_is_shown_from_unreleased_responses(client, committee_member, te
         ("feedback:coding", []),
     ]:
         html = client.get(reverse(name, args=args) + ("?show=all" if name == "feedback:coding" else "")).content
-        assert not any(text.encode() in html for text in unreleased), name
+        assert not any(text.encode() in html for text in pending), name
     page = client.get(reverse("feedback:session_results", args=[session.pk]))
     assert page.context["results"].responses == 5
-    assert "Results are updated in groups of 5 responses" in page.content.decode()
+    assert "2 more responses wait for the next group" in page.content.decode()
     client.force_login(teacher)
     mine = client.get(reverse("feedback:my_results")).context["results"]
     assert mine.responses == 5
-    assert not unreleased & {c.text for q in mine.questions for c in q.comments}
+    assert not pending & {c.text for q in mine.questions for c in q.comments}
 
 
-def test_an_unreleased_comment_cannot_be_held_back_or_coded(committee_member):
-    session, members = _session_with(1)
-    _respond(session, members[0], 1)
-    pending = Answer.objects.select_related("question", "response").filter(text="Comment number 1").first()
-    with pytest.raises(FeedbackError):
-        set_held_back(answer=pending, held_back=True, by=committee_member)
-    with pytest.raises(coding.CodingError):
-        coding.save_coding(answer=pending, coder=committee_member, codes=[])
-    assert not Answer.objects.filter(is_held_back=True).exists()
-
-
-def test_a_survey_shows_and_exports_released_responses_only():
+def test_an_open_survey_shows_only_how_many_have_answered_and_every_answer_counts_at_its_close(
+    client, committee_member
+):
+    """66 members answer, as in the society's evaluation: nothing but counts while it is open,
+    then all 66 at the close — none left behind for want of a full batch."""
     survey = a_survey(form=survey_form())
-    members = [MemberFactory(year_of_study=year) for year in (1, 1, 1, 1, 1, 4)]
+    members = [MemberFactory(year_of_study=1 + i % 6) for i in range(66)]
     for member in members:
         submit_response(member=member, survey=survey, answers=answers_for(survey_form(), text="What it gives me"))
+    assert (Response.objects.count(), PendingResponse.objects.filter(survey=survey).count()) == (0, 66)
     results = survey_results(survey=survey)
-    # Five from years 1–2 released; the sixth (years 3–6) is pending and counted nowhere by band.
-    assert (results.responses, results.pending) == (5, 1)
-    assert [n for _label, n in results.band_responses] == [5, 0]
-    _header, rows = survey_export(survey=survey)
-    assert len(rows) == 5
-
-
-def test_release_keeps_each_response_with_its_key_and_answers():
-    session, members = _session_with(5)
-    for number, member in enumerate(members[:4], start=1):
-        _respond(session, member, number)
-
-    def stored():
-        return set(
-            Answer.objects.values_list(
-                "pk", "response_id", "question_id", "number", "option_id", "text", "is_held_back"
-            )
+    assert (results.is_open, results.is_shown, results.responses, results.questions) == (True, False, 66, [])
+    assert results.band_responses == [("Years 1–2", 22), ("Years 3–6", 44)]
+    assert survey_export(survey=survey)[1] == []
+    client.force_login(committee_member)
+    page = client.get(reverse("feedback:survey_results", args=[survey.pk])).content.decode()
+    assert "Results appear when the survey closes" in page and "What it gives me" not in page
+    for name in ("feedback:survey_csv", "feedback:survey_comments_csv"):
+        refused = client.get(reverse(name, args=[survey.pk]))
+        assert refused.status_code == 302 and refused["Location"] == reverse(
+            "feedback:survey_results", args=[survey.pk]
         )
+    assert release_survey(survey) == 0  # not before it closes
 
-    before = stored()
-    keys_before = set(Response.objects.values_list("pk", "form_id", "session_id"))
-    fifth = _respond(session, members[4], 5)
-    after = stored()
-    assert before < after  # every earlier answer survives the rewrite unchanged, key included
-    assert {row[1] for row in after - before} == {fifth.pk}
-    assert set(Response.objects.values_list("pk", "form_id", "session_id")) == keys_before | {
-        (fifth.pk, session_form().pk, session.pk)
-    }
+    _close(survey)
+    page = client.get(reverse("feedback:survey_results", args=[survey.pk]))  # releases on the way
+    results = page.context["results"]
+    assert (results.is_shown, results.responses) == (True, 66)
+    assert [n for _label, n in results.band_responses] == [22, 44]
+    assert PendingResponse.objects.count() == 0
+    assert len(survey_export(survey=survey)[1]) == 66
+    assert "What it gives me" in page.content.decode()
+
+
+def test_the_audits_differencing_sequence_finds_nothing_to_compare(client, committee_member):
+    """The audit's steps: record the results page, let four members of years 1–2 and one of years
+    3–6 answer (five, a batch under the old rule), reload. Before, the years 3–6 column moved by
+    exactly that member's answers; now an open survey shows no figures at all, before or after."""
+    survey = a_survey(form=survey_form())
+    for year in (1, 1, 2, 2, 2, 3, 4, 5, 6, 6):
+        submit_response(member=MemberFactory(year_of_study=year), survey=survey, answers=answers_for(survey_form()))
+    client.force_login(committee_member)
+    url = reverse("feedback:survey_results", args=[survey.pk])
+    before = client.get(url).context["results"]
+    for year in (1, 1, 2, 2, 5):
+        answers = answers_for(survey_form(), knowledge=1, text="Only the lone later-year member says this")
+        submit_response(member=MemberFactory(year_of_study=year), survey=survey, answers=answers)
+    after = client.get(url)
+    for results in (before, after.context["results"]):
+        assert (results.is_shown, results.questions) == (False, [])
+    assert [n for _label, n in after.context["results"].band_responses] == [9, 6]
+    assert "Only the lone later-year member" not in after.content.decode()
+
+
+def test_beat_releases_closed_surveys_only_and_once():
+    still_open, closing = a_survey(title="Open"), a_survey(title="Closing")
+    for survey in (still_open, closing):
+        for member in [MemberFactory(year_of_study=2) for _ in range(3)]:
+            submit_response(member=member, survey=survey, answers=answers_for(survey_form()))
+    _close(closing)
+    assert release_closed_surveys() == 3
+    assert release_closed_surveys() == 0
+    assert Response.objects.filter(survey=closing).count() == 3
+    assert PendingResponse.objects.filter(survey=still_open).count() == 3
+
+
+def test_no_answer_arrives_after_the_release():
+    survey = a_survey()
+    member = MemberFactory(year_of_study=3)
+    _close(survey)
+    with pytest.raises(services.FeedbackError, match="closed"):
+        submit_response(member=member, survey=survey, answers=answers_for(survey_form()))
+
+
+def test_release_keeps_every_answer_exactly():
+    session, members = _session_with(5)
+    given = []
+    for number, member in enumerate(members, start=1):
+        answers = answers_for(session_form(), overall=number, text=f"Comment number {number}")
+        given.append(sorted(answers.items()))
+        submit_response(member=member, session=session, answers=answers)
+    stored = {}
+    for response_id, question_id, number, option_id, text in Answer.objects.values_list(
+        "response_id", "question_id", "number", "option_id", "text"
+    ):
+        stored.setdefault(response_id, []).append((question_id, number if number is not None else option_id or text))
+    assert sorted(sorted(rows) for rows in stored.values()) == sorted(given)
 
 
 class _Reversing:
@@ -154,28 +211,45 @@ class _Reversing:
         items.reverse()
 
 
-def test_a_released_batch_is_not_stored_in_the_order_it_arrived(monkeypatch):
+def test_a_release_is_not_stored_in_the_order_it_arrived(monkeypatch):
     monkeypatch.setattr(services, "_rng", _Reversing())
     session, members = _session_with(5)
-    arrived = [str(_respond(session, member, number).pk) for number, member in enumerate(members, start=1)]
-    stored = [str(key) for key in physical_order("feedback_response", "id")]
-    as_uuids = {key.replace("-", ""): key for key in arrived}  # SQLite stores UUIDs as hex
-    stored = [as_uuids.get(key, key) for key in stored]
-    assert sorted(stored) == sorted(arrived)
-    assert stored != arrived
-    assert stored == list(reversed(arrived))
+    for number, member in enumerate(members, start=1):
+        _respond(session, member, number)
     comments = [text for text in physical_order("feedback_answer", "text") if text.startswith("Comment number")]
     # Each response's answers stay together (two comments each), the responses reversed.
     assert comments == [f"Comment number {n}" for n in range(5, 0, -1) for _ in range(2)]
 
 
-def test_pending_responses_sit_in_arrival_order_until_released(monkeypatch):
-    """The residual risk the threat model names: before release, rows keep their arrival order."""
-    monkeypatch.setattr(services, "_rng", _Reversing())
-    session, members = _session_with(4)
-    arrived = [_respond(session, member, number).pk.hex for number, member in enumerate(members, start=1)]
-    stored = [str(key).replace("-", "") for key in physical_order("feedback_response", "id")]
-    assert stored == arrived
+def test_pending_envelopes_are_opaque_the_same_size_and_bound_to_their_scope(settings):
+    session, members = _session_with(3)
+    _respond(session, members[0], 1)
+    long = answers_for(session_form(), text="x" * 1500)
+    submit_response(member=members[1], session=session, answers=long)
+    sizes = {len(bytes(envelope)) for envelope in PendingResponse.objects.values_list("envelope", flat=True)}
+    assert len(sizes) == 1  # a short comment and a long one look alike
+    envelope = PendingResponse.objects.first()
+    with pytest.raises(SealBroken):
+        unseal(bytes(envelope.envelope), scope="session:0")
+    assert unseal(bytes(envelope.envelope), scope=envelope.scope_label)[
+        "answers"
+    ]  # moved to another scope, it opens nowhere
+
+
+def test_an_envelope_sealed_with_a_retired_key_holds_the_release_back_until_the_key_is_a_fallback(settings, caplog):
+    session, members = _session_with(6)
+    for number, member in enumerate(members[:4], start=1):
+        _respond(session, member, number)
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
+    with caplog.at_level(logging.ERROR, logger="feedback.services"):
+        _respond(session, members[4], 5)
+    # Four cannot be opened: nothing is released (one alone would be a group of one), nothing lost.
+    assert (Response.objects.count(), PendingResponse.objects.count()) == (0, 5)
+    assert "were not released" in caplog.text
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    _respond(session, members[5], 6)
+    assert (Response.objects.filter(session=session).count(), PendingResponse.objects.count()) == (6, 0)
 
 
 def test_committee_lists_offer_only_sessions_with_a_release(client, committee_member):
@@ -198,3 +272,19 @@ def test_committee_lists_offer_only_sessions_with_a_release(client, committee_me
         assert offered == [released.pk], name
     export = client.get(reverse("feedback:coding_export")).content.decode()
     assert "Comment number" not in export  # nothing is coded yet; and nothing pending could be
+
+
+def test_a_question_deleted_after_answers_were_sealed_does_not_stop_the_release(caplog):
+    """Only the admin can delete a question outright; if it does so while answers to it wait
+    sealed, the release leaves those answers out (they answer nothing now) and goes ahead."""
+    from feedback.models import Question
+
+    session, members = _session_with(5)
+    for number, member in enumerate(members[:4], start=1):
+        _respond(session, member, number)
+    Question.objects.filter(form=session_form(), metric_key="improve").delete()
+    with caplog.at_level(logging.WARNING, logger="feedback.services"):
+        _respond(session, members[4], 5)
+    assert (Response.objects.filter(session=session).count(), PendingResponse.objects.count()) == (5, 0)
+    assert Answer.objects.filter(text__startswith="Comment number").count() == 4 + 1  # went_well of each
+    assert "left out" in caplog.text

@@ -49,7 +49,7 @@ def make_form(*questions, family: str = "custom", version: int = 1, purpose: str
 def respond(*, form: Form, session=None, survey=None, band: str = "", **answers) -> Response:
     """One anonymous response. Keyword names are metric keys, or `q<position>` for untagged
     questions; values are 1–5, an option value, a list of option values, or text."""
-    response = Response.objects.create(form=form, session=session, survey=survey, year_band=band, is_released=True)
+    response = Response.objects.create(form=form, session=session, survey=survey, year_band=band)
     questions = {q.metric_key or f"q{q.position}": q for q in form.questions.prefetch_related("options")}
     for name, value in answers.items():
         question = questions[name]

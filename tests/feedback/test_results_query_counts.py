@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tests.factories import MemberFactory
 from tests.feedback.test_results import default_session_form, past_session, respond
-from tests.feedback.test_surveys import a_survey, answer
+from tests.feedback.test_surveys import answer, closed_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ SURVEY_LIST = 5
 @pytest.mark.parametrize("count", [1, 10])
 def test_survey_list_query_count_does_not_grow(client, django_assert_num_queries, committee_member, count):
     for n in range(count):
-        answer(a_survey(title=f"Survey {n}", years=[n % 6 + 1]), "years_1_2", knowledge=4)
+        answer(closed_survey(title=f"Survey {n}", years=[n % 6 + 1]), "years_1_2", knowledge=4)
     client.force_login(committee_member)
     with django_assert_num_queries(SURVEY_LIST):
         response = client.get(reverse("feedback:surveys"))
@@ -107,7 +107,7 @@ SURVEY_RESULTS = 10
 
 @pytest.mark.parametrize("count", [4, 40])
 def test_survey_results_query_count_does_not_grow(client, django_assert_num_queries, committee_member, count):
-    survey = a_survey()
+    survey = closed_survey()
     _survey_answers(survey, count)
     client.force_login(committee_member)
     with django_assert_num_queries(SURVEY_RESULTS):
@@ -121,7 +121,7 @@ SURVEY_CSV = 7
 
 @pytest.mark.parametrize("count", [4, 40])
 def test_survey_export_query_count_does_not_grow(client, django_assert_num_queries, committee_member, count):
-    survey = a_survey()
+    survey = closed_survey()
     _survey_answers(survey, count)
     client.force_login(committee_member)
     with django_assert_num_queries(SURVEY_CSV):

@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 
 from attendance.enums import AttendanceStatus
-from feedback.models import Answer, Receipt, Response
-from feedback.services import FeedbackError, check_can_respond_to_session, submit_response
+from feedback.models import Answer, PendingResponse, Question, Receipt, Response
+from feedback.services import FeedbackError, check_can_respond_to_session, specs_for, submit_response, update_form
 from tests.factories import MemberFactory
-from tests.feedback.factories import answers_for, attend, ended_session, session_form
+from tests.feedback.factories import answers_for, attend, ended_session, sealed_answers, session_form
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +21,10 @@ def _submit(session, member, **overrides):
 def test_present_or_late_members_can_respond(attendance):
     session, member = ended_session(register_taken=True), MemberFactory()
     attend(session, member, attendance=attendance)
-    response = _submit(session, member)
-    assert (response.session, response.form, response.year_band) == (session, session_form(), "")
-    assert Answer.objects.filter(response=response).count() == 10
+    pending = _submit(session, member)
+    assert (pending.session, pending.form, pending.year_band) == (session, session_form(), "")
+    assert list(PendingResponse.objects.values_list("pk", flat=True)) == [pending.pk]
+    assert len(sealed_answers(pending)) == 10
     assert list(Receipt.objects.values_list("member", "session", "survey")) == [(member.pk, session.pk, None)]
 
 
@@ -31,7 +32,7 @@ def test_walk_ins_can_respond():
     session, member = ended_session(register_taken=True), MemberFactory()
     attend(session, member, walk_in=True)
     _submit(session, member)
-    assert Response.objects.filter(session=session).count() == 1
+    assert PendingResponse.objects.filter(session=session).count() == 1
 
 
 @pytest.mark.parametrize(
@@ -51,7 +52,8 @@ def test_absent_excused_or_unmarked_after_the_register_cannot_respond(attendance
     with pytest.raises(FeedbackError) as refused:
         _submit(session, member)
     assert str(refused.value) == message
-    assert (Response.objects.count(), Answer.objects.count(), Receipt.objects.count()) == (0, 0, 0)
+    assert (PendingResponse.objects.count(), Response.objects.count(), Answer.objects.count()) == (0, 0, 0)
+    assert Receipt.objects.count() == 0
 
 
 def test_unmarked_members_can_respond_while_no_register_has_been_taken():
@@ -85,12 +87,12 @@ def test_cancelled_sessions_take_no_feedback():
 def test_one_response_each_the_second_attempt_is_refused():
     session, member = ended_session(), MemberFactory()
     attend(session, member)
-    _submit(session, member)
+    first = _submit(session, member)
     with pytest.raises(FeedbackError) as refused:
         _submit(session, member, scale=1)
     assert str(refused.value) == "You have already given feedback on this session. Thank you!"
-    assert (Response.objects.count(), Receipt.objects.count()) == (1, 1)
-    assert set(Answer.objects.exclude(number=None).values_list("number", flat=True)) == {4}
+    assert (PendingResponse.objects.count(), Response.objects.count(), Receipt.objects.count()) == (1, 0, 1)
+    assert {answer.number for answer in sealed_answers(first) if answer.number is not None} == {4}
 
 
 def test_feedback_opens_only_when_the_session_has_ended():
@@ -121,7 +123,7 @@ def test_scale_answers_must_be_whole_numbers_from_1_to_5(value):
     with pytest.raises(FeedbackError) as refused:
         _submit(session, member, overall=value)
     assert str(refused.value) == "Answer “Overall, how would you rate this session?” on the scale from 1 to 5."
-    assert Response.objects.count() == 0
+    assert (PendingResponse.objects.count(), Response.objects.count()) == (0, 0)
 
 
 def test_a_missing_required_answer_is_refused_and_optional_ones_may_be_left_out():
@@ -132,8 +134,10 @@ def test_a_missing_required_answer_is_refused_and_optional_ones_may_be_left_out(
     with pytest.raises(FeedbackError, match=r"Please answer “This session improved my knowledge of the topic\.”"):
         submit_response(member=member, session=session, answers=answers)
     answers = answers_for(session_form(), went_well="", improve="   ")
-    response = submit_response(member=member, session=session, answers=answers)
-    assert response.answers.filter(question__kind="text").count() == 0
+    pending = submit_response(member=member, session=session, answers=answers)
+    stored = sealed_answers(pending)
+    assert len(stored) == 8
+    assert [answer for answer in stored if answer.question.kind == "text"] == []
 
 
 def test_an_option_of_another_question_is_refused():
@@ -146,7 +150,7 @@ def test_an_option_of_another_question_is_refused():
         answers[_question("format_preference").pk] = bad
         with pytest.raises(FeedbackError):
             submit_response(member=member, session=session, answers=answers)
-    assert Response.objects.count() == 0
+    assert (PendingResponse.objects.count(), Response.objects.count()) == (0, 0)
 
 
 def test_a_single_choice_takes_one_option():
@@ -164,8 +168,9 @@ def test_text_answers_have_a_length_limit():
     attend(session, member)
     with pytest.raises(FeedbackError, match="under 2000 characters"):
         _submit(session, member, went_well="x" * 2001)
-    response = _submit(session, member, went_well="  x  ")
-    assert response.answers.get(question__metric_key="went_well").text == "x"
+    pending = _submit(session, member, went_well="  x  ")
+    went_well = _question("went_well")
+    assert [answer.text for answer in sealed_answers(pending) if answer.question_id == went_well.pk] == ["x"]
 
 
 def test_answers_to_questions_of_another_form_are_refused():
@@ -177,12 +182,38 @@ def test_answers_to_questions_of_another_form_are_refused():
         submit_response(member=member, session=session, answers=answers)
 
 
+def _new_version_without_comments(form):
+    """The builder's edit: the form is in use (the session's feedback is open), so version 2."""
+    specs = [spec for spec in specs_for(form) if spec.kind != "text"]
+    update_form(form=form, title=form.title, intro=form.intro, questions=specs, by=None)
+
+
+def _comments_deleted_in_the_admin(form):
+    for question in Question.objects.filter(form=form, kind="text"):
+        question.delete()
+
+
+@pytest.mark.parametrize("edit", [_new_version_without_comments, _comments_deleted_in_the_admin])
+def test_answers_to_a_form_edited_after_the_page_was_opened_are_refused_with_a_reason(edit):
+    """The member opened the page, then an edit was saved: the submission reads the questions
+    again (under its share lock on the form) and the answers to the old ones are refused."""
+    session, member = ended_session(), MemberFactory()
+    attend(session, member)
+    form = session_form()
+    answers = answers_for(form)
+    edit(form)
+    with pytest.raises(FeedbackError) as refused:
+        submit_response(member=member, session=session, answers=answers)
+    assert str(refused.value) == "This form has changed since you opened it; please reload it and answer again."
+    assert (PendingResponse.objects.count(), Response.objects.count(), Receipt.objects.count()) == (0, 0, 0)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_answers_to_a_question_deleted_while_answering_are_refused_with_a_reason(monkeypatch):
     """An editor's change lands between reading the form and writing the answers; the foreign
     keys (checked at commit) refuse the answers and the member is told to reload."""
     from feedback import services
-    from feedback.models import Question, Receipt, Response
+    from feedback.models import PendingResponse, Question, Receipt, Response
     from feedback.services import FeedbackError, submit_response
 
     session, member = ended_session(), MemberFactory()
@@ -199,4 +230,4 @@ def test_answers_to_a_question_deleted_while_answering_are_refused_with_a_reason
     monkeypatch.setattr(services, "_answers_for", read_then_edited)
     with pytest.raises(FeedbackError, match=r"^The form has just been changed; reload the page and answer again\.$"):
         submit_response(member=member, session=session, answers=answers)
-    assert not Response.objects.exists() and not Receipt.objects.exists()
+    assert not PendingResponse.objects.exists() and not Response.objects.exists() and not Receipt.objects.exists()

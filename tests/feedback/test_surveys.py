@@ -40,6 +40,11 @@ def a_survey(*, form=None, opens_in_days: float = -7, closes_in_days: float = 7,
     )
 
 
+def closed_survey(**kwargs):
+    """A survey that closed yesterday: its responses are released, and its results shown."""
+    return a_survey(opens_in_days=-14, closes_in_days=-1, **kwargs)
+
+
 def answer(survey, band, count=1, **answers):
     return [respond(form=survey.form, survey=survey, band=band, **answers) for _ in range(count)]
 
@@ -53,7 +58,7 @@ def band_figures(question) -> dict:
 
 def test_survey_below_the_minimum_shows_only_the_counts(settings):
     settings.FEEDBACK_MIN_RESPONSES = 5
-    survey = a_survey()
+    survey = closed_survey()
     answer(survey, EARLY, 2, knowledge=5)
     answer(survey, LATER, 2, knowledge=4)
     results = survey_results(survey=survey)
@@ -63,7 +68,7 @@ def test_survey_below_the_minimum_shows_only_the_counts(settings):
 
 def test_each_question_by_band_when_every_band_reaches_the_minimum(settings):
     settings.FEEDBACK_MIN_RESPONSES = 5
-    survey = a_survey()
+    survey = closed_survey()
     answer(survey, EARLY, 4, knowledge=5, format_preference="online")
     answer(survey, EARLY, 1, knowledge=2, format_preference="in_person")
     answer(survey, LATER, 5, knowledge=3, format_preference="in_person")
@@ -87,7 +92,7 @@ def test_each_question_by_band_when_every_band_reaches_the_minimum(settings):
 
 def test_a_band_below_the_minimum_hides_every_band_but_keeps_the_overall(settings):
     settings.FEEDBACK_MIN_RESPONSES = 5
-    survey = a_survey()
+    survey = closed_survey()
     answer(survey, EARLY, 8, knowledge=4)
     answer(survey, LATER, 2, knowledge=1)
     knowledge = by_metric(survey_results(survey=survey), "knowledge")
@@ -103,7 +108,7 @@ def test_a_band_below_the_minimum_hides_every_band_but_keeps_the_overall(setting
 
 def test_responses_without_a_year_are_a_band_of_their_own_for_the_rule(settings):
     settings.FEEDBACK_MIN_RESPONSES = 5
-    survey = a_survey()
+    survey = closed_survey()
     answer(survey, EARLY, 5, knowledge=4)
     answer(survey, LATER, 5, knowledge=4)
     answer(survey, "", 1, knowledge=1)
@@ -117,7 +122,7 @@ def test_responses_without_a_year_are_a_band_of_their_own_for_the_rule(settings)
 
 def test_a_band_with_no_answers_does_not_stop_the_breakdown(settings):
     settings.FEEDBACK_MIN_RESPONSES = 5
-    survey = a_survey(years=[1, 2])
+    survey = closed_survey(years=[1, 2])
     answer(survey, EARLY, 6, knowledge=5)
     knowledge = by_metric(survey_results(survey=survey), "knowledge")
     assert knowledge.is_broken_down
@@ -129,7 +134,7 @@ def test_a_band_with_no_answers_does_not_stop_the_breakdown(settings):
 
 def test_the_rule_applies_question_by_question(settings):
     settings.FEEDBACK_MIN_RESPONSES = 5
-    survey = a_survey()
+    survey = closed_survey()
     answer(survey, EARLY, 5, knowledge=4)
     answer(survey, LATER, 2, knowledge=4, teaching_motivations=["career", "enjoyment"])
     answer(survey, LATER, 3, knowledge=4, teaching_motivations=["career"])
@@ -150,7 +155,7 @@ def test_an_optional_question_below_the_minimum_shows_only_its_count(settings):
         family="mini-survey",
         purpose=FormPurpose.SURVEY,
     )
-    survey = a_survey(form=form)
+    survey = closed_survey(form=form)
     answer(survey, EARLY, 5, q1=4)
     answer(survey, LATER, 5, q1=4)
     answer(survey, LATER, 1, q1=4, q2=1)
@@ -160,7 +165,7 @@ def test_an_optional_question_below_the_minimum_shows_only_its_count(settings):
 
 def test_results_page_shows_bands_and_overall(client, settings, committee_member):
     settings.FEEDBACK_MIN_RESPONSES = 5
-    survey = a_survey()
+    survey = closed_survey()
     answer(survey, EARLY, 5, knowledge=5, society_gives="Friends for life")
     answer(survey, LATER, 2, knowledge=1)
     client.force_login(committee_member)
@@ -174,7 +179,7 @@ def test_results_page_shows_bands_and_overall(client, settings, committee_member
 
 def test_results_page_below_the_minimum(client, settings, committee_member):
     settings.FEEDBACK_MIN_RESPONSES = 5
-    survey = a_survey()
+    survey = closed_survey()
     answer(survey, EARLY, 3, knowledge=5)
     client.force_login(committee_member)
     html = client.get(reverse("feedback:survey_results", args=[survey.pk])).content.decode()
@@ -203,7 +208,7 @@ def test_export_has_a_row_per_response_in_random_key_order_without_written_answe
         family="research",
         purpose=FormPurpose.SURVEY,
     )
-    survey = a_survey(form=form)
+    survey = closed_survey(form=form)
     first = respond(form=form, survey=survey, band=EARLY, q1=5, q2=["fun", "career"], q3="=HYPERLINK(1)")
     second = respond(form=form, survey=survey, band=EARLY, q1=2, q2=["skills"])
     third = respond(form=form, survey=survey, band=LATER, q1=3, q2=["career"], q3="Good")
@@ -231,7 +236,7 @@ def test_export_has_a_row_per_response_in_random_key_order_without_written_answe
 
 def test_written_answers_export_has_no_rows_below_the_minimum(client, settings, committee_member):
     settings.FEEDBACK_MIN_RESPONSES = 3
-    survey = a_survey()
+    survey = closed_survey()
     answer(survey, EARLY, 2, society_gives="Friends")
     client.force_login(committee_member)
     rows = _csv(client.get(reverse("feedback:survey_comments_csv", args=[survey.pk])))
@@ -245,7 +250,7 @@ def _band_column(survey) -> set[str]:
 
 def test_export_band_needs_every_band_and_role_group_to_reach_the_minimum(settings):
     settings.FEEDBACK_MIN_RESPONSES = 3
-    survey = a_survey()
+    survey = closed_survey()
     answer(survey, EARLY, 3, society_role="attendee")
     answer(survey, LATER, 3, society_role="attendee")
     assert _band_column(survey) == {EARLY, LATER}
@@ -256,7 +261,7 @@ def test_export_band_needs_every_band_and_role_group_to_reach_the_minimum(settin
 
 def test_export_band_needs_every_band_and_teachers_questions_group_to_reach_the_minimum(settings):
     settings.FEEDBACK_MIN_RESPONSES = 3
-    survey = a_survey()
+    survey = closed_survey()
     answer(survey, EARLY, 3, society_role="attendee")
     answer(survey, LATER, 3, society_role="attendee")
     motivations = survey.form.questions.get(metric_key="teaching_motivations")
@@ -272,7 +277,7 @@ def test_export_band_needs_every_band_and_teachers_questions_group_to_reach_the_
 
 def test_export_leaves_the_band_blank_when_a_band_is_below_the_minimum(settings):
     settings.FEEDBACK_MIN_RESPONSES = 3
-    survey = a_survey()
+    survey = closed_survey()
     answer(survey, EARLY, 3, knowledge=4)
     answer(survey, LATER, 1, knowledge=2)
     header, rows = survey_export(survey=survey)
@@ -284,7 +289,7 @@ def test_export_leaves_the_band_blank_when_a_band_is_below_the_minimum(settings)
 
 def test_export_has_no_rows_below_the_minimum(settings):
     settings.FEEDBACK_MIN_RESPONSES = 5
-    survey = a_survey()
+    survey = closed_survey()
     answer(survey, EARLY, 4, knowledge=4)
     header, rows = survey_export(survey=survey)
     assert header[0] == "Year band"
@@ -300,7 +305,7 @@ def test_export_headers_are_formula_safe(client, settings, committee_member):
         family="odd",
         purpose=FormPurpose.SURVEY,
     )
-    survey = a_survey(form=form)
+    survey = closed_survey(form=form)
     respond(form=form, survey=survey, band=EARLY, q1=4, q2="=cmd|'/c calc'!A0")
     client.force_login(committee_member)
     rows = _csv(client.get(reverse("feedback:survey_csv", args=[survey.pk])))
@@ -399,7 +404,7 @@ def test_survey_pages_are_for_the_committee(client, name):
 
 def test_survey_export_is_for_the_committee(client, settings):
     settings.FEEDBACK_MIN_RESPONSES = 1
-    survey = a_survey()
+    survey = closed_survey()
     answer(survey, EARLY, 2, knowledge=4)
     client.force_login(MemberFactory(roles=["teacher"]))
     assert client.get(reverse("feedback:survey_csv", args=[survey.pk])).status_code == 403
@@ -430,7 +435,7 @@ def test_export_leaves_out_a_question_the_page_does_not_show(client, settings, c
     # Ten members answer; three of them (the teachers) answer "Why do you teach?": the results
     # page shows "3 answers, not enough to show", so the export must not write their rows.
     settings.FEEDBACK_MIN_RESPONSES = 5
-    survey = a_survey()
+    survey = closed_survey()
     answer(survey, EARLY, 5, society_role="attendee")
     answer(survey, LATER, 2, society_role="attendee")
     answer(survey, LATER, 3, society_role="teacher", teaching_motivations=["career"])
@@ -453,7 +458,7 @@ def test_export_writes_no_band_where_a_question_could_not_be_shown_by_band(setti
         family="band-rule",
         purpose=FormPurpose.SURVEY,
     )
-    survey = a_survey(form=form)
+    survey = closed_survey(form=form)
     for _ in range(3):
         respond(form=form, survey=survey, band=EARLY, q1=4, q2=5)
         respond(form=form, survey=survey, band=LATER, q1=4)

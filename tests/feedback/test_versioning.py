@@ -3,7 +3,7 @@
 import pytest
 
 from feedback.enums import FormPurpose, QuestionKind
-from feedback.models import Answer, Form, Question, SessionForm
+from feedback.models import Answer, Form, PendingResponse, Question, Response, SessionForm
 from feedback.services import (
     FeedbackError,
     QuestionSpec,
@@ -17,7 +17,7 @@ from feedback.services import (
     update_form,
 )
 from tests.factories import MemberFactory
-from tests.feedback.factories import answers_for, attend, ended_session, session_form
+from tests.feedback.factories import answers_for, attend, ended_session, sealed_answers, session_form
 
 pytestmark = pytest.mark.django_db
 
@@ -51,9 +51,11 @@ def test_an_unanswered_form_changes_in_place():
     assert Form.objects.filter(family=form.family).count() == 1
 
 
-def test_an_answered_form_gets_a_new_current_version_and_old_answers_keep_their_questions():
+def test_an_answered_form_gets_a_new_current_version_and_old_answers_keep_their_questions(settings):
+    """Answered while sealed, then released after the edit: the answers still find their questions."""
+    settings.FEEDBACK_MIN_RESPONSES = 2
     form = create_form(title="Workshop feedback", purpose=FormPurpose.SESSION, questions=[RATING, CHOICE], by=None)
-    response = _answered(form)
+    pending = _answered(form)
     old_questions = set(form.questions.values_list("pk", flat=True))
     edited = QuestionSpec(kind=QuestionKind.LIKERT, text="The session was useful.", metric_key="overall")
     saved = update_form(form=form, title="Workshop feedback", intro="", questions=[edited], by=None)
@@ -61,9 +63,15 @@ def test_an_answered_form_gets_a_new_current_version_and_old_answers_keep_their_
     assert (saved.family, saved.version, saved.is_current) == (form.family, 2, True)
     assert (form.version, form.is_current) == (1, False)
     assert [(q.kind, q.text) for q in saved.questions.all()] == [("likert", "The session was useful.")]
-    assert set(Answer.objects.filter(response=response).values_list("question", flat=True)) == old_questions
+    assert {answer.question_id for answer in sealed_answers(pending)} == old_questions
     assert Question.objects.filter(pk__in=old_questions, form=form).count() == 2
-    assert response.form == form
+    assert pending.form == form
+    # A second attendee answers the version the session is pinned to, which releases both.
+    session, second = pending.session, MemberFactory()
+    attend(session, second)
+    submit_response(member=second, session=session, answers=answers_for(form_for_session(session)))
+    assert (PendingResponse.objects.count(), Response.objects.filter(session=session, form=form).count()) == (0, 2)
+    assert set(Answer.objects.filter(response__session=session).values_list("question", flat=True)) == old_questions
 
 
 def test_a_new_version_of_the_default_takes_over_as_default_and_moves_unanswered_sessions():
