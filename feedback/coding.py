@@ -68,6 +68,8 @@ class CommentFilters:
     # The dashboard's period: comments on these sessions or these surveys only (None: any).
     sessions: QuerySet | None = None
     surveys: QuerySet | None = None
+    # Who is looking: held-back comments on sessions they teach are left out (`comments`).
+    viewer: object = None
 
     def apply(self, answers: QuerySet[Answer], *, prefix: str = "") -> QuerySet[Answer]:
         """Narrow `answers` (or another queryset that reaches the answer through `prefix`)."""
@@ -110,11 +112,15 @@ def codebook() -> list[Theme]:
     return themes
 
 
-def comments() -> QuerySet[Answer]:
+def comments(*, viewer=None) -> QuerySet[Answer]:
     """Every written free-text answer released to results, with its question and its source
     joined, and `shown_band`: its year band where the survey's bands may be shown, else "".
-    Answers waiting for release are sealed (`feedback.sealing`), so they are not here to offer."""
-    return (
+    Answers waiting for release are sealed (`feedback.sealing`), so they are not here to offer.
+
+    With a `viewer`, the comments held back from the teachers of a session the viewer teaches are
+    left out: a committee member who taught a session reads its feedback as its other teachers
+    do, and another committee member codes those comments."""
+    answers = (
         Answer.objects.filter(question__kind=QuestionKind.TEXT)
         .exclude(text="")
         .select_related("question", "response__session", "response__survey")
@@ -125,6 +131,15 @@ def comments() -> QuerySet[Answer]:
             )
         )
     )
+    if viewer is not None:
+        answers = answers.exclude(is_held_back=True, response__session__in=_taught_by(viewer))
+    return answers
+
+
+def _taught_by(member) -> QuerySet:
+    from events.models import Session
+
+    return Session.objects.filter(roster__teacher=member).values("pk")
 
 
 def _coded_by(coder) -> Exists:
@@ -134,7 +149,7 @@ def _coded_by(coder) -> Exists:
 def comments_for_coder(*, coder, filters: CommentFilters, only_uncoded: bool = True) -> QuerySet[Answer]:
     """The comments `coder` may code next under `filters`, in the order they are offered; with
     `only_uncoded`, those the coder has not coded yet."""
-    answers = filters.apply(comments())
+    answers = filters.apply(comments(viewer=filters.viewer))
     if only_uncoded:
         answers = answers.filter(~_coded_by(coder))
     return answers.order_by("id")
@@ -152,7 +167,9 @@ def next_comment(*, candidates: QuerySet[Answer], after: uuid.UUID | None = None
 
 def coding_progress(*, coder, filters: CommentFilters) -> tuple[int, int]:
     """(coded by `coder`, all comments) under `filters`, in one query."""
-    totals = filters.apply(comments()).aggregate(total=Count("pk"), coded=Count("pk", filter=_coded_by(coder)))
+    totals = filters.apply(comments(viewer=filters.viewer)).aggregate(
+        total=Count("pk"), coded=Count("pk", filter=_coded_by(coder))
+    )
     return totals["coded"], totals["total"]
 
 
@@ -389,9 +406,10 @@ def agreement(*, coder_a, coder_b, codes: list[Code]) -> Agreement:
     return result
 
 
-def attach_answers(disagreements: list[Disagreement]) -> None:
-    """Fill `answer` (with question and source) on the disagreements about to be shown; one query."""
-    answers = comments().in_bulk([d.answer_id for d in disagreements])
+def attach_answers(disagreements: list[Disagreement], *, viewer=None) -> None:
+    """Fill `answer` (with question and source) on the disagreements about to be shown, None for
+    one `viewer` may not read (`comments`); one query."""
+    answers = comments(viewer=viewer).in_bulk([d.answer_id for d in disagreements])
     for disagreement in disagreements:
         disagreement.answer = answers.get(disagreement.answer_id)
 
@@ -418,7 +436,7 @@ def _count_comments(links: QuerySet, *, group_by: str) -> Coalesce:
 
 def coded_comments(*, filters: CommentFilters) -> QuerySet[Answer]:
     """Comments with at least one coding (any coder's, or an agreed one)."""
-    return filters.apply(comments()).filter(Exists(Coding.objects.filter(answer=OuterRef("pk"))))
+    return filters.apply(comments(viewer=filters.viewer)).filter(Exists(Coding.objects.filter(answer=OuterRef("pk"))))
 
 
 def _themes_with_examples(filters: CommentFilters, *, value: str) -> QuerySet[Theme]:

@@ -95,11 +95,14 @@ class CommentFilterForm(forms.Form):
             form_field.widget.attrs["class"] = "form-select form-select-sm"
         self.is_valid()  # a value that does not fit is ignored; the other filters still apply
 
-    @property
-    def filters(self) -> coding.CommentFilters:
+    def filters_for(self, viewer) -> coding.CommentFilters:
+        """The chosen filters, for `viewer` (who never sees held-back comments on their own sessions)."""
         data = self.cleaned_data
         return coding.CommentFilters(
-            source=data.get("source") or "", session_id=data.get("session"), band=data.get("band") or ""
+            source=data.get("source") or "",
+            session_id=data.get("session"),
+            band=data.get("band") or "",
+            viewer=viewer,
         )
 
     @property
@@ -175,9 +178,9 @@ class CodingScreenView(CodingPermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         filter_form = self.filter_form()
-        filters = filter_form.filters
+        filters = filter_form.filters_for(user)
         if "comment" in self.request.GET:  # a chosen comment, e.g. to look again at one already coded
-            answer = coding.comments().filter(pk=_uuid(self.request.GET["comment"])).first()
+            answer = coding.comments(viewer=user).filter(pk=_uuid(self.request.GET["comment"])).first()
             if answer is None:
                 raise Http404
         else:
@@ -201,7 +204,7 @@ class CodingScreenView(CodingPermissionMixin, TemplateView):
         if not form.is_valid():
             messages.error(request, _("Those codes could not be saved: reload the page and try again."))
             return redirect(f"{reverse('feedback:coding')}?{request.GET.urlencode()}")
-        answer = coding.comments().filter(pk=form.cleaned_data["answer"]).first()
+        answer = coding.comments(viewer=request.user).filter(pk=form.cleaned_data["answer"]).first()
         if answer is None:
             raise Http404
         coding.save_coding(answer=answer, coder=request.user, codes=form.cleaned_data["codes"])
@@ -235,7 +238,7 @@ class AgreementView(CodingPermissionMixin, TemplateView):
         codes = [code for theme in themes for code in theme.codes.all()]
         result = coding.agreement(coder_a=coder_a, coder_b=coder_b, codes=codes)
         page = Paginator(result.disagreements, DISAGREEMENTS_PER_PAGE).get_page(self.request.GET.get("page"))
-        coding.attach_answers(page.object_list)
+        coding.attach_answers(page.object_list, viewer=self.request.user)
         names = {code.pk: code.name for code in codes}
         for disagreement in page.object_list:
             disagreement.names_a = sorted(names[pk] for pk in disagreement.codes_a)
@@ -269,7 +272,7 @@ class ResolveView(CodingPermissionMixin, View):
         if not form.is_valid():
             messages.error(request, _("The agreed codes could not be saved: reload the page and try again."))
             return redirect(f"{reverse('feedback:coding_agreement')}?{urlencode(back)}")
-        answer = coding.comments().filter(pk=form.cleaned_data["answer"]).first()
+        answer = coding.comments(viewer=request.user).filter(pk=form.cleaned_data["answer"]).first()
         if answer is None:
             raise Http404
         coding.resolve_coding(answer=answer, resolver=request.user, codes=form.cleaned_data["codes"])
@@ -287,7 +290,7 @@ class ThemesView(CodingPermissionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         filter_form = CommentFilterForm(self.request.GET, sessions=coding.sessions_with_comments(), with_show=False)
-        themes, coded = coding.theme_counts(filters=filter_form.filters)
+        themes, coded = coding.theme_counts(filters=filter_form.filters_for(self.request.user))
         return super().get_context_data(**kwargs) | {
             "filter_form": filter_form,
             "themes": themes,
@@ -310,7 +313,7 @@ class ThemesExportView(CodingPermissionMixin, View):
     def get(self, request, *args, **kwargs):
         filter_form = CommentFilterForm(request.GET, sessions=coding.sessions_with_comments(), with_show=False)
         rows = []
-        for row in coding.coded_comments_for_export(filters=filter_form.filters):
+        for row in coding.coded_comments_for_export(filters=filter_form.filters_for(request.user)):
             answer = row.answer
             source_type, source, date = _source_columns(answer)
             rows.append(

@@ -67,19 +67,21 @@ class ModerationView(LoginRequiredMixin, UserPassesTestMixin, ListView):
 
     def get_queryset(self):
         self.session_id = self._session_id(self.request.GET.get("session"))
-        return results.comments_for_moderation(session_id=self.session_id)
+        return results.comments_for_moderation(viewer=self.request.user, session_id=self.session_id)
 
     def get_context_data(self, **kwargs):
         query = {"session": self.session_id} if self.session_id else {}
+        sessions, own_left_out = results.sessions_with_comments(viewer=self.request.user)
         return super().get_context_data(**kwargs) | {
-            "sessions": results.sessions_with_comments(),
+            "sessions": sessions,
+            "own_left_out": own_left_out,
             "session_id": self.session_id,
             "query_string": urlencode(query),
         }
 
     def post(self, request, *args, **kwargs):
         action, _sep, pk = request.POST.get("action", "").partition(":")
-        answer = _session_comment(pk) if action in ("hold", "release") else None
+        answer = _session_comment(pk, viewer=request.user) if action in ("hold", "release") else None
         if answer is None:
             messages.error(request, _("Choose a comment to hold back or release."))
             return redirect("feedback:moderation")
@@ -100,12 +102,18 @@ class ModerationView(LoginRequiredMixin, UserPassesTestMixin, ListView):
         return redirect(f"{reverse('feedback:moderation')}{query}#comment-{answer.pk}")
 
 
-def _session_comment(pk: str) -> Answer | None:
+def _session_comment(pk: str, *, viewer) -> Answer | None:
+    """The answer to a session's feedback that `viewer` may moderate: not on a session they teach."""
     try:
         key = uuid.UUID(pk)
     except ValueError:
         return None
-    return Answer.objects.select_related("question").filter(pk=key, response__session__isnull=False).first()
+    return (
+        Answer.objects.select_related("question")
+        .filter(pk=key, response__session__isnull=False)
+        .exclude(response__session__roster__teacher=viewer)
+        .first()
+    )
 
 
 urlpatterns = [

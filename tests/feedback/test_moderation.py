@@ -132,7 +132,7 @@ def test_comments_for_moderation_selector_scopes_to_a_session():
     first, second = past_session(), past_session()
     _comment(first, "a")
     _comment(second, "b")
-    assert [c.text for c in comments_for_moderation(session_id=second.pk)] == ["b"]
+    assert [c.text for c in comments_for_moderation(viewer=MemberFactory(), session_id=second.pk)] == ["b"]
 
 
 def test_a_committee_member_who_taught_the_session_does_not_see_its_held_back_comments(client, settings):
@@ -152,3 +152,43 @@ def test_a_committee_member_who_taught_the_session_does_not_see_its_held_back_co
     assert page.status_code == 200
     assert "About the teacher, held back" not in page.content.decode()
     assert page.context["can_moderate"] is False
+
+
+def test_a_committee_member_who_taught_a_session_neither_moderates_nor_codes_its_held_back_comments(client):
+    """Another committee member moderates them: on the moderation page the session and its comments
+    are left out for the one who taught it (with a note why), a crafted POST cannot hold or release
+    them, and the coding screens skip its held-back comments, while the other committee member
+    sees and codes everything."""
+    from feedback import coding
+
+    teaching_chair = MemberFactory(roles=["committee", "teacher"])
+    other_chair = MemberFactory(roles=["committee"])
+    taught, other = past_session(lead=teaching_chair, title="Taught"), past_session(title="Not taught")
+    held = _comment(taught, "Held back about the teacher")
+    Answer.objects.filter(pk=held.pk).update(is_held_back=True)
+    _comment(taught, "Shown to the teacher anyway")
+    _comment(other, "On someone else's session")
+
+    client.force_login(teaching_chair)
+    page = client.get(reverse("feedback:moderation"))
+    assert [c.text for c in page.context["comments"]] == ["On someone else's session"]
+    assert [s.pk for s in page.context["sessions"]] == [other.pk]
+    assert "another committee member moderates them." in page.content.decode()
+    client.post(reverse("feedback:moderation"), {"action": f"release:{held.pk}"})
+    held.refresh_from_db()
+    assert held.is_held_back
+    mine = coding.CommentFilters(viewer=teaching_chair)
+    assert {a.text for a in coding.comments_for_coder(coder=teaching_chair, filters=mine)} == {
+        "Shown to the teacher anyway",
+        "On someone else's session",
+    }
+    screen = client.get(reverse("feedback:coding") + f"?comment={held.pk}")
+    assert screen.status_code == 404
+    assert client.post(reverse("feedback:coding"), {"answer": held.pk}).status_code == 404
+
+    client.force_login(other_chair)
+    page = client.get(reverse("feedback:moderation"))
+    assert len(page.context["comments"]) == 3
+    assert "another committee member moderates them." not in page.content.decode()
+    theirs = coding.CommentFilters(viewer=other_chair)
+    assert len(coding.comments_for_coder(coder=other_chair, filters=theirs)) == 3
