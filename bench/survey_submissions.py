@@ -3,9 +3,10 @@ at its close costs.
 
 Each submission locks the survey, seals the answers as one pending response and writes the
 member's receipt (see `feedback.anonymity`); nothing is rewritten, so the cost should not grow.
-This submits N answers to one survey in turn and reports the mean time and query count of the
-first and the last 50 submissions, and their ratios, measured in one run; then closes the survey
-and times the release that opens every envelope and writes the responses in one random order.
+This fills one survey with N − 50 answers, then submits its last 50 interleaved with the first 50
+to a fresh survey (so both see the same load on a shared machine) and reports their mean time and
+query count and the ratios, measured in one run; then closes the large survey and times the
+release that opens every envelope and writes the responses in one random order.
 Uses its own database: a fresh SQLite file by default, or BENCH_DATABASE_URL (a scratch
 PostgreSQL database, which it empties).
 
@@ -65,42 +66,52 @@ def main(n: int) -> None:
     # A reused database was emptied by the flush, data migrations' rows included.
     import_module("feedback.migrations.0002_default_forms").create_forms(apps, None)
     members = Member.objects.bulk_create(
-        Member(email=f"s{i}@example.ac.uk", first_name="S", year_of_study=i % 6 + 1) for i in range(n)
+        Member(email=f"s{i}@example.ac.uk", first_name="S", year_of_study=i % 6 + 1) for i in range(n + WINDOW)
     )
     form = Form.objects.get(family="society-survey", is_current=True)
     now = timezone.now()
-    survey = create_survey(
-        form=form, title="Bench", opens_at=now - dt.timedelta(days=1), closes_at=now + dt.timedelta(days=1), by=None
-    )
+
+    def survey(title):
+        opens, closes = now - dt.timedelta(days=1), now + dt.timedelta(days=1)
+        return create_survey(form=form, title=title, opens_at=opens, closes_at=closes, by=None)
+
+    large, fresh = survey("Large"), survey("Fresh")
     answers = _answers(form)
-    timings, queries = [], []
+    # The large survey's first n − WINDOW answers, untimed.
+    for member in members[: n - WINDOW]:
+        submit_response(member=member, survey=large, answers=answers)
     executed = [0]
 
     def count(execute, *args):
         executed[0] += 1
         return execute(*args)
 
+    # Then its last WINDOW answers (the (n − WINDOW + 1)-th to the n-th) interleaved with the first
+    # WINDOW answers to a fresh survey, so both see the same load on a shared machine.
+    timings, queries = {large: [], fresh: []}, {large: [], fresh: []}
+    pairs = zip(members[n - WINDOW : n], members[n:], strict=True)
     with connection.execute_wrapper(count):
-        for member in members:
-            before, started = executed[0], time.perf_counter()
-            submit_response(member=member, survey=survey, answers=answers)
-            timings.append(time.perf_counter() - started)
-            queries.append(executed[0] - before)
-    assert Receipt.objects.filter(survey=survey).count() == n == PendingResponse.objects.filter(survey=survey).count()
+        for late, early in pairs:
+            for member, target in ((late, large), (early, fresh)):
+                before, started = executed[0], time.perf_counter()
+                submit_response(member=member, survey=target, answers=answers)
+                timings[target].append(time.perf_counter() - started)
+                queries[target].append(executed[0] - before)
+    assert Receipt.objects.filter(survey=large).count() == n == PendingResponse.objects.filter(survey=large).count()
     started = time.perf_counter()
-    released = release_survey(survey, now=survey.closes_at)
+    released = release_survey(large, now=large.closes_at)
     release = time.perf_counter() - started
-    assert released == n == Response.objects.filter(survey=survey).count()
+    assert released == n == Response.objects.filter(survey=large).count()
 
     def mean(values):
         return sum(values) / len(values)
 
-    first, last = mean(timings[:WINDOW]), mean(timings[-WINDOW:])
-    q_first, q_last = mean(queries[:WINDOW]), mean(queries[-WINDOW:])
-    print(f"{connection.vendor}: {n} submissions to one survey")
-    print(f"first {WINDOW}: {first * 1000:.1f} ms, {q_first:.1f} queries each")
-    print(f"last {WINDOW}: {last * 1000:.1f} ms, {q_last:.1f} queries each")
-    print(f"ratio last/first: time x{last / first:.2f}, queries x{q_last / q_first:.2f}")
+    first, last = mean(timings[fresh]), mean(timings[large])
+    q_first, q_last = mean(queries[fresh]), mean(queries[large])
+    print(f"{connection.vendor}: answers to a fresh survey and to one already holding {n - WINDOW}, interleaved")
+    print(f"first {WINDOW} to the fresh survey: {first * 1000:.1f} ms, {q_first:.1f} queries each")
+    print(f"answers {n - WINDOW + 1:,} to {n:,} to the large survey: {last * 1000:.1f} ms, {q_last:.1f} queries each")
+    print(f"ratio large/fresh: time x{last / first:.2f}, queries x{q_last / q_first:.2f}")
     print(f"release at the close: {n} responses in {release * 1000:.0f} ms ({release / n * 1000:.2f} ms each)")
 
 
