@@ -4,7 +4,6 @@ import datetime as dt
 
 from django.conf import settings
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attendance.enums import AttendanceStatus, RegistrationState
@@ -12,7 +11,8 @@ from attendance.models import Registration
 from events.enums import SessionStatus
 from events.models import Session
 from feedback.enums import FormPurpose
-from feedback.models import Form, PendingResponse, Question, Receipt, Response, Survey, SurveyYear
+from feedback.models import Form, Question, Receipt, Survey, SurveyYear
+from feedback.results.counting import responses_counted
 from members.models import Member
 
 
@@ -74,23 +74,13 @@ def form_with_questions(*, pk: int) -> Form:
     return with_questions(Form.objects.all()).get(pk=pk)
 
 
-def _responses_count(**filters):
-    """Responses matching `filters`, released or still sealed (a pending one answered the form too)."""
-
-    def counted(model):
-        rows = model.objects.filter(**filters).order_by().values(*filters).annotate(n=Count("pk")).values("n")[:1]
-        return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
-    return counted(Response) + counted(PendingResponse)
-
-
 def forms_for_builder() -> QuerySet[Form]:
     """Current versions of every form, with responses to this version and to all versions."""
     return (
         Form.objects.filter(is_current=True)
         .annotate(
-            response_count=_responses_count(form=OuterRef("pk")),
-            family_response_count=_responses_count(form__family=OuterRef("family")),
+            response_count=responses_counted(form=OuterRef("pk")),
+            family_response_count=responses_counted(form__family=OuterRef("family")),
             question_count=Subquery(
                 Question.objects.filter(form=OuterRef("pk"))
                 .order_by()

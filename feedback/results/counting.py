@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, IntegerField, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from feedback.enums import AGREE_VALUES, LIKERT_LABELS, RATING_LABELS, SCALE_VALUES, QuestionKind
-from feedback.models import Answer, Question, Response
+from feedback.models import Answer, PendingResponse, Question, Response
 
 
 def minimum_responses() -> int:
@@ -286,3 +287,16 @@ def result_for(group: Group, figures: Figures, comments: list[Comment]) -> Quest
         figures=figures,
         comments=comments,
     )
+
+
+def rows_counted(model, **filters) -> Coalesce:
+    """How many rows of `model` match `filters` (one lookup, usually an OuterRef), as a subquery
+    to annotate with: 0 where none."""
+    (lookup,) = filters
+    rows = model.objects.filter(**filters).order_by().values(lookup).annotate(n=Count("*")).values("n")[:1]
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def responses_counted(**filters):
+    """Responses matching `filters`, released or still sealed: everyone who has answered."""
+    return rows_counted(Response, **filters) + rows_counted(PendingResponse, **filters)

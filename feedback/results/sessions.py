@@ -2,8 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, OuterRef, QuerySet
 from django.utils import timezone
 
 from events.enums import SessionStatus
@@ -17,6 +16,7 @@ from feedback.results.counting import (
     minimum_responses,
     questions_answered,
     result_for,
+    rows_counted,
     tallies,
 )
 
@@ -42,7 +42,10 @@ def session_results(*, session: Session, include_held_back: bool = False) -> Res
     responses = Response.objects.filter(session=session)
     count, pending = (
         Session.objects.filter(pk=session.pk)
-        .annotate(released=_count(Response), pending=_count(PendingResponse))
+        .annotate(
+            released=rows_counted(Response, session=OuterRef("pk")),
+            pending=rows_counted(PendingResponse, session=OuterRef("pk")),
+        )
         .values_list("released", "pending")
         .get()
     )
@@ -77,16 +80,13 @@ def sessions_with_feedback_taught_by(*, teacher, now=None) -> QuerySet[Session]:
             status__in=SessionStatus.held,
             ends_at__lte=now,
         )
-        .annotate(released_count=_count(Response), pending_count=_count(PendingResponse))
+        .annotate(
+            released_count=rows_counted(Response, session=OuterRef("pk")),
+            pending_count=rows_counted(PendingResponse, session=OuterRef("pk")),
+        )
         .annotate(responses_count=F("released_count") + F("pending_count"))
         .order_by("-starts_at", "-pk")
     )
-
-
-def _count(model) -> Coalesce:
-    """How many of `model`'s rows (responses, released or pending) each session has."""
-    rows = model.objects.filter(session=OuterRef("pk")).order_by().values("session").annotate(n=Count("*"))
-    return Coalesce(Subquery(rows.values("n"), output_field=IntegerField()), 0)
 
 
 def teacher_results(*, teacher, include_held_back: bool = False) -> TeacherResults:

@@ -4,8 +4,7 @@
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +20,7 @@ from feedback.results.counting import (
     may_break_down,
     minimum_responses,
     questions_answered,
+    responses_counted,
     result_for,
     tallies,
 )
@@ -212,11 +212,6 @@ def survey_comments_export(*, survey: Survey) -> tuple[list[str], list[list]]:
     return header, [[f"{position}. {question}", text] for position, question, text in comments]
 
 
-def _count(model):
-    rows = model.objects.filter(survey=OuterRef("pk")).order_by().values("survey").annotate(n=Count("*"))
-    return Coalesce(Subquery(rows.values("n"), output_field=IntegerField()), 0)
-
-
 def survey_status(survey: Survey, *, now=None) -> str:
     """Whether the survey is "upcoming", "open" or "closed" at `now`."""
     now = now or timezone.now()
@@ -234,6 +229,6 @@ def surveys_for_committee() -> QuerySet[Survey]:
     return (
         Survey.objects.select_related("form")
         .prefetch_related("audience_years")
-        .annotate(responses_count=_count(Response) + _count(PendingResponse))
+        .annotate(responses_count=responses_counted(survey=OuterRef("pk")))
         .order_by("-opens_at", "-pk")
     )
