@@ -201,7 +201,7 @@ def for_year(academic_year: AcademicYear, *, filters: Filters | None = None, now
         **_attendance_and_format(sessions, totals=totals, now=now),
         "teaching": _teaching(period, totals=totals, teachers=teachers),
         "feedback": _feedback(sessions, responses=totals["responses"] or 0),
-        "survey": _survey(survey) if survey else None,
+        "survey": _survey(survey, now=now) if survey else None,
         "themes": _themes(sessions, period),
     }
 
@@ -392,11 +392,11 @@ def _suppressed(n: int) -> dict:
     return {"n": n, "suppressed": True}
 
 
-def _survey(survey: Survey) -> dict:
+def _survey(survey: Survey, *, now: dt.datetime) -> dict:
     """The survey's figures as its results page shows them, read from `survey_results` so the
     page and the document share one suppression rule: a question below the minimum shows its n
     only, and its bands only when every band with answers reaches the minimum. Five queries."""
-    results = survey_results(survey=survey, with_comments=False)
+    results = survey_results(survey=survey, with_comments=False, now=now)
     bands_n = {band: results.band_counts.get(band, 0) for band in BANDS}
     in_bands = sum(bands_n.values())
     document = {

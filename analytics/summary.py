@@ -39,7 +39,7 @@ def evaluation_summary(doc: dict) -> Summary:
     year = doc["academic_year"]
     survey = doc["survey"]
     if survey is None:
-        summary.sentences.append(_("No survey ran in %(year)s.") % {"year": year})
+        summary.sentences.append(_("No survey closed in %(year)s.") % {"year": year})
     else:
         _survey_sentences(summary, survey, year)
     _activity_sentences(summary, doc)
@@ -76,8 +76,7 @@ def _survey_sentences(summary: Summary, survey: dict, year: str) -> None:
     ]
     if not survey["is_shown"]:
         summary.sentences.append(
-            _("Fewer than %(n)s responses have been released, so the survey's answers are not reported yet.")
-            % {"n": survey["minimum"]}
+            _("The survey had fewer than %(n)s responses, so its answers are not reported.") % {"n": survey["minimum"]}
         )
         return
     lectures = (survey["lecture_attendance"] or {}).get("bands", {})

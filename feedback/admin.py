@@ -2,7 +2,7 @@
 read-only and never appear next to a response (see `feedback.anonymity`)."""
 
 from django.contrib import admin, messages
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +20,7 @@ from feedback.models import (
     SurveyYear,
     Theme,
 )
+from feedback.results.counting import responses_counted
 
 
 def _has_responses(form: Form | None) -> bool:
@@ -57,7 +58,7 @@ class FormAdmin(admin.ModelAdmin):
     actions = ["make_new_version", "make_default"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(response_total=Count("responses"))
+        return super().get_queryset(request).annotate(response_total=responses_counted(form=OuterRef("pk")))
 
     @admin.display(description=_("responses"), ordering="response_total")
     def responses(self, obj):
@@ -135,7 +136,9 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "form":
-            kwargs["queryset"] = Form.objects.exclude(Exists(Response.objects.filter(form=OuterRef("pk"))))
+            kwargs["queryset"] = Form.objects.exclude(Exists(Response.objects.filter(form=OuterRef("pk")))).exclude(
+                Exists(PendingResponse.objects.filter(form=OuterRef("pk")))
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

@@ -311,9 +311,11 @@ def _seed_surveys(domain: str, rng: random.Random) -> int:
         return 0
     # Surveys open and close at nine in the morning, London time, as a committee would send them.
     nine = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
-    current = _survey(
-        form, title=SURVEY_TITLE, opens_at=nine - dt.timedelta(days=23), closes_at=nine - dt.timedelta(days=2)
-    )
+    # Three weeks ending two days ago, within this academic year (in its first days, still open).
+    year_began = timezone.make_aware(dt.datetime.combine(AcademicYear.current().starts_on, dt.time(9)))
+    opens_at = max(nine - dt.timedelta(days=23), year_began)
+    closes_at = max(nine - dt.timedelta(days=2), opens_at + dt.timedelta(days=3))
+    current = _survey(form, title=SURVEY_TITLE, opens_at=opens_at, closes_at=closes_at)
     last_year = AcademicYear(AcademicYear.current().start_year - 1)
     month, day, open_for = LAST_YEAR_SURVEY
     opens_at = timezone.make_aware(dt.datetime.combine(day_in(last_year, month, day), dt.time(9)))
@@ -326,7 +328,7 @@ def _seed_surveys(domain: str, rng: random.Random) -> int:
         + _answer_survey(previous, form, domain, rng, LAST_YEAR_SAMPLE)
         + _answer_survey(pulse, form, domain, rng, PULSE_SAMPLE)
     )
-    services.release_closed_surveys()
+    services.release_due()
     return given
 
 

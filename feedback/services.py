@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
@@ -42,7 +42,7 @@ from feedback.models import (
     SurveyYear,
     scope_label,
 )
-from feedback.sealing import SealBroken, seal, unseal
+from feedback.sealing import SealBroken, envelope_size, seal, unseal
 from members.models import Member
 from members.permissions import is_teacher
 
@@ -288,22 +288,25 @@ def _add_receipt(*, member: Member, **scope) -> None:
         raise FeedbackError(_("You have already responded. Thank you!")) from None
 
 
-def _rewrite_receipts(*, member: Member, **scope) -> None:
-    """Add the member's receipt and rewrite all of the session's receipts in member order.
+def _rewrite_receipts(*, member: Member | None = None, **scope) -> None:
+    """Add the member's receipt (if any) and rewrite all of the scope's receipts in member order.
 
     A session releases its responses in batches of N, each written as a block; receipts kept in
     arrival order would say which members made up each block. Rewritten in member order, they
     say only who has responded. Two statements; the rows grow with the session, which is
-    bounded by its places (surveys, which are large, need no rewrite: `_add_receipt`).
+    bounded by its places. A survey's receipts are inserted one by one while it is open
+    (`_add_receipt`) and rewritten once, at its release.
     """
     members = set(Receipt.objects.filter(**scope).values_list("member_id", flat=True))
-    if member.pk in members:
-        raise FeedbackError(_("You have already responded. Thank you!"))
+    if member is not None:
+        if member.pk in members:
+            raise FeedbackError(_("You have already responded. Thank you!"))
+        members.add(member.pk)
     # No signals or cascades hang on receipts: one DELETE, without reading the rows first.
     Receipt.objects.filter(**scope)._raw_delete(Receipt.objects.db)
     try:
         with transaction.atomic():
-            Receipt.objects.bulk_create(Receipt(member_id=pk, **scope) for pk in sorted(members | {member.pk}))
+            Receipt.objects.bulk_create(Receipt(member_id=pk, **scope) for pk in sorted(members))
     except IntegrityError:
         raise FeedbackError(_("You have already responded. Thank you!")) from None
 
@@ -332,8 +335,12 @@ def _seal(rows: list[Answer], *, form: Form, band: str, **scope) -> PendingRespo
     _hold_answered(rows)
     label = scope_label(**{f"{name}_id": value.pk for name, value in scope.items()})
     answers = [[row.question_id, row.number, row.option_id, row.text] for row in rows]
+    size = envelope_size(
+        form.questions.annotate(options_count=Count("options")).values_list("kind", "options_count"),
+        text_max=ANSWER_TEXT_MAX_LENGTH,
+    )
     return PendingResponse.objects.create(
-        form=form, year_band=band, envelope=seal({"answers": answers}, scope=label), **scope
+        form=form, year_band=band, envelope=seal({"answers": answers}, scope=label, size=size), **scope
     )
 
 
@@ -409,7 +416,7 @@ def _release(pending: list[PendingResponse]) -> int:
     return len(responses)
 
 
-def _release_if_due(session: Session) -> bool:
+def _release_if_due(session: Session) -> int:
     """Release the session's pending responses once there are FEEDBACK_MIN_RESPONSES of them.
 
     Results read released responses only, so what teachers and the committee see changes only
@@ -418,8 +425,8 @@ def _release_if_due(session: Session) -> bool:
     """
     pending = list(PendingResponse.objects.filter(session=session).order_by())
     if len(pending) < settings.FEEDBACK_MIN_RESPONSES:
-        return False
-    return _release(pending) > 0
+        return 0
+    return _release(pending)
 
 
 def release_survey(survey: Survey, *, now: dt.datetime | None = None) -> int:
@@ -427,9 +434,14 @@ def release_survey(survey: Survey, *, now: dt.datetime | None = None) -> int:
 
     While a survey is open its answers stay sealed and the committee sees only how many have
     answered; at the close they are opened together, in one random order, so there is nothing
-    to compare before and after. Locks the survey's row (a submission holds the same lock and
+    to compare before and after. The receipts are then rewritten in member order, so not even
+    their arrival order is left. Locks the survey's row (a submission holds the same lock and
     re-checks the close), so no answer arrives after the release. Idempotent; returns how many
     were released now.
+
+    A release never adds fewer than N to results already shown: a survey that had results
+    before (one open when sealing began, whose batches were shown) keeps a smaller remainder
+    sealed rather than show what a few people said by the difference.
     """
     now = now or timezone.now()
     if survey.closes_at > now:
@@ -438,14 +450,36 @@ def release_survey(survey: Survey, *, now: dt.datetime | None = None) -> int:
         locked = Survey.objects.select_for_update().get(pk=survey.pk)
         if locked.closes_at > now:
             return 0
-        return _release(list(PendingResponse.objects.filter(survey=locked).order_by()))
+        pending = list(PendingResponse.objects.filter(survey=locked).order_by())
+        if not pending:
+            return 0
+        if len(pending) < settings.FEEDBACK_MIN_RESPONSES and Response.objects.filter(survey=locked).exists():
+            return 0
+        released = _release(pending)
+        if released:
+            _rewrite_receipts(survey=locked)
+        return released
 
 
-def release_closed_surveys(*, now: dt.datetime | None = None) -> int:
-    """Release the responses of every survey that has closed (beat runs it every few minutes)."""
+def release_due(*, now: dt.datetime | None = None) -> int:
+    """Release whatever is due (beat runs it every few minutes): every survey that has closed, and
+    any session with N pending that a submission did not release (one held back by a key that
+    is now back among SECRET_KEY_FALLBACKS). Returns how many responses were released."""
     now = now or timezone.now()
     closed = Survey.objects.filter(closes_at__lte=now, pk__in=PendingResponse.objects.values("survey_id"))
-    return sum(release_survey(survey, now=now) for survey in closed)
+    released = sum(release_survey(survey, now=now) for survey in closed)
+    due = (
+        PendingResponse.objects.filter(session__isnull=False)
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=settings.FEEDBACK_MIN_RESPONSES)
+        .values("session_id")
+    )
+    for session_id in due:
+        with transaction.atomic():
+            locked = Session.objects.select_for_update().get(pk=session_id["session_id"])
+            released += _release_if_due(locked)
+    return released
 
 
 def submit_response(
@@ -484,24 +518,34 @@ def submit_response(
 
 
 def _submit(*, member: Member, answers: dict, session: Session | None, survey: Survey | None, now) -> PendingResponse:
+    changed = _("The form has just been changed; reload the page and answer again.")
     with transaction.atomic():
+        # Locks in the order a form edit takes them (`update_form`: the form, then the sessions
+        # and surveys it moves): the form first, then the scope, then the form is checked again.
         if session is not None:
+            form = form_for_session(Session.objects.select_related("feedback_form_choice__form").get(pk=session.pk))
+            _hold_form(form)
             locked = Session.objects.select_for_update().get(pk=session.pk)
             check_can_respond_to_session(session=locked, member=member, now=now)
-            form = form_for_session(locked)
+            if form_for_session(locked).pk != form.pk:
+                raise FeedbackError(changed)
             # Pin the form on the first response, so a later change of default never splits a
             # session's answers across two forms.
             SessionForm.objects.get_or_create(session=locked, defaults={"form": form})
-            _hold_form(form)
             rows = _answers_for(form=form, answers=answers, member=member)
             pending = _seal(rows, form=form, band="", session=locked)
             _rewrite_receipts(member=member, session=locked)
             _release_if_due(locked)
         else:
+            form = Form.objects.get(surveys=survey.pk)
+            _hold_form(form)
             locked = Survey.objects.select_for_update().get(pk=survey.pk)
             check_can_respond_to_survey(survey=locked, member=member, now=now)
-            form = locked.form
-            _hold_form(form)
+            if locked.form_id != form.pk:
+                raise FeedbackError(changed)
+            if locked.closes_at <= timezone.now() and Response.objects.filter(survey=locked).exists():
+                # Released all at once at its close; an answer after that would be shown alone.
+                raise FeedbackError(_("This survey has closed and its results are out. Thank you!"))
             rows = _answers_for(form=form, answers=answers, member=member)
             pending = _seal(rows, form=form, band=YearBand.for_year(member.year_of_study), survey=locked)
             _add_receipt(member=member, survey=locked)

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from feedback.requests import write_feedback_requests
-from feedback.services import release_closed_surveys
+from feedback.services import release_due
 
 
 @shared_task(name="feedback.write_requests")
@@ -10,7 +10,7 @@ def write_requests() -> dict[str, int]:
     return write_feedback_requests()
 
 
-@shared_task(name="feedback.release_closed_surveys")
-def release_surveys() -> int:
-    """Every few minutes (beat): open the sealed answers of surveys that have closed, all at once."""
-    return release_closed_surveys()
+@shared_task(name="feedback.release_due")
+def release() -> int:
+    """Every few minutes (beat): release closed surveys' answers, and any session's held back."""
+    return release_due()

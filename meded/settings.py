@@ -160,7 +160,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60},
     "feedback-requests": {"task": "feedback.write_requests", "schedule": 60 * 5},
-    "feedback-survey-release": {"task": "feedback.release_closed_surveys", "schedule": 60 * 5},
+    "feedback-release": {"task": "feedback.release_due", "schedule": 60 * 5},
     "notifications-purge": {"task": "notifications.purge", "schedule": 60 * 60 * 24},
     "complete-ended-sessions": {"task": "events.complete_ended_sessions", "schedule": 60 * 15},
     "clear-expired-sign-in-sessions": {

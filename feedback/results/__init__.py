@@ -8,7 +8,8 @@ and applies the rules below.
 
 The minimum-N rule (N = settings.FEEDBACK_MIN_RESPONSES, 5 by default)
 ---------------------------------------------------------------------
-0. Only released responses count (see `feedback.anonymity`): they are released in batches of N.
+0. Only released responses count (see `feedback.anonymity`): a session's are released in batches
+   of N, a survey's all at once when it closes (until then only how many have answered is shown).
 1. A session's results are shown only once it has at least N responses; below that its page says
    "n responses, not enough to show" (n is a count of people, not what they said).
 2. In results that are shown, a question answered by fewer than N people (an optional question)

@@ -168,7 +168,8 @@ class SessionFormChoiceView(LoginRequiredMixin, TemplateView):
         return super().get_context_data(**kwargs) | {
             "session": self.session,
             "current": current,
-            "has_responses": Response.objects.filter(session=self.session).exists(),
+            "has_responses": Response.objects.filter(session=self.session).exists()
+            or PendingResponse.objects.filter(session=self.session).exists(),
             "form": kwargs.get("form")
             or SessionFormChoiceForm(forms_offered=selectors.session_forms(), initial={"form": current}),
         }

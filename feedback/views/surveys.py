@@ -5,7 +5,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.db.models import Exists, OuterRef
+from django.db.models import OuterRef
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
@@ -19,6 +19,7 @@ from events.forms import DATETIME_LOCAL, DateTimeLocalInput
 from feedback import permissions, results
 from feedback.enums import FormPurpose
 from feedback.models import Form, PendingResponse, Survey
+from feedback.results.counting import rows_counted
 from feedback.services import FeedbackError, create_survey, release_survey
 from meded.spreadsheets import csv_response, safe_cell
 from members.enums import YearOfStudy
@@ -113,12 +114,12 @@ class SurveyObjectMixin(SurveyManagerMixin):
     def get_survey(self, pk: int) -> Survey:
         """The survey, its answers released first if it has closed and they are still sealed
         (beat releases them within minutes of the close; the committee need not wait for it)."""
-        sealed = PendingResponse.objects.filter(survey=OuterRef("pk"))
-        survey = Survey.objects.select_related("form").annotate(is_sealed=Exists(sealed)).filter(pk=pk).first()
+        sealed = rows_counted(PendingResponse, survey=OuterRef("pk"))
+        survey = Survey.objects.select_related("form").annotate(sealed_count=sealed).filter(pk=pk).first()
         if survey is None:
             raise Http404
-        if survey.is_sealed and results.survey_status(survey) == "closed":
-            release_survey(survey)
+        if survey.sealed_count and results.survey_status(survey) == "closed":
+            survey.sealed_count -= release_survey(survey)
         return survey
 
 

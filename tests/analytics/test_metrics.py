@@ -23,7 +23,13 @@ from feedback import coding
 from feedback.enums import QuestionKind
 from feedback.models import Survey
 from feedback.results import survey_results
-from feedback.services import choose_session_form, create_survey, release_survey, set_held_back, submit_response
+from feedback.services import (
+    choose_session_form,
+    create_survey,
+    release_survey,
+    set_held_back,
+    submit_response,
+)
 from members.academic_year import AcademicYear
 from teachers.models import TeacherApplication
 from teachers.services import add_to_roster, apply_to_teach, approve_application, decline_application
@@ -115,9 +121,9 @@ def society_survey(opens_at: dt.datetime, *, title: str = "Annual society survey
     )
 
 
-def answer_survey(survey, years: list[int], **overrides) -> None:
-    """One response per year listed, each from a new member of that year, the day it opens; then
-    the survey's close releases them, as beat does."""
+def answer_survey(survey, years: list[int], *, more_to_come: bool = False, **overrides) -> None:
+    """One response per year listed, each from a new member of that year, the day it opens; then,
+    unless `more_to_come`, the survey's close releases them all, as beat does."""
     for year in years:
         submit_response(
             member=member(year),
@@ -125,7 +131,8 @@ def answer_survey(survey, years: list[int], **overrides) -> None:
             answers=answers_for(survey.form, **overrides),
             now=survey.opens_at + dt.timedelta(hours=1),
         )
-    release_survey(survey, now=survey.closes_at)
+    if not more_to_come:
+        release_survey(survey, now=survey.closes_at)
 
 
 def approved_application(motivations: list[str], *, applied_at: dt.datetime, by) -> TeacherApplication:
@@ -727,7 +734,8 @@ def test_an_open_survey_is_not_the_years_survey_until_it_closes():
         submit_response(member=member(year), survey=still_open, answers=answers_for(still_open.form), now=while_open)
     assert metrics(now=while_open)["survey"]["title"] == "Spring survey"
     release_survey(still_open, now=while_open)  # refused: it has not closed
-    assert metrics(now=still_open.closes_at)["survey"]["respondents"]["total"] == 0  # closed, not released yet
+    closed_not_released = for_year(YEAR, filters=Filters(), now=still_open.closes_at)["survey"]
+    assert closed_not_released["respondents"]["total"] == 0  # until beat releases it
     release_survey(still_open, now=still_open.closes_at)
     survey = metrics(now=still_open.closes_at)["survey"]
     assert (survey["title"], survey["respondents"]["total"]) == ("Summer survey", 6)
@@ -747,10 +755,10 @@ def test_survey_below_the_minimum_shows_no_figures():
 
 def test_lecture_attendance_counts_always_and_mostly_as_regular():
     survey = society_survey(at(2026, 2, 2))
-    answer_survey(survey, [1, 2], lecture_attendance="always")
-    answer_survey(survey, [1], lecture_attendance="mostly")
-    answer_survey(survey, [2, 2], lecture_attendance="rarely")
-    answer_survey(survey, [3], lecture_attendance="always")
+    answer_survey(survey, [1, 2], lecture_attendance="always", more_to_come=True)
+    answer_survey(survey, [1], lecture_attendance="mostly", more_to_come=True)
+    answer_survey(survey, [2, 2], lecture_attendance="rarely", more_to_come=True)
+    answer_survey(survey, [3], lecture_attendance="always", more_to_come=True)
     answer_survey(survey, [4, 5, 6, 6], lecture_attendance="sometimes")
     assert metrics()["survey"]["lecture_attendance"] == {
         "overall": {"n": 10, "regular": 4, "pct": 40.0},
@@ -763,7 +771,9 @@ def test_lecture_attendance_counts_always_and_mostly_as_regular():
 
 def test_survey_bands_are_hidden_when_a_band_is_below_the_minimum_as_on_the_results_page():
     survey = society_survey(at(2026, 2, 2))
-    answer_survey(survey, [1, 1, 2, 2, 2, 2], lecture_attendance="always", format_preference="online")
+    answer_survey(
+        survey, [1, 1, 2, 2, 2, 2], lecture_attendance="always", format_preference="online", more_to_come=True
+    )
     answer_survey(survey, [3, 4, 5, 6], lecture_attendance="never", format_preference="in_person")
     doc = metrics()["survey"]
     # Overall minus years 1–2 would give the four in years 3–6: neither band is shown.
@@ -782,8 +792,10 @@ def test_survey_bands_are_hidden_when_a_band_is_below_the_minimum_as_on_the_resu
 
 def test_survey_figures_agree_with_the_survey_results_page():
     survey = society_survey(at(2026, 2, 2))
-    answer_survey(survey, [1, 2, 1, 2, 1], format_preference="online", knowledge=5, society_role="attendee")
-    answer_survey(survey, [3, 4], format_preference="online", knowledge=2, society_role="both")
+    answer_survey(
+        survey, [1, 2, 1, 2, 1], format_preference="online", knowledge=5, society_role="attendee", more_to_come=True
+    )
+    answer_survey(survey, [3, 4], format_preference="online", knowledge=2, society_role="both", more_to_come=True)
     answer_survey(survey, [5, 6, 6], format_preference="in_person", knowledge=4, society_role="teacher")
     doc = metrics()["survey"]
     results = survey_results(survey=survey)

@@ -132,14 +132,14 @@ def test_summary_lists_the_figures_it_used():
 def test_summary_without_a_survey_says_so_and_keeps_the_rest():
     doc = copy.deepcopy(STUDY) | {"survey": None}
     paragraph = evaluation_summary(doc).paragraph
-    assert paragraph.startswith("No survey ran in 2022-23. MedEd recorded 120 participants")
+    assert paragraph.startswith("No survey closed in 2022-23. MedEd recorded 120 participants")
 
 
 def test_summary_of_a_survey_below_the_minimum_reports_no_answers():
     doc = copy.deepcopy(STUDY)
     doc["survey"]["is_shown"] = False
     paragraph = evaluation_summary(doc).paragraph
-    assert "Fewer than 5 responses have been released, so the survey's answers are not reported yet." in paragraph
+    assert "The survey had fewer than 5 responses, so its answers are not reported." in paragraph
     assert "lecture attendance" not in paragraph
 
 

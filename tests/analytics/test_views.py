@@ -111,7 +111,7 @@ def test_page_shows_the_documents_figures_and_last_years(committee_client):
     assert cards["Attendance rate"].change == "−33.3 points"
     assert "Dashboard 2025-26" in page
     assert "1 August 2025 to 31 July 2026" in page
-    assert "No survey ran in 2025-26." in page
+    assert "No survey closed in 2025-26." in page
     assert [row.session.title for row in response.context["sessions"]] == ["Session 0", "Session 1"]
 
 
@@ -119,7 +119,7 @@ def test_page_of_an_empty_year_says_so(committee_client):
     response = committee_client.get(reverse("analytics:dashboard"), {"academic_year": "2019-20"})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "No survey ran in 2019-20." in page
+    assert "No survey closed in 2019-20." in page
     assert "Nobody registered for or taught a session in 2019-20." in page
     assert "No sessions were published in 2019-20." in page
 
@@ -188,7 +188,7 @@ def test_command_prints_readable_tables(committee_client):
     text = out.getvalue()
     assert text.startswith("MedEd metrics for 2025-26 (2025-08-01 to 2026-07-31)\n")
     assert "\nYears 1–2                   2         2  100.0%\n" in text
-    assert "No survey ran in 2025-26." in text
+    assert "No survey closed in 2025-26." in text
     assert "Evaluation summary" in text
 
 

@@ -51,7 +51,7 @@ def test_committee_reads_last_year_filters_it_and_downloads_a_table(live_server,
     participants = page.get_by_test_id("chart-participants")
     expect(participants).to_contain_text(f"6 members took part in {last.label}")
     expect(page.get_by_test_id("chart-attendance")).to_contain_text("75.0% of 4 registrations were attended")
-    expect(page.get_by_test_id("no-survey")).to_have_text(f"No survey ran in {last.label}. Surveys")
+    expect(page.get_by_test_id("no-survey")).to_have_text(f"No survey closed in {last.label}. Surveys")
 
     page.get_by_label("Format").select_option(label="Online")
     page.get_by_role("button", name="Show figures").click()

@@ -186,3 +186,50 @@ def test_control_without_holding_the_form_the_edit_moves_the_session_under_its_a
     assert edited_meanwhile
     assert outcome["submission"].form_id == form.pk
     assert SessionForm.objects.get(session=session).form_id == outcome["edit"].pk  # split across two versions
+
+
+def test_a_surveys_first_answer_during_an_edit_of_its_form_is_refused_not_deadlocked():
+    """The editor holds the form's lock and is about to move the survey (its first answer not in
+    yet) to the new version; the answer arriving now waits for the form, then finds the survey
+    moved and asks the member to reload. Taking the survey's lock before the form's would
+    deadlock the two (a 500 for the member, answers lost)."""
+    from feedback.models import Form, Survey
+    from tests.feedback.factories import survey_form
+    from tests.feedback.test_surveys import a_survey
+
+    survey = a_survey(form=survey_form())
+    member = MemberFactory(year_of_study=2)
+    answers = answers_for(survey_form())
+    outcome, started = {}, threading.Event()
+
+    def edit():
+        try:
+            with transaction.atomic():
+                Form.objects.select_for_update().get(pk=survey.form_id)
+                started.set()
+                time.sleep(1)  # the answer arrives now and waits for the form
+                successor = Form.objects.get(pk=survey.form_id)
+                successor.pk, successor.version = None, successor.version + 1
+                Form.objects.filter(pk=survey.form_id).update(is_current=False, is_default=False)
+                successor.save()
+                Survey.objects.filter(pk=survey.pk).update(form=successor)
+        finally:
+            connections.close_all()
+
+    def answer():
+        started.wait(timeout=10)
+        try:
+            outcome["pending"] = submit_response(member=member, survey=survey, answers=answers)
+        except Exception as error:  # asserted below
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=edit), threading.Thread(target=answer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert isinstance(outcome.get("error"), FeedbackError), outcome
+    assert str(outcome["error"]) == "The form has just been changed; reload the page and answer again."
+    assert not PendingResponse.objects.exists() and not Receipt.objects.exists()
