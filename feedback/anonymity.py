@@ -30,8 +30,9 @@ Adversaries
 What is stored, and when
 ------------------------
 - `PendingResponse`: a response given and not yet released. Its answers are one envelope:
-  JSON padded to a multiple of 4 KiB and encrypted with AES-256-GCM under a key derived from
-  SECRET_KEY, bound to its scope (`feedback.sealing`). In the clear only the scope, the form (which
+  JSON padded to the most its form's answers could take (so every envelope of a form has the same
+  size) and encrypted with AES-256-GCM under a key derived from SECRET_KEY, bound to its scope
+  (`feedback.sealing`, `meded.crypto`). In the clear only the scope, the form (which
   the scope fixes) and, for surveys, the year band — which the member's profile shows anyway, and
   which lets the committee count a survey's answers by band while it is open. A random UUID key,
   no member, no time; the envelope, unlike a Fernet token, carries no timestamp either.
@@ -41,12 +42,14 @@ What is stored, and when
   responses carry no band at all: in a small session the band alone could single someone out.
 - `Receipt`: the member and the session or survey — nothing else. No time, and no key, column or
   value shared with a response. Written in the same transaction as the envelope.
-- Sign-ins: `Member.last_login` keeps only the day (midnight UTC, `members.apps`), and a web
-  session's stored expiry is rounded up to the next midnight (`meded.sessions`), so everyone who
-  signed in on a day looks alike. Submitting feedback writes nothing outside the feedback tables
-  and no time anywhere: no log line, no message, no Celery task argument, no cache key, no session
-  variable and no URL carries a response next to a member. The thank-you page is addressed by the
-  session or survey, never by the response.
+- Sign-ins: `Member.last_login` and a Microsoft account's `last_login` keep only the day
+  (midnight UTC, `members.apps`); a web session's stored expiry is rounded up to the next midnight
+  and its data, which Django would sign with a timestamp and in which allauth records the
+  sign-in time, is encrypted (`meded.sessions`). So everyone who signed in on a day looks alike.
+  Submitting feedback writes nothing outside the feedback tables and no time anywhere: no log
+  line, no message, no Celery task argument, no cache key, no session variable and no URL
+  carries a response next to a member. The thank-you page is addressed by the session or
+  survey, never by the response.
 
 Releases
 --------
@@ -60,21 +63,26 @@ opened, nothing is released (a partial release would show a group smaller than N
   of N, so reloading after each "I've just done it" shows a change made by N people, not one.
   Teachers need results before the short feedback window ends, so sessions keep these batches;
   a session's results page says how many responses wait for the next group, and why.
-- A survey releases once, all at once, when it closes (beat's `feedback.release_closed_surveys`,
+- A survey releases once, all at once, when it closes (beat's `feedback.release_due`,
   or the survey's page or export first). While it is open the committee sees only how many have
   answered, overall and by band — no distribution, no comment, no export — so there is nothing to
   compare between two visits, and at the close every response counts (none is left out for want
-  of a full batch). A closed survey's dates cannot be changed, so it never releases twice.
+  of a full batch). A closed survey's dates cannot be changed in the admin, and it takes no answer
+  once its results are out. Generally, a release never adds fewer than N to results already
+  shown: a survey that had results before sealing began keeps a smaller remainder sealed.
+- Beat also releases any session holding N sealed responses that a submission did not release
+  (one held back while a retired key was missing). A session's last responses, fewer than N,
+  are never released: they stay sealed, counted but never shown.
 
 Receipts
 --------
 A session's receipts are rewritten in member order on every submission (`_rewrite_receipts`):
 its responses are released in blocks of N, and receipts in arrival order would say which members
 made up each block. A session is bounded by its places, so the cost is bounded too. A survey's
-receipts are a single insert (`_add_receipt`): its responses are released in one shuffled block,
-so the receipts' arrival order pairs with nothing readable — the envelopes beside them are
-sealed, and the released rows are in an order of their own. A submission's cost therefore does
-not grow with the survey (`bench/survey_submissions.py` prints first against 2,000th).
+receipts are a single insert while it is open (`_add_receipt`), so a submission's cost does not
+grow with the survey (`bench/survey_submissions.py`): in arrival order they pair only with the
+sealed envelopes beside them, all of one size. At the release they are rewritten in member order
+once, so after the close not even the order in which members answered is left.
 
 What a full copy of the database tells, and what it does not
 ------------------------------------------------------------
@@ -82,20 +90,23 @@ It tells: who has responded to which session or survey (receipts); a survey resp
 (also on their profile); the released responses of each scope, and for a session which block of
 N was released together (not which members made a block: the receipts are in member order, and
 sign-ins keep only the day); how many envelopes wait in each scope, in the order they arrived,
-each the same size in most cases, and their bands for a survey.
+all of one size, and their bands for a survey; while a survey is open, in which order its
+respondents answered (receipts), which pairs with the envelopes' order but not with what they say.
 It does not tell: what any pending response says (sealed); which released response, or which
 block, is whose (no shared key or value, no time, no order that follows arrival or members); when
 anyone answered (no time is written by answering; sign-ins keep the day only).
 
 Residual risks, named honestly
 ------------------------------
-- With SECRET_KEY as well as the database (adversary 4), pending envelopes can be opened in
-  arrival order; with an outside record of when members answered (web server access logs with
-  user names, the outbox's record of who was reminded when) the few pending responses of a scope
-  could be matched to people. Keep SECRET_KEY out of backups, keep access logs free of user names,
-  restrict who reads the outbox, and treat database copies as confidential.
+- With SECRET_KEY as well as the database (adversary 4), pending envelopes can be opened, and
+  while a survey is open its receipts and envelopes, both in arrival order, pair each open
+  answer with its member; a session's few pending envelopes can be matched to people with an
+  outside record of when they answered (web server access logs with user names, the outbox's
+  record of who was reminded when). SECRET_KEY and the database must never travel together:
+  keep the key out of backups and database copies out of the hands of anyone who holds it, keep
+  access logs free of user names, and restrict who reads the outbox.
 - Two copies taken before and after a session's release show which envelopes became which block
-  of N (a group, not a person). An envelope's size shows only whether its answers exceeded 4 KiB.
+  of N (a group, not a person).
 - Watching the aggregate change. A session's results move in steps of N released together, so
   comparing the page before and after a release shows what a group of N said, not one member.
   Someone who knows exactly which N people made up a release learns the group's answers, not
@@ -111,5 +122,6 @@ Residual risks, named honestly
 - Survey bands. A survey response carries a band; for a band with very few members, results by
   band are hidden below the minimum N, but the band in a database copy narrows the candidates.
 - Rows from before sealed envelopes existed. Responses released before this design keep the order
-  they were written in; the migration sealed every response not yet released.
+  they were written in; the migration sealed every response not yet released, and signed-in
+  sessions were encrypted and their times cut to the day, nobody being signed out.
 """

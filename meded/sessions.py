@@ -1,17 +1,25 @@
-"""Database sessions whose expiry says only the day, not the moment of the last sign-in.
+"""Database sessions that do not tell a copy of the database when a member was active.
 
-A session row's `expire_date` is written when the session is saved (at sign-in, and whenever
-its data changes) as that moment plus SESSION_COOKIE_AGE. In a copy of the database that pins,
-to the second, when a member last signed in — which, for someone who follows a feedback e-mail
-and answers at once, is within a minute of when they answered. Rounded up to the next midnight
-(UTC), every session saved on the same day expires at the same instant, so the table no longer
-orders members by when they were active (see `feedback.anonymity`). A session lasts up to a day
-longer than SESSION_COOKIE_AGE on the server; the browser's cookie keeps its own exact age.
+A session row is written when the session is saved (at sign-in, and whenever its data changes),
+and Django's would say when, to the second, twice: `expire_date` is that moment plus
+SESSION_COOKIE_AGE, and `session_data` is signed with a timestamp and holds allauth's record of
+the sign-in time — readable, as signing is not encryption. For someone who follows a feedback
+e-mail and answers at once, that is within a minute of when they answered (see
+`feedback.anonymity`). So here the expiry is rounded up to the next midnight (UTC), every
+session saved on a day expiring at the same instant, and the data is encrypted
+(`meded.crypto`), with no timestamp. A session lasts up to a day longer than SESSION_COOKIE_AGE
+on the server; the browser's cookie keeps its own exact age. Sessions saved before this (signed,
+not encrypted) are still read, and are encrypted when next saved.
 """
 
+import base64
 import datetime as dt
 
 from django.contrib.sessions.backends import db
+
+from meded.crypto import CannotOpen, decrypt, encrypt
+
+_PURPOSE = "sessions"
 
 
 def next_midnight(moment: dt.datetime) -> dt.datetime:
@@ -22,6 +30,17 @@ def next_midnight(moment: dt.datetime) -> dt.datetime:
 
 
 class SessionStore(db.SessionStore):
+    def encode(self, session_dict):
+        data = self.serializer().dumps(session_dict)
+        return base64.urlsafe_b64encode(encrypt(data, purpose=_PURPOSE)).decode("ascii")
+
+    def decode(self, session_data):
+        try:
+            data = decrypt(base64.urlsafe_b64decode(session_data.encode("ascii")), purpose=_PURPOSE)
+        except (CannotOpen, ValueError):
+            return super().decode(session_data)  # saved before encryption, or not ours: Django's rules
+        return self.serializer().loads(data)
+
     def create_model_instance(self, data):
         session = super().create_model_instance(data)
         session.expire_date = next_midnight(session.expire_date)
