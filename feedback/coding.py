@@ -86,6 +86,11 @@ class CommentFilters:
             answers = answers.filter(**{f"{prefix}response__survey__isnull": False})
         if self.session_id is not None:
             answers = answers.filter(**{f"{prefix}response__session_id": self.session_id})
+        if self.viewer is not None:
+            # Held back from the teachers of a session the viewer teaches: not theirs to read or count.
+            answers = answers.exclude(
+                **{f"{prefix}is_held_back": True, f"{prefix}response__session__in": _taught_by(self.viewer)}
+            )
         if self.band:
             # A band filters a survey's comments only where its bands may be shown; elsewhere the
             # filter is ignored, so what it leaves out cannot reveal a small band's comments.
@@ -149,7 +154,7 @@ def _coded_by(coder) -> Exists:
 def comments_for_coder(*, coder, filters: CommentFilters, only_uncoded: bool = True) -> QuerySet[Answer]:
     """The comments `coder` may code next under `filters`, in the order they are offered; with
     `only_uncoded`, those the coder has not coded yet."""
-    answers = filters.apply(comments(viewer=filters.viewer))
+    answers = filters.apply(comments())
     if only_uncoded:
         answers = answers.filter(~_coded_by(coder))
     return answers.order_by("id")
@@ -167,9 +172,7 @@ def next_comment(*, candidates: QuerySet[Answer], after: uuid.UUID | None = None
 
 def coding_progress(*, coder, filters: CommentFilters) -> tuple[int, int]:
     """(coded by `coder`, all comments) under `filters`, in one query."""
-    totals = filters.apply(comments(viewer=filters.viewer)).aggregate(
-        total=Count("pk"), coded=Count("pk", filter=_coded_by(coder))
-    )
+    totals = filters.apply(comments()).aggregate(total=Count("pk"), coded=Count("pk", filter=_coded_by(coder)))
     return totals["coded"], totals["total"]
 
 
@@ -436,7 +439,7 @@ def _count_comments(links: QuerySet, *, group_by: str) -> Coalesce:
 
 def coded_comments(*, filters: CommentFilters) -> QuerySet[Answer]:
     """Comments with at least one coding (any coder's, or an agreed one)."""
-    return filters.apply(comments(viewer=filters.viewer)).filter(Exists(Coding.objects.filter(answer=OuterRef("pk"))))
+    return filters.apply(comments()).filter(Exists(Coding.objects.filter(answer=OuterRef("pk"))))
 
 
 def _themes_with_examples(filters: CommentFilters, *, value: str) -> QuerySet[Theme]:

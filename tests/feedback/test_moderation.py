@@ -192,3 +192,12 @@ def test_a_committee_member_who_taught_a_session_neither_moderates_nor_codes_its
     assert "another committee member moderates them." not in page.content.decode()
     theirs = coding.CommentFilters(viewer=other_chair)
     assert len(coding.comments_for_coder(coder=other_chair, filters=theirs)) == 3
+    # Coded by the other chair, the held-back comment counts in their theme counts, not in theirs.
+    from feedback.models import Code, Theme
+
+    code = Code.objects.create(theme=Theme.objects.create(name="Teaching style"), name="About the teacher")
+    coding.save_coding(answer=held, coder=other_chair, codes=[code])
+    assert coding.coded_comments(filters=theirs).count() == 1
+    assert coding.coded_comments(filters=mine).count() == 0
+    themes, coded = coding.theme_counts(filters=coding.CommentFilters(viewer=teaching_chair, session_id=taught.pk))
+    assert coded == 0 and sum(theme.comments for theme in themes) == 0
