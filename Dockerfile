@@ -14,4 +14,6 @@ RUN DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py colle
 
 USER meded
 EXPOSE 8000
-CMD ["gunicorn", "meded.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# No gunicorn access log: MedEd logs one line per request itself (meded/middleware.py), with the
+# request id and without the tokens that some URLs and query strings carry.
+CMD ["gunicorn", "meded.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

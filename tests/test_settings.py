@@ -158,3 +158,59 @@ def test_postgresql_connections_turn_jit_off_unless_asked():
     on = _settings(["DATABASES"], DATABASE_URL=url, DATABASE_JIT="1")["DATABASES"]
     assert "'options': '-c jit=off'" in off
     assert "jit" not in on
+
+
+LOG_A_LINE = (
+    "import django, logging; django.setup(); "
+    "logging.getLogger('meded.check').warning('hello %s', 'world', extra={'session_id': 7})"
+)
+
+
+def _log_a_line(**env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", LOG_A_LINE],
+        cwd=ROOT,
+        env=_env(**env),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"DEBUG": "0", "SECRET_KEY": SECRET, "ALLOWED_HOSTS": "meded.example.ac.uk"}, {"LOG_FORMAT": "json"}],
+    ids=["debug off", "LOG_FORMAT=json"],
+)
+def test_logs_are_json_lines_with_debug_off_or_when_asked(env):
+    result = _log_a_line(**env)
+    assert result.returncode == 0, result.stderr
+    [line] = result.stderr.splitlines()
+    entry = json.loads(line)
+    assert entry == {
+        "time": entry["time"],
+        "level": "WARNING",
+        "logger": "meded.check",
+        "message": "hello world",
+        "request_id": None,
+        "session_id": 7,
+    }
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{}, {"DEBUG": "0", "SECRET_KEY": SECRET, "ALLOWED_HOSTS": "meded.example.ac.uk", "LOG_FORMAT": "plain"}],
+    ids=["debug on", "LOG_FORMAT=plain"],
+)
+def test_logs_are_plain_text_in_development_or_when_asked(env):
+    result = _log_a_line(**env)
+    assert result.returncode == 0, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.endswith(" WARNING meded.check hello world")
+
+
+def test_an_unknown_log_format_stops_start_up():
+    result = _log_a_line(LOG_FORMAT="xml")
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be plain or json, not 'xml'." in result.stderr

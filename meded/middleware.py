@@ -1,0 +1,81 @@
+"""Middleware that comes before all the rest: the request id and the one log line per request."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.utils.functional import empty
+
+from meded.logs import accepted_request_id, loggable_path, new_request_id, request_id
+
+logger = logging.getLogger("meded.request")
+
+
+class RequestIdMiddleware:
+    """Gives the request an id — the trusted proxy's (REQUEST_ID_HEADER) or a new one — that every
+    log line of the request and of the tasks it enqueues carries (`meded.logs.request_id`), sends it
+    back in X-Request-ID, and logs one line per request: method, path (without its secrets, see
+    `meded.logs`), view, status, duration, the member's id (never their address) and the id."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        header = settings.REQUEST_ID_HEADER
+        rid = accepted_request_id(request.headers.get(header)) if header else new_request_id()
+        request.request_id = rid
+        token = request_id.set(rid)
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = rid
+            self._log(request, response, started)
+            return response
+        finally:
+            request_id.reset(token)
+
+    def _log(self, request, response, started: float) -> None:
+        status = response.status_code
+        if status >= 500:
+            level = logging.ERROR
+        elif status >= 400:
+            level = logging.WARNING
+        else:
+            level = logging.INFO
+        if not logger.isEnabledFor(level):
+            return
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        path, view = loggable_path(request)
+        logger.log(
+            level,
+            "%s %s %s %.1fms",
+            request.method,
+            path,
+            status,
+            duration_ms,
+            extra={
+                "method": request.method,
+                "path": path,
+                "view": view,
+                "status": status,
+                "duration_ms": duration_ms,
+                "user_id": _user_id(request),
+            },
+        )
+
+
+def _user_id(request) -> int | None:
+    """The signed-in member's id, without a query of its own: from the user if the request loaded
+    it, else from the session if the request read it, else unknown."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return None
+    loaded = getattr(user, "_wrapped", user)
+    if loaded is not empty:
+        return loaded.pk if loaded.is_authenticated else None
+    session = getattr(request, "session", None)
+    if session is None or not hasattr(session, "_session_cache"):
+        return None
+    raw = session.get(SESSION_KEY)
+    return get_user_model()._meta.pk.to_python(raw) if raw is not None else None
