@@ -1,22 +1,40 @@
-"""Middleware that comes before all the rest: the request id and the one log line per request."""
+"""Middleware that comes before all the rest: the request id and the one log line per request,
+then the health endpoints."""
 
+import functools
 import logging
 import time
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import empty
 
+from meded import health
 from meded.logs import accepted_request_id, loggable_path, new_request_id, request_id
 
 logger = logging.getLogger("meded.request")
+
+
+@functools.cache
+def _health_paths(urlconf: str | None, script_prefix: str) -> dict[str, object]:
+    # The script prefix is part of the key: reverse() puts it in front of the path.
+    views = {"healthz": health.healthz, "readyz": health.readyz}
+    return {reverse(name, urlconf=urlconf): view for name, view in views.items()}
+
+
+def _health_view(request):
+    """The health view this request is for, if it is for one (the URLs are named in meded/urls.py)."""
+    return _health_paths(getattr(request, "urlconf", None), get_script_prefix()).get(request.path)
 
 
 class RequestIdMiddleware:
     """Gives the request an id — the trusted proxy's (REQUEST_ID_HEADER) or a new one — that every
     log line of the request and of the tasks it enqueues carries (`meded.logs.request_id`), sends it
     back in X-Request-ID, and logs one line per request: method, path (without its secrets, see
-    `meded.logs`), view, status, duration, the member's id (never their address) and the id."""
+    `meded.logs`), view, status, duration, the member's id (never their address) and the id.
+    Health probes are logged at DEBUG unless they fail, so every few seconds of them do not bury
+    the requests of people."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -39,6 +57,8 @@ class RequestIdMiddleware:
         status = response.status_code
         if status >= 500:
             level = logging.ERROR
+        elif _health_view(request) is not None:
+            level = logging.DEBUG
         elif status >= 400:
             level = logging.WARNING
         else:
@@ -79,3 +99,21 @@ def _user_id(request) -> int | None:
         return None
     raw = session.get(SESSION_KEY)
     return get_user_model()._meta.pk.to_python(raw) if raw is not None else None
+
+
+class HealthCheckMiddleware:
+    """Answers /healthz and /readyz before the host check, the HTTPS redirect, sessions, sign-in
+    and CSRF. The container healthcheck calls them as http://127.0.0.1:8000/..., which is neither
+    an allowed host nor HTTPS, and a probe should not create sessions or depend on the database
+    through the session and user lookups. They return nothing that is built from the Host header
+    and are never cached, which is what the host check protects. (SECURE_REDIRECT_EXEMPT is not
+    needed: SecurityMiddleware never sees these requests.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        view = _health_view(request)
+        if view is not None:
+            return view(request)
+        return self.get_response(request)

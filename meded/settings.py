@@ -64,8 +64,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: the request id and the one log line per request (meded.logs).
+    # First: the request id and the one log line per request (meded.logs), then the health
+    # endpoints, answered before the host check and HTTPS redirect below (meded/health.py).
     "meded.middleware.RequestIdMiddleware",
+    "meded.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from meded import health
 from members.views import HomeView
 
 admin.site.site_header = "MedEd administration"
@@ -12,6 +13,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    # Answered ahead of the host check, HTTPS redirect and sign-in by meded.middleware.HealthCheckMiddleware.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),
     path("", include("events.urls")),

@@ -3,8 +3,11 @@
 
 import importlib
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +40,34 @@ def test_dockerfile_serves_the_wsgi_application_with_gunicorn():
     # MedEd writes the one line per request; gunicorn's would repeat it with tokens and queries.
     assert "access-log" not in command
     assert callable(importlib.import_module("meded.wsgi").application)
+
+
+def test_compose_checks_web_on_healthz_with_the_images_own_python():
+    """The image (python:3.12-slim) has no curl: the healthcheck is a Python one-liner."""
+    assert re.search(r"^FROM python:3\.12-slim", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    check = COMPOSE["services"]["web"]["healthcheck"]
+    assert check["test"][:3] == ["CMD", "python", "-c"]
+    assert "urlopen('http://127.0.0.1:8000/healthz'" in check["test"][3]
+    assert (check["interval"], check["timeout"], check["retries"]) == ("10s", "5s", 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_web_healthcheck_passes_against_a_server_configured_for_production(live_server, settings):
+    """Run the compose healthcheck itself against a live server whose allowed host is the public
+    name and which redirects plain HTTP, as the container's gunicorn is."""
+    settings.ALLOWED_HOSTS = ["meded.example.ac.uk"]
+    settings.SECURE_SSL_REDIRECT = True
+    code = COMPOSE["services"]["web"]["healthcheck"]["test"][3].replace("http://127.0.0.1:8000", live_server.url)
+
+    def run(one_liner: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", one_liner], capture_output=True, text=True, timeout=30)
+
+    healthy = run(code)
+    assert healthy.returncode == 0, healthy.stderr
+    # The same probe of an ordinary page fails: the host check and the redirect still apply there.
+    home = run(code.replace("/healthz", "/"))
+    assert home.returncode == 1
+    assert "HTTP Error 400: Bad Request" in home.stderr
 
 
 def test_every_variable_the_settings_read_is_documented():

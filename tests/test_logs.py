@@ -130,6 +130,12 @@ def test_the_proxys_request_id_is_used_only_when_its_header_is_trusted(client, d
     assert [line["request_id"] for line in json_log.lines("meded.request")][1:3] == ["nginx-0af3e2", forged]
 
 
+def test_health_probes_are_not_logged_while_they_pass(client, db, json_log):
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    assert json_log.lines() == []
+
+
 def test_a_traceback_stays_on_one_line(json_log):
     logger = logging.getLogger("meded.tests")
     try:

@@ -23,6 +23,8 @@ OWN_ONLY_404 = "its own member only, else not found"
 # session whose roster does not include the teacher role below; feeds take a year or a valid token.
 ACCESS = {
     "home": (PUBLIC, None),
+    "healthz": (PUBLIC, None),  # for the proxy and the container healthchecks (tests/test_health.py)
+    "readyz": (PUBLIC, None),
     "members:profile": (SIGNED_IN, None),
     "members:my_data": (SIGNED_IN, None),  # the signed-in member's own data, nobody else's
     "members:close_account": (SIGNED_IN, None),
