@@ -9,25 +9,29 @@ Sending: after commit the ids go to Celery (`notifications.send`). If the broker
 rows simply stay pending and the periodic sweep sends them once it is back. A sender first
 claims a row with a conditional UPDATE (pending → sending); only the one that claims it sends
 it. A worker killed after claiming leaves the row "sending"; once the claim is older than
-CLAIM_LEASE the sweep hands it out again. The one window that cannot be closed is a worker
-dying after the mail server accepted the message and before the row is marked sent: that
-message is sent again. Each message carries a Message-ID derived from its row, so the copy is
-recognisably the same e-mail.
+CLAIM_LEASE the sweep hands it out again. If the database goes away mid-batch, the sender keeps
+the message the mail server has just accepted and records it once the database is back, and
+gives back the rest at once (`_settle`). The window that cannot be closed is a worker dying, or
+the database staying away longer than SETTLE_PATIENCE, after the mail server accepted the
+message and before the row is marked sent: that message is sent again. Each message carries a
+Message-ID derived from its row, so the copy is recognisably the same e-mail.
 """
 
 import datetime as dt
 import logging
 import smtplib
+import time
 import uuid
 from collections.abc import Iterable
 from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django import db
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import mailers
-from django.db import models, transaction
+from django.db import InterfaceError, OperationalError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -41,6 +45,13 @@ Member = get_user_model()
 # A claim older than this is taken to belong to a dead worker. Senders renew it before each
 # message, and one message takes at most a render and an SMTP exchange (10 s timeouts).
 CLAIM_LEASE = dt.timedelta(minutes=5)
+# What a lost database connection raises (a query, or connecting again).
+DATABASE_GONE = (OperationalError, InterfaceError)
+# How long `_settle` keeps trying a database that has gone away, and the longest wait between
+# two tries. Well inside CLAIM_LEASE (renewed just before each message is sent), so no other
+# sender can have taken over a row meanwhile, and well inside the task's time limits.
+SETTLE_PATIENCE = dt.timedelta(minutes=2)
+SETTLE_MAX_WAIT = dt.timedelta(seconds=5)
 # The sweep leaves rows this young to the after-commit dispatch.
 SWEEP_GRACE = dt.timedelta(minutes=1)
 BATCH_SIZE = 100
@@ -151,12 +162,11 @@ def dispatch(message_ids: list[int], *, from_sweep: bool = False) -> None:
     _broker_down_until = None
 
 
-def _claim(message_ids: list[int], now: dt.datetime) -> list[Message]:
+def _claim(message_ids: list[int], now: dt.datetime, claim: uuid.UUID) -> list[Message]:
     """Take the rows for this sender — pending and due, or sending under an expired claim — in
-    one conditional UPDATE stamped with a fresh claim id; a concurrent sender's UPDATE waits on
-    the row locks, re-checks the condition and takes none of them. A row whose sender died on
+    one conditional UPDATE stamped with the sender's claim id; a concurrent sender's UPDATE waits
+    on the row locks, re-checks the condition and takes none of them. A row whose sender died on
     its last allowed attempt is failed instead of tried again."""
-    claim = uuid.uuid4()
     expired = Q(status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE)
     Message.objects.filter(expired, pk__in=message_ids, attempts__gte=settings.NOTIFICATION_MAX_ATTEMPTS).update(
         status=MessageStatus.FAILED, last_error="The worker sending it stopped on the last attempt."
@@ -200,20 +210,24 @@ def send_messages(*, message_ids: Iterable[int]) -> dict[str, int]:
     one that cannot be rendered (a bug) failed, without holding up the rest. When the server
     cannot be reached or refuses the login, the batch stops and every row not yet tried goes
     back to pending with the same back-off, its attempt not counted. Celery's soft time limit
-    does the same, then ends the task.
+    does the same, then ends the task. When the database goes away the batch stops too: the
+    message the server has just accepted is kept here and recorded as sent once the database
+    answers again, and the rest go back to pending at once (`_settle`).
     """
     from notifications.rendering import NotWanted, prepare, render
 
     message_ids = list(message_ids)
-    claimed = _claim(message_ids, timezone.now())
-    outcome = {"sent": 0, "skipped": 0, "failed": 0, "retry": 0, "not_claimed": len(message_ids) - len(claimed)}
-    untried = list(reversed(claimed))
-    retry_at = timezone.now()
+    claim = uuid.uuid4()
+    outcome = {"sent": 0, "skipped": 0, "failed": 0, "retry": 0, "not_claimed": 0}
+    # Accepted by the mail server and not yet recorded as sent: never to be given back.
+    accepted: list[Message] = []
+    retry_at = None
     connection = None
     try:
+        claimed = _claim(message_ids, timezone.now(), claim)
+        outcome["not_claimed"] = len(message_ids) - len(claimed)
         batch = prepare(claimed)
-        while untried:
-            message = untried.pop()
+        for message in claimed:
             if not _still_ours(message):
                 outcome["not_claimed"] += 1
                 continue
@@ -223,8 +237,7 @@ def send_messages(*, message_ids: Iterable[int]) -> dict[str, int]:
                 _finish(message, status=MessageStatus.SKIPPED, error=str(reason))
                 outcome["skipped"] += 1
                 continue
-            except SoftTimeLimitExceeded:
-                untried.append(message)
+            except (SoftTimeLimitExceeded, *DATABASE_GONE):
                 raise
             except Exception as error:
                 logger.exception("Message %s could not be rendered", message.pk)
@@ -241,7 +254,6 @@ def send_messages(*, message_ids: Iterable[int]) -> dict[str, int]:
                 if connection.send_messages([email]) != 1:
                     raise smtplib.SMTPException("The mail backend reported the message as not sent.")
             except SoftTimeLimitExceeded:
-                untried.append(message)
                 raise
             except Exception as error:
                 _close_quietly(connection)
@@ -257,25 +269,61 @@ def send_messages(*, message_ids: Iterable[int]) -> dict[str, int]:
                     retry_at = timezone.now() + retry_delay(message.attempts)
                     break
                 continue
+            accepted.append(message)
             _finish(message, status=MessageStatus.SENT)
+            accepted.pop()
             outcome["sent"] += 1
+    except DATABASE_GONE:
+        # Nothing more can be claimed or recorded; the finally block waits for the database.
+        logger.warning("The database went away while sending a batch; stopping it", exc_info=True)
     finally:
         if connection is not None:
             _close_quietly(connection)
-        _release(untried, retry_at=retry_at)
+        outcome["sent"] += _settle(message_ids=message_ids, claim=claim, accepted=accepted, retry_at=retry_at)
     return outcome
 
 
-def _release(messages: list[Message], *, retry_at: dt.datetime) -> None:
-    """Give back rows this sender claimed but never tried, without counting the attempt."""
-    for message in messages:
-        Message.objects.filter(pk=message.pk, claim=message.claim).update(
-            status=MessageStatus.PENDING,
-            claim=None,
-            claimed_at=None,
-            attempts=F("attempts") - 1,
-            next_attempt_at=retry_at,
-        )
+def _settle(*, message_ids: list[int], claim: uuid.UUID, accepted: list[Message], retry_at: dt.datetime | None) -> int:
+    """Record what the mail server accepted as sent, then give back the rows this sender claimed
+    and did not finish (pending again, the attempt not counted, due at `retry_at`, else at once).
+    Returns how many it recorded as sent.
+
+    A row left "sending" waits out CLAIM_LEASE, and one the server had accepted is then sent
+    again; so when the database cannot be reached this tries again at once, then after 0.5, 1,
+    2 … up to SETTLE_MAX_WAIT seconds, for SETTLE_PATIENCE, and only then logs which messages
+    may go twice and raises. Each write is conditional on the claim, so repeating one that
+    reached the database without an answer coming back does nothing."""
+    deadline = time.monotonic() + SETTLE_PATIENCE.total_seconds()
+    wait, recorded = 0.0, 0
+    while True:
+        try:
+            while accepted:
+                recorded += _finish(accepted[0], status=MessageStatus.SENT)
+                accepted.pop(0)
+            Message.objects.filter(pk__in=message_ids, claim=claim, status=MessageStatus.SENDING).update(
+                status=MessageStatus.PENDING,
+                claim=None,
+                claimed_at=None,
+                attempts=F("attempts") - 1,
+                next_attempt_at=retry_at or timezone.now(),
+            )
+            return recorded
+        except DATABASE_GONE:
+            if db.connection.in_atomic_block:
+                raise  # the caller's transaction is lost whatever this does
+            # Outside a request nothing replaces a broken connection: close it, the next query reconnects.
+            db.connection.close()
+            if time.monotonic() + wait > deadline:
+                logger.error(
+                    "The database did not come back in time: messages %s were accepted by the mail server "
+                    "but are not recorded as sent, and will be sent again once their claim lapses",
+                    [message.pk for message in accepted],
+                )
+                raise
+            if wait:
+                logger.warning("Waiting %.1f s for the database to record the outcome of a batch", wait)
+                time.sleep(wait)
+            wait = min(max(wait * 2, 0.5), SETTLE_MAX_WAIT.total_seconds())
 
 
 def _close_quietly(connection) -> None:
@@ -285,9 +333,9 @@ def _close_quietly(connection) -> None:
         logger.debug("Closing the mail connection failed", exc_info=True)
 
 
-def _finish(message: Message, *, status: str, error: str = "") -> None:
+def _finish(message: Message, *, status: str, error: str = "") -> int:
     # Only while the claim is still ours: after an expired lease another sender may own the row.
-    Message.objects.filter(pk=message.pk, claim=message.claim).update(
+    return Message.objects.filter(pk=message.pk, claim=message.claim, status=MessageStatus.SENDING).update(
         status=status, sent_at=timezone.now() if status == MessageStatus.SENT else None, last_error=error
     )
 

@@ -1,9 +1,11 @@
 """Real network peers for integration tests: an SMTP sink (aiosmtpd) and a TCP proxy whose
-connections can be cut and restored, to take the broker away from running processes."""
+connections can be cut and restored, to take the broker or the database away from running
+processes."""
 
 import logging
 import socket
 import threading
+from collections.abc import Callable
 from email import message_from_bytes
 from email.message import Message
 
@@ -20,10 +22,14 @@ class _Collector:
     def __init__(self):
         self.lock = threading.Lock()
         self.messages: list[Message] = []
+        self.on_accept: Callable[[int], None] | None = None
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.messages.append(message_from_bytes(envelope.content))
+            count = len(self.messages)
+        if self.on_accept:
+            self.on_accept(count)  # before the sender hears the 250: the message is delivered, not yet acknowledged
         return "250 Message accepted for delivery"
 
 
@@ -43,6 +49,10 @@ class SmtpSink:
     def stop(self) -> None:
         self._controller.stop()
 
+    def when_accepting(self, callback: Callable[[int], None]) -> None:
+        """Call `callback(n)` as the n-th message is accepted, before the sender hears so."""
+        self._collector.on_accept = callback
+
     @property
     def messages(self) -> list[Message]:
         with self._collector.lock:
@@ -51,7 +61,8 @@ class SmtpSink:
 
 class CuttableProxy:
     """Forwards 127.0.0.1:port to a target. `cut()` closes every connection and stops accepting,
-    as a broker outage looks to its clients; `restore()` listens again on the same port."""
+    as an outage of the broker or the database looks to its clients; `restore()` listens again on
+    the same port."""
 
     def __init__(self, target_host: str, target_port: int):
         self.target = (target_host, target_port)
@@ -71,6 +82,12 @@ class CuttableProxy:
     def cut(self) -> None:
         listener, self._listener = self._listener, None
         if listener:
+            # Closing alone does not stop a listener that a thread is blocked accepting on (Linux
+            # keeps it open for the call); shutting it down wakes the call and refuses new clients.
+            try:
+                listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             listener.close()
         with self._lock:
             sockets, self._sockets = self._sockets, set()
