@@ -27,21 +27,37 @@ DETAILS_CHECK_BEFORE = dt.timedelta(days=2)
 DIGEST_WEEKDAY, DIGEST_HOUR = 0, 8  # Monday, 08:00 London time
 
 
+def reminder_window(hours: int) -> tuple[dt.timedelta, dt.timedelta]:
+    """How long before a session's start its reminder of this lead time is due: more than the
+    first, at most the second (the lead). The window closes halfway to the next shorter lead in
+    REMINDER_HOURS_BEFORE (at the start, for the shortest): nearer than that, the next reminder is
+    the nearer one and replaces it. So a sweep that was down and first sees a session 1 h 2 min
+    ahead writes nothing then and the 1-hour reminder two minutes later, not both; one that first
+    sees it 13 hours ahead still writes the 24-hour one. The sweep's filter and
+    `reminder_replaced` both read this."""
+    lead = dt.timedelta(hours=hours)
+    shorter = [h for h in settings.REMINDER_HOURS_BEFORE if h < hours]
+    return ((lead + dt.timedelta(hours=max(shorter))) / 2 if shorter else dt.timedelta(0)), lead
+
+
+def reminder_replaced(*, hours: int, until_start: dt.timedelta) -> bool:
+    """Whether a reminder of this lead is no longer wanted because the session is now nearer the
+    next reminder's moment (asked when it is sent, possibly late after a mail server outage)."""
+    return until_start <= reminder_window(hours)[0]
+
+
 def session_reminders(*, now: dt.datetime) -> int:
-    """For each lead time (REMINDER_HOURS_BEFORE): registrants of published sessions starting
-    within it, who registered before the reminder's moment (a later registrant has just had a
-    confirmation). Only the shortest lead whose window is open is written, so a session moved
-    close, or a sweep that was down, gives one reminder, not several. One insert per session and
-    lead time."""
+    """For each lead time (REMINDER_HOURS_BEFORE): registrants of published sessions inside its
+    `reminder_window`, who registered before the reminder's moment (a later registrant has just
+    had a confirmation). The windows do not overlap, so a session moved close, or a sweep that was
+    down, gives the nearest reminder alone. One insert per session and lead time."""
     written = 0
-    leads = sorted(set(settings.REMINDER_HOURS_BEFORE))
-    for index, hours in enumerate(leads):
-        lead = dt.timedelta(hours=hours)
-        shorter = dt.timedelta(hours=leads[index - 1]) if index else dt.timedelta(0)
+    for hours in sorted(set(settings.REMINDER_HOURS_BEFORE)):
+        replaced_within, lead = reminder_window(hours)
         registrations = Registration.objects.filter(
             state=RegistrationState.REGISTERED,
             session__status=SessionStatus.PUBLISHED,
-            session__starts_at__gt=now + shorter,
+            session__starts_at__gt=now + replaced_within,
             session__starts_at__lte=now + lead,
         ).values_list("session_id", "member_id", "session__starts_at", "queued_at", "promoted_at")
         due = defaultdict(list)

@@ -146,6 +146,8 @@ def _waitlisted(message, registration, batch: Batch) -> dict:
 
 
 def _reminder(message, session, batch: Batch) -> dict:
+    from notifications.due import reminder_replaced  # the sweep's window, asked again at sending time
+
     registration = batch.registrations.get((session.pk, message.recipient_id))
     if registration is None:
         raise NotWanted("The recipient has no registration.")
@@ -155,8 +157,7 @@ def _reminder(message, session, batch: Batch) -> dict:
     if not message.occurrence.endswith(moment(session.starts_at)):
         raise NotWanted("The session has moved since; a reminder for the new time follows.")
     hours = message.context.get("hours")
-    nearer = [h for h in settings.REMINDER_HOURS_BEFORE if hours is not None and h < hours]
-    if nearer and session.starts_at - timezone.now() <= dt.timedelta(hours=max(nearer)):
+    if hours is not None and reminder_replaced(hours=hours, until_start=session.starts_at - timezone.now()):
         raise NotWanted("A nearer reminder replaces it.")
     context["hours"] = hours
     return context

@@ -8,7 +8,7 @@ from attendance.models import RegisterTaken, Registration
 from attendance.services import cancel_registration, register
 from events.enums import SessionStatus
 from events.services import cancel_session, update_session
-from notifications.due import write_due_messages
+from notifications.due import reminder_replaced, session_reminders, write_due_messages
 from notifications.enums import MessageKind
 from notifications.models import Message
 from tests.events.factories import SessionFactory
@@ -153,6 +153,66 @@ def test_moving_the_session_writes_a_reminder_for_the_new_time(session_with_peop
     write_due_messages(now=new_start - 24 * HOUR)
     registered = session.people["registered"].pk
     assert _reminders() == [(registered, 24, old_start), (registered, 24, new_start)]
+
+
+@pytest.mark.parametrize("first_sweep_before", [HOUR + 2 * MINUTE, 6 * HOUR, 12 * HOUR + 30 * MINUTE])
+def test_a_sweep_that_was_down_sends_only_the_nearest_reminder(session_with_people, first_sweep_before):
+    """Beat was down for a day: its first sweep sees the session nearer the 1-hour reminder's
+    moment than the 24-hour one's, and writes nothing until the 1-hour reminder is due."""
+    session = session_with_people
+    assert write_due_messages(now=session.starts_at - first_sweep_before)["reminders"] == 0
+    assert _reminders() == []
+    write_due_messages(now=session.starts_at - HOUR + MINUTE)
+    assert _reminders() == [(session.people["registered"].pk, 1, session.starts_at)]
+
+
+def test_a_sweep_that_was_down_until_over_halfway_to_the_1_hour_reminder_still_sends_the_24_hour_one(
+    session_with_people,
+):
+    session = session_with_people
+    registered = session.people["registered"].pk
+    write_due_messages(now=session.starts_at - 12 * HOUR - 30 * MINUTE - dt.timedelta(seconds=1))
+    assert _reminders() == [(registered, 24, session.starts_at)]
+    write_due_messages(now=session.starts_at - HOUR)
+    assert _reminders() == [(registered, 1, session.starts_at), (registered, 24, session.starts_at)]
+
+
+def test_the_sweeps_window_and_the_check_when_sending_agree(lead, settings):
+    """The sweep's SQL window and `reminder_replaced` (asked when the reminder is sent), on the same
+    sessions: a reminder is written exactly for the leads it would still be sent for."""
+    settings.REMINDER_HOURS_BEFORE = [72, 24, 1]
+    now = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
+    second = dt.timedelta(seconds=1)
+    offsets = [MINUTE, HOUR - second, HOUR, HOUR + second, HOUR + 2 * MINUTE, 6 * HOUR, 12 * HOUR + 30 * MINUTE]
+    offsets += [12 * HOUR + 30 * MINUTE + second, 24 * HOUR, 24 * HOUR + second, 48 * HOUR, 48 * HOUR + second]
+    offsets += [72 * HOUR, 72 * HOUR + second]
+    sessions = {}
+    for offset in offsets:
+        session = published_session(starts_at=now + offset, ends_at=now + offset + HOUR)
+        Registration.objects.create(
+            session=session, member=student(), mode="in_person", state="registered", queued_at=now - 7 * 24 * HOUR
+        )
+        sessions[session.pk] = offset
+
+    session_reminders(now=now)
+
+    written = set(Message.objects.filter(kind=REMINDER).values_list("subject_id", "context__hours"))
+    wanted = {
+        (pk, hours)
+        for pk, offset in sessions.items()
+        for hours in [72, 24, 1]
+        if offset <= dt.timedelta(hours=hours) and not reminder_replaced(hours=hours, until_start=offset)
+    }
+    assert written == wanted
+    assert sorted(sessions[pk] for pk, _hours in written) == [
+        MINUTE,
+        HOUR - second,
+        HOUR,
+        12 * HOUR + 30 * MINUTE + second,
+        24 * HOUR,
+        48 * HOUR + second,
+        72 * HOUR,
+    ]
 
 
 # --- Teachers: the details check and the register ----------------------------------------------

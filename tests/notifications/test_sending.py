@@ -340,6 +340,14 @@ def test_a_reminder_for_a_session_cancelled_before_sending_is_skipped(
     _assert_skipped(_one(kind=MessageKind.SESSION_REMINDER), "The session is no longer open.", mailoutbox)
 
 
+def test_a_24_hour_reminder_held_up_until_nearer_the_1_hour_one_is_skipped(summer_session, member, mailoutbox):
+    register(session=summer_session, member=member)
+    write_due_messages(now=SUMMER_START - dt.timedelta(hours=20))
+    # The mail server was down: the first attempt that gets through is 12 hours before the start.
+    with mock.patch("django.utils.timezone.now", return_value=SUMMER_START - dt.timedelta(hours=12)):
+        _assert_skipped(_one(kind=MessageKind.SESSION_REMINDER), "A nearer reminder replaces it.", mailoutbox)
+
+
 def test_an_invitation_answered_before_sending_is_skipped(lead, teacher, mailoutbox):
     session = published_session(lead=lead)
     invitation = invite_co_teacher(session=session, invited_by=lead, teacher=teacher)
