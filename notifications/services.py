@@ -137,17 +137,17 @@ BROKER_BACKOFF = dt.timedelta(seconds=30)
 _broker_down_until: dt.datetime | None = None
 
 
-def dispatch(message_ids: list[int], *, from_sweep: bool = False) -> None:
-    """Hand ids to the workers in batches, once, without retrying the broker. If it is
-    unreachable the rows stay pending for the sweep, so the error is logged, not raised into
-    the request that caused them; for BROKER_BACKOFF after that, requests do not try at all
-    (the sweep always does)."""
+def dispatch(message_ids: list[int], *, from_sweep: bool = False) -> int:
+    """Hand ids to the workers in batches, once, without retrying the broker; returns how many
+    it handed over. If it is unreachable the rows stay pending for the sweep, so the error is
+    logged, not raised into the request that caused them; for BROKER_BACKOFF after that,
+    requests do not try at all (the sweep always does)."""
     global _broker_down_until
     from notifications.tasks import send
 
     now = timezone.now()
     if not from_sweep and _broker_down_until and now < _broker_down_until:
-        return
+        return 0
     for start in range(0, len(message_ids), BATCH_SIZE):
         batch = message_ids[start : start + BATCH_SIZE]
         try:
@@ -157,9 +157,10 @@ def dispatch(message_ids: list[int], *, from_sweep: bool = False) -> None:
             logger.warning(
                 "Could not queue %d messages; the sweep will send them", len(message_ids) - start, exc_info=True
             )
-            return
+            return start
         Message.objects.filter(pk__in=batch, status=MessageStatus.PENDING).update(dispatched_at=timezone.now())
     _broker_down_until = None
+    return len(message_ids)
 
 
 def _claim(message_ids: list[int], now: dt.datetime, claim: uuid.UUID) -> list[Message]:
@@ -391,6 +392,26 @@ def resend(*, messages: Iterable[Message]) -> int:
         )
         transaction.on_commit(partial(dispatch, ids), robust=True)
     return count
+
+
+def send_waiting_now(*, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Send what waits, now (an operator, once an outage is over): every waiting row's back-off
+    is cut short (its attempts still count) and it is queued at once, with the rows of a worker
+    whose claim has lapsed, rather than at the next sweep. Rows a live worker holds are left to
+    it: taking them over could send a message twice. Returns (rows to send, rows handed to the
+    broker); fewer handed over means the broker could not be reached, and the rows stay due for
+    the sweep. Locks nothing: a sender claims each row with its own conditional UPDATE, so a row
+    queued twice is sent once."""
+    now = now or timezone.now()
+    Message.objects.filter(status=MessageStatus.PENDING, next_attempt_at__gt=now).update(next_attempt_at=now)
+    ids = list(
+        Message.objects.filter(
+            Q(status=MessageStatus.PENDING) | Q(status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE)
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    return len(ids), dispatch(ids, from_sweep=True)
 
 
 def purge_old_messages(*, now: dt.datetime | None = None) -> int:

@@ -3,7 +3,9 @@
 import datetime as dt
 import zoneinfo
 
+from attendance.models import Registration
 from events.enums import SessionFormat, SessionStatus
+from notifications.enums import MessageKind
 from notifications.models import Message
 from tests.events.factories import RosterEntryFactory, SessionFactory
 from tests.factories import MemberFactory
@@ -41,3 +43,23 @@ def backdate(message_ids, *, by: dt.timedelta):
         Message.objects.filter(pk=message.pk).update(
             created_at=message.created_at - by, next_attempt_at=message.next_attempt_at - by
         )
+
+
+def cancellation_messages(count, **fields):
+    """Cancellation messages to members holding a place (written straight to the tables)."""
+    session = published_session()
+    messages = []
+    for _ in range(count):
+        member = student()
+        Registration.objects.create(session=session, member=member, mode="in_person", state="registered")
+        messages.append(
+            Message.objects.create(
+                kind=MessageKind.SESSION_CANCELLED,
+                recipient=member,
+                subject_type="events.session",
+                subject_id=session.pk,
+                occurrence="cancelled",
+                **fields,
+            )
+        )
+    return messages
