@@ -1,14 +1,19 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
-from notifications import services
+from notifications import permissions, selectors, services
 from notifications.models import Message, Unsubscription
 
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    """The outbox: read-only rows, with a resend action (the row is the record of what was sent)."""
+    """The outbox: read-only rows, with a resend action (the row is the record of what was sent),
+    above them how many wait and since when, and for the committee and admins "Send now"."""
 
     list_display = ["kind", "recipient", "status", "attempts", "created_at", "sent_at", "short_error"]
     list_filter = ["status", "kind", "created_at"]
@@ -30,6 +35,47 @@ class MessageAdmin(admin.ModelAdmin):
 
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("notifications.change_message")
+
+    def may_send_now(self, request) -> bool:
+        return self.has_view_permission(request) and permissions.can_send_outbox_now(request.user)
+
+    def get_urls(self):
+        send_now = self.admin_site.admin_view(require_POST(self.send_now_view))
+        return [path("send-now/", send_now, name="notifications_message_send_now"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "outbox": selectors.outbox_status(),
+            "may_send_now": self.may_send_now(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def send_now_view(self, request):
+        """Queue every waiting message now (`services.send_waiting_now`), then back to the list."""
+        if not self.may_send_now(request):
+            raise PermissionDenied
+        found, queued = services.send_waiting_now()
+        if queued < found:
+            self.message_user(
+                request,
+                gettext(
+                    "Queued %(queued)d of %(found)d waiting messages: the broker could not be reached. "
+                    "The rest go at the first sweep once it is back."
+                )
+                % {"queued": queued, "found": found},
+                messages.ERROR,
+            )
+        else:
+            self.message_user(
+                request,
+                ngettext(
+                    "%d waiting message queued to be sent now.", "%d waiting messages queued to be sent now.", queued
+                )
+                % queued,
+                messages.SUCCESS,
+            )
+        return redirect("admin:notifications_message_changelist")
 
     @admin.display(description=_("last error"))
     def short_error(self, message: Message) -> str:

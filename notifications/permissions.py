@@ -1,0 +1,8 @@
+"""Who may act on the outbox beyond reading it."""
+
+from members.permissions import is_committee
+
+
+def can_send_outbox_now(user) -> bool:
+    """Sending every waiting message at once (after an outage) is for the committee and admins."""
+    return user.is_authenticated and user.is_active and (user.is_superuser or is_committee(user))
