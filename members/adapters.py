@@ -1,13 +1,18 @@
 """allauth adapters. The domain rule itself is applied by the forms in members.allauth_forms."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from members import services
 from members.enums import YearChangeSource
+from members.models import Member
+from notifications.enums import MessageKind
+from notifications.services import notify_rendered
 
 
 def email_domain_allowed(email: str) -> bool:
@@ -27,11 +32,24 @@ class AccountAdapter(DefaultAccountAdapter):
         return bool(settings.ALLOWED_EMAIL_DOMAINS)
 
     def send_mail(self, template_prefix, email, context):
+        """Every e-mail allauth sends (address confirmations, password resets, "no account" and
+        "already have an account" replies) goes through the outbox instead of being sent in the
+        request: a mail server that refuses or hangs would otherwise make sign-up, sign-in to an
+        unconfirmed account and password reset fail or wait for its timeout, holding a web worker.
+        Rendered here, with allauth's templates, because their context is the request and links
+        carrying keys; sent after commit by a worker, and retried like any other message."""
         # "No account with this address" replies go only to the university's own addresses: anyone
         # could otherwise make MedEd mail arbitrary people by asking to reset their password.
         if template_prefix.endswith("unknown_account") and not email_domain_allowed(email):
             return
-        super().send_mail(template_prefix, email, context)
+        # The context allauth's own send_mail gives its templates.
+        request = allauth_context.request
+        context = {"request": request, "email": email, "current_site": get_current_site(request), **context}
+        message = self.render_mail(template_prefix, email, context)
+        user = context.get("user")
+        notify_rendered(
+            kind=MessageKind.ACCOUNT, email=message, recipient=user if isinstance(user, Member) and user.pk else None
+        )
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)

@@ -28,6 +28,14 @@ class MessageKind(models.TextChoices):
     FEEDBACK_REQUEST = "feedback_request", _("Feedback request")
     FEEDBACK_REMINDER = "feedback_reminder", _("Feedback reminder")
     SURVEY_INVITATION = "survey_invitation", _("Invitation to answer a survey")
+    # allauth's e-mails, written already rendered by its pages: confirming an address, resetting
+    # a password, "no account with this address".
+    ACCOUNT = "account", _("Account e-mail (confirming an address, resetting a password)")
+
+
+# Kinds whose row holds the e-mail as rendered when it was written (`services.notify_rendered`),
+# rather than being rendered from its subject when sent. None has a category: they always go.
+PRERENDERED_KINDS = frozenset({MessageKind.ACCOUNT})
 
 
 class MessageStatus(models.TextChoices):

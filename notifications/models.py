@@ -13,11 +13,15 @@ class Message(models.Model):
     (kind, recipient, subject, occurrence), so a cause can never produce it twice. The
     occurrence tells apart causes with the same subject: a re-registration, a new SEQUENCE of a
     session, the 24-hour versus the 1-hour reminder, the week of a digest. The e-mail itself is
-    rendered when it is sent, from the subject as it is then and `context`.
+    rendered when it is sent, from the subject as it is then and `context` — except the account
+    e-mails allauth writes in a request, which `context` holds as rendered there (address, subject,
+    bodies) and which may have no recipient (a "no account with this address" reply).
     """
 
     kind = models.CharField(_("kind"), max_length=30, choices=MessageKind.choices)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages", null=True, blank=True
+    )
     # The object the message is about, as "app_label.model" and its key (0 when about nothing).
     subject_type = models.CharField(_("about"), max_length=60, blank=True)
     subject_id = models.PositiveBigIntegerField(_("about id"), default=0)
@@ -46,11 +50,16 @@ class Message(models.Model):
             models.UniqueConstraint(
                 fields=["kind", "recipient", "subject_type", "subject_id", "occurrence"], name="message_once_per_cause"
             ),
+            # Only an account e-mail may go to an address that belongs to nobody.
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | models.Q(kind=MessageKind.ACCOUNT),
+                name="message_recipient_unless_account",
+            ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()} → {self.recipient}"
+        return f"{self.get_kind_display()} → {self.recipient or ', '.join(self.context.get('to', []))}"
 
 
 class Unsubscription(models.Model):

@@ -8,6 +8,10 @@ that was cancelled): the row is then marked skipped rather than sent.
 Templates: `templates/notifications/email/<kind>.html` defines the partials `subject`, `text`
 and `html`; the layouts add the greeting, the footer and, for optional categories, the
 unsubscribe link.
+
+The exception is allauth's account e-mails (PRERENDERED_KINDS): they are rendered by allauth
+from its own templates in the request that causes them — their context is the request and links
+carrying keys, which a worker could not rebuild — and the row keeps them as written.
 """
 
 import datetime as dt
@@ -17,12 +21,12 @@ from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.enums import Category, MessageKind
+from notifications.enums import PRERENDERED_KINDS, Category, MessageKind
 from notifications.models import Message, Unsubscription
 from notifications.services import moment
 
@@ -80,7 +84,8 @@ def prepare(messages: list[Message]) -> Batch:
         for registration in registrations.values():
             # The session as read above, roster included, rather than one more query each.
             registration.session = subjects[("events.session", registration.session_id)]
-    recipients = {m.recipient_id: m.recipient for m in messages}
+    # An account e-mail may have no recipient (it is to an address, not to a member).
+    recipients = {m.recipient_id: m.recipient for m in messages if m.recipient_id}
     memberships = apps.get_model(settings.AUTH_USER_MODEL).groups.through.objects.filter(member_id__in=recipients)
     names: dict[int, set[str]] = {pk: set() for pk in recipients}
     for member_id, group_name in memberships.values_list("member_id", "group__name"):
@@ -88,7 +93,8 @@ def prepare(messages: list[Message]) -> Batch:
     for pk, recipient in recipients.items():
         recipient._meded_group_names = frozenset(names[pk])
     for message in messages:
-        message.recipient = recipients[message.recipient_id]
+        if message.recipient_id:
+            message.recipient = recipients[message.recipient_id]
     unsubscribed = set(Unsubscription.objects.filter(member_id__in=recipients).values_list("member_id", "category"))
     return Batch(subjects=subjects, registrations=registrations, unsubscribed=unsubscribed)
 
@@ -332,11 +338,14 @@ KINDS: dict[str, Kind] = {
 }
 
 
-def render(message: Message, batch: Batch | None = None) -> EmailMultiAlternatives:
+def render(message: Message, batch: Batch | None = None) -> EmailMessage:
     """The e-mail for an outbox row, or NotWanted if it should no longer go. `batch` holds what
-    `prepare` read for several messages at once; without it, it is read for this one."""
+    `prepare` read for several messages at once; without it, it is read for this one. A
+    pre-rendered kind is sent as it was written."""
     from notifications.services import unsubscribe_token
 
+    if message.kind in PRERENDERED_KINDS:
+        return _prerendered(message)
     batch = batch or prepare([message])
     recipient = message.recipient
     if not recipient.is_active or not recipient.email:
@@ -356,9 +365,7 @@ def render(message: Message, batch: Batch | None = None) -> EmailMultiAlternativ
         "preferences_url": _url("notifications:preferences"),
         **kind.build(message, subject, batch),
     }
-    # One Message-ID per row: a copy sent again after a worker died is recognisably the same e-mail.
-    host = urlsplit(settings.SITE_URL).hostname or "meded"
-    headers = {"Message-ID": f"<outbox-{message.pk}.{message.resends}@{host}>"}
+    headers = {"Message-ID": _message_id(message)}
     if kind.category:
         unsubscribe_url = _url("notifications:unsubscribe", unsubscribe_token(member=recipient, category=kind.category))
         context |= {"unsubscribe_url": unsubscribe_url, "category_label": kind.category.label}
@@ -377,4 +384,28 @@ def render(message: Message, batch: Batch | None = None) -> EmailMultiAlternativ
     if kind.attachment:
         filename, data = kind.attachment(message, subject, batch)
         email.attach(filename, data, "text/calendar; charset=utf-8; method=PUBLISH")
+    return email
+
+
+def _message_id(message: Message) -> str:
+    """One Message-ID per row: a copy sent again after a worker died is recognisably the same e-mail."""
+    host = urlsplit(settings.SITE_URL).hostname or "meded"
+    return f"<outbox-{message.pk}.{message.resends}@{host}>"
+
+
+def _prerendered(message: Message) -> EmailMessage:
+    """The e-mail as it was rendered when the row was written, to the address it was written for
+    (for a confirmation, the address being confirmed, which need not be the member's main one)."""
+    recipient = message.recipient
+    if recipient is not None and not recipient.is_active:
+        raise NotWanted("The recipient's account is closed.")
+    stored = message.context
+    headers = {"Message-ID": _message_id(message)}
+    if not stored["text"]:
+        email = EmailMessage(subject=stored["subject"], body=stored["html"], to=stored["to"], headers=headers)
+        email.content_subtype = "html"
+        return email
+    email = EmailMultiAlternatives(subject=stored["subject"], body=stored["text"], to=stored["to"], headers=headers)
+    if stored["html"]:
+        email.attach_alternative(stored["html"], "text/html")
     return email

@@ -30,7 +30,7 @@ from django import db
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.mail import mailers
+from django.core.mail import EmailMessage, mailers
 from django.db import InterfaceError, OperationalError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -129,6 +129,30 @@ def notify_many(
     if created:
         transaction.on_commit(partial(dispatch, created), robust=True)
     return len(created)
+
+
+def notify_rendered(*, kind: MessageKind, email: EmailMessage, recipient: Member | None = None) -> Message:
+    """Put an e-mail the caller has already rendered in the outbox, in the caller's transaction,
+    and queue it for sending after commit; the row keeps its address, subject and bodies, and is
+    sent as written, with the outbox's retries.
+
+    For e-mails whose context exists only in the request that causes them: allauth's account
+    e-mails, rendered from the request with links that carry keys. `recipient` is the member it
+    is about, if any (a "no account with this address" reply has none). Each call is a cause of
+    its own: asking twice for a reset link mails twice, as allauth would have.
+    """
+    html = next((content for content, mimetype in getattr(email, "alternatives", []) if mimetype == "text/html"), "")
+    text = email.body
+    if email.content_subtype == "html":
+        text, html = "", email.body
+    message = Message.objects.create(
+        kind=kind,
+        recipient=recipient,
+        occurrence=uuid.uuid4().hex,
+        context={"to": list(email.to), "subject": str(email.subject), "text": text, "html": html},
+    )
+    transaction.on_commit(partial(dispatch, [message.pk]), robust=True)
+    return message
 
 
 # After a failed hand-over, skip the broker for this long: the sweep sends what waits, and a

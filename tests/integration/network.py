@@ -1,6 +1,6 @@
-"""Real network peers for integration tests: an SMTP sink (aiosmtpd) and a TCP proxy whose
-connections can be cut and restored, to take the broker or the database away from running
-processes."""
+"""Real network peers for integration tests: an SMTP sink (aiosmtpd), mail servers that refuse
+or hang, and a TCP proxy whose connections can be cut and restored, to take the broker or the
+database away from running processes."""
 
 import logging
 import socket
@@ -33,14 +33,24 @@ class _Collector:
         return "250 Message accepted for delivery"
 
 
-class SmtpSink:
-    """An SMTP server on loopback that keeps every message it accepts."""
+class _Refuser:
+    """A mail server that is there but turns every recipient away for now."""
 
-    def __init__(self):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return "451 4.3.0 Try again later"
+
+
+class SmtpSink:
+    """An SMTP server on loopback that keeps every message it accepts (on `port` if given, as a
+    server coming back where the senders expect it); `refusing=True` answers every recipient
+    with a temporary refusal (451) instead."""
+
+    def __init__(self, port: int | None = None, *, refusing: bool = False):
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
         self._collector = _Collector()
-        self.port = free_port()
-        self._controller = Controller(self._collector, hostname="127.0.0.1", port=self.port)
+        self.port = port or free_port()
+        handler = _Refuser() if refusing else self._collector
+        self._controller = Controller(handler, hostname="127.0.0.1", port=self.port)
 
     def start(self) -> "SmtpSink":
         self._controller.start()
@@ -57,6 +67,54 @@ class SmtpSink:
     def messages(self) -> list[Message]:
         with self._collector.lock:
             return list(self._collector.messages)
+
+
+class ClosedPort:
+    """A port on loopback that is held but never listened on: connections to it are refused, and
+    no other server (another test run's) can take it before ours comes back on it."""
+
+    def __init__(self):
+        self._socket = socket.socket()
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
+
+    def stop(self) -> None:
+        self._socket.close()
+
+
+class HungServer:
+    """Accepts connections on loopback and never says a word: a mail server that hangs."""
+
+    def __init__(self):
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._accepted: list[socket.socket] = []
+
+    def start(self) -> "HungServer":
+        self._listener.listen(64)
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return  # stopped
+            self._accepted.append(client)
+
+    def stop(self) -> None:
+        # shutdown() wakes the thread blocked in accept(); close() alone would leave the port bound.
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._listener.close()
+        for client in self._accepted:
+            client.close()
 
 
 class CuttableProxy:

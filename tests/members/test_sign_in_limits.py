@@ -60,13 +60,16 @@ def test_five_wrong_passwords_pause_that_account_only(client):
     assert signed_in_as(client) == other.pk
 
 
-def test_a_password_reset_link_works_while_the_account_is_paused_and_ends_the_pause(client, mailoutbox):
+def test_a_password_reset_link_works_while_the_account_is_paused_and_ends_the_pause(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
     member = MemberFactory(email="locked@example.ac.uk")
     for _ in range(5):
         sign_in(client, member.email, "guess")
     assert "Too many failed login attempts" in sign_in(client, member.email).content.decode()
 
-    client.post(reverse("account_reset_password"), {"email": member.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": member.email})
     link = re.search(r"https?://[^\s]+/accounts/password/reset/key/[^\s]+", mailoutbox[-1].body)[0]
     form = client.get(urlsplit(link).path, follow=True)
     new_password = "a-fresh-long-passphrase"
