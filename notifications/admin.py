@@ -2,12 +2,15 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from notifications import permissions, selectors, services
+from notifications.enums import PRERENDERED_KINDS
 from notifications.models import Message, Unsubscription
+from notifications.rendering import mask_links
 
 
 @admin.register(Message)
@@ -89,6 +92,27 @@ class MessageAdmin(admin.ModelAdmin):
             ngettext("%d message queued to be sent again.", "%d messages queued to be sent again.", count) % count,
             messages.SUCCESS,
         )
+
+    # An account e-mail's details are the e-mail itself, and its link is a key to the account (a
+    # reset link also signs in): admins see where it went and what it said with the keys hidden,
+    # and can resend it; nobody but its recipient needs the link.
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and obj.kind in PRERENDERED_KINDS:
+            return [("rendered_email" if name == "context" else name) for name in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.kind in PRERENDERED_KINDS:
+            return [*fields, "rendered_email"]
+        return fields
+
+    @admin.display(description=_("e-mail (links hidden)"))
+    def rendered_email(self, message: Message) -> str:
+        stored = message.context
+        text = f"To: {', '.join(stored['to'])}\nSubject: {stored['subject']}\n\n{stored['text']}"
+        return format_html("<pre>{}</pre>", mask_links(text))
 
 
 @admin.register(Unsubscription)

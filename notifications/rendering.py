@@ -15,6 +15,7 @@ carrying keys, which a worker could not rebuild — and the row keeps them as wr
 """
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -409,3 +410,23 @@ def _prerendered(message: Message) -> EmailMessage:
     if stored["html"]:
         email.attach_alternative(stored["html"], "text/html")
     return email
+
+
+_LINK = re.compile(r"https?://[^\s<>\"']+")
+
+
+def mask_links(text: str) -> str:
+    """The text with each link's last path segment, query and fragment hidden, for showing an
+    account e-mail to admins: its links end with the key that resets the password or confirms the
+    address (and, with ACCOUNT_LOGIN_ON_PASSWORD_RESET, signs in), which nobody but the member
+    should hold. What the link is for stays readable."""
+
+    def hide(match: re.Match) -> str:
+        link = urlsplit(match.group())
+        segments = [segment for segment in link.path.split("/") if segment]
+        if not segments and not link.query and not link.fragment:
+            return match.group()
+        parent = "".join(f"{segment}/" for segment in segments[:-1])
+        return f"{link.scheme}://{link.netloc}/{parent}[hidden]"
+
+    return _LINK.sub(hide, text)

@@ -1,6 +1,6 @@
 """allauth's e-mails go through the outbox: written already rendered in the request, to the address
-allauth chose, and sent after commit with the outbox's retries. (With real processes and a mail
-server that refuses or hangs: tests/integration.)"""
+allauth chose, sent after commit with the outbox's retries, and shown to admins with their keys
+hidden. (With real processes and a mail server that refuses or hangs: tests/integration.)"""
 
 import datetime as dt
 import re
@@ -14,6 +14,7 @@ from django.utils import timezone
 from notifications import tasks
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
+from notifications.rendering import mask_links
 from notifications.services import send_messages, set_preferences, unsent_message_ids
 from tests.factories import MemberFactory
 from tests.notifications.factories import SEND
@@ -205,6 +206,20 @@ def admin_client_(client):
     return client
 
 
+def test_the_admin_shows_an_account_mail_with_its_reset_link_hidden(admin_client_, member):
+    admin_client_.post(RESET, {"email": member.email})
+    row = Message.objects.get()
+    key = RESET_LINK.search(row.context["text"])[1]
+
+    html = admin_client_.get(reverse("admin:notifications_message_change", args=[row.pk])).content.decode()
+
+    assert "http://testserver/accounts/password/reset/key/[hidden]" in html
+    assert f"To: {member.email}" in html
+    assert RESET_SUBJECT in html
+    assert key not in html
+    assert key.split("-", 1)[1] not in html  # nor the token without the member's key
+
+
 def test_the_outbox_lists_account_mails_with_and_without_a_member(admin_client_, member):
     admin_client_.post(RESET, {"email": member.email})
     admin_client_.post(RESET, {"email": "nobody@example.ac.uk"})
@@ -227,3 +242,25 @@ def test_the_admin_can_send_an_account_mail_again_as_it_was_written(
     first, again = mailoutbox
     assert (again.to, again.subject, again.body) == (first.to, first.subject, first.body)
     assert again.extra_headers["Message-ID"] == f"<outbox-{row.pk}.1@meded.example.ac.uk>"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "Reset: https://meded.example.ac.uk/accounts/password/reset/key/2-cm9h5w-0123abcd/\nThanks",
+            "Reset: https://meded.example.ac.uk/accounts/password/reset/key/[hidden]\nThanks",
+        ),
+        (
+            "https://meded.example.ac.uk/accounts/confirm-email/MQ:1tX:abc/",
+            "https://meded.example.ac.uk/accounts/confirm-email/[hidden]",
+        ),
+        ("See https://meded.example.ac.uk/signup?key=secret#x.", "See https://meded.example.ac.uk/[hidden]"),
+        (
+            "Visit https://meded.example.ac.uk or https://meded.example.ac.uk/",
+            "Visit https://meded.example.ac.uk or https://meded.example.ac.uk/",
+        ),
+    ],
+)
+def test_links_are_shown_without_their_last_segment_query_or_fragment(text, shown):
+    assert mask_links(text) == shown
