@@ -502,8 +502,9 @@ def close_account(*, member: Member, by: Member | None) -> Member:
 
     Removed: name (→ "Closed account"), e-mail (→ a unique undeliverable placeholder), entry year,
     password (unusable), roles and permissions, allauth addresses and linked sign-in accounts
-    (Microsoft), e-mail choices, the personal calendar URL, pending co-teaching invitations, an
-    application awaiting a decision and teaching certificates (`teachers.services.forget_member`).
+    (Microsoft), e-mail choices, account e-mails (kept as rendered, they hold the address), the
+    personal calendar URL, pending co-teaching invitations, an application awaiting a decision
+    and teaching certificates (`teachers.services.forget_member`).
     Places and queue places at sessions still to come are cancelled through the attendance
     service, so each freed place goes to the first in line. The year of study is kept: nothing
     identifies a member by it alone, and changes of it are the year-of-study log's to record; the
@@ -524,7 +525,7 @@ def close_account(*, member: Member, by: Member | None) -> Member:
 
     from attendance.services import cancel_upcoming_registrations
     from events.services import revoke_calendar_token
-    from notifications.services import forget_preferences
+    from notifications.services import forget_preferences, forget_rendered_messages
     from teachers.services import forget_member
 
     with transaction.atomic():
@@ -538,6 +539,7 @@ def close_account(*, member: Member, by: Member | None) -> Member:
         forget_member(member=locked)
         revoke_calendar_token(member=locked)
         forget_preferences(member=locked)
+        forget_rendered_messages(member=locked)
         EmailAddress.objects.filter(user=locked).delete()
         SocialAccount.objects.filter(user=locked).delete()
         YearOfStudyRequest.objects.filter(member=locked).delete()

@@ -11,11 +11,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from members.services import close_account
 from notifications import tasks
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
 from notifications.rendering import mask_links
-from notifications.services import send_messages, set_preferences, unsent_message_ids
+from notifications.services import notify, send_messages, set_preferences, unsent_message_ids
 from tests.factories import MemberFactory
 from tests.notifications.factories import SEND
 
@@ -181,6 +182,20 @@ def test_an_account_mail_to_a_member_made_inactive_before_it_went_is_skipped(cli
 
     assert send_messages(message_ids=[Message.objects.get().pk])["skipped"] == 1
     assert mailoutbox == []
+
+
+def test_closing_an_account_deletes_its_account_mails_and_nothing_else(client, member):
+    client.post(RESET, {"email": member.email})
+    notify(kind=MessageKind.COMMITTEE_DIGEST, recipient=member, occurrence="2027-W02")
+    other = MemberFactory()
+    client.post(RESET, {"email": other.email})
+
+    close_account(member=member, by=member)
+
+    assert sorted(Message.objects.values_list("kind", "recipient")) == [
+        (MessageKind.ACCOUNT, other.pk),
+        (MessageKind.COMMITTEE_DIGEST, member.pk),  # the record of it stays; it will be skipped
+    ]
 
 
 def test_finished_account_mails_are_purged_like_any_other(client, settings):
