@@ -126,7 +126,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache, Celery ----------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # allauth's rate limits and the typed check-in code's limiter, shared by every web process.
+    # While Redis is away (stopped, or frozen) the cache answers at once and the limits let
+    # everyone through, so sign-in and check-in carry on (meded/cache.py, docs/architecture.md).
+    CACHES = {"default": {"BACKEND": "meded.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -4,9 +4,11 @@ from importlib import import_module
 import pytest
 from django.core.cache import cache
 
+from meded.cache import forget_outages
 from meded.celery import app as celery_app
 from notifications import services as notification_services
 from tests.factories import MemberFactory
+from tests.integration.network import SilentServer, free_port
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +26,22 @@ def _isolated(settings, tmp_path):
     notification_services._broker_down_until = None
     yield
     celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture(params=["stopped", "hung"])
+def redis_away(request, settings):
+    """The cache's Redis away: nothing listening on its port (stopped, or restarting), or a server
+    that accepts and never answers (frozen). The cache is configured as meded/settings.py does for
+    REDIS_URL, so these tests need no Redis of their own."""
+    server = SilentServer() if request.param == "hung" else None
+    port = server.port if server else free_port()
+    settings.CACHES = {
+        "default": {"BACKEND": "meded.cache.FailOpenRedisCache", "LOCATION": f"redis://127.0.0.1:{port}/0"}
+    }
+    yield request.param
+    if server:
+        server.stop()
+    forget_outages()
 
 
 # Rows that data migrations write. A transactional test (transaction=True, live_server) empties

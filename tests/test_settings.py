@@ -61,8 +61,9 @@ def test_embedded_defaults_need_nothing_set():
 def test_redis_url_configures_broker_and_cache():
     values = _settings(["CELERY_BROKER_URL", "CACHES"], REDIS_URL="redis://127.0.0.1:6379/3")
     assert values["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/3"
-    assert "RedisCache" in values["CACHES"]
-    assert "redis://127.0.0.1:6379/3" in values["CACHES"]
+    assert values["CACHES"] == str(
+        {"default": {"BACKEND": "meded.cache.FailOpenRedisCache", "LOCATION": "redis://127.0.0.1:6379/3"}}
+    )
 
 
 def test_email_url_becomes_the_default_mailer():

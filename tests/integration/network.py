@@ -1,10 +1,12 @@
 """Real network peers for integration tests: an SMTP sink (aiosmtpd), mail servers that refuse
-or hang, and a TCP proxy whose connections can be cut and restored, to take the broker or the
-database away from running processes."""
+or hang, a server that accepts and never answers (as a frozen Redis looks), and a TCP proxy whose
+connections can be cut and restored, to take the broker or the database away from running
+processes."""
 
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable
 from email import message_from_bytes
 from email.message import Message
@@ -185,3 +187,42 @@ class CuttableProxy:
                     sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+
+
+class SilentServer:
+    """Accepts connections on loopback, reads what it is sent and never answers: a Redis that has
+    frozen (SIGSTOP, a stalled disk, a network that drops replies) as its clients see it. Each
+    connection is closed after `hold` seconds, so a client without a timeout of its own fails then
+    instead of waiting for ever."""
+
+    def __init__(self, *, hold: float = 5.0):
+        self.hold = hold
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._stopped = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return  # stopped
+            threading.Thread(target=self._ignore, args=(connection,), daemon=True).start()
+
+    def _ignore(self, connection: socket.socket) -> None:
+        connection.settimeout(0.1)
+        deadline = time.monotonic() + self.hold
+        with connection:
+            while time.monotonic() < deadline and not self._stopped.is_set():
+                try:
+                    if not connection.recv(65536):
+                        return
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
