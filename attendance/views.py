@@ -207,11 +207,12 @@ class CodeCheckInView(LoginRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         # Six digits can be guessed: a member gets a few tries a minute (allauth-style, in the cache).
+        # With Redis away the cache finds no counter and keeps none, so everyone may try (meded.cache).
         attempts_key = f"meded:check-in-code:{request.user.pk}"
         cache.add(attempts_key, 0, timeout=60)
         try:
             attempts = cache.incr(attempts_key)  # atomic in Redis and in the local cache
-        except ValueError:  # the key expired between add and incr
+        except ValueError:  # the key expired between add and incr, or Redis is away
             cache.set(attempts_key, 1, timeout=60)
             attempts = 1
         if attempts > CODE_ATTEMPTS_PER_MINUTE:

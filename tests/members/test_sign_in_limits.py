@@ -1,7 +1,9 @@
-"""Sign-in limits that stop guessing without letting one person, or a full lecture theatre on one
-campus address, switch sign-in off for everybody; and the admin behind the same sign-in."""
+"""Sign-in limits that stop guessing without letting one person, a full lecture theatre on one
+campus address, or a Redis outage switch sign-in off for everybody; and the admin behind the same
+sign-in."""
 
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -148,3 +150,82 @@ def test_admin_sign_in_is_limited_per_account_like_everyone_elses(client):
         sign_in(client, admin.email, "guess")
     assert "Too many failed login attempts" in sign_in(client, admin.email).content.decode()
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+# The limits live in the cache, which is Redis in production. Redis stopped (a restart, an upgrade)
+# or frozen must not take sign-in, sign-up or password reset down with it: until it answers again
+# the limits are not applied (meded/cache.py), and each page answers at once.
+
+SIGNUP = {
+    "email": "new.student@example.ac.uk",
+    "password1": "a-long-unusual-passphrase",
+    "password2": "a-long-unusual-passphrase",
+    "first_name": "Nia",
+    "last_name": "Okoye",
+    "year_of_study": "1",
+    "entry_year": "2026",
+}
+
+
+def test_with_redis_away_a_member_signs_in_at_once(client, redis_away):
+    member = MemberFactory(email="aisha@example.ac.uk")
+    catalogue = reverse("events:catalogue")
+
+    start = time.monotonic()
+    response = client.post(
+        f"{reverse('account_login')}?next={catalogue}", {"login": member.email, "password": PASSWORD}
+    )
+    seconds = time.monotonic() - start
+
+    assert (response.status_code, response["Location"]) == (302, catalogue)
+    assert signed_in_as(client) == member.pk
+    assert seconds < 2
+
+
+def test_with_redis_away_a_wrong_password_is_still_refused(client, redis_away):
+    member = MemberFactory(email="aisha@example.ac.uk")
+
+    start = time.monotonic()
+    response = sign_in(client, member.email, "guess")
+    seconds = time.monotonic() - start
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "The email address and/or password you specified are not correct."
+    ]
+    assert signed_in_as(client) is None
+    assert seconds < 2
+
+
+def test_with_redis_away_a_student_signs_up_and_is_sent_the_confirmation(client, mailoutbox, redis_away):
+    start = time.monotonic()
+    response = client.post(reverse("account_signup"), SIGNUP)
+    seconds = time.monotonic() - start
+
+    assert (response.status_code, response["Location"]) == (302, reverse("account_email_verification_sent"))
+    assert list(Member.objects.values_list("email", "year_of_study")) == [("new.student@example.ac.uk", 1)]
+    assert [message.to for message in mailoutbox] == [["new.student@example.ac.uk"]]
+    assert seconds < 2
+
+
+def test_with_redis_away_a_password_reset_mails_a_link_that_sets_the_password(client, mailoutbox, redis_away):
+    member = MemberFactory(email="forgetful@example.ac.uk")
+
+    start = time.monotonic()
+    asked = client.post(reverse("account_reset_password"), {"email": member.email})
+    asking = time.monotonic() - start
+    assert (asked.status_code, asked["Location"]) == (302, reverse("account_reset_password_done"))
+    [mail] = mailoutbox
+    link = re.search(r"https?://[^\s]+/accounts/password/reset/key/[^\s]+", mail.body)[0]
+    form = client.get(urlsplit(link).path, follow=True)
+    new_password = "a-fresh-long-passphrase"
+    start = time.monotonic()
+    done = client.post(form.redirect_chain[-1][0], {"password1": new_password, "password2": new_password})
+    setting = time.monotonic() - start
+
+    assert done.status_code == 302
+    assert signed_in_as(client) == member.pk  # signed in by the reset itself
+    member.refresh_from_db()
+    assert member.check_password(new_password)
+    assert asking < 2
+    assert setting < 2
