@@ -58,7 +58,10 @@ def register_sheet(*, session) -> QuerySet[Registration]:
 
 
 def checked_in_count(*, session) -> int:
-    return Registration.objects.filter(session=session, checked_in_at__isnull=False).count()
+    """Members checked in and holding a place: a cancelled row's check-in is not counted."""
+    return Registration.objects.filter(
+        session=session, state=RegistrationState.REGISTERED, checked_in_at__isnull=False
+    ).count()
 
 
 def waitlist_positions(registrations) -> dict[int, int]:

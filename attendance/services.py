@@ -23,7 +23,7 @@ from attendance.reports import PlainRow, read_report
 from attendance.selectors import waitlist_positions
 from events.enums import SessionFormat, SessionStatus
 from events.models import Session
-from events.permissions import can_take_register, registration_open
+from events.permissions import can_take_register, cancellation_open, registration_open
 from members.imports import ImportRefused, RowError
 from members.models import Member
 from members.permissions import is_committee, is_teacher
@@ -137,14 +137,22 @@ def register(*, session: Session, member: Member, mode: str | None = None) -> Re
 
 
 def cancel_registration(*, registration: Registration) -> Registration | None:
-    """Cancel a place or a place in the queue, until the session starts. A freed place goes to the
-    first in line for the same mode; returns that promoted registration, if any. Locks the session."""
+    """Cancel a place or a place in the queue while `cancellation_open` allows it: until the
+    session starts, and not once checked in. A freed place goes to the first in line for the same
+    mode; returns that promoted registration, if any. Locks the session (as `check_in` does, so a
+    check-in and a cancellation never cross). Raises RegistrationRefused when the member has
+    checked in or the session has started."""
     with transaction.atomic():
         session = Session.objects.select_for_update().get(pk=registration.session_id)
         current = Registration.objects.select_for_update().get(pk=registration.pk)
         if current.state == RegistrationState.CANCELLED:
             return None
-        if timezone.now() >= session.starts_at:
+        if not cancellation_open(session, current):
+            # Which reason applies, in words for the member; the rule itself is `cancellation_open`.
+            if current.checked_in_at is not None:
+                raise RegistrationRefused(
+                    _("You have checked in, so your place is kept; ask the teacher if you have to leave early.")
+                )
             raise RegistrationRefused(_("The session has started; ask the teacher to mark you as excused."))
         # A place freed in a cancelled or finished session is not offered to anyone.
         freed = current.state == RegistrationState.REGISTERED and session.status == SessionStatus.PUBLISHED
@@ -228,8 +236,11 @@ def check_in(*, session: Session, member: Member, source: str, now=None) -> tupl
         locked = Session.objects.select_for_update().get(pk=session.pk)
         if not check_in_window_open(locked, now=now):
             raise CheckInRefused(_("Check-in for this session is closed."))
+        # Read under the session's lock, which `cancel_registration` also takes: the state seen
+        # here is the one written. Only an active place counts as checked in; a cancelled row's
+        # old check-in is history, and the member is checked in afresh.
         registration = Registration.objects.filter(session=locked, member=member).first()
-        if registration and registration.checked_in_at:
+        if registration and registration.state == RegistrationState.REGISTERED and registration.checked_in_at:
             return registration, False
         if registration is None or registration.state != RegistrationState.REGISTERED:
             years = {target.year for target in locked.target_years.all()}

@@ -104,3 +104,16 @@ def registration_open(session: Session, *, now=None) -> bool:
     if session.status != SessionStatus.PUBLISHED or now >= session.ends_at:
         return False
     return now < session.starts_at or settings.ALLOW_LATE_REGISTRATION
+
+
+def cancellation_open(session: Session, registration, *, now=None) -> bool:
+    """Whether the member may give up their place or leave the waiting list: while the
+    registration (the attendance app's row, or None) is active, until the session starts, and
+    never once they have checked in, as the check-in is their attendance and cancelling would
+    lose it. Late registration does not extend it. At a cancelled session the place may still be
+    given up (no one is offered it). The session page, My sessions, the confirmation page and
+    `attendance.services.cancel_registration` all ask this."""
+    now = now or timezone.now()
+    if registration is None or registration.state not in ("registered", "waitlisted"):
+        return False
+    return registration.checked_in_at is None and now < session.starts_at

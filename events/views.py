@@ -161,8 +161,7 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
             and permissions.can_take_register(user, session),
             "waitlist_position": _waitlist_position(registration),
             "registration_open": permissions.registration_open(session),
-            # Cancelling a place ends when the session starts, whatever late registration allows.
-            "cancellation_open": session.status == "published" and timezone.now() < session.starts_at,
+            "cancellation_open": permissions.cancellation_open(session, registration),
             "can_invite": permissions.can_invite_co_teachers(user, session),
             "sees_materials": permissions.sees_materials(user, session, registered=registered),
             "can_manage_materials": permissions.can_manage_materials(user, session),

@@ -1,9 +1,12 @@
 """Every predicate in events/permissions.py, for each kind of user and each status of a session."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from attendance.models import Registration
 from events import permissions
 from events.enums import SessionStatus
 from events.models import Session
@@ -134,3 +137,26 @@ def _every_predicate(user, session):
     permissions.can_review_sessions(user)
     for predicate in EXPECTED:
         getattr(permissions, predicate)(user, session)
+
+
+@pytest.mark.parametrize(
+    ("state", "checked_in", "minutes_to_start", "expected"),
+    [
+        ("registered", False, 60, True),
+        ("waitlisted", False, 60, True),
+        ("registered", True, 10, False),  # checked in before the start: the place is their attendance
+        ("registered", False, -5, False),  # started, whatever late registration allows
+        ("waitlisted", False, -5, False),
+        ("cancelled", False, 60, False),
+    ],
+)
+def test_cancellation_open_until_the_start_and_never_once_checked_in(
+    state, checked_in, minutes_to_start, expected, django_assert_num_queries
+):
+    now = timezone.now()
+    start = now + dt.timedelta(minutes=minutes_to_start)
+    session = Session(status=SessionStatus.PUBLISHED, starts_at=start, ends_at=start + dt.timedelta(hours=1))
+    registration = Registration(state=state, checked_in_at=now if checked_in else None)
+    with django_assert_num_queries(0):
+        assert permissions.cancellation_open(session, registration, now=now) is expected
+        assert permissions.cancellation_open(session, None, now=now) is False
