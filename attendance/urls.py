@@ -7,6 +7,9 @@ app_name = "attendance"
 urlpatterns = [
     path("sessions/<int:pk>/register/", views.RegisterView.as_view(), name="register"),
     path("registrations/<int:pk>/cancel/", views.CancelRegistrationView.as_view(), name="cancel"),
+    path(
+        "registrations/<int:pk>/cancel/confirm/", views.CancelRegistrationConfirmView.as_view(), name="cancel_confirm"
+    ),
     path("my-sessions/", views.MySessionsView.as_view(), name="mine"),
     path("sessions/<int:pk>/check-in/", views.CheckInScreenView.as_view(), name="screen"),
     path("sessions/<int:pk>/check-in/state/", views.CheckInStateView.as_view(), name="screen_state"),

@@ -21,7 +21,7 @@ from attendance import certificates, checkin, selectors, services
 from attendance.enums import AttendanceSource, AttendanceStatus, RegistrationState
 from attendance.models import RegisterTaken, Registration
 from events.models import Session
-from events.permissions import can_view_session
+from events.permissions import can_view_session, cancellation_open
 from events.selectors import session_for_page
 from meded.spreadsheets import csv_response
 from members.models import Member
@@ -53,22 +53,70 @@ class RegisterView(LoginRequiredMixin, View):
         return redirect("events:detail", pk=pk)
 
 
+def _own_registration(request, pk: int) -> Registration:
+    """The signed-in member's own active registration; 404 for anyone else's, so none leaks."""
+    registration = (
+        Registration.objects.select_related("session")
+        .filter(pk=pk, member=request.user)
+        .exclude(state=RegistrationState.CANCELLED)
+        .first()
+    )
+    if registration is None:
+        raise Http404
+    return registration
+
+
 class CancelRegistrationView(LoginRequiredMixin, View):
+    """Cancels at once. The pages link to `CancelRegistrationConfirmView` instead, which asks first."""
+
     http_method_names = ["post"]
 
     def post(self, request, pk: int):
         registration = Registration.objects.select_related("session").filter(pk=pk, member=request.user).first()
         if registration is None:
             raise Http404
-        try:
-            services.cancel_registration(registration=registration)
-        except services.RegistrationRefused as refusal:
-            messages.error(request, str(refusal))
-        else:
-            messages.success(request, _("You are no longer registered for “%s”.") % registration.session.title)
-        if request.POST.get("next") == "mine":
-            return redirect("attendance:mine")
-        return redirect("events:detail", pk=registration.session_id)
+        return _cancel(request, registration)
+
+
+def _cancel(request, registration: Registration):
+    try:
+        services.cancel_registration(registration=registration)
+    except services.RegistrationRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("You are no longer registered for “%s”.") % registration.session.title)
+    if request.POST.get("next") == "mine":
+        return redirect("attendance:mine")
+    return redirect("events:detail", pk=registration.session_id)
+
+
+class CancelRegistrationConfirmView(LoginRequiredMixin, TemplateView):
+    """Says what cancelling does (the place goes to the first on the waiting list, or back to the
+    pool; a waiting-list place is simply given up) and cancels on POST. A plain form, so it works
+    without JavaScript; the member's own registration only, else 404."""
+
+    template_name = "attendance/registration_cancel.html"
+
+    def get_context_data(self, **kwargs):
+        registration = _own_registration(self.request, kwargs["pk"])
+        session = registration.session
+        next_page = "mine" if self.request.GET.get("next") == "mine" else ""
+        return super().get_context_data(**kwargs) | {
+            "registration": registration,
+            "session": session,
+            "cancellation_open": cancellation_open(session, registration),
+            # Whether someone is waiting for a place in the same mode: they would get this one.
+            "has_waiting": registration.state == RegistrationState.REGISTERED
+            and session.status == "published"
+            and Registration.objects.filter(
+                session=session, mode=registration.mode, state=RegistrationState.WAITLISTED
+            ).exists(),
+            "next": next_page,
+            "back_url": reverse("attendance:mine") if next_page else reverse("events:detail", args=[session.pk]),
+        }
+
+    def post(self, request, pk: int):
+        return _cancel(request, _own_registration(request, pk))
 
 
 class MySessionsView(LoginRequiredMixin, TemplateView):
@@ -82,6 +130,8 @@ class MySessionsView(LoginRequiredMixin, TemplateView):
         positions = selectors.waitlist_positions(groups["waitlisted"])
         for registration in groups["waitlisted"]:
             registration.position = positions[registration.pk]
+        for registration in groups["upcoming"]:
+            registration.can_cancel = cancellation_open(registration.session, registration)
         return (
             super().get_context_data(**kwargs)
             | groups
