@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from attendance.enums import RegistrationState
 from attendance.models import Registration
-from attendance.services import register, waitlist_position
+from attendance.services import RegistrationRefused, cancel_registration, check_in, register, waitlist_position
 from events.services import approve_session
 from teachers.services import propose_session
 from tests.factories import MemberFactory
@@ -116,3 +116,44 @@ def test_control_without_the_lock_this_harness_sees_overbooking():
 
     assert failures == []
     assert Registration.objects.filter(session=session, state=RegistrationState.REGISTERED).count() > PLACES
+
+
+def test_checking_in_and_cancelling_at_once_never_loses_the_check_in():
+    # Both take the session's lock, so whichever comes second sees the first: a cancellation after
+    # the check-in is refused, and a check-in after the cancellation checks the member in afresh.
+    teacher = MemberFactory(roles=["teacher"], year_of_study=5)
+    start = timezone.now() + dt.timedelta(minutes=10)  # check-in is open; cancelling still would be
+    session = approve_session(
+        session=propose_session(
+            teacher=teacher,
+            submit=True,
+            title="Renal",
+            format="in_person",
+            venue="LT1",
+            capacity=PLACES,
+            target_years=[2],
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=1),
+        ),
+        by=teacher,
+    )
+    members = [MemberFactory(year_of_study=2) for _ in range(PLACES)]
+    registrations = {member.pk: register(session=session, member=member) for member in members}
+
+    def check_in_or_cancel(job):
+        action, member = job
+        if action == "check in":
+            check_in(session=session, member=member, source="qr")
+        else:
+            try:
+                cancel_registration(registration=registrations[member.pk])
+            except RegistrationRefused:
+                pass
+
+    jobs = [(action, member) for member in members for action in ("check in", "cancel")]
+    failures, _ = _all_at_once(jobs, check_in_or_cancel)
+
+    assert failures == []
+    rows = Registration.objects.filter(session=session)
+    assert sorted(rows.values_list("state", "attendance")) == [("registered", "present")] * PLACES
+    assert rows.filter(checked_in_at__isnull=True).count() == 0
