@@ -130,7 +130,7 @@ class MySessionsView(LoginRequiredMixin, TemplateView):
         positions = selectors.waitlist_positions(groups["waitlisted"])
         for registration in groups["waitlisted"]:
             registration.position = positions[registration.pk]
-        for registration in groups["upcoming"]:
+        for registration in groups["upcoming"] + groups["waitlisted"]:
             registration.can_cancel = cancellation_open(registration.session, registration)
         return (
             super().get_context_data(**kwargs)

@@ -144,6 +144,19 @@ def test_cancel_buttons_link_to_the_confirmation_page(client):
     assert f'action="{reverse("attendance:cancel", args=[registration.pk])}"' not in page + mine
 
 
+def test_my_sessions_offers_leaving_a_waiting_list_through_the_confirmation_page(client):
+    session = _session(capacity=1)
+    register(session=session, member=_student())
+    member = _student()
+    waiting = register(session=session, member=member)
+    client.force_login(member)
+
+    content = client.get(reverse("attendance:mine")).content.decode()
+
+    assert "number 1 in line" in content
+    assert f'href="{_confirm_url(waiting)}?next=mine">Leave the waiting list' in content
+
+
 # --- The confirmation page -----------------------------------------------------------------------
 
 
