@@ -11,7 +11,7 @@ from django.utils import timezone
 from attendance.models import Registration
 from attendance.selectors import checked_in_count
 from attendance.services import RegistrationRefused, cancel_registration, check_in, register
-from events.services import approve_session
+from events.services import approve_session, cancel_session
 from teachers.services import propose_session
 from tests.factories import PASSWORD, MemberFactory
 
@@ -189,6 +189,20 @@ def test_confirm_page_says_the_place_goes_back_to_the_pool_when_nobody_is_waitin
 
     assert "Your place goes back to the pool for anyone to take." in content
     assert "waiting list" not in content
+
+
+def test_confirm_page_at_a_cancelled_session_offers_the_place_to_no_one(client):
+    session = _session(capacity=1)
+    member = _student()
+    registration = register(session=session, member=member)
+    register(session=session, member=_student())  # waiting, but the session is off
+    cancel_session(session=session, by=session.created_by, reason="Ill")
+    client.force_login(member)
+
+    content = client.get(_confirm_url(registration)).content.decode()
+
+    assert "This session has been cancelled, so no one else is offered your place" in content
+    assert "first person on the waiting list" not in content
 
 
 def test_confirm_page_for_a_waiting_list_place_says_they_leave_the_list(client):
