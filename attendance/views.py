@@ -147,10 +147,10 @@ def _session_for_staff(request, pk: int):
         raise Http404 from None
     if not can_view_session(request.user, session):
         raise Http404
-    if not services.can_edit_register(request.user, session):
-        raise PermissionDenied
     if session.status not in ("published", "completed"):
         raise Http404  # drafts and cancelled sessions have no register
+    if not services.can_edit_register(request.user, session):
+        raise PermissionDenied
     return session
 
 

@@ -1,6 +1,8 @@
 """Who may do what with a session. Roster checks read `session.roster`, which the selectors
 prefetch, so a predicate adds no query on a prefetched session."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.utils import timezone
 
@@ -17,6 +19,11 @@ def _roster_role(user, session: Session) -> str | None:
         if entry.teacher_id == user.pk:
             return entry.role
     return None
+
+
+def teaches(user, session: Session) -> bool:
+    """Whether the user is on the session's roster, in any role."""
+    return _roster_role(user, session) is not None
 
 
 def can_propose_session(user) -> bool:
@@ -91,9 +98,19 @@ def sees_materials(user, session: Session, *, registered: bool = False) -> bool:
     return registered or is_committee(user) or _roster_role(user, session) is not None
 
 
-def can_take_register(user, session: Session) -> bool:
-    """Whether to offer the check-in screen and the register (attendance decides the time limit)."""
-    return is_committee(user) or _roster_role(user, session) is not None
+def can_take_register(user, session: Session, *, now=None) -> bool:
+    """Whether the check-in screen and the register open for this user: a published or completed
+    session, for the committee always, for teachers on the roster until REGISTER_EDIT_DAYS after
+    it ends. The attendance pages and every button or link to them ask this, so a teacher is
+    never offered a page that would refuse them."""
+    if session.status not in SessionStatus.held:
+        return False
+    if is_committee(user):
+        return True
+    if _roster_role(user, session) is None:
+        return False
+    now = now or timezone.now()
+    return now <= session.ends_at + dt.timedelta(days=settings.REGISTER_EDIT_DAYS)
 
 
 def registration_open(session: Session, *, now=None) -> bool:

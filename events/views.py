@@ -15,6 +15,7 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from events import clashes, ical, permissions, selectors, services
+from events.enums import SessionStatus
 from events.forms import CancelForm, CatalogueFilterForm, MaterialForm, RecordingForm, SessionForm
 from events.models import CalendarToken, Material, Session
 from members.enums import YEARS_OF_STUDY
@@ -157,8 +158,11 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
                 user, session, online_place=permissions.holds_online_place(registration)
             ),
             "registration": registration,
-            "can_take_register": session.status in ("published", "completed")
-            and permissions.can_take_register(user, session),
+            "can_take_register": permissions.can_take_register(user, session),
+            # feedback.permissions.can_view_session_results, which this app may not import: the
+            # session's teachers and the committee, with no time limit.
+            "sees_feedback_results": session.status in SessionStatus.held
+            and (permissions.can_review_sessions(user) or permissions.teaches(user, session)),
             "waitlist_position": _waitlist_position(registration),
             "registration_open": permissions.registration_open(session),
             "cancellation_open": permissions.cancellation_open(session, registration),

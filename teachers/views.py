@@ -68,7 +68,9 @@ class TeachingDashboardView(TeacherRequiredMixin, TemplateView):
                 groups["upcoming"].append(session)
             else:
                 groups["past"].append(session)
-                if not hasattr(session, "register_taken"):
+                if not hasattr(session, "register_taken") and event_permissions.can_take_register(
+                    self.request.user, session, now=now
+                ):
                     groups["needs_register"].append(session)
         groups["past"].reverse()
         groups["invitations"] = selectors.pending_invitations(teacher=self.request.user)
