@@ -98,6 +98,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "members.context_processors.roles",
             ],
+            # The layout's tags: meded is not an installed app, so its library is named here.
+            "libraries": {"layout": "meded.templatetags.layout"},
         },
     },
 ]
