@@ -49,3 +49,13 @@ window.addEventListener("afterprint", () => {
     details.open = details.dataset.wasOpen === "1";
   });
 });
+
+// The error pages' "Go back" link returns to the previous page when there is one; without
+// JavaScript, or on a page opened directly, it follows its href to the home page.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("[data-history-back]");
+  if (link && window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
+});
