@@ -63,3 +63,13 @@ def test_a_page_may_flag_errors_in_a_form_not_called_form():
     )
 
     assert re.search(r"<title>(.*?)</title>", html).group(1) == "Error: Import – MedEd"
+
+
+def test_a_refused_import_puts_error_first():
+    html = (
+        engines["django"]
+        .from_string('{% extends "base.html" %}{% block head_title %}Import a timetable{% endblock %}')
+        .render({"import_errors": ["Row 2: no such teacher."]})
+    )
+
+    assert re.search(r"<title>(.*?)</title>", html).group(1) == "Error: Import a timetable – MedEd"

@@ -61,7 +61,10 @@ class FormCreateView(_BuilderMixin, TemplateView):
             else:
                 messages.success(request, _("“%s” is saved.") % form.title)
                 return redirect("feedback:builder_edit", pk=form.pk)
-        return self.render_to_response(self.get_context_data(details=details, questions=questions))
+        # Only a refused save comes back here: the title says so (templates/base.html).
+        return self.render_to_response(
+            self.get_context_data(details=details, questions=questions, has_form_errors=True)
+        )
 
 
 class FormEditView(_BuilderMixin, TemplateView):
@@ -121,7 +124,10 @@ class FormEditView(_BuilderMixin, TemplateView):
                         % {"version": saved.version},
                     )
                 return redirect("feedback:builder_edit", pk=saved.pk)
-        return self.render_to_response(self.get_context_data(details=details, questions=questions))
+        # Only a refused save comes back here: the title says so (templates/base.html).
+        return self.render_to_response(
+            self.get_context_data(details=details, questions=questions, has_form_errors=True)
+        )
 
 
 class MakeDefaultView(_BuilderMixin, View):

@@ -10,8 +10,9 @@ SITE_NAME = "MedEd"
 
 def _has_form_errors(context) -> bool:
     """Whether the page's main form came back with errors: the view's `form` (ours and allauth's
-    use that name), or `has_form_errors` for a page whose main form goes by another name."""
-    if context.get("has_form_errors"):
+    use that name), a refused import's report (`import_errors`, components/import_errors.html),
+    or `has_form_errors` for a page whose main form goes by another name."""
+    if context.get("has_form_errors") or context.get("import_errors"):
         return True
     form = context.get("form")
     return bool(getattr(form, "errors", None)) if getattr(form, "is_bound", False) else False

@@ -66,6 +66,7 @@ def test_a_choice_question_without_options_is_shown_again_with_the_error(client,
     assert page.status_code == 200
     assert "Give at least two options, one per line." in page.content.decode()
     assert not Form.objects.filter(title="Broken").exists()
+    assert "<title>Error: New form – MedEd</title>" in page.content.decode()
 
 
 def test_editing_an_answered_form_makes_a_new_version_and_says_so(client, committee_member):
