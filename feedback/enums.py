@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,7 +32,18 @@ LIKERT_LABELS = {
     4: _("Agree"),
     5: _("Strongly agree"),
 }
-RATING_LABELS = {1: _("1 – poor"), 2: "2", 3: "3", 4: "4", 5: _("5 – excellent")}
+# A rating's two ends say what 1 and 5 mean; confidence runs from not at all to very confident,
+# not from poor to excellent.
+RATING_ENDS = (_("poor"), _("excellent"))
+CONFIDENCE_RATING_ENDS = (_("not at all confident"), _("very confident"))
+
+
+def _rating_labels(low, high) -> dict:
+    return {1: format_lazy("1 – {}", low), 2: "2", 3: "3", 4: "4", 5: format_lazy("5 – {}", high)}
+
+
+RATING_LABELS = _rating_labels(*RATING_ENDS)
+CONFIDENCE_RATING_LABELS = _rating_labels(*CONFIDENCE_RATING_ENDS)
 SCALE_VALUES = range(1, 6)
 # A scale answer of 4 or 5 counts as agreeing (the dashboard's agree_pct).
 AGREE_VALUES = (4, 5)
@@ -73,3 +85,19 @@ class YearBand(models.TextChoices):
         if year_of_study is None:
             return ""
         return cls.YEARS_1_2 if year_of_study <= 2 else cls.YEARS_3_6
+
+
+CONFIDENCE_METRICS = (MetricKey.CONFIDENCE, MetricKey.CONFIDENCE_BEFORE, MetricKey.CONFIDENCE_AFTER)
+
+
+def rating_ends(*, metric_key: str) -> tuple:
+    """What 1 and 5 mean on a rating question, by what it measures."""
+    return CONFIDENCE_RATING_ENDS if metric_key in CONFIDENCE_METRICS else RATING_ENDS
+
+
+def scale_labels(*, kind: str, metric_key: str) -> dict:
+    """The labels of a scale question's five points, by stored value: the question's kind and
+    what it measures decide them, so the form and its results say the same as the help text."""
+    if kind == QuestionKind.LIKERT:
+        return LIKERT_LABELS
+    return CONFIDENCE_RATING_LABELS if metric_key in CONFIDENCE_METRICS else RATING_LABELS

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from feedback.enums import LIKERT_LABELS, RATING_LABELS, FormPurpose, MetricKey, QuestionKind
+from feedback.enums import FormPurpose, MetricKey, QuestionKind, rating_ends, scale_labels
 from feedback.models import Form
 from feedback.services import ANSWER_TEXT_MAX_LENGTH, QuestionSpec
 from members.permissions import is_teacher
@@ -15,8 +15,9 @@ class AnswerForm(forms.Form):
     """The questions of one form version, as the member answers them; one field `q<pk>` each.
 
     Teacher-only questions are left out for members who do not teach. `answers()` gives the
-    service's {question pk: value}. The template draws each field (large radio buttons in a
-    fieldset with a legend, for phones); `fields_by_question` pairs fields with their questions.
+    service's {question pk: value}. The template draws each field (native radio buttons in a
+    fieldset with a legend, drawn as large buttons for phones; a rating's field carries
+    `scale_ends`); `fields_by_question` pairs fields with their questions.
     """
 
     def __init__(self, *args, form: Form, member, **kwargs):
@@ -43,10 +44,14 @@ class AnswerForm(forms.Form):
         }
         kind = QuestionKind(question.kind)
         if kind.is_scale:
-            labels = LIKERT_LABELS if kind == QuestionKind.LIKERT else RATING_LABELS
-            return forms.TypedChoiceField(
+            labels = scale_labels(kind=kind, metric_key=question.metric_key)
+            field = forms.TypedChoiceField(
                 choices=list(labels.items()), coerce=int, empty_value=None, widget=forms.RadioSelect, **common
             )
+            if kind == QuestionKind.RATING:
+                # The template shows the numbers as buttons and what 1 and 5 mean beneath them.
+                field.scale_ends = rating_ends(metric_key=question.metric_key)
+            return field
         if kind.has_options:
             choices = [(option.pk, option.label) for option in question.options.all()]
             if kind == QuestionKind.SINGLE:

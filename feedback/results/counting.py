@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import Count, IntegerField, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from feedback.enums import AGREE_VALUES, LIKERT_LABELS, RATING_LABELS, SCALE_VALUES, QuestionKind
+from feedback.enums import AGREE_VALUES, SCALE_VALUES, QuestionKind, scale_labels
 from feedback.models import Answer, PendingResponse, Question, Response
 
 
@@ -249,7 +249,7 @@ def groups_of(
 def _bars(group: Group, tally: Tally) -> tuple[Bar, ...]:
     kind = group.first.kind
     if QuestionKind(kind).is_scale:
-        labels = LIKERT_LABELS if kind == QuestionKind.LIKERT else RATING_LABELS
+        labels = scale_labels(kind=kind, metric_key=group.first.metric_key)
         choices = [(value, str(labels[value])) for value in SCALE_VALUES]
     elif QuestionKind(kind).has_options:
         # Options by their stable value, labelled as in the newest version that has them.
