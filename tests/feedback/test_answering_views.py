@@ -41,6 +41,33 @@ def test_an_attendee_sees_each_scale_as_a_fieldset_with_a_legend_and_large_butto
     assert html.count("<textarea") == 2
 
 
+def test_each_rating_says_what_its_ends_mean_confidence_from_not_at_all_to_very_confident(client):
+    session, member = ended_session(), MemberFactory()
+    attend(session, member)
+    client.force_login(member)
+    html = client.get(_url(session)).content.decode()
+    questions = {question.metric_key: question for question in session_form().questions.all()}
+    for key, (low, high) in {
+        "overall": ("poor", "excellent"),
+        "teaching_quality": ("poor", "excellent"),
+        "confidence_before": ("not at all confident", "very confident"),
+        "confidence_after": ("not at all confident", "very confident"),
+    }.items():
+        field = f"id_q{questions[key].pk}"
+        assert (
+            f'<label class="btn btn-outline-primary answer-option" for="{field}_0">1'
+            f'<span class="visually-hidden"> – {low}</span></label>'
+        ) in html
+        assert f'<label class="btn btn-outline-primary answer-option" for="{field}_2">3</label>' in html
+        assert (
+            f'<label class="btn btn-outline-primary answer-option" for="{field}_4">5'
+            f'<span class="visually-hidden"> – {high}</span></label>'
+        ) in html
+    assert html.count('<div class="answer-scale-ends small text-body-secondary mt-1" aria-hidden="true">') == 4
+    assert html.count("<span>not at all confident</span><span>very confident</span>") == 2
+    assert html.count("<span>poor</span><span>excellent</span>") == 2
+
+
 def test_submitting_records_the_answers_and_shows_the_thank_you_page(client):
     session, member = ended_session(), MemberFactory()
     attend(session, member)

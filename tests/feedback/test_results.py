@@ -139,6 +139,27 @@ def test_session_at_the_minimum_shows_each_distribution_mean_and_agreement(setti
     assert preference.figures.mean is None
 
 
+def test_ratings_are_labelled_by_what_they_measure(settings):
+    settings.FEEDBACK_MIN_RESPONSES = 5
+    session = past_session()
+    respond_many(5, form=default_session_form(), session=session, overall=4, confidence_before=2)
+    results = session_results(session=session)
+    assert [bar.label for bar in by_metric(results, "overall").figures.bars] == [
+        "1 – poor",
+        "2",
+        "3",
+        "4",
+        "5 – excellent",
+    ]
+    assert [bar.label for bar in by_metric(results, "confidence_before").figures.bars] == [
+        "1 – not at all confident",
+        "2",
+        "3",
+        "4",
+        "5 – very confident",
+    ]
+
+
 def test_question_order_follows_the_form(settings):
     settings.FEEDBACK_MIN_RESPONSES = 1
     session = past_session()
