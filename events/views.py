@@ -19,6 +19,7 @@ from events.enums import SessionStatus
 from events.forms import CancelForm, CatalogueFilterForm, MaterialForm, RecordingForm, SessionForm
 from events.models import CalendarToken, Material, Session
 from members.enums import YEARS_OF_STUDY
+from members.permissions import is_committee
 
 
 def warn_about_clashes(request, session: Session) -> None:
@@ -159,6 +160,10 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
             ),
             "registration": registration,
             "can_take_register": permissions.can_take_register(user, session),
+            # Workflow words ("Awaiting approval", "Published") are for those who run the session;
+            # attendees are told only whether it has finished or been cancelled.
+            "sees_workflow": can_edit or can_review or permissions.teaches(user, session) or is_committee(user),
+            "has_finished": session.status == SessionStatus.COMPLETED or session.ends_at <= timezone.now(),
             # feedback.permissions.can_view_session_results, which this app may not import: the
             # session's teachers and the committee, with no time limit.
             "sees_feedback_results": session.status in SessionStatus.held
