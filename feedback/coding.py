@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy
 
 from feedback.enums import QuestionKind
 from feedback.models import Answer, Code, Coding, Theme
+from feedback.permissions import sessions_taught_by
 from feedback.results.surveys import surveys_showing_bands
 
 # Keyboard shortcuts for the codes on the coding screen, in codebook order.
@@ -89,7 +90,7 @@ class CommentFilters:
         if self.viewer is not None:
             # Held back from the teachers of a session the viewer teaches: not theirs to read or count.
             answers = answers.exclude(
-                **{f"{prefix}is_held_back": True, f"{prefix}response__session__in": _taught_by(self.viewer)}
+                **{f"{prefix}is_held_back": True, f"{prefix}response__session__in": sessions_taught_by(self.viewer)}
             )
         if self.band:
             # A band filters a survey's comments only where its bands may be shown; elsewhere the
@@ -137,14 +138,8 @@ def comments(*, viewer=None) -> QuerySet[Answer]:
         )
     )
     if viewer is not None:
-        answers = answers.exclude(is_held_back=True, response__session__in=_taught_by(viewer))
+        answers = answers.exclude(is_held_back=True, response__session__in=sessions_taught_by(viewer))
     return answers
-
-
-def _taught_by(member) -> QuerySet:
-    from events.models import Session
-
-    return Session.objects.filter(roster__teacher=member).values("pk")
 
 
 def _coded_by(coder) -> Exists:

@@ -8,11 +8,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from events.models import Session
 from feedback.enums import QuestionKind
 from feedback.models import Answer
+from feedback.permissions import sessions_taught_by
 from teachers.models import RosterEntry
-
-
-def _taught_by(member) -> QuerySet:
-    return Session.objects.filter(roster__teacher=member).values("pk")
 
 
 def comments_for_moderation(*, viewer, session_id: int | None = None) -> QuerySet[Answer]:
@@ -22,7 +19,7 @@ def comments_for_moderation(*, viewer, session_id: int | None = None) -> QuerySe
     answers = (
         Answer.objects.filter(question__kind=QuestionKind.TEXT, response__session__isnull=False)
         .exclude(text="")
-        .exclude(response__session__in=_taught_by(viewer))
+        .exclude(response__session__in=sessions_taught_by(viewer))
     )
     if session_id:
         answers = answers.filter(response__session_id=session_id)

@@ -111,7 +111,7 @@ def _session_comment(pk: str, *, viewer) -> Answer | None:
     return (
         Answer.objects.select_related("question")
         .filter(pk=key, response__session__isnull=False)
-        .exclude(response__session__roster__teacher=viewer)
+        .exclude(response__session__in=permissions.sessions_taught_by(viewer))
         .first()
     )
 
