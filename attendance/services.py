@@ -23,7 +23,7 @@ from attendance.reports import PlainRow, read_report
 from attendance.selectors import waitlist_positions
 from events.enums import SessionFormat, SessionStatus
 from events.models import Session
-from events.permissions import can_take_register, cancellation_open, registration_open
+from events.permissions import can_take_register, cancellation_open, check_in_open, registration_open
 from members.imports import ImportRefused, RowError
 from members.models import Member
 from members.permissions import is_teacher
@@ -220,12 +220,6 @@ class CheckInRefused(Exception):
     """The check-in could not be made (expired code, session not running, not eligible)."""
 
 
-def check_in_window_open(session: Session, *, now=None) -> bool:
-    now = now or timezone.now()
-    opens = session.starts_at - dt.timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES_BEFORE)
-    return session.status in SessionStatus.held and opens <= now <= session.ends_at
-
-
 def check_in(*, session: Session, member: Member, source: str, now=None) -> tuple[Registration, bool]:
     """Mark the member present (or late, after the grace period) in person, having validated their
     code in the caller. Someone eligible who did not register is added as a walk-in. Checking in
@@ -234,7 +228,7 @@ def check_in(*, session: Session, member: Member, source: str, now=None) -> tupl
     now = now or timezone.now()
     with transaction.atomic():
         locked = Session.objects.select_for_update().get(pk=session.pk)
-        if not check_in_window_open(locked, now=now):
+        if not check_in_open(locked, now=now):
             raise CheckInRefused(_("Check-in for this session is closed."))
         # Read under the session's lock, which `cancel_registration` also takes: the state seen
         # here is the one written. Only an active place counts as checked in; a cancelled row's

@@ -21,7 +21,7 @@ from attendance import certificates, checkin, selectors, services
 from attendance.enums import AttendanceSource, AttendanceStatus, RegistrationState
 from attendance.models import RegisterTaken, Registration
 from events.models import Session
-from events.permissions import can_view_session, cancellation_open
+from events.permissions import can_view_session, cancellation_open, check_in_open, offers_check_in
 from events.selectors import session_for_page
 from meded.spreadsheets import csv_response
 from members.models import Member
@@ -130,8 +130,14 @@ class MySessionsView(LoginRequiredMixin, TemplateView):
         positions = selectors.waitlist_positions(groups["waitlisted"])
         for registration in groups["waitlisted"]:
             registration.position = positions[registration.pk]
-        for registration in groups["upcoming"] + groups["waitlisted"]:
+        for registration in groups["waitlisted"]:
             registration.can_cancel = cancellation_open(registration.session, registration)
+        for registration in groups["upcoming"]:
+            # While check-in is open the way in is offered, not a cancellation.
+            registration.offers_check_in = offers_check_in(registration.session, registration)
+            registration.can_cancel = cancellation_open(registration.session, registration) and not check_in_open(
+                registration.session
+            )
         return (
             super().get_context_data(**kwargs)
             | groups
@@ -175,7 +181,7 @@ class CheckInScreenView(LoginRequiredMixin, TemplateView):
         return super().get_context_data(**kwargs) | {
             "session": session,
             "state": _check_in_state(self.request, session),
-            "is_open": services.check_in_window_open(session),
+            "is_open": check_in_open(session),
             "opens_minutes": settings.CHECK_IN_OPENS_MINUTES_BEFORE,
             "window_seconds": settings.CHECK_IN_WINDOW_SECONDS,
         }

@@ -113,6 +113,28 @@ def can_take_register(user, session: Session, *, now=None) -> bool:
     return now <= session.ends_at + dt.timedelta(days=settings.REGISTER_EDIT_DAYS)
 
 
+def check_in_open(session: Session, *, now=None) -> bool:
+    """Whether attendees may check in: a published or completed session, from
+    CHECK_IN_OPENS_MINUTES_BEFORE its start until it ends. `attendance.services.check_in`, the
+    check-in screen and every "Check in now" link ask this."""
+    now = now or timezone.now()
+    opens = session.starts_at - dt.timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES_BEFORE)
+    return session.status in SessionStatus.held and opens <= now <= session.ends_at
+
+
+def offers_check_in(session: Session, registration, *, now=None) -> bool:
+    """Whether the member's place (the attendance app's row, or None) is offered "Check in now":
+    a place held (not a waiting-list one) while `check_in_open`, not yet checked in, and not an
+    online place, whose way in is the meeting link."""
+    return (
+        registration is not None
+        and registration.state == "registered"
+        and registration.checked_in_at is None
+        and not holds_online_place(registration)
+        and check_in_open(session, now=now)
+    )
+
+
 def registration_open(session: Session, *, now=None) -> bool:
     """Whether members may register for the session: published and not yet started, or, with
     ALLOW_LATE_REGISTRATION, not yet ended. The session page and `attendance.services.register`

@@ -170,7 +170,10 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
             and (permissions.can_review_sessions(user) or permissions.teaches(user, session)),
             "waitlist_position": _waitlist_position(registration),
             "registration_open": permissions.registration_open(session),
-            "cancellation_open": permissions.cancellation_open(session, registration),
+            # While check-in is open the way in is offered, not a cancellation.
+            "cancellation_open": permissions.cancellation_open(session, registration)
+            and not permissions.check_in_open(session),
+            "offers_check_in": permissions.offers_check_in(session, registration),
             "can_invite": permissions.can_invite_co_teachers(user, session),
             "sees_materials": permissions.sees_materials(user, session, registered=registered),
             "can_manage_materials": permissions.can_manage_materials(user, session),
