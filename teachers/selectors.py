@@ -1,11 +1,14 @@
 """Reads for teaching."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from attendance.enums import AttendanceStatus
+from events import permissions as event_permissions
+from events import selectors as event_selectors
 from events.enums import SessionStatus
 from teachers.enums import ApplicationStatus, InvitationStatus
 from teachers.models import CoTeachingInvitation, RosterEntry, TeacherApplication
@@ -40,6 +43,32 @@ def upcoming_roster_entries(*, teacher) -> QuerySet[RosterEntry]:
         .select_related("session")
         .order_by("session__starts_at", "session_id")
     )
+
+
+def sessions_by_need(*, teacher, now: dt.datetime | None = None) -> dict[str, list]:
+    """The sessions `teacher` teaches, grouped by what they need next: drafts, awaiting approval,
+    upcoming (published and not ended, soonest first), past (latest first), cancelled, and
+    `needs_register`: past sessions with no register taken that `can_take_register` still lets
+    them take. The teaching dashboard and the home page read it. Four queries."""
+    now = now or timezone.now()
+    groups = {"drafts": [], "awaiting": [], "upcoming": [], "past": [], "cancelled": [], "needs_register": []}
+    for session in event_selectors.sessions_taught_by(teacher=teacher):
+        if session.status == SessionStatus.DRAFT:
+            groups["drafts"].append(session)
+        elif session.status == SessionStatus.SUBMITTED:
+            groups["awaiting"].append(session)
+        elif session.status == SessionStatus.CANCELLED:
+            groups["cancelled"].append(session)
+        elif session.ends_at > now:
+            groups["upcoming"].append(session)
+        else:
+            groups["past"].append(session)
+            if not hasattr(session, "register_taken") and event_permissions.can_take_register(
+                teacher, session, now=now
+            ):
+                groups["needs_register"].append(session)
+    groups["past"].reverse()
+    return groups
 
 
 def teaching_log(*, teacher) -> list[dict]:

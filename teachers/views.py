@@ -6,14 +6,12 @@ from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from events import permissions as event_permissions
 from events import selectors as event_selectors
-from events.enums import SessionStatus
 from events.forms import SessionForm
 from events.models import Session
 from events.views import warn_about_clashes
@@ -55,24 +53,7 @@ class TeachingDashboardView(TeacherRequiredMixin, TemplateView):
     template_name = "teachers/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        now = timezone.now()
-        groups = {"drafts": [], "awaiting": [], "upcoming": [], "past": [], "cancelled": [], "needs_register": []}
-        for session in event_selectors.sessions_taught_by(teacher=self.request.user):
-            if session.status == SessionStatus.DRAFT:
-                groups["drafts"].append(session)
-            elif session.status == SessionStatus.SUBMITTED:
-                groups["awaiting"].append(session)
-            elif session.status == SessionStatus.CANCELLED:
-                groups["cancelled"].append(session)
-            elif session.ends_at > now:
-                groups["upcoming"].append(session)
-            else:
-                groups["past"].append(session)
-                if not hasattr(session, "register_taken") and event_permissions.can_take_register(
-                    self.request.user, session, now=now
-                ):
-                    groups["needs_register"].append(session)
-        groups["past"].reverse()
+        groups = selectors.sessions_by_need(teacher=self.request.user)
         groups["invitations"] = selectors.pending_invitations(teacher=self.request.user)
         return super().get_context_data(**kwargs) | groups
 
