@@ -10,6 +10,7 @@ from attendance.enums import AttendanceSource, AttendanceStatus, Mode, Registrat
 from attendance.models import RegisterTaken, Registration
 from events.enums import SessionStatus
 from events.models import Session
+from members.academic_year import AcademicYear
 
 
 def registrations_for_member(*, member) -> QuerySet[Registration]:
@@ -29,6 +30,23 @@ def registrations_for_member(*, member) -> QuerySet[Registration]:
         )
         .select_related("session", "session__series", "session__register_taken")
         .prefetch_related("session__target_years", "session__roster__teacher")
+        .order_by("session__starts_at", "pk")
+    )
+
+
+def upcoming_registrations_for(*, member, now: dt.datetime | None = None) -> QuerySet[Registration]:
+    """The member's places and waiting-list places at sessions that have not ended and are not
+    cancelled, soonest first, with each session's roster (which `sees_meeting_link` reads)."""
+    now = now or timezone.now()
+    return (
+        Registration.objects.filter(
+            member=member,
+            state__in=[RegistrationState.REGISTERED, RegistrationState.WAITLISTED],
+            session__ends_at__gt=now,
+        )
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .select_related("session")
+        .prefetch_related("session__roster")
         .order_by("session__starts_at", "pk")
     )
 
@@ -101,6 +119,19 @@ def sessions_with_attendance(sessions: QuerySet[Session], *, now: dt.datetime) -
     """Of `sessions`, those held that have ended with their attendance recorded: the only ones
     an attendance rate reads."""
     return sessions.filter(status__in=SessionStatus.held, ends_at__lte=now).filter(attendance_taken())
+
+
+def sessions_without_register(*, now: dt.datetime | None = None) -> QuerySet[Session]:
+    """Sessions of the current academic year that were held and have ended with no attendance
+    recorded (`attendance_taken`): those the committee's dashboard lists as "no register"."""
+    now = now or timezone.now()
+    year = AcademicYear.containing(timezone.localdate(now))
+    starts = timezone.make_aware(dt.datetime.combine(year.starts_on, dt.time()))
+    return (
+        Session.objects.filter(status__in=SessionStatus.held, starts_at__gte=starts, ends_at__lte=now)
+        .exclude(attendance_taken())
+        .order_by("starts_at", "pk")
+    )
 
 
 def counted_registrations(sessions: QuerySet[Session], *, now: dt.datetime) -> QuerySet[Registration]:

@@ -13,6 +13,7 @@ from events.models import Session
 from feedback.enums import FormPurpose
 from feedback.models import Form, Question, Receipt, Survey, SurveyYear
 from feedback.results.counting import responses_counted
+from feedback.results.moderation import comments_for_moderation
 from members.models import Member
 
 
@@ -39,6 +40,15 @@ def sessions_awaiting_feedback(*, member: Member, now: dt.datetime | None = None
         .select_related("series")
         .prefetch_related("roster__teacher")
         .order_by("-ends_at", "pk")
+    )
+
+
+def comments_to_moderate(*, viewer, now: dt.datetime | None = None) -> QuerySet:
+    """The written comments `viewer` moderates (`comments_for_moderation`) on sessions whose
+    feedback is still open: the ones arriving now, which teachers are about to read."""
+    now = now or timezone.now()
+    return comments_for_moderation(viewer=viewer).filter(
+        response__session__ends_at__gt=now - dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
     )
 
 
