@@ -22,7 +22,7 @@ from attendance.enums import AttendanceSource, AttendanceStatus, RegistrationSta
 from attendance.models import RegisterTaken, Registration
 from events.models import Session
 from events.permissions import can_view_session, cancellation_open, check_in_open, offers_check_in
-from events.selectors import session_for_page
+from events.selectors import session_for_page, sessions_open_for_check_in
 from meded.spreadsheets import csv_response
 from members.models import Member
 
@@ -276,13 +276,7 @@ class CodeCheckInView(LoginRequiredMixin, TemplateView):
                 self.get_context_data(error=_("Too many tries. Wait a minute, then type the code on the screen."))
             )
         code = request.POST.get("code", "").strip()
-        now = timezone.now()
-        opens = now + dt.timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES_BEFORE)
-        candidates = Session.objects.prefetch_related("target_years").filter(
-            status="published",
-            starts_at__lte=opens,
-            ends_at__gte=now,
-        )
+        candidates = sessions_open_for_check_in().prefetch_related("target_years")
         session = next((s for s in candidates if checkin.short_code_is_valid(s.pk, code)), None)
         if session is None:
             return self.render_to_response(

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -75,6 +76,14 @@ def catalogue_topics() -> list[str]:
 def approval_queue() -> QuerySet[Session]:
     """Sessions awaiting the committee, oldest request first."""
     return with_listing_joins(Session.objects.filter(status=SessionStatus.SUBMITTED)).order_by("created_at", "pk")
+
+
+def sessions_open_for_check_in(*, now: dt.datetime | None = None) -> QuerySet[Session]:
+    """SQL form of `events.permissions.check_in_open`: the sessions attendees may check in to
+    now (a test checks they agree). The typed code is matched against these."""
+    now = now or timezone.now()
+    opens_by = now + dt.timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES_BEFORE)
+    return Session.objects.filter(status__in=SessionStatus.held, starts_at__lte=opens_by, ends_at__gte=now)
 
 
 def session_for_page(*, pk: int) -> Session:

@@ -12,6 +12,7 @@ from attendance.models import Registration
 from attendance.services import check_in
 from events.enums import SessionFormat, SessionStatus
 from events.permissions import check_in_open, offers_check_in
+from events.selectors import sessions_open_for_check_in
 from tests.events.factories import SessionFactory
 from tests.factories import MemberFactory
 
@@ -69,6 +70,24 @@ def test_check_in_is_open_from_half_an_hour_before_the_start_until_the_end(minut
     session = SessionFactory.build(status=status, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=1))
     now = starts_at + dt.timedelta(minutes=minutes_from_start)
     assert check_in_open(session, now=now) is expected
+
+
+def test_the_sql_form_of_check_in_open_agrees_with_the_predicate_on_the_same_rows():
+    now = timezone.now().replace(microsecond=0)
+    sessions = [
+        SessionFactory(
+            status=status,
+            starts_at=now + dt.timedelta(minutes=minutes),
+            ends_at=now + dt.timedelta(minutes=minutes + 60),
+        )
+        for status in SessionStatus.values
+        for minutes in (-61, -60, -30, 0, 29, 30, 31, 120)
+    ]
+
+    found = set(sessions_open_for_check_in(now=now))
+
+    assert found == {session for session in sessions if check_in_open(session, now=now)}
+    assert len(found) == 2 * 5  # published and completed, from 30 minutes before the start to the end
 
 
 def test_check_in_is_offered_for_an_in_person_place_not_yet_checked_in(member):
