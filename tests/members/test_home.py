@@ -245,6 +245,18 @@ def test_the_committee_sees_each_count_linking_to_its_list(client, committee_mem
     assert "Nothing waiting" not in committee
 
 
+def test_comments_on_a_session_the_committee_member_teaches_are_not_theirs_to_moderate(client, committee_member):
+    own = _registered(_session(starts_in=-dt.timedelta(days=2), status=SessionStatus.COMPLETED, lead=committee_member))
+    other = _registered(_session(starts_in=-dt.timedelta(days=2), status=SessionStatus.COMPLETED))
+    question = text_question()
+    session_comment("About my own session", session=own, question=question)
+    session_comment("About someone else's", session=other, question=question)
+
+    committee = _section(_home(client, committee_member), "committee")
+
+    assert "1 recent comment to moderate" in committee
+
+
 def test_failed_emails_link_to_the_outbox_for_those_who_may_open_it(client, committee_member):
     committee_member.is_staff = committee_member.is_superuser = True
     committee_member.save(update_fields=["is_staff", "is_superuser"])
