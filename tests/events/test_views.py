@@ -397,6 +397,28 @@ def test_approving_a_session_someone_already_approved_skips_it(client, teacher, 
     assert SessionChange.objects.filter(session=done).count() == 0
 
 
+def test_each_session_awaiting_approval_is_a_card_with_its_warnings_and_its_approve_button(
+    client, teacher, committee_member
+):
+    published = SessionFactory(status=PUBLISHED, title="ECG", target_years=[3], starts_at=in_days(9))
+    clashing = _submitted("Murmurs", lead=teacher, days_ago=1)
+    Session.objects.filter(pk=clashing.pk).update(starts_at=published.starts_at, ends_at=published.ends_at)
+    quiet = _submitted("Quiet", lead=teacher, days_ago=2)
+    client.force_login(committee_member)
+
+    content = client.get(reverse("events:approvals")).content.decode()
+
+    cards = {
+        int(re.search(r'value="approve:(\d+)"', card).group(1)): card
+        for card in re.findall(r'<li class="card approval-card">.*?</button>', content, re.S)
+    }
+    assert list(cards) == [quiet.pk, clashing.pk]
+    assert "Clashes with “ECG”" in cards[clashing.pk]
+    assert "Check before approving" not in cards[quiet.pk]
+    assert f'<input class="form-check-input" type="checkbox" name="session" value="{clashing.pk}"' in cards[clashing.pk]
+    assert "<table" not in content
+
+
 # Proposing
 
 
