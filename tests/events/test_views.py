@@ -528,6 +528,20 @@ def test_catalogue_by_default_shows_the_members_year_only(client, member, teache
     assert "2 sessions found." in content
 
 
+def test_catalogue_skip_link_comes_before_the_filters_and_focuses_the_results_heading(client, member):
+    SessionFactory(status=PUBLISHED, title="Year two anatomy", target_years=[2], starts_at=in_days(3))
+    client.force_login(member)
+
+    content = client.get(reverse("events:catalogue")).content.decode()
+
+    skip = content.index('<a class="visually-hidden-focusable skip-to-results" href="#results">Skip to results</a>')
+    assert skip < content.index('<form method="get"') < content.index("Year two anatomy")
+    heading = re.findall(r'<h2 [^>]*id="results"[^>]*>([^<]*)</h2>', content)
+    assert heading == ["1 session found."]
+    assert re.search(r'<h2 [^>]*id="results" tabindex="-1"', content)
+    assert content.count('id="results"') == 1
+
+
 def test_catalogue_with_empty_year_shows_every_year(client, member):
     SessionFactory(status=PUBLISHED, title="Year two anatomy", target_years=[2], starts_at=in_days(3))
     SessionFactory(status=PUBLISHED, title="Year four surgery", target_years=[4], starts_at=in_days(2))
