@@ -1,6 +1,8 @@
 import datetime as dt
+import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -82,3 +84,29 @@ def test_month_view_with_an_absurd_year_shows_the_current_month(client, month):
     client.force_login(MemberFactory(year_of_study=2))
     response = client.get(reverse("events:month"), {"month": month})
     assert response.context["month"] == timezone.localdate().replace(day=1)
+
+
+def _contrast(foreground: str, background: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_month_view_draws_other_months_days_apart_in_a_grey_of_at_least_4_5_to_1(client):
+    client.force_login(MemberFactory(year_of_study=2))
+
+    # February 2027 runs Monday 1st to Sunday 28th: four weeks, no day of another month.
+    content = client.get(reverse("events:month"), {"month": "2027-02"}).content.decode()
+    assert content.count('class="month-other bg-light"') == 0
+    # March 2027 ends on a Wednesday: its last week shows 1–4 April.
+    content = client.get(reverse("events:month"), {"month": "2027-03"}).content.decode()
+    assert content.count('class="month-other bg-light"') == 4
+    assert "text-body-tertiary" not in content
+
+    css = (settings.BASE_DIR / "static" / "css" / "meded.css").read_text()
+    colour = re.search(r"\.month-other \{ color: (#[0-9a-f]{6}); \}", css).group(1)
+    assert _contrast(colour, "#f8f9fa") >= 4.5  # Bootstrap's .bg-light
