@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -8,8 +9,23 @@ from events.models import Series, Session, SessionChange, SessionTargetYear
 from meded.spreadsheets import csv_response
 
 
+class TargetYearFormSet(BaseInlineFormSet):
+    """Names each row's year select and delete box: in a tabular inline only the column heads say
+    what they are, which a screen reader does not announce for a control."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        year = form.instance.year if form.instance.pk else None
+        form.fields["year"].widget.attrs["aria-label"] = _("Target year")
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = (
+                _("Delete target year %(year)s") % {"year": year} if year else _("Delete this target year")
+            )
+
+
 class TargetYearInline(admin.TabularInline):
     model = SessionTargetYear
+    formset = TargetYearFormSet
     extra = 0
 
 

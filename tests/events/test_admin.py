@@ -1,6 +1,7 @@
 import csv
 import datetime as dt
 import io
+import re
 import zoneinfo
 
 import pytest
@@ -207,3 +208,14 @@ def test_admin_change_form_logs_changes_to_a_published_session(admin_client_):
         "starts_at",
         "venue",
     ]
+
+
+def test_admin_session_form_names_each_target_years_select_and_delete_box(admin_client_):
+    session = SessionFactory(status=SessionStatus.PUBLISHED, target_years=[2, 4])
+
+    content = admin_client_.get(reverse("admin:events_session_change", args=[session.pk])).content.decode()
+
+    selects = re.findall(r'<select name="target_years-(\w+)-year" aria-label="([^"]+)"', content)
+    assert selects == [("0", "Target year"), ("1", "Target year"), ("__prefix__", "Target year")]
+    boxes = re.findall(r'<input type="checkbox" name="target_years-(\w+)-DELETE" aria-label="([^"]+)"', content)
+    assert boxes == [("0", "Delete target year 2"), ("1", "Delete target year 4")]
