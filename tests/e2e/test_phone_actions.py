@@ -214,3 +214,28 @@ def test_sessions_awaiting_approval_fit_a_phone_with_their_warnings_and_buttons(
     page.get_by_role("button", name="Approve Cardiology for finals").click()
     expect(page.get_by_text("1 session published.")).to_be_visible()
     expect(page.locator(".approval-card")).to_have_count(2)
+
+
+def test_the_catalogues_skip_link_takes_the_keyboard_past_the_filters(live_server, page: Page, committee_teacher):
+    _session(
+        committee_teacher,
+        title="Cardiac cycle and heart sounds",
+        start=timezone.now() + dt.timedelta(days=5),
+        years=[6],
+    )
+    _sign_in(page, live_server, committee_teacher)
+    page.goto(f"{live_server.url}/sessions/")
+
+    skip = page.get_by_role("link", name="Skip to results")
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        if skip.evaluate("e => e === document.activeElement"):
+            break
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box["width"] > 50 and box["height"] >= 24  # shown once focused
+    page.keyboard.press("Enter")
+    expect(page.locator("#results")).to_be_focused()
+    expect(page.locator("#results")).to_have_text("1 session found.")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Cardiac cycle and heart sounds")
