@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from events.enums import SessionStatus
 from events.models import Session
@@ -46,7 +47,11 @@ def warnings_for(sessions: Sequence[Session]) -> dict[int, list[str]]:
             shared_years = sorted(years & set(other.target_year_numbers))
             if shared_years:
                 result[session.pk].append(
-                    _("Clashes with “%(title)s” (%(when)s) for year %(years)s.")
+                    ngettext(
+                        "Clashes with “%(title)s” (%(when)s) for year %(years)s.",
+                        "Clashes with “%(title)s” (%(when)s) for years %(years)s.",
+                        len(shared_years),
+                    )
                     % {"title": other.title, "when": _when(other), "years": ", ".join(map(str, shared_years))}
                 )
             for entry in other.roster.all():
@@ -65,7 +70,11 @@ def warnings_for(sessions: Sequence[Session]) -> dict[int, list[str]]:
                 teacher_year = entry.teacher.year_of_study
                 if teacher_year is not None and teacher_year - max(years) < minimum_gap:
                     result[session.pk].append(
-                        _("%(teacher)s (year %(year)s) is not at least %(gap)s year(s) above year %(target)s.")
+                        ngettext(
+                            "%(teacher)s (year %(year)s) is not at least %(gap)s year above year %(target)s.",
+                            "%(teacher)s (year %(year)s) is not at least %(gap)s years above year %(target)s.",
+                            minimum_gap,
+                        )
                         % {
                             "teacher": entry.teacher.get_full_name(),
                             "year": teacher_year,

@@ -92,11 +92,11 @@ def test_near_peer_rule_flags_a_teacher_not_above_every_target_year(tom, setting
     settings.NEAR_PEER_MIN_YEARS = 1
     assert _warnings(_propose(tom, title="Finals prep", years=[4], status="draft")) == []
     assert _warnings(_propose(tom, title="Peers", years=[3, 5], status="draft", venue="Room 3")) == [
-        "Tom Okafor (year 5) is not at least 1 year(s) above year 5."
+        "Tom Okafor (year 5) is not at least 1 year above year 5."
     ]
     settings.NEAR_PEER_MIN_YEARS = 2
     assert _warnings(_propose(tom, title="Close", years=[4], status="draft", venue="Room 4")) == [
-        "Tom Okafor (year 5) is not at least 2 year(s) above year 4."
+        "Tom Okafor (year 5) is not at least 2 years above year 4."
     ]
 
 
@@ -131,3 +131,9 @@ def test_proposing_a_clashing_session_warns_the_teacher_at_once(client, tom, pri
     warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
     assert warnings[0].startswith("Clashes with “ECG”")
     assert "Room 1 is already booked for “ECG” at that time." in warnings
+
+
+def test_a_clash_over_several_years_names_them_as_years(tom, priya):
+    _propose(tom, title="ECG", years=[2, 3, 4], venue="Room 1")
+    mine = _propose(priya, title="Renal", years=[3, 4], venue="Room 2", status="draft")
+    assert _warnings(mine)[0].endswith("18:00) for years 3, 4.")
