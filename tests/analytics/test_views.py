@@ -131,7 +131,8 @@ def test_page_reports_a_bad_filter_and_shows_the_year_without_it(committee_clien
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "There is a problem with the filters" in page
+    assert "There is a problem" in page
+    assert "The figures below leave that filter out." in page
     assert "Choose a date in 2025-26, between 1 August 2025 and 31 July 2026." in page
     assert response.context["doc"]["participants"]["total"] == 4
 

@@ -91,8 +91,11 @@ def test_a_missing_answer_is_shown_next_to_its_question_and_nothing_is_saved(cli
     page = client.post(_url(session), post_data(answers))
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Please check your answers" in html
-    assert f'<a href="#question-{knowledge.pk}">This session improved my knowledge of the topic.</a>' in html
+    assert "There is a problem" in html
+    assert (
+        f'<a class="alert-link" href="#id_q{knowledge.pk}_0">'
+        "This session improved my knowledge of the topic. Please answer this question.</a>"
+    ) in html
     assert f'id="error-{knowledge.pk}">Please answer this question.' in html
     assert (PendingResponse.objects.count(), Response.objects.count(), Answer.objects.count()) == (0, 0, 0)
     assert Receipt.objects.count() == 0
