@@ -261,6 +261,13 @@ class CodeCheckInView(LoginRequiredMixin, TemplateView):
 
     template_name = "attendance/check_in_code.html"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if error := context.get("error"):
+            # Not a Django form: the page says itself that its one field came back with an error.
+            context |= {"code_errors": [{"anchor": "code", "text": error}], "has_form_errors": True}
+        return context
+
     def post(self, request, *args, **kwargs):
         # Six digits can be guessed: a member gets a few tries a minute (allauth-style, in the cache).
         # With Redis away the cache finds no counter and keeps none, so everyone may try (meded.cache).
