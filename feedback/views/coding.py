@@ -359,15 +359,23 @@ class CodebookView(CodingPermissionMixin, TemplateView):
     template_name = "feedback/coding_codebook.html"
 
     def get_context_data(self, **kwargs):
+        # A form sent back with errors takes the place of its empty twin, so the page shows it as sent.
+        failed = kwargs.get("failed_form")
+
+        def entry_form(prefix: str, **initial) -> CodebookEntryForm:
+            if failed is not None and failed.prefix == prefix:
+                return failed
+            return CodebookEntryForm(prefix=prefix, **initial)
+
         themes = coding.codebook()
         for theme in themes:
-            theme.form = CodebookEntryForm(prefix=f"theme-{theme.pk}", initial=_entry(theme))
-            theme.new_code_form = CodebookEntryForm(prefix=f"new-code-{theme.pk}")
+            theme.form = entry_form(f"theme-{theme.pk}", initial=_entry(theme))
+            theme.new_code_form = entry_form(f"new-code-{theme.pk}")
             for code in theme.codes.all():
-                code.form = CodebookEntryForm(prefix=f"code-{code.pk}", initial=_entry(code))
+                code.form = entry_form(f"code-{code.pk}", initial=_entry(code))
         return super().get_context_data(**kwargs) | {
             "themes": themes,
-            "new_theme_form": CodebookEntryForm(prefix="new-theme"),
+            "new_theme_form": entry_form("new-theme"),
         }
 
     def post(self, request, *args, **kwargs):
@@ -377,10 +385,7 @@ class CodebookView(CodingPermissionMixin, TemplateView):
             raise Http404
         form = CodebookEntryForm(request.POST, prefix=f"{prefixes[action]}-{pk}" if pk else prefixes[action])
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
-            return redirect("feedback:coding_codebook")
+            return self.render_to_response(self.get_context_data(failed_form=form))
         name, description = form.cleaned_data["name"], form.cleaned_data["description"]
         try:
             if action == "add_theme":
@@ -396,7 +401,8 @@ class CodebookView(CodingPermissionMixin, TemplateView):
                 code = coding.update_code(code=_get(Code, pk), name=name, description=description)
                 messages.success(request, _("The code “%s” has been saved.") % code.name)
         except coding.CodingError as error:
-            messages.error(request, str(error))
+            form.add_error("name", str(error))
+            return self.render_to_response(self.get_context_data(failed_form=form))
         return redirect("feedback:coding_codebook")
 
 
