@@ -1,0 +1,269 @@
+"""Every form, sent with mistakes, comes back with an error summary at the top of the page:
+"There is a problem", each error a link to the control it is about, focused on load, and
+"Error: " first in the page's title. Errors are still shown beside each field."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+
+from events.enums import SessionStatus
+from feedback import coding
+from tests.events.factories import SessionFactory
+from tests.factories import PASSWORD, MemberFactory
+from tests.feedback.coding_data import codes, session_comment
+from tests.feedback.factories import attend, ended_session
+from tests.test_page_titles import _title
+
+pytestmark = pytest.mark.django_db
+
+
+class _Page(HTMLParser):
+    """The ids on the page, and the error summary's attributes and links."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+        self.summaries: list[dict] = []
+        self.links: list[str] = []
+        self._in_summary = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if self._in_summary and tag == "div":
+            self._in_summary += 1
+        if attrs.get("data-testid") == "error-summary":
+            self.summaries.append(attrs)
+            self._in_summary = 1
+        elif self._in_summary and tag == "a":
+            self.links.append(attrs["href"])
+
+    def handle_endtag(self, tag):
+        if self._in_summary and tag == "div":
+            self._in_summary -= 1
+
+
+def assert_error_summary(response, *, errors: int | None = None) -> _Page:
+    assert response.status_code == 200
+    html = response.content.decode()
+    page = _Page()
+    page.feed(html)
+    assert len(page.summaries) == 1, "one error summary"
+    summary = page.summaries[0]
+    assert (summary["role"], summary["tabindex"]) == ("alert", "-1")
+    assert "data-focus-on-load" in summary
+    assert "There is a problem" in html
+    assert page.links, "the summary lists the errors"
+    for href in page.links:
+        assert href.startswith("#") and href[1:] in page.ids, f"{href} links to nothing on the page"
+    if errors is not None:
+        assert len(page.links) == errors
+    assert _title(response).startswith("Error: ")
+    return page
+
+
+def _signed_in(client, **kwargs):
+    member = MemberFactory(**kwargs)
+    client.force_login(member)
+    return member
+
+
+# members
+
+
+def test_profile(client):
+    _signed_in(client)
+    response = client.post(reverse("members:profile"), {"year_of_study": "9"})
+    page = assert_error_summary(response)
+    assert "#id_first_name" in page.links
+    # Still beside the field, too.
+    assert 'id="error_1_id_first_name"' in response.content.decode()
+
+
+def test_year_of_study_request(client):
+    _signed_in(client, year_of_study=3)
+    assert_error_summary(client.post(reverse("members:year_request"), {}))
+
+
+def test_member_import(client):
+    _signed_in(client, roles=["committee"])
+    assert_error_summary(client.post(reverse("members:import"), {}))
+
+
+def test_close_account(client):
+    _signed_in(client)
+    page = assert_error_summary(client.post(reverse("members:close_account"), {"password": "wrong"}), errors=1)
+    assert page.links == ["#id_password"]
+
+
+# events
+
+
+def test_edit_a_session_lists_every_problem(client):
+    teacher = _signed_in(client, roles=["teacher"])
+    session = SessionFactory(lead=teacher, created_by=teacher)
+    response = client.post(reverse("events:edit", args=[session.pk]), {"title": ""})
+    page = assert_error_summary(response)
+    assert "#id_title" in page.links
+
+
+def test_cancel_a_session(client):
+    _signed_in(client, roles=["committee"])
+    session = SessionFactory(status=SessionStatus.PUBLISHED)
+    assert_error_summary(client.post(reverse("events:cancel", args=[session.pk]), {}))
+
+
+def test_catalogue_filters(client):
+    _signed_in(client)
+    assert_error_summary(client.get(reverse("events:catalogue"), {"format": "by-carrier-pigeon"}))
+
+
+# teachers
+
+
+def test_propose_a_session(client):
+    _signed_in(client, roles=["teacher"])
+    page = assert_error_summary(client.post(reverse("teachers:propose"), {"submit": "1"}))
+    assert "#id_title" in page.links
+
+
+def test_import_a_timetable(client):
+    _signed_in(client, roles=["committee"])
+    assert_error_summary(client.post(reverse("teachers:import_sessions"), {}))
+
+
+def test_apply_to_teach(client):
+    _signed_in(client, year_of_study=5)
+    assert_error_summary(client.post(reverse("teachers:apply"), {}))
+
+
+# attendance
+
+
+def test_a_wrong_check_in_code(client):
+    _signed_in(client)
+    page = assert_error_summary(client.post(reverse("attendance:code"), {"code": "000000"}), errors=1)
+    assert page.links == ["#code"]
+    assert 'aria-describedby="code-error"' in client.post(reverse("attendance:code"), {"code": "1"}).content.decode()
+
+
+# feedback
+
+
+def test_session_feedback_lists_each_unanswered_question(client):
+    member = _signed_in(client)
+    session = ended_session()
+    attend(session, member)
+    page = assert_error_summary(client.post(reverse("feedback:answer_session", args=[session.pk]), {}))
+    assert all(re.fullmatch(r"#id_q\d+(_0)?", href) for href in page.links)
+
+
+def test_form_builder_lists_the_details_and_every_question(client):
+    _signed_in(client, roles=["committee"])
+    data = {
+        "title": "",
+        "purpose": "session",
+        "questions-TOTAL_FORMS": "1",
+        "questions-INITIAL_FORMS": "0",
+        "questions-MIN_NUM_FORMS": "0",
+        "questions-MAX_NUM_FORMS": "1000",
+        "questions-0-kind": "single",
+        "questions-0-text": "Which part helped most?",
+        "questions-0-options": "",
+    }
+    page = assert_error_summary(client.post(reverse("feedback:builder_create"), data))
+    assert "#id_title" in page.links
+    assert any(href.startswith("#id_questions-0-") for href in page.links)
+
+
+def test_choose_a_session_form(client):
+    committee = _signed_in(client, roles=["committee"])
+    session = SessionFactory(status=SessionStatus.PUBLISHED, lead=committee)
+    assert_error_summary(client.post(reverse("feedback:session_form", args=[session.pk]), {"form": "0"}))
+
+
+def test_send_a_survey(client):
+    _signed_in(client, roles=["committee"])
+    assert_error_summary(client.post(reverse("feedback:survey_create"), {}))
+
+
+def test_codebook_keeps_what_was_typed_and_says_what_is_wrong(client):
+    _signed_in(client, roles=["committee"])
+    book = codes(Community=["Belonging"])
+    theme = book["Belonging"].theme
+    response = client.post(
+        reverse("feedback:coding_codebook"),
+        {"action": f"add_code:{theme.pk}", f"new-code-{theme.pk}-name": "belonging"},
+    )
+    page = assert_error_summary(response, errors=1)
+    assert page.links == [f"#id_new-code-{theme.pk}-name"]
+    assert 'value="belonging"' in response.content.decode()
+
+
+def test_the_same_coder_twice_links_the_problem_to_the_form(client):
+    committee, other = _signed_in(client, roles=["committee"]), MemberFactory(roles=["committee"])
+    codes(Community=["Belonging"])
+    for coder in (committee, other):
+        coding.save_coding(answer=session_comment("Friendly"), coder=coder, codes=[])
+    response = client.get(reverse("feedback:coding_agreement"), {"a": committee.pk, "b": committee.pk})
+    page = assert_error_summary(response, errors=1)
+    assert page.links == ["#id_a"]
+
+
+# notifications
+
+
+def test_email_choices(client):
+    _signed_in(client)
+    assert_error_summary(client.post(reverse("notifications:preferences"), {"categories": ["no-such-kind"]}))
+
+
+# analytics
+
+
+def test_dashboard_filters(client):
+    _signed_in(client, roles=["committee"])
+    response = client.get(reverse("analytics:dashboard"), {"academic_year": "2025-26", "starts_on": "2030-01-01"})
+    page = assert_error_summary(response, errors=1)
+    assert page.links == ["#id_starts_on"]
+
+
+# sign-in and account pages
+
+
+def test_sign_in_with_a_wrong_password_links_to_the_email_field(client):
+    MemberFactory(email="ada@example.ac.uk")
+    response = client.post(reverse("account_login"), {"login": "ada@example.ac.uk", "password": "wrong"})
+    page = assert_error_summary(response, errors=1)
+    assert page.links == ["#id_login"]
+
+
+def test_join(client):
+    assert_error_summary(client.post(reverse("account_signup"), {"email": "someone@gmail.com"}))
+
+
+def test_forgotten_password(client):
+    assert_error_summary(client.post(reverse("account_reset_password"), {"email": "not an address"}))
+
+
+def test_change_password(client):
+    _signed_in(client)
+    response = client.post(
+        reverse("account_change_password"), {"oldpassword": "wrong", "password1": PASSWORD, "password2": "x"}
+    )
+    assert_error_summary(response)
+
+
+def test_add_an_email_address(client):
+    _signed_in(client)
+    assert_error_summary(client.post(reverse("account_email"), {"action_add": "1", "email": "nope"}))
+
+
+def test_a_page_without_errors_has_no_summary(client):
+    _signed_in(client)
+    response = client.get(reverse("members:profile"))
+    assert 'data-testid="error-summary"' not in response.content.decode()
+    assert not _title(response).startswith("Error")
