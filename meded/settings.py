@@ -39,6 +39,8 @@ SITE_URL = env.str(
     default="http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0].lstrip('.')}",
 ).rstrip("/")
 SOCIETY_NAME = env.str("SOCIETY_NAME", default="MedEd")
+# Where members write to the society: the contact, privacy and accessibility pages give it.
+SOCIETY_CONTACT_EMAIL = env.str("SOCIETY_CONTACT_EMAIL", default="committee@meded.localhost")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
