@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from meded import health
+from meded.pages import SitePageView
 from members.views import HomeView
 
 admin.site.site_header = "MedEd administration"
@@ -16,6 +17,9 @@ urlpatterns = [
     # Answered ahead of the host check, HTTPS redirect and sign-in by meded.middleware.HealthCheckMiddleware.
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("privacy/", SitePageView.as_view(template_name="pages/privacy.html"), name="privacy"),
+    path("accessibility/", SitePageView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
+    path("contact/", SitePageView.as_view(template_name="pages/contact.html"), name="contact"),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),
     path("", include("events.urls")),

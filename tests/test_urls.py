@@ -25,6 +25,9 @@ ACCESS = {
     "home": (PUBLIC, None),
     "healthz": (PUBLIC, None),  # for the proxy and the container healthchecks (tests/test_health.py)
     "readyz": (PUBLIC, None),
+    "privacy": (PUBLIC, None),
+    "accessibility": (PUBLIC, None),
+    "contact": (PUBLIC, None),
     "members:profile": (SIGNED_IN, None),
     "members:my_data": (SIGNED_IN, None),  # the signed-in member's own data, nobody else's
     "members:close_account": (SIGNED_IN, None),
