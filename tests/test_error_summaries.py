@@ -179,6 +179,35 @@ def test_form_builder_lists_the_details_and_every_question(client):
     assert any(href.startswith("#id_questions-0-") for href in page.links)
 
 
+def _builder_data(*rows: dict) -> dict:
+    data = {
+        "title": "Workshop feedback",
+        "purpose": "session",
+        "questions-TOTAL_FORMS": str(len(rows)),
+        "questions-INITIAL_FORMS": "0",
+        "questions-MIN_NUM_FORMS": "0",
+        "questions-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        data |= {f"questions-{index}-{name}": value for name, value in row.items()}
+    return data
+
+
+def test_form_builder_lists_a_refused_save_linking_to_the_form(client):
+    _signed_in(client, roles=["committee"])
+    twice = {"kind": "likert", "text": "I learnt a lot.", "metric_key": "knowledge", "is_required": "on"}
+    response = client.post(reverse("feedback:builder_create"), _builder_data(twice, twice | {"text": "Again."}))
+    page = assert_error_summary(response, errors=1)
+    assert page.links == ["#id_title"]
+    assert "Each metric can be measured by one question of a form only." in response.content.decode()
+
+
+def test_form_builder_without_questions_links_to_the_first_question(client):
+    _signed_in(client, roles=["committee"])
+    page = assert_error_summary(client.post(reverse("feedback:builder_create"), _builder_data({"text": ""})))
+    assert page.links[0].startswith("#id_")
+
+
 def test_choose_a_session_form(client):
     committee = _signed_in(client, roles=["committee"])
     session = SessionFactory(status=SessionStatus.PUBLISHED, lead=committee)

@@ -57,14 +57,12 @@ class FormCreateView(_BuilderMixin, TemplateView):
                     by=request.user,
                 )
             except services.FeedbackError as error:
-                messages.error(request, str(error))
+                details.add_error(None, str(error))
             else:
                 messages.success(request, _("“%s” is saved.") % form.title)
                 return redirect("feedback:builder_edit", pk=form.pk)
-        # Only a refused save comes back here: the title says so (templates/base.html).
-        return self.render_to_response(
-            self.get_context_data(details=details, questions=questions, has_form_errors=True)
-        )
+        # Only a refused save comes back here, its reasons in the forms' errors (and so in the summary).
+        return self.render_to_response(self.get_context_data(details=details, questions=questions))
 
 
 class FormEditView(_BuilderMixin, TemplateView):
@@ -110,7 +108,7 @@ class FormEditView(_BuilderMixin, TemplateView):
                     by=request.user,
                 )
             except services.FeedbackError as error:
-                messages.error(request, str(error))
+                details.add_error(None, str(error))
             else:
                 if saved.pk == self.form.pk:
                     messages.success(request, _("Your changes are saved."))
@@ -124,10 +122,8 @@ class FormEditView(_BuilderMixin, TemplateView):
                         % {"version": saved.version},
                     )
                 return redirect("feedback:builder_edit", pk=saved.pk)
-        # Only a refused save comes back here: the title says so (templates/base.html).
-        return self.render_to_response(
-            self.get_context_data(details=details, questions=questions, has_form_errors=True)
-        )
+        # Only a refused save comes back here, its reasons in the forms' errors (and so in the summary).
+        return self.render_to_response(self.get_context_data(details=details, questions=questions))
 
 
 class MakeDefaultView(_BuilderMixin, View):
