@@ -171,4 +171,9 @@ class MaterialForm(forms.Form):
 
 
 class RecordingForm(forms.Form):
-    recording_url = forms.URLField(label=_("Recording link"), required=False, assume_scheme="https")
+    recording_url = forms.URLField(
+        label=_("Recording link"),
+        required=False,
+        assume_scheme="https",
+        error_messages={"invalid": _("Enter a full link, starting https://.")},
+    )

@@ -177,9 +177,11 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
             "can_invite": permissions.can_invite_co_teachers(user, session),
             "sees_materials": permissions.sees_materials(user, session, registered=registered),
             "can_manage_materials": permissions.can_manage_materials(user, session),
-            "material_form": MaterialForm(),
+            # A form sent with mistakes comes back here as sent (MaterialAddView, RecordingView).
+            "material_form": kwargs.get("material_form") or MaterialForm(),
             "material_extensions": settings.MATERIAL_EXTENSIONS,
-            "recording_form": RecordingForm(initial={"recording_url": session.recording_url}),
+            "recording_form": kwargs.get("recording_form")
+            or RecordingForm(initial={"recording_url": session.recording_url}),
         }
 
 
@@ -384,19 +386,18 @@ class CalendarSettingsView(LoginRequiredMixin, TemplateView):
         return redirect("events:calendar")
 
 
-class MaterialAddView(SessionPermissionMixin, View):
+class MaterialAddView(SessionPermissionMixin, SessionDetailView):
+    """Adds a material; a form with mistakes is shown again on the session's page, as sent."""
+
     http_method_names = ["post"]
     permission = permissions.can_manage_materials
 
     def post(self, request, *args, **kwargs):
         form = MaterialForm(request.POST, request.FILES)
-        if form.is_valid():
-            services.add_material(session=self.session, by=request.user, **form.cleaned_data)
-            messages.success(request, _("“%s” has been added to the materials.") % form.cleaned_data["title"])
-        else:
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(material_form=form))
+        services.add_material(session=self.session, by=request.user, **form.cleaned_data)
+        messages.success(request, _("“%s” has been added to the materials.") % form.cleaned_data["title"])
         return redirect("events:detail", pk=self.session.pk)
 
 
@@ -435,15 +436,16 @@ class MaterialDeleteView(LoginRequiredMixin, View):
         return redirect("events:detail", pk=session.pk)
 
 
-class RecordingView(SessionPermissionMixin, View):
+class RecordingView(SessionPermissionMixin, SessionDetailView):
+    """Saves the recording link; a wrong one is shown again on the session's page, as sent."""
+
     http_method_names = ["post"]
     permission = permissions.can_manage_materials
 
     def post(self, request, *args, **kwargs):
         form = RecordingForm(request.POST)
-        if form.is_valid():
-            services.set_recording_link(session=self.session, by=request.user, url=form.cleaned_data["recording_url"])
-            messages.success(request, _("The recording link has been saved."))
-        else:
-            messages.error(request, _("Enter a full link, starting https://."))
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(recording_form=form))
+        services.set_recording_link(session=self.session, by=request.user, url=form.cleaned_data["recording_url"])
+        messages.success(request, _("The recording link has been saved."))
         return redirect("events:detail", pk=self.session.pk)

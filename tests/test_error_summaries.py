@@ -116,6 +116,26 @@ def test_cancel_a_session(client):
     assert_error_summary(client.post(reverse("events:cancel", args=[session.pk]), {}))
 
 
+def test_a_material_with_neither_file_nor_link_comes_back_on_the_session_page(client):
+    teacher = _signed_in(client, roles=["teacher"], year_of_study=5)
+    session = SessionFactory(status=SessionStatus.PUBLISHED, lead=teacher)
+    response = client.post(reverse("events:add_material", args=[session.pk]), {"title": "Slides"})
+    page = assert_error_summary(response, errors=1)
+    assert page.links == ["#id_title"]
+    html = response.content.decode()
+    assert 'value="Slides"' in html
+    assert "Attach a file or give a link (one of the two)." in html
+
+
+def test_a_recording_link_that_is_not_a_link(client):
+    teacher = _signed_in(client, roles=["teacher"], year_of_study=5)
+    session = SessionFactory(status=SessionStatus.PUBLISHED, lead=teacher)
+    response = client.post(reverse("events:recording", args=[session.pk]), {"recording_url": "not a link"})
+    page = assert_error_summary(response, errors=1)
+    assert page.links == ["#id_recording_url"]
+    assert 'id="id_recording_url-error">Enter a full link, starting https://.</div>' in response.content.decode()
+
+
 def test_catalogue_filters(client):
     _signed_in(client)
     assert_error_summary(client.get(reverse("events:catalogue"), {"format": "by-carrier-pigeon"}))
