@@ -102,7 +102,8 @@ def test_attendee_answers_on_a_phone_teacher_sees_five_responses_committee_codes
     phone.get_by_role("button", name="Send my answers").tap()
 
     # The missing answer is named at the top and next to its question; what she gave is kept.
-    expect(phone.get_by_role("alert")).to_contain_text(f"{FORMAT_QUESTION}: Please answer this question.")
+    expect(phone.get_by_role("alert")).to_contain_text(f"{FORMAT_QUESTION} Please answer this question.")
+    expect(phone.get_by_role("alert")).to_be_focused()
     format_group = phone.get_by_role("group", name=FORMAT_QUESTION)
     expect(format_group.locator(f"#error-{questions['format_preference'].pk}")).to_have_text(
         "Please answer this question."
