@@ -45,8 +45,13 @@ def test_wrong_password_is_refused_with_a_message(live_server, page: Page):
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
 
-    expect(page.get_by_text("The email address and/or password you specified are not correct.")).to_be_visible()
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("The email address and/or password you specified are not correct.")
+    expect(page).to_have_title("Error: Sign in – MedEd")
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+    summary.get_by_role("link").click()
+    expect(page.get_by_label("Email")).to_be_focused()
 
 
 def test_phone_layout_has_a_working_menu_button(live_server, page: Page):
