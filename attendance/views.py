@@ -314,15 +314,21 @@ class RegisterSheetView(LoginRequiredMixin, TemplateView):
         if "walk_in" in request.POST:
             email = request.POST.get("email", "").strip()
             member = Member.objects.filter(email__iexact=email, is_active=True).first()
-            if member is None:
-                messages.error(request, _("No member has the email %s.") % email)
-            else:
-                try:
-                    services.add_walk_in(session=session, member=member)
-                except services.RegistrationRefused as refusal:
-                    messages.error(request, str(refusal))
-                else:
-                    messages.success(request, _("%s has been added as present.") % (member.get_full_name() or email))
+            try:
+                if member is None:
+                    raise services.RegistrationRefused(_("No member has the email %s.") % email)
+                services.add_walk_in(session=session, member=member)
+            except services.RegistrationRefused as refusal:
+                # The page again, with the address as typed and why it was refused beside it.
+                return self.render_to_response(
+                    self.get_context_data(
+                        pk=pk,
+                        walk_in_email=email,
+                        walk_in_errors=[{"anchor": "walk-in-email", "text": str(refusal)}],
+                        has_form_errors=True,
+                    )
+                )
+            messages.success(request, _("%s has been added as present.") % (member.get_full_name() or email))
             return redirect("attendance:sheet", pk=pk)
         statuses = {
             int(key.removeprefix("status-")): value
@@ -423,8 +429,13 @@ class AttendanceImportView(LoginRequiredMixin, TemplateView):
         else:
             upload = request.FILES.get("file")
             if upload is None or upload.size > settings.MEMBER_IMPORT_MAX_BYTES:
-                messages.error(request, _("Choose a report file (at most 5 MB)."))
-                return redirect("attendance:import_report", pk=pk)
+                return self.render_to_response(
+                    self.get_context_data(
+                        pk=pk,
+                        file_errors=[{"anchor": "report-file", "text": _("Choose a report file (at most 5 MB).")}],
+                        has_form_errors=True,
+                    )
+                )
             data, filename = upload.read(), upload.name
         try:
             plan = services.plan_attendance_import(session=session, data=data, filename=filename)

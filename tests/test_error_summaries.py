@@ -170,6 +170,26 @@ def test_a_wrong_check_in_code(client):
     assert 'aria-describedby="code-error"' in client.post(reverse("attendance:code"), {"code": "1"}).content.decode()
 
 
+def test_a_walk_in_with_an_unknown_address_is_shown_again_on_the_register(client):
+    _signed_in(client, roles=["committee"])
+    session = ended_session()
+    response = client.post(
+        reverse("attendance:sheet", args=[session.pk]), {"walk_in": "1", "email": "ghost@example.ac.uk"}
+    )
+    page = assert_error_summary(response, errors=1)
+    assert page.links == ["#walk-in-email"]
+    html = response.content.decode()
+    assert 'value="ghost@example.ac.uk"' in html
+    assert 'id="walk-in-email-error">No member has the email ghost@example.ac.uk.</div>' in html
+
+
+def test_an_attendance_report_without_a_file(client):
+    _signed_in(client, roles=["committee"])
+    session = ended_session()
+    page = assert_error_summary(client.post(reverse("attendance:import_report", args=[session.pk]), {}), errors=1)
+    assert page.links == ["#report-file"]
+
+
 # feedback
 
 
