@@ -135,8 +135,19 @@ class ApplicationQueueView(LoginRequiredMixin, UserPassesTestMixin, TemplateView
             else:
                 reason = request.POST.get(f"reason-{application.pk}", "").strip()
                 if not reason:
-                    messages.error(request, _("Give %s a reason before declining.") % name)
-                    return redirect("teachers:applications")
+                    # The queue again, the reason box of this application marked and named in the summary.
+                    return self.render_to_response(
+                        self.get_context_data(
+                            refused_pk=application.pk,
+                            decision_errors=[
+                                {
+                                    "anchor": f"reason-{application.pk}",
+                                    "text": _("Give %s a reason before declining.") % name,
+                                }
+                            ],
+                            has_form_errors=True,
+                        )
+                    )
                 services.decline_application(application=application, by=request.user, reason=reason)
                 messages.success(request, _("The application from %s has been declined.") % name)
         except services.ApplicationRefused as refusal:

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from events.enums import SessionStatus
 from feedback import coding
+from teachers.services import apply_to_teach
 from tests.events.factories import SessionFactory
 from tests.factories import PASSWORD, MemberFactory
 from tests.feedback.coding_data import codes, session_comment
@@ -158,6 +159,16 @@ def test_import_a_timetable(client):
 def test_apply_to_teach(client):
     _signed_in(client, year_of_study=5)
     assert_error_summary(client.post(reverse("teachers:apply"), {}))
+
+
+def test_declining_an_application_without_a_reason(client):
+    applicant = MemberFactory(year_of_study=5, first_name="Aisha", last_name="Khan")
+    application = apply_to_teach(member=applicant, subjects="Renal", motivations=["career"])
+    _signed_in(client, roles=["committee"])
+    response = client.post(reverse("teachers:applications"), {"decision": f"decline:{application.pk}"})
+    page = assert_error_summary(response, errors=1)
+    assert page.links == [f"#reason-{application.pk}"]
+    assert "Give Aisha Khan a reason before declining." in response.content.decode()
 
 
 # attendance
