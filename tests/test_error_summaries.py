@@ -347,3 +347,15 @@ def test_a_page_without_errors_has_no_summary(client):
     response = client.get(reverse("members:profile"))
     assert 'data-testid="error-summary"' not in response.content.decode()
     assert not _title(response).startswith("Error")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["events:catalogue", "events:month", "feedback:coding", "feedback:coding_themes", "analytics:dashboard"],
+)
+def test_filter_pages_opened_without_filters_have_no_summary(client, name):
+    _signed_in(client, roles=["committee"])
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert 'data-testid="error-summary"' not in response.content.decode()
+    assert not _title(response).startswith("Error")
