@@ -270,6 +270,23 @@ class ApprovalQueueView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
     def test_func(self):
         return permissions.can_review_sessions(self.request.user)
 
+    def _refused(self, error: str, *, on: str):
+        """The queue again, as it was sent (ticks and comment kept), with `error` in the summary
+        linking to the comment box, or to the first session's tick box for "first_session"."""
+        context = self.get_context_data()
+        if on == "first_session":
+            on = f"select-{context['rows'][0][0].pk}" if context["rows"] else "main"
+        return self.render_to_response(
+            context
+            | {
+                "approval_errors": [{"anchor": on, "text": error}],
+                "has_form_errors": True,
+                "ticked": {int(pk) for pk in self.request.POST.getlist("session") if pk.isdigit()},
+                "comment": self.request.POST.get("comment", ""),
+                "comment_error": error if on == "id_comment" else "",
+            }
+        )
+
     def get_context_data(self, **kwargs):
         sessions = list(selectors.approval_queue())
         warnings = clashes.warnings_for(sessions)
@@ -286,11 +303,9 @@ class ApprovalQueueView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
         sessions = list(Session.objects.filter(pk__in=[i for i in ids if i.isdigit()], status="submitted"))
         comment = request.POST.get("comment", "").strip()
         if not sessions:
-            messages.error(request, _("Tick at least one session first."))
-            return HttpResponseRedirect(reverse("events:approvals"))
+            return self._refused(_("Tick at least one session first."), on="first_session")
         if action == "send_back" and not comment:
-            messages.error(request, _("Write a comment for the teachers before sending sessions back."))
-            return HttpResponseRedirect(reverse("events:approvals"))
+            return self._refused(_("Write a comment for the teachers before sending sessions back."), on="id_comment")
         done = 0
         for session in sessions:
             try:

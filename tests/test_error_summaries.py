@@ -137,6 +137,22 @@ def test_a_recording_link_that_is_not_a_link(client):
     assert 'id="id_recording_url-error">Enter a full link, starting https://.</div>' in response.content.decode()
 
 
+def test_sending_sessions_back_without_a_comment(client):
+    _signed_in(client, roles=["committee"])
+    session = SessionFactory(status=SessionStatus.SUBMITTED)
+    response = client.post(reverse("events:approvals"), {"action": "send_back", "session": [session.pk]})
+    page = assert_error_summary(response, errors=1)
+    assert page.links == ["#id_comment"]
+    assert f'id="select-{session.pk}" checked' in response.content.decode()
+
+
+def test_approving_with_nothing_ticked_links_to_the_first_tick_box(client):
+    _signed_in(client, roles=["committee"])
+    session = SessionFactory(status=SessionStatus.SUBMITTED)
+    page = assert_error_summary(client.post(reverse("events:approvals"), {"action": "approve"}), errors=1)
+    assert page.links == [f"#select-{session.pk}"]
+
+
 def test_catalogue_filters(client):
     _signed_in(client)
     assert_error_summary(client.get(reverse("events:catalogue"), {"format": "by-carrier-pigeon"}))

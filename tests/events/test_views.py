@@ -369,7 +369,10 @@ def test_sending_back_without_a_comment_is_refused_and_changes_nothing(client, t
         reverse("events:approvals"), {"action": "send_back", "session": [a.pk, b.pk], "comment": comment}, follow=True
     )
 
-    assert _messages(response) == ["Write a comment for the teachers before sending sessions back."]
+    assert response.context["approval_errors"] == [
+        {"anchor": "id_comment", "text": "Write a comment for the teachers before sending sessions back."}
+    ]
+    assert response.context["ticked"] == {a.pk, b.pk}  # shown again as sent
     assert _statuses(a, b) == ["submitted", "submitted"]
     assert SessionChange.objects.count() == 0
 
@@ -378,7 +381,9 @@ def test_approving_with_nothing_ticked_is_refused(client, teacher, committee_mem
     session = _submitted("A talk", lead=teacher, days_ago=1)
     client.force_login(committee_member)
     response = client.post(reverse("events:approvals"), {"action": "approve"}, follow=True)
-    assert _messages(response) == ["Tick at least one session first."]
+    assert response.context["approval_errors"] == [
+        {"anchor": f"select-{session.pk}", "text": "Tick at least one session first."}
+    ]
     assert _statuses(session) == ["submitted"]
 
 
