@@ -97,9 +97,12 @@ def error_summary_items(*forms_on_page) -> list[dict]:
 
 
 @register.inclusion_tag("components/error_summary.html")
-def error_summary(*forms_on_page, errors=None, note=""):
-    """`{% error_summary form %}` at the top of a page's main column: "There is a problem", then
-    each error of the given forms and formsets linking to its field, focused when the page loads
-    (static/js/meded.js). `errors` adds problems found outside a Django form, as
-    `[{"anchor": "code", "text": ...}]`; `note` is a sentence after the list."""
-    return {"items": error_summary_items(*forms_on_page) + list(errors or []), "note": note}
+def error_summary(*forms_on_page, errors=None, problems=None, heading="", note=""):
+    """`{% error_summary form %}` at the top of a page's main column: "There is a problem" (or
+    `heading`), then each error of the given forms and formsets linking to its field, focused when
+    the page loads (static/js/meded.js). `errors` adds problems found outside a Django form, as
+    `[{"anchor": "code", "text": ...}]`; `problems` adds ones that belong to no field (a refused
+    file's rows), as text; `note` is a sentence after the list."""
+    items = error_summary_items(*forms_on_page) + list(errors or [])
+    items += [{"anchor": "", "text": problem} for problem in problems or []]
+    return {"items": items, "heading": heading, "note": note}
