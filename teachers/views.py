@@ -13,8 +13,7 @@ from django.views.generic import FormView, TemplateView
 from events import permissions as event_permissions
 from events import selectors as event_selectors
 from events.forms import SessionForm
-from events.models import Session
-from events.views import warn_about_clashes
+from events.views import SessionDetailView, warn_about_clashes
 from members.permissions import is_committee, is_teacher
 from teachers import certificates, selectors, services
 from teachers.enums import ApplicationStatus
@@ -155,26 +154,31 @@ class ApplicationQueueView(LoginRequiredMixin, UserPassesTestMixin, TemplateView
         return redirect("teachers:applications")
 
 
-class InviteCoTeacherView(LoginRequiredMixin, View):
+class InviteCoTeacherView(SessionDetailView):
+    """Invites a co-teacher; a name or address that finds no one (or someone who cannot be
+    invited) is shown again on the session's page, as typed, with the reason."""
+
     http_method_names = ["post"]
 
-    def post(self, request, pk: int):
-        try:
-            session = event_selectors.session_for_page(pk=pk)
-        except Session.DoesNotExist:
-            raise Http404 from None
-        if not event_permissions.can_view_session(request.user, session):
-            raise Http404
-        if not event_permissions.can_invite_co_teachers(request.user, session):
+    def check_permission(self) -> None:
+        if not event_permissions.can_invite_co_teachers(self.request.user, self.session):
             raise PermissionDenied
+
+    def post(self, request, *args, **kwargs):
+        name_or_email = request.POST.get("name_or_email", "")
         try:
-            teacher = services.find_teacher(name_or_email=request.POST.get("name_or_email", ""))
-            services.invite_co_teacher(session=session, invited_by=request.user, teacher=teacher)
+            teacher = services.find_teacher(name_or_email=name_or_email)
+            services.invite_co_teacher(session=self.session, invited_by=request.user, teacher=teacher)
         except services.InvitationRefused as refusal:
-            messages.error(request, str(refusal))
-        else:
-            messages.success(request, _("%s has been invited to co-teach.") % teacher.get_full_name())
-        return redirect("events:detail", pk=session.pk)
+            return self.render_to_response(
+                self.get_context_data(
+                    invitee=name_or_email,
+                    invite_errors=[{"anchor": "invitee", "text": str(refusal)}],
+                    has_form_errors=True,
+                )
+            )
+        messages.success(request, _("%s has been invited to co-teach.") % teacher.get_full_name())
+        return redirect("events:detail", pk=self.session.pk)
 
 
 class AnswerInvitationView(LoginRequiredMixin, View):

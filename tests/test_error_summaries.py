@@ -167,6 +167,17 @@ def test_propose_a_session(client):
     assert "#id_title" in page.links
 
 
+def test_inviting_a_co_teacher_nobody_is_called(client):
+    teacher = _signed_in(client, roles=["teacher"], year_of_study=5)
+    session = SessionFactory(lead=teacher, created_by=teacher)
+    response = client.post(reverse("teachers:invite", args=[session.pk]), {"name_or_email": "nobody at all"})
+    page = assert_error_summary(response, errors=1)
+    assert page.links == ["#invitee"]
+    html = response.content.decode()
+    assert 'value="nobody at all"' in html
+    assert 'aria-describedby="invitee-error"' in html
+
+
 def test_import_a_timetable(client):
     _signed_in(client, roles=["committee"])
     assert_error_summary(client.post(reverse("teachers:import_sessions"), {}))
