@@ -2,19 +2,22 @@
 "There is a problem", each error a link to the control it is about, focused on load, and
 "Error: " first in the page's title. Errors are still shown beside each field."""
 
+import datetime as dt
 import re
 from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from events.enums import SessionStatus
 from feedback import coding
+from feedback.services import create_survey
 from teachers.services import apply_to_teach
 from tests.events.factories import SessionFactory
 from tests.factories import PASSWORD, MemberFactory
 from tests.feedback.coding_data import codes, session_comment
-from tests.feedback.factories import attend, ended_session
+from tests.feedback.factories import attend, ended_session, survey_form
 from tests.test_page_titles import _title
 
 pytestmark = pytest.mark.django_db
@@ -255,6 +258,22 @@ def test_form_builder_lists_the_details_and_every_question(client):
     page = assert_error_summary(client.post(reverse("feedback:builder_create"), data))
     assert "#id_title" in page.links
     assert any(href.startswith("#id_questions-0-") for href in page.links)
+
+
+def test_a_survey_with_unanswered_questions_lists_each_one(client):
+    now = timezone.now()
+    survey = create_survey(
+        form=survey_form(), title="Annual survey", opens_at=now, closes_at=now + dt.timedelta(days=7), by=None
+    )
+    _signed_in(client, year_of_study=2)
+    page = assert_error_summary(client.post(reverse("feedback:answer_survey", args=[survey.pk]), {}))
+    required = [question for question in survey_form().questions.all() if question.is_required]
+    assert len(page.links) == len([q for q in required if not q.is_for_teachers_only])
+
+
+def test_coding_filters(client):
+    _signed_in(client, roles=["committee"])
+    assert_error_summary(client.get(reverse("feedback:coding"), {"session": "not-a-session"}))
 
 
 def _builder_data(*rows: dict) -> dict:
