@@ -1,15 +1,15 @@
 from django.contrib import admin, messages
-from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events import services
 from events.enums import SessionStatus
 from events.models import Series, Session, SessionChange, SessionTargetYear
+from meded.admin_inlines import LabelledInlineFormSet, LabelledTabularInline
 from meded.spreadsheets import csv_response
 
 
-class TargetYearFormSet(BaseInlineFormSet):
+class TargetYearFormSet(LabelledInlineFormSet):
     """Names each row's year select and delete box: in a tabular inline only the column heads say
     what they are, which a screen reader does not announce for a control."""
 
@@ -23,7 +23,7 @@ class TargetYearFormSet(BaseInlineFormSet):
             )
 
 
-class TargetYearInline(admin.TabularInline):
+class TargetYearInline(LabelledTabularInline):
     model = SessionTargetYear
     formset = TargetYearFormSet
     extra = 0

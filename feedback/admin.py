@@ -21,6 +21,7 @@ from feedback.models import (
     Theme,
 )
 from feedback.results.counting import responses_counted
+from meded.admin_inlines import LabelledTabularInline
 
 
 def _has_responses(form: Form | None) -> bool:
@@ -31,7 +32,7 @@ def _has_responses(form: Form | None) -> bool:
     )
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(LabelledTabularInline):
     model = Question
     extra = 0
     fields = ["position", "kind", "text", "help_text", "is_required", "metric_key", "is_for_teachers_only"]
@@ -98,7 +99,7 @@ class FormAdmin(admin.ModelAdmin):
                 self.message_user(request, _("Sessions now use %s by default.") % form, messages.SUCCESS)
 
 
-class OptionInline(admin.TabularInline):
+class OptionInline(LabelledTabularInline):
     model = Option
     extra = 0
     fields = ["position", "value", "label"]
@@ -142,7 +143,7 @@ class QuestionAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class SurveyYearInline(admin.TabularInline):
+class SurveyYearInline(LabelledTabularInline):
     model = SurveyYear
     extra = 0
     verbose_name_plural = _("audience (no years: every member)")
@@ -263,7 +264,7 @@ class ReceiptAdmin(_ReadOnlyAdmin):
         return _("a session") if obj.session_id else _("a survey")
 
 
-class CodeInline(admin.TabularInline):
+class CodeInline(LabelledTabularInline):
     model = Code
     extra = 0
     fields = ["position", "name", "description"]

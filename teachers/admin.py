@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from meded.admin_inlines import LabelledTabularInline
 from teachers import services
 from teachers.models import ApplicationMotivation, RosterEntry, TeacherApplication
 
@@ -15,7 +16,7 @@ class RosterEntryAdmin(admin.ModelAdmin):
     raw_id_fields = ["session"]
 
 
-class MotivationInline(admin.TabularInline):
+class MotivationInline(LabelledTabularInline):
     model = ApplicationMotivation
     extra = 0
 
