@@ -130,6 +130,11 @@ PAGES = [
     ("teachers:log", (), (TEACHER,), None),
     ("feedback:my_results", (), (TEACHER,), None),
     ("feedback:session_results", ("ended",), (TEACHER, COMMITTEE), None),
+    ("events:detail", ("submitted",), (TEACHER,), None),
+    ("events:edit", ("submitted",), (TEACHER,), None),
+    ("events:detail", ("live",), (STUDENT, TEACHER), None),
+    ("attendance:screen", ("live",), (TEACHER,), None),
+    ("attendance:sheet", ("live",), (TEACHER,), None),
     # The committee.
     ("analytics:dashboard", (), (COMMITTEE,), None),
     ("events:approvals", (), (COMMITTEE,), None),
