@@ -249,7 +249,7 @@ def _label(name: str, args: tuple, state) -> str:
 
 
 @pytest.fixture
-def pages_data(settings):
+def pages_data():
     """One of everything the pages show, for each role, written through the services."""
     student = MemberFactory(email="aisha@example.ac.uk", first_name="Aisha", last_name="Khan", year_of_study=3)
     teacher = MemberFactory(
