@@ -20,6 +20,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from playwright.sync_api import Error as PlaywrightError
 
 from attendance import checkin
 from attendance.services import register
@@ -399,7 +400,7 @@ def _scan(page, axe_settings: dict) -> list[dict]:
         axe_settings,
     )
     # A scan that checked nothing (an error page from the browser, axe not injected) is no pass.
-    assert (results["version"], results["passes"] > 0) == (AXE_VERSION, True), page.url
+    assert (results["version"], results["passes"] > 0) == (AXE_VERSION, True)
     return results["violations"]
 
 
@@ -410,7 +411,7 @@ def _put_in_state(page, state, viewport):
             page.locator(selector).fill(value)
         page.get_by_role("button", name=state.button, exact=True).click()
         page.wait_for_load_state()
-        assert page.locator(".is-invalid, .errorlist, .alert-danger, [role=alert]").count(), page.url
+        assert page.locator(".is-invalid, .errorlist, .alert-danger, [role=alert]").count(), "no error shown"
     elif state == MENU:
         if viewport["width"] < 992:
             page.get_by_role("button", name="Show menu").click()
@@ -441,13 +442,17 @@ def test_no_accessibility_violations(live_server, browser, pages_data, role, wid
         if state == MENU and viewport["width"] >= 992 and role not in (COMMITTEE, ADMIN):
             continue  # no dropdown in a member's desktop menu
         url = _url(name, args, pages_data)
-        response = page.goto(url)
-        # A page that redirects (to sign in, say) or fails would have another page scanned in its name.
-        status = state if isinstance(state, int) else 200
-        assert (response.status, page.url) == (status, f"{live_server.url}{url}"), name
-        _put_in_state(page, state, viewport)
+        try:
+            response = page.goto(url)
+            # A page that redirects (to sign in, say) or fails would have another page scanned in its name.
+            status = state if isinstance(state, int) else 200
+            assert (response.status, page.url) == (status, f"{live_server.url}{url}")
+            _put_in_state(page, state, viewport)
+            violations = _scan(page, ADMIN_AXE if name.startswith("admin:") else OWN_AXE)
+        except (AssertionError, PlaywrightError) as error:
+            raise AssertionError(f"{role} at {viewport['width']} px, {_label(name, args, state)}: {error}") from error
         scanned += 1
-        for violation in _scan(page, ADMIN_AXE if name.startswith("admin:") else OWN_AXE):
+        for violation in violations:
             found.setdefault(_label(name, args, state), []).append(
                 f"  {violation['id']} ({violation['impact']}): {violation['help']}\n"
                 + "".join(f"    {target}\n" for target in violation["targets"])
