@@ -95,6 +95,10 @@ PAGES = [
     ("account_change_password", (), (STUDENT,), Submit("Change password")),
     ("account_reauthenticate", (), (STUDENT,), None),
     ("socialaccount_connections", (), (STUDENT,), None),
+    # The footer's pages.
+    ("privacy", (), (ANON, STUDENT), None),
+    ("accessibility", (), (ANON, STUDENT), None),
+    ("contact", (), (ANON, STUDENT), None),
     # Public pages reached from outside.
     ("teachers:verify", ("certificate",), (ANON,), None),
     ("notifications:unsubscribe", ("unsubscribe_token",), (ANON,), None),
@@ -139,6 +143,7 @@ PAGES = [
     # The committee.
     ("analytics:dashboard", (), (COMMITTEE,), None),
     ("events:approvals", (), (COMMITTEE,), None),
+    ("events:approvals", (), (COMMITTEE,), Submit("Approve ticked")),
     ("events:edit", ("upcoming",), (COMMITTEE,), None),
     ("events:edit", ("upcoming",), (COMMITTEE,), Submit("Save changes", (("#id_title", ""),))),
     ("events:cancel", ("upcoming",), (COMMITTEE,), None),
