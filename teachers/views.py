@@ -11,7 +11,6 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from events import permissions as event_permissions
-from events import selectors as event_selectors
 from events.forms import SessionForm
 from events.views import SessionDetailView, warn_about_clashes
 from members.permissions import is_committee, is_teacher
