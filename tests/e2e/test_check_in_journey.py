@@ -60,6 +60,6 @@ def test_attendee_registers_checks_in_on_a_phone_and_appears_on_the_register(liv
     _sign_in(page, live_server.url, "tom@example.ac.uk")
     page.goto(f"{live_server.url}/sessions/{session.pk}/")
     page.get_by_role("link", name="Register", exact=True).click()
-    row = page.get_by_role("row").filter(has_text="Aisha Khan")
+    row = page.get_by_role("group", name="Aisha Khan")
     expect(row).to_contain_text("QR code at")
     expect(row.get_by_role("radio", name="Present")).to_be_checked()

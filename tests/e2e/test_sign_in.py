@@ -22,7 +22,7 @@ def test_member_signs_in_and_sees_their_profile(live_server, page: Page):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
-    expect(page.get_by_text("Welcome, Aisha.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Welcome, Aisha")).to_be_visible()
     page.get_by_role("link", name="My profile").first.click()
     expect(page).to_have_url(re.compile(r"/profile/$"))
     expect(page.get_by_role("heading", name="My profile")).to_be_visible()
