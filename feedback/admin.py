@@ -17,6 +17,7 @@ from feedback.models import (
     Receipt,
     Response,
     Survey,
+    SurveyImport,
     SurveyYear,
     Theme,
 )
@@ -214,10 +215,19 @@ class ResponseAdmin(_ReadOnlyAdmin):
     and no receipt is shown here. Only released responses exist; pending ones are sealed and not
     listed."""
 
-    list_display = ["id", "form", "session", "survey", "year_band"]
-    list_filter = ["form__purpose", "year_band"]
+    list_display = ["id", "form", "session", "survey", "year_band", "is_imported"]
+    list_filter = ["form__purpose", "year_band", "is_imported"]
     list_select_related = ["form", "session", "survey"]
     inlines = [AnswerInline]
+
+
+@admin.register(SurveyImport)
+class SurveyImportAdmin(_ReadOnlyAdmin):
+    """Past surveys brought in from exports (`import_survey_responses`); written only by the import."""
+
+    list_display = ["survey", "source", "responses", "skipped", "imported_at", "imported_by"]
+    list_filter = ["source"]
+    list_select_related = ["survey", "imported_by"]
 
 
 @admin.register(Answer)

@@ -40,6 +40,11 @@ What is stored, and when
   surveys the band, and each answer's value. No member, no time, random UUID keys.
   `Answer.is_held_back` is the committee's moderation flag and carries no time either. Session
   responses carry no band at all: in a small session the band alone could single someone out.
+- Imported responses (`services.import_survey_responses`): a past survey's export, written as
+  released `Response`s marked `is_imported`, shuffled, with no receipt (no member is known) and
+  only the band of the year column; no other column of the file is read into the database. The
+  import is one release of at least N, like a survey's close. `SurveyImport` keeps the file's
+  source, count and SHA-256, nothing of its rows.
 - `Receipt`: the member and the session or survey — nothing else. No time, and no key, column or
   value shared with a response. Written in the same transaction as the envelope.
 - Sign-ins: `Member.last_login` and a Microsoft account's `last_login` keep only the day

@@ -45,6 +45,8 @@ def _rating_labels(low, high) -> dict:
 RATING_LABELS = _rating_labels(*RATING_ENDS)
 CONFIDENCE_RATING_LABELS = _rating_labels(*CONFIDENCE_RATING_ENDS)
 SCALE_VALUES = range(1, 6)
+# Longest written answer kept; a comment box, not an essay.
+ANSWER_TEXT_MAX_LENGTH = 2000
 # A scale answer of 4 or 5 counts as agreeing (the dashboard's agree_pct).
 AGREE_VALUES = (4, 5)
 
@@ -72,6 +74,19 @@ class MetricKey(models.TextChoices):
 # Answers to the survey's lecture-attendance question that count as attending regularly: "all or
 # nearly all" and "most" (the options' stable values in the society survey instrument).
 REGULAR_LECTURE_ATTENDANCE = ("always", "mostly")
+
+
+class ImportSource(models.TextChoices):
+    """Where an imported survey export came from (told apart by the file's shape)."""
+
+    QUALTRICS = "qualtrics", _("Qualtrics")
+    MS_FORMS = "ms_forms", _("Microsoft Forms")
+    GOOGLE_FORMS = "google_forms", _("Google Forms")
+
+
+# The society survey instrument's form family (created by a data migration); imports use its
+# current version.
+SOCIETY_SURVEY_FAMILY = "society-survey"
 
 
 class YearBand(models.TextChoices):

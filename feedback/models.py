@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from feedback.enums import FormPurpose, MetricKey, QuestionKind, YearBand
+from feedback.enums import FormPurpose, ImportSource, MetricKey, QuestionKind, YearBand
 from members.enums import YearOfStudy
 
 
@@ -183,6 +183,8 @@ class Response(models.Model):
     )
     survey = models.ForeignKey(Survey, null=True, blank=True, on_delete=models.CASCADE, related_name="responses")
     year_band = models.CharField(_("year band"), max_length=10, choices=YearBand.choices, blank=True)
+    # Brought in from a survey export (`SurveyImport`), not given in MedEd: no receipt exists for it.
+    is_imported = models.BooleanField(_("imported"), default=False)
 
     class Meta:
         verbose_name = _("response")
@@ -201,6 +203,36 @@ class Response(models.Model):
 
     def __str__(self):
         return str(self.id)
+
+
+class SurveyImport(models.Model):
+    """One survey export brought into a survey: one release of its responses, all at once.
+
+    Holds what the survey page says about it ("66 responses, all imported from Qualtrics") and the
+    file's SHA-256, so the same file is never imported into the same survey twice. Nothing from
+    the file's rows is kept here; its responses are ordinary `Response` rows marked as imported.
+    """
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="imports")
+    source = models.CharField(_("source"), max_length=20, choices=ImportSource.choices)
+    file_sha256 = models.CharField(_("file's SHA-256"), max_length=64)
+    responses = models.PositiveIntegerField(_("responses imported"))
+    skipped = models.PositiveIntegerField(_("incomplete rows skipped"), default=0)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("survey import")
+        verbose_name_plural = _("survey imports")
+        ordering = ["survey", "imported_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "file_sha256"], name="survey_import_file_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.survey}: {self.get_source_display()} ({self.responses})"
 
 
 class PendingResponse(models.Model):

@@ -11,8 +11,10 @@ form's versions (its family) so that two editors cannot both make "version 2".
 """
 
 import datetime as dt
+import hashlib
 import logging
 import random
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -28,7 +30,16 @@ from attendance.enums import AttendanceStatus, RegistrationState
 from attendance.models import RegisterTaken, Registration
 from events.enums import SessionStatus
 from events.models import Session
-from feedback.enums import SCALE_VALUES, FormPurpose, MetricKey, QuestionKind, YearBand
+from feedback.enums import (
+    ANSWER_TEXT_MAX_LENGTH,
+    SCALE_VALUES,
+    SOCIETY_SURVEY_FAMILY,
+    FormPurpose,
+    ImportSource,
+    MetricKey,
+    QuestionKind,
+    YearBand,
+)
 from feedback.models import (
     Answer,
     Form,
@@ -39,10 +50,13 @@ from feedback.models import (
     Response,
     SessionForm,
     Survey,
+    SurveyImport,
     SurveyYear,
     scope_label,
 )
 from feedback.sealing import SealBroken, envelope_size, seal, unseal
+from members.academic_year import AcademicYear
+from members.imports import ImportRefused, RowError, UnreadableFile
 from members.models import Member
 from members.permissions import is_teacher
 
@@ -50,9 +64,6 @@ logger = logging.getLogger(__name__)
 
 # Shuffles each release. A module attribute so a test can swap in a known order.
 _rng = random.SystemRandom()
-
-# Longest written answer kept; a comment box, not an essay.
-ANSWER_TEXT_MAX_LENGTH = 2000
 
 # The kinds of question each metric can be read from, so the dashboard never averages a comment.
 METRIC_KINDS = {
@@ -751,3 +762,237 @@ def make_default(*, form: Form, by: Member | None) -> Form:
         SessionForm.objects.filter(~answered, form=form).delete()
     form.is_default = True
     return form
+
+
+# Past surveys brought in from an export (Qualtrics, Microsoft Forms, Google Forms)
+
+
+class SurveyImportError(ImportRefused):
+    """The export was refused as a whole; `errors` lists every problem with its row and column."""
+
+
+@dataclass
+class SurveyImportResult:
+    """What an import wrote, or with `dry_run` would write."""
+
+    survey: Survey | None
+    title: str
+    is_new_survey: bool
+    source: str
+    responses: int
+    skipped_incomplete: int
+    skipped_empty: int
+    by_band: dict[str, int]
+    # (column, what it answers, answers given) for each mapped column.
+    columns: list[tuple[str, str, int]]
+    dropped_columns: list[str]
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    dry_run: bool
+
+    @property
+    def summary(self) -> str:
+        text = _("%(n)s responses from %(source)s %(verb)s “%(title)s”.") % {
+            "n": self.responses,
+            "source": ImportSource(self.source).label,
+            "verb": _("would be imported into") if self.dry_run else _("imported into"),
+            "title": self.title,
+        }
+        skipped = self.skipped_incomplete + self.skipped_empty
+        if skipped:
+            text += " " + _("%(incomplete)s unfinished and %(empty)s empty rows skipped.") % {
+                "incomplete": self.skipped_incomplete,
+                "empty": self.skipped_empty,
+            }
+        return text
+
+
+def _survey_of_year(*, title: str, academic_year: AcademicYear) -> Survey | None:
+    start, end = _year_bounds(academic_year)
+    return (
+        Survey.objects.filter(title=title, opens_at__gte=start, opens_at__lt=end)
+        .select_related("form")
+        .order_by("pk")
+        .first()
+    )
+
+
+def _year_bounds(academic_year: AcademicYear) -> tuple[dt.datetime, dt.datetime]:
+    """The academic year's first moment and the first moment after it, in local time."""
+    start = timezone.make_aware(dt.datetime.combine(academic_year.starts_on, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(academic_year.ends_on + dt.timedelta(days=1), dt.time.min))
+    return start, end
+
+
+def import_survey_responses(
+    *,
+    data: bytes,
+    filename: str,
+    mapping: dict[str, str],
+    academic_year: AcademicYear,
+    title: str,
+    opens_on: dt.date | None = None,
+    closes_on: dt.date | None = None,
+    by: Member | None = None,
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+) -> SurveyImportResult:
+    """Bring a survey export's responses into the society survey `title` of `academic_year`, all
+    or nothing, as one release.
+
+    Creates a closed survey on the current society survey form, open from `opens_on` (else the
+    year's first day) to the end of `closes_on` (else its last day), or appends to the survey of
+    that title opening in that year. Writes one anonymous response per complete data row: no
+    receipt, no member, no time, marked as imported, in a random order, each one's answers
+    shuffled, the year of study kept only as its band; no column outside `mapping` is read.
+    With `dry_run`, checks everything and writes nothing.
+
+    Locks the survey's row (as a release does). Raises SurveyImportError with every problem:
+    unreadable file, map not fitting, a bad cell, fewer than FEEDBACK_MIN_RESPONSES responses, the
+    same file already imported into that survey, a survey still open or with sealed answers.
+    """
+    from feedback import survey_import
+
+    now = now or timezone.now()
+    title = " ".join(title.split())
+    if not title:
+        raise SurveyImportError([RowError(0, _("Give the survey a title."))])
+    survey = _survey_of_year(title=title, academic_year=academic_year)
+    if survey is not None:
+        form, opens_at, closes_at = survey.form, survey.opens_at, survey.closes_at
+    else:
+        form = Form.objects.filter(family=SOCIETY_SURVEY_FAMILY, is_current=True).first()
+        if form is None:
+            raise SurveyImportError([RowError(0, _("The society survey form is missing; nothing to import into."))])
+        opens_at, closes_at = _import_dates(academic_year, opens_on=opens_on, closes_on=closes_on, now=now)
+    try:
+        export = survey_import.read_export(data=data, filename=filename)
+    except UnreadableFile as error:
+        raise SurveyImportError(error.errors) from None
+    parsed = survey_import.read_responses(export=export, mapping=mapping, form=form)
+    if parsed.errors:
+        raise SurveyImportError(parsed.errors)
+    minimum = settings.FEEDBACK_MIN_RESPONSES
+    if len(parsed.responses) < minimum:
+        raise SurveyImportError(
+            [
+                RowError(
+                    0,
+                    _(
+                        "The file has %(n)s complete responses; an import needs at least %(minimum)s, "
+                        "so that no one's answers are shown alone."
+                    )
+                    % {"n": len(parsed.responses), "minimum": minimum},
+                )
+            ]
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    already = _("This file has already been imported into “%s”.") % title
+    if survey is not None:
+        _check_can_append(survey, digest=digest, now=now, already=already)
+    by_band = Counter(response.year_band for response in parsed.responses)
+    answered = Counter()
+    for response in parsed.responses:
+        answered.update({answer.question.pk for answer in response.answers})
+    result = SurveyImportResult(
+        survey=survey,
+        title=title,
+        is_new_survey=survey is None,
+        source=export.source,
+        responses=len(parsed.responses),
+        skipped_incomplete=parsed.skipped_incomplete,
+        skipped_empty=parsed.skipped_empty,
+        by_band={band: by_band.get(band, 0) for band in [*YearBand.values, ""]},
+        columns=[
+            (
+                column.name,
+                question.text if question else _("Year of study (kept as the band only)"),
+                answered.get(question.pk, 0) if question else sum(n for band, n in by_band.items() if band),
+            )
+            for column, question in parsed.mapped
+        ],
+        dropped_columns=parsed.dropped_columns,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        dry_run=dry_run,
+    )
+    if dry_run:
+        return result
+    try:
+        with transaction.atomic():
+            if survey is None:
+                survey = create_survey(form=form, title=title, opens_at=opens_at, closes_at=closes_at, by=by)
+            else:
+                survey = Survey.objects.select_for_update().get(pk=survey.pk)
+                _check_can_append(survey, digest=digest, now=now, already=already)
+            SurveyImport.objects.create(
+                survey=survey,
+                source=export.source,
+                file_sha256=digest,
+                responses=len(parsed.responses),
+                skipped=parsed.skipped_incomplete + parsed.skipped_empty,
+                imported_by=by,
+            )
+            _write_imported(survey, parsed.responses)
+    except IntegrityError:
+        raise SurveyImportError([RowError(0, already)]) from None
+    result.survey = survey
+    return result
+
+
+def _import_dates(
+    academic_year: AcademicYear, *, opens_on: dt.date | None, closes_on: dt.date | None, now: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
+    start, end = _year_bounds(academic_year)
+    opens_at = timezone.make_aware(dt.datetime.combine(opens_on, dt.time.min)) if opens_on else start
+    closes_at = timezone.make_aware(dt.datetime.combine(closes_on, dt.time(23, 59))) if closes_on else end
+    if closes_on is None:
+        closes_at -= dt.timedelta(minutes=1)  # 23:59 on the year's last day
+    problems = []
+    if not start <= opens_at < end:
+        problems.append(
+            _("The survey must open within %(year)s (%(first)s to %(last)s).")
+            % {"year": academic_year.label, "first": academic_year.starts_on, "last": academic_year.ends_on}
+        )
+    if closes_at <= opens_at:
+        problems.append(_("The survey must close after it opens."))
+    elif closes_at > now:
+        problems.append(
+            _("An imported survey must already have closed; %s is still to come. Give the day it closed.")
+            % _day(closes_at)
+        )
+    if problems:
+        raise SurveyImportError([RowError(0, problem) for problem in problems])
+    return opens_at, closes_at
+
+
+def _check_can_append(survey: Survey, *, digest: str, now: dt.datetime, already: str) -> None:
+    if survey.closes_at > now:
+        raise SurveyImportError(
+            [RowError(0, _("“%s” is still open; import into it once it has closed.") % survey.title)]
+        )
+    if PendingResponse.objects.filter(survey=survey).exists():
+        raise SurveyImportError(
+            [RowError(0, _("“%s” has answers waiting for their release; import once they are out.") % survey.title)]
+        )
+    if SurveyImport.objects.filter(survey=survey, file_sha256=digest).exists():
+        raise SurveyImportError([RowError(0, already)])
+
+
+def _write_imported(survey: Survey, imported: list) -> None:
+    """Write the checked rows as released responses: shuffled, fresh random keys, each one's
+    answers shuffled too, so neither keys nor the table's order follows the file's order."""
+    responses, answers = [], []
+    for row in imported:
+        response = Response(form_id=survey.form_id, survey=survey, year_band=row.year_band, is_imported=True)
+        rows = [
+            Answer(response=response, question=a.question, number=a.number, option=a.option, text=a.text)
+            for a in row.answers
+        ]
+        _rng.shuffle(rows)
+        responses.append((response, rows))
+    _rng.shuffle(responses)
+    for _response, rows in responses:
+        answers.extend(rows)
+    Response.objects.bulk_create([response for response, _rows in responses])
+    Answer.objects.bulk_create(answers)
