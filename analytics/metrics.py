@@ -3,7 +3,7 @@ JSON (`/analytics/metrics.json`) and the `metrics` command, so the three can nev
 
 `for_year` returns plain JSON types only (dicts, lists, str, int, float, None). The top-level
 keys are a contract others script against: `academic_year`, `period`, `participants`,
-`attendance`, `format`, `teaching`, `feedback`, `survey`, `themes`.
+`attendance`, `format`, `teaching`, `feedback`, `survey`, `themes`, `interviews`.
 
 Definitions (docs/metrics.md has them with examples):
 - Period: the academic year (ACADEMIC_YEAR_START_MONTH/DAY, 1 August by default) in London time;
@@ -25,7 +25,9 @@ Definitions (docs/metrics.md has them with examples):
 - Survey: the society survey opening in the period (the latest), under the survey results page's
   own rule (`feedback.results.survey_results`).
 - Themes: coded comments on the period's sessions and surveys, per theme, with up to three quotes
-  not held back (`feedback.coding.theme_summary`).
+  not held back (`feedback.coding.theme_summary`); apart from them, the coded excerpts of the
+  academic year's interviews and how many interviewees they come from. Interviews: the year's,
+  by the interviewee's role.
 
 Percentages are rounded half up to one decimal; a band's `pct` is its share of the bands it is
 compared with (years 1–2 and 3–6 of the two; each year of years 1–6; `unknown` of the total).
@@ -72,7 +74,7 @@ from events.enums import SessionStatus
 from events.models import Session, SessionTargetYear
 from feedback.coding import CommentFilters, theme_summary
 from feedback.enums import AGREE_VALUES, REGULAR_LECTURE_ATTENDANCE, MetricKey, QuestionKind, YearBand
-from feedback.models import Answer, Response, Survey
+from feedback.models import Answer, Interview, Response, Survey
 from feedback.results import mean_of, minimum_responses, survey_results
 from members.academic_year import AcademicYear
 from teachers.enums import ApplicationStatus
@@ -202,7 +204,7 @@ def for_year(academic_year: AcademicYear, *, filters: Filters | None = None, now
         "teaching": _teaching(period, totals=totals, teachers=teachers),
         "feedback": _feedback(sessions, responses=totals["responses"] or 0),
         "survey": _survey(survey, now=now) if survey else None,
-        "themes": _themes(sessions, period),
+        **_themes(sessions, period),
     }
 
 
@@ -476,10 +478,23 @@ def _survey(survey: Survey, *, now: dt.datetime) -> dict:
     return document
 
 
-def _themes(sessions: QuerySet[Session], period: Period) -> list[dict]:
-    """Coded comments on the period's sessions and on its surveys, per theme. One query."""
-    filters = CommentFilters(sessions=sessions, surveys=period.surveys())
-    return [
-        {"key": slugify(theme.name), "name": theme.name, "comments": theme.comments, "quotes": theme.quotes}
-        for theme in theme_summary(filters=filters)
-    ]
+def _themes(sessions: QuerySet[Session], period: Period) -> dict:
+    """Coded comments on the period's sessions and surveys, and coded excerpts of the year's
+    interviews, per theme; and the interviews by the interviewee's role. One query."""
+    interviews = Interview.objects.filter(academic_year=period.year.label)
+    filters = CommentFilters(sessions=sessions, surveys=period.surveys(), interviews=interviews)
+    themes, interviewed = theme_summary(filters=filters)
+    return {
+        "themes": [
+            {
+                "key": slugify(theme.name),
+                "name": theme.name,
+                "comments": theme.comments,
+                "quotes": theme.quotes,
+                "excerpts": theme.excerpts,
+                "interviewees": theme.interviewees,
+            }
+            for theme in themes
+        ],
+        "interviews": interviewed,
+    }

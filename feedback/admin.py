@@ -11,6 +11,7 @@ from feedback.models import (
     Answer,
     Code,
     Form,
+    Interview,
     Option,
     PendingResponse,
     Question,
@@ -215,10 +216,18 @@ class ResponseAdmin(_ReadOnlyAdmin):
     and no receipt is shown here. Only released responses exist; pending ones are sealed and not
     listed."""
 
-    list_display = ["id", "form", "session", "survey", "year_band", "is_imported"]
+    list_display = ["id", "form", "session", "survey", "interview", "year_band", "is_imported"]
     list_filter = ["form__purpose", "year_band", "is_imported"]
-    list_select_related = ["form", "session", "survey"]
+    list_select_related = ["form", "session", "survey", "interview"]
     inlines = [AnswerInline]
+
+
+@admin.register(Interview)
+class InterviewAdmin(_ReadOnlyAdmin):
+    """Interviews whose excerpts are coded (`import_transcript`): a number, a role, a year; no name."""
+
+    list_display = ["__str__", "role", "academic_year"]
+    list_filter = ["academic_year", "role"]
 
 
 @admin.register(SurveyImport)

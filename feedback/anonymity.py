@@ -45,6 +45,11 @@ What is stored, and when
   only the band of the year column; no other column of the file is read into the database. The
   import is one release of at least N, like a survey's close. `SurveyImport` keeps the file's
   source, count and SHA-256, nothing of its rows.
+- Interview excerpts (`services.import_transcript`): the interviewee's turns of a transcript,
+  every speaker's name replaced by a pseudonym and each doubtful word decided by the uploader,
+  one `Response` each, tied to an `Interview` that holds a participant number, a role and an
+  academic year. No name, no timestamp and no file is kept. Being interviewed is not anonymous
+  to the committee (it arranged the interviews); what the database holds does not name anyone.
 - `Receipt`: the member and the session or survey — nothing else. No time, and no key, column or
   value shared with a response. Written in the same transaction as the envelope.
 - Sign-ins: `Member.last_login` and a Microsoft account's `last_login` keep only the day

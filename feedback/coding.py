@@ -35,8 +35,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from feedback.enums import QuestionKind
-from feedback.models import Answer, Code, Coding, Theme
+from feedback.enums import InterviewRole, QuestionKind
+from feedback.models import Answer, Code, Coding, Interview, Theme
 from feedback.permissions import sessions_taught_by
 from feedback.results.surveys import surveys_showing_bands
 
@@ -55,6 +55,7 @@ class CommentSource(models.TextChoices):
 
     SESSIONS = "sessions", gettext_lazy("Feedback after sessions")
     SURVEYS = "surveys", gettext_lazy("Surveys")
+    INTERVIEWS = "interviews", gettext_lazy("Interviews")
 
 
 @dataclass(frozen=True)
@@ -66,25 +67,31 @@ class CommentFilters:
     source: str = ""
     session_id: int | None = None
     band: str = ""
-    # The dashboard's period: comments on these sessions or these surveys only (None: any).
+    # The dashboard's period: comments on these sessions or these surveys, and excerpts of these
+    # interviews, only (None: any).
     sessions: QuerySet | None = None
     surveys: QuerySet | None = None
+    interviews: QuerySet | None = None
     # Who is looking: held-back comments on sessions they teach are left out (`comments`).
     viewer: object = None
 
     def apply(self, answers: QuerySet[Answer], *, prefix: str = "") -> QuerySet[Answer]:
         """Narrow `answers` (or another queryset that reaches the answer through `prefix`)."""
-        if self.sessions is not None or self.surveys is not None:
+        if self.sessions is not None or self.surveys is not None or self.interviews is not None:
             within = Q()
             if self.sessions is not None:
                 within |= Q(**{f"{prefix}response__session__in": self.sessions.values("pk")})
             if self.surveys is not None:
                 within |= Q(**{f"{prefix}response__survey__in": self.surveys.values("pk")})
+            if self.interviews is not None:
+                within |= Q(**{f"{prefix}response__interview__in": self.interviews.values("pk")})
             answers = answers.filter(within)
         if self.source == CommentSource.SESSIONS:
             answers = answers.filter(**{f"{prefix}response__session__isnull": False})
         elif self.source == CommentSource.SURVEYS:
             answers = answers.filter(**{f"{prefix}response__survey__isnull": False})
+        elif self.source == CommentSource.INTERVIEWS:
+            answers = answers.filter(**{f"{prefix}response__interview__isnull": False})
         if self.session_id is not None:
             answers = answers.filter(**{f"{prefix}response__session_id": self.session_id})
         if self.viewer is not None:
@@ -129,7 +136,7 @@ def comments(*, viewer=None) -> QuerySet[Answer]:
     answers = (
         Answer.objects.filter(question__kind=QuestionKind.TEXT)
         .exclude(text="")
-        .select_related("question", "response__session", "response__survey")
+        .select_related("question", "response__session", "response__survey", "response__interview")
         .annotate(
             shown_band=Case(
                 When(response__survey__in=surveys_showing_bands().values("pk"), then=F("response__year_band")),
@@ -427,8 +434,22 @@ def _counted_links() -> QuerySet:
     )
 
 
-def _count_comments(links: QuerySet, *, group_by: str) -> Coalesce:
+def _count_comments(links: QuerySet, *, group_by: str, excerpts: bool = False) -> Coalesce:
+    """Coded comments (or, with `excerpts`, interview excerpts) among `links`, per `group_by`."""
+    links = links.filter(coding__answer__response__interview__isnull=not excerpts)
     counted = links.order_by().values(group_by).annotate(n=Count("coding__answer", distinct=True)).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def _count_interviewees(links: QuerySet, *, group_by: str) -> Coalesce:
+    """Interviews with at least one excerpt among `links`, per `group_by`."""
+    counted = (
+        links.filter(coding__answer__response__interview__isnull=False)
+        .order_by()
+        .values(group_by)
+        .annotate(n=Count("coding__answer__response__interview", distinct=True))
+        .values("n")
+    )
     return Coalesce(Subquery(counted), 0)
 
 
@@ -438,9 +459,10 @@ def coded_comments(*, filters: CommentFilters) -> QuerySet[Answer]:
 
 
 def _themes_with_examples(filters: CommentFilters, *, value: str) -> QuerySet[Theme]:
-    """Themes annotated with `comments` (coded comments with at least one of their codes) and
-    `example_0`… (the `value` field of up to three such comments not held back: the first by
-    random key, an arbitrary but stable choice)."""
+    """Themes annotated with `comments` (coded comments with at least one of their codes),
+    `excerpts` (coded interview excerpts, likewise), `interviewees` (the interviews those excerpts
+    come from) and `example_0`… (the `value` field of up to three such comments or excerpts not
+    held back: the first by random key, an arbitrary but stable choice)."""
     links = filters.apply(_counted_links(), prefix="coding__answer__")
     # The example slots reach up two levels: link → comment (the example) → theme. The links are
     # already narrowed by the filters, so the comments need not be narrowed again.
@@ -453,23 +475,27 @@ def _themes_with_examples(filters: CommentFilters, *, value: str) -> QuerySet[Th
         .order_by("id")
         .values(value)
     )
+    per_theme = links.filter(code__theme=OuterRef("pk"))
     return Theme.objects.annotate(
-        comments=_count_comments(links.filter(code__theme=OuterRef("pk")), group_by="code__theme"),
+        comments=_count_comments(per_theme, group_by="code__theme"),
+        excerpts=_count_comments(per_theme, group_by="code__theme", excerpts=True),
+        interviewees=_count_interviewees(per_theme, group_by="code__theme"),
         **{f"example_{n}": Subquery(example[n : n + 1]) for n in range(EXAMPLE_QUOTES)},
     )
 
 
 def theme_counts(*, filters: CommentFilters) -> tuple[list[Theme], int]:
-    """Every theme with `comments`, `examples` (up to three comments not held back, with their
-    sources) and its codes with `comments` each; and the number of coded comments. Four queries
-    whatever the data."""
+    """Every theme with `comments`, `excerpts`, `interviewees`, `examples` (up to three comments or
+    excerpts not held back, with their sources) and its codes with `comments` and `excerpts`
+    each; and the number of coded comments (excerpts apart). Four queries whatever the data."""
     links = filters.apply(_counted_links(), prefix="coding__answer__")
     themes = list(
         _themes_with_examples(filters, value="pk").prefetch_related(
             Prefetch(
                 "codes",
                 queryset=Code.objects.annotate(
-                    comments=_count_comments(links.filter(code=OuterRef("pk")), group_by="code")
+                    comments=_count_comments(links.filter(code=OuterRef("pk")), group_by="code"),
+                    excerpts=_count_comments(links.filter(code=OuterRef("pk")), group_by="code", excerpts=True),
                 ).order_by("position", "name"),
             )
         )
@@ -479,16 +505,45 @@ def theme_counts(*, filters: CommentFilters) -> tuple[list[Theme], int]:
     for theme in themes:
         slots = (getattr(theme, f"example_{n}") for n in range(EXAMPLE_QUOTES))
         theme.examples = [examples[pk] for pk in slots if pk in examples]
-    return themes, coded_comments(filters=filters).count()
+    return themes, coded_comments(filters=filters).filter(response__interview__isnull=True).count()
 
 
-def theme_summary(*, filters: CommentFilters) -> list[Theme]:
-    """Every theme with `comments` and `quotes`: the texts of the examples `theme_counts` would
-    give. One query, for the dashboard, which needs neither the codes nor the sources."""
-    themes = list(_themes_with_examples(filters, value="text"))
+def interviews_in(*, filters: CommentFilters) -> QuerySet[Interview]:
+    """The interviews whose excerpts `filters` cover: those of its period, or every one; none
+    when it narrows to sessions, surveys, a session or a band (which interviews do not have)."""
+    if filters.source in (CommentSource.SESSIONS, CommentSource.SURVEYS) or filters.session_id or filters.band:
+        return Interview.objects.none()
+    return filters.interviews if filters.interviews is not None else Interview.objects.all()
+
+
+def interview_counts(*, filters: CommentFilters) -> dict[str, int]:
+    """How many interviews `filters` covers, in all (`total`) and by the interviewee's role. One query."""
+    by_role = dict(interviews_in(filters=filters).order_by().values_list("role").annotate(n=Count("pk")))
+    return {"total": sum(by_role.values())} | {role: by_role.get(role, 0) for role in InterviewRole.values}
+
+
+def theme_summary(*, filters: CommentFilters) -> tuple[list[Theme], dict[str, int]]:
+    """Every theme with `comments`, `excerpts`, `interviewees` and `quotes` (the texts of the
+    examples `theme_counts` would give); and `interview_counts` for the same filters. One query,
+    for the dashboard, which needs neither the codes nor the sources: the interviews are counted
+    by role in subqueries beside the themes (the codebook is never empty in practice; without a
+    theme there is nothing to show them beside)."""
+    interviews = interviews_in(filters=filters).order_by()
+    by_role = {
+        f"interviewed_{role}": Coalesce(
+            Subquery(
+                interviews.filter(role=role).values("role").annotate(n=Count("pk")).values("n")[:1],
+                output_field=models.IntegerField(),
+            ),
+            0,
+        )
+        for role in InterviewRole.values
+    }
+    themes = list(_themes_with_examples(filters, value="text").annotate(**by_role))
     for theme in themes:
         theme.quotes = [text for n in range(EXAMPLE_QUOTES) if (text := getattr(theme, f"example_{n}")) is not None]
-    return themes
+    counts = {role: getattr(themes[0], f"interviewed_{role}") if themes else 0 for role in InterviewRole.values}
+    return themes, {"total": sum(counts.values())} | counts
 
 
 @dataclass(frozen=True)

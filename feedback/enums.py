@@ -6,6 +6,12 @@ from django.utils.translation import gettext_lazy as _
 class FormPurpose(models.TextChoices):
     SESSION = "session", _("Feedback after a session")
     SURVEY = "survey", _("Survey")
+    # The one form interview excerpts are stored under (`INTERVIEW_FAMILY`); not built by hand.
+    INTERVIEW = "interview", _("Interview transcripts")
+
+    @classmethod
+    def built_by_hand(cls) -> list[tuple[str, str]]:
+        return [(value, label) for value, label in cls.choices if value != cls.INTERVIEW]
 
 
 class QuestionKind(models.TextChoices):
@@ -87,6 +93,18 @@ class ImportSource(models.TextChoices):
 # The society survey instrument's form family (created by a data migration); imports use its
 # current version.
 SOCIETY_SURVEY_FAMILY = "society-survey"
+
+
+# The form whose single free-text question holds interview excerpts (made on the first upload).
+INTERVIEW_FAMILY = "interview-transcripts"
+
+
+class InterviewRole(models.TextChoices):
+    """What an interviewee does in the society."""
+
+    ATTENDEE = "attendee", _("Attends sessions")
+    TEACHER = "teacher", _("Teaches sessions")
+    BOTH = "both", _("Both attends and teaches")
 
 
 class YearBand(models.TextChoices):

@@ -83,7 +83,7 @@ class FormDetailsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Shown above the questions, e.g. to say the answers are anonymous."),
     )
-    purpose = forms.ChoiceField(label=_("Used for"), choices=FormPurpose.choices, widget=forms.RadioSelect)
+    purpose = forms.ChoiceField(label=_("Used for"), choices=FormPurpose.built_by_hand, widget=forms.RadioSelect)
 
     def __init__(self, *args, with_purpose: bool = True, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from feedback.enums import FormPurpose, ImportSource, MetricKey, QuestionKind, YearBand
+from feedback.enums import FormPurpose, ImportSource, InterviewRole, MetricKey, QuestionKind, YearBand
 from members.enums import YearOfStudy
 
 
@@ -166,6 +166,33 @@ class SurveyYear(models.Model):
         return f"{self.survey}: {self.get_year_display()}"
 
 
+class Interview(models.Model):
+    """An interview of the society's evaluation, as its transcript's excerpts are coded.
+
+    Only the pseudonym's number, the interviewee's role and the academic year: no name, no date,
+    no timestamp and no file. Its excerpts are `Response`s (one each) of the interview form.
+    """
+
+    academic_year = models.CharField(_("academic year"), max_length=7, help_text=_("e.g. 2025-26"))
+    participant = models.PositiveSmallIntegerField(_("participant number"))
+    role = models.CharField(_("interviewee's role"), max_length=10, choices=InterviewRole.choices)
+
+    class Meta:
+        verbose_name = _("interview")
+        verbose_name_plural = _("interviews")
+        ordering = ["academic_year", "participant"]
+        constraints = [
+            models.UniqueConstraint(fields=["academic_year", "participant"], name="interview_participant_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.pseudonym} ({self.academic_year})"
+
+    @property
+    def pseudonym(self) -> str:
+        return _("Participant %s") % self.participant
+
+
 class Response(models.Model):
     """One anonymous set of answers to a session's feedback or to a survey, released to results.
 
@@ -182,6 +209,8 @@ class Response(models.Model):
         "events.Session", null=True, blank=True, on_delete=models.CASCADE, related_name="feedback_responses"
     )
     survey = models.ForeignKey(Survey, null=True, blank=True, on_delete=models.CASCADE, related_name="responses")
+    # An interview's excerpt: one response per turn of the interviewee, coded like a comment.
+    interview = models.ForeignKey(Interview, null=True, blank=True, on_delete=models.CASCADE, related_name="excerpts")
     year_band = models.CharField(_("year band"), max_length=10, choices=YearBand.choices, blank=True)
     # Brought in from a survey export (`SurveyImport`), not given in MedEd: no receipt exists for it.
     is_imported = models.BooleanField(_("imported"), default=False)
@@ -193,8 +222,10 @@ class Response(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(session__isnull=False, survey__isnull=True) | Q(session__isnull=True, survey__isnull=False),
-                name="response_for_session_or_survey",
+                condition=Q(session__isnull=False, survey__isnull=True, interview__isnull=True)
+                | Q(session__isnull=True, survey__isnull=False, interview__isnull=True)
+                | Q(session__isnull=True, survey__isnull=True, interview__isnull=False),
+                name="response_for_one_scope",
             ),
             models.CheckConstraint(
                 condition=Q(survey__isnull=False) | Q(year_band=""), name="response_band_for_surveys_only"

@@ -85,9 +85,11 @@ def form_with_questions(*, pk: int) -> Form:
 
 
 def forms_for_builder() -> QuerySet[Form]:
-    """Current versions of every form, with responses to this version and to all versions."""
+    """Current versions of every form built by hand (not the interview form), with responses to
+    this version and to all versions."""
     return (
         Form.objects.filter(is_current=True)
+        .exclude(purpose=FormPurpose.INTERVIEW)
         .annotate(
             response_count=responses_counted(form=OuterRef("pk")),
             family_response_count=responses_counted(form__family=OuterRef("family")),

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
@@ -30,12 +30,15 @@ from attendance.enums import AttendanceStatus, RegistrationState
 from attendance.models import RegisterTaken, Registration
 from events.enums import SessionStatus
 from events.models import Session
+from feedback import transcripts
 from feedback.enums import (
     ANSWER_TEXT_MAX_LENGTH,
+    INTERVIEW_FAMILY,
     SCALE_VALUES,
     SOCIETY_SURVEY_FAMILY,
     FormPurpose,
     ImportSource,
+    InterviewRole,
     MetricKey,
     QuestionKind,
     YearBand,
@@ -43,6 +46,7 @@ from feedback.enums import (
 from feedback.models import (
     Answer,
     Form,
+    Interview,
     Option,
     PendingResponse,
     Question,
@@ -996,3 +1000,129 @@ def _write_imported(survey: Survey, imported: list) -> None:
         answers.extend(rows)
     Response.objects.bulk_create([response for response, _rows in responses])
     Answer.objects.bulk_create(answers)
+
+
+# Interview transcripts for thematic coding
+
+
+class TranscriptError(Exception):
+    """The transcript was refused; nothing was saved. `unsure` holds the words that may be
+    names and wait for the uploader's decision, each with an excerpt it appears in."""
+
+    def __init__(self, message: str, *, unsure: dict[str, str] | None = None):
+        super().__init__(message)
+        self.unsure = unsure or {}
+
+
+@dataclass
+class TranscriptResult:
+    interview: Interview | None  # None when only previewed
+    pseudonym: str
+    excerpts: list[str]
+    dropped_turns: int
+    unsure: dict[str, str]
+
+
+def _interview_form() -> tuple[Form, Question]:
+    """The interview form and its one question, made on the first upload."""
+    form = Form.objects.filter(family=INTERVIEW_FAMILY, is_current=True).first()
+    if form is None:
+        try:
+            with transaction.atomic():
+                form = Form.objects.create(
+                    family=INTERVIEW_FAMILY,
+                    purpose=FormPurpose.INTERVIEW,
+                    title=_("Interview transcripts"),
+                    intro=_("Excerpts of interviews, one turn of the interviewee each."),
+                )
+                Question.objects.create(
+                    form=form, position=1, kind=QuestionKind.TEXT, text=_("Interview excerpt"), is_required=False
+                )
+        except IntegrityError:  # made by another upload a moment ago
+            form = Form.objects.get(family=INTERVIEW_FAMILY, is_current=True)
+    return form, form.questions.get()
+
+
+def _next_participant(academic_year: AcademicYear) -> int:
+    last = Interview.objects.filter(academic_year=academic_year.label).aggregate(last=Max("participant"))["last"]
+    return (last or 0) + 1
+
+
+def import_transcript(
+    *,
+    data: bytes,
+    filename: str,
+    interviewee: str,
+    role: str,
+    academic_year: AcademicYear,
+    redact: Iterable[str] = (),
+    keep: Iterable[str] = (),
+    save: bool = True,
+) -> TranscriptResult:
+    """Keep the interviewee's turns of a Teams transcript (.vtt or .docx) as excerpts to code.
+
+    Every speaker's name is replaced by a pseudonym ("Participant 7" for the interviewee, the next
+    number of `academic_year`; "Interviewer" for the others, whose turns are dropped); the words
+    in `redact` become "[name]". No name, timestamp or file is stored: an `Interview` (its number,
+    `role` and year) and one response per excerpt of the interview form, shuffled. With `save`
+    false, only previews. Words that may be names and are in neither `redact` nor `keep` stop the
+    save: TranscriptError carries them in `unsure`. Locks the interview form's row so two uploads
+    never take the same number. Raises TranscriptError for a file that cannot be read, an
+    interviewee who does not speak in it, or an interview with nothing said by the interviewee.
+    """
+    if role not in InterviewRole.values:
+        raise TranscriptError(_("Say whether the interviewee attends, teaches or both."))
+    try:
+        transcript = transcripts.read_transcript(data=data, filename=filename)
+        participant = _next_participant(academic_year)
+        pseudonym = _("Participant %s") % participant
+        anonymised = transcripts.anonymise(
+            transcript,
+            interviewee=interviewee,
+            participant=pseudonym,
+            redact=frozenset(redact),
+            keep=frozenset(keep),
+        )
+    except transcripts.UnreadableTranscript as error:
+        raise TranscriptError(str(error)) from None
+    if not anonymised.excerpts:
+        raise TranscriptError(_("The interviewee says nothing in this transcript."))
+    result = TranscriptResult(
+        interview=None,
+        pseudonym=pseudonym,
+        excerpts=anonymised.excerpts,
+        dropped_turns=anonymised.dropped_turns,
+        unsure=anonymised.unsure,
+    )
+    if not save:
+        return result
+    if anonymised.unsure:
+        raise TranscriptError(
+            _("Say whether each of these is a name to hide or a word to keep: %s.") % ", ".join(anonymised.unsure),
+            unsure=anonymised.unsure,
+        )
+    with transaction.atomic():
+        form, question = _interview_form()
+        Form.objects.select_for_update().filter(pk=form.pk).first()
+        number = _next_participant(academic_year)
+        if number != participant:  # another upload took the number previewed: name it again
+            return import_transcript(
+                data=data,
+                filename=filename,
+                interviewee=interviewee,
+                role=role,
+                academic_year=academic_year,
+                redact=redact,
+                keep=keep,
+            )
+        interview = Interview.objects.create(academic_year=academic_year.label, participant=number, role=role)
+        responses = [Response(form=form, interview=interview) for _excerpt in anonymised.excerpts]
+        answers = [
+            Answer(response=response, question=question, text=text)
+            for response, text in zip(responses, anonymised.excerpts, strict=True)
+        ]
+        _rng.shuffle(answers)
+        Response.objects.bulk_create([answer.response for answer in answers])
+        Answer.objects.bulk_create(answers)
+    result.interview = interview
+    return result

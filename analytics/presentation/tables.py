@@ -232,8 +232,23 @@ def survey_tables(doc: dict) -> list[Table]:
 
 
 def themes_table(doc: dict) -> Table:
-    rows = [[theme["name"], theme["comments"], " | ".join(theme["quotes"])] for theme in doc["themes"]]
-    return Table("themes", _("Themes in comments"), [_("Theme"), _("Comments"), _("Example quotes")], rows)
+    interviewed = doc.get("interviews", {}).get("total", 0)
+    if not interviewed:
+        rows = [[theme["name"], theme["comments"], " | ".join(theme["quotes"])] for theme in doc["themes"]]
+        return Table("themes", _("Themes in comments"), [_("Theme"), _("Comments"), _("Example quotes")], rows)
+    # Excerpts apart from comments, and how many of the interviewees mentioned each theme.
+    rows = [
+        [
+            theme["name"],
+            theme["comments"],
+            theme["excerpts"],
+            _("%(n)s of %(total)s") % {"n": theme["interviewees"], "total": interviewed},
+            " | ".join(theme["quotes"]),
+        ]
+        for theme in doc["themes"]
+    ]
+    header = [_("Theme"), _("Comments"), _("Interview excerpts"), _("Interviewees"), _("Example quotes")]
+    return Table("themes", _("Themes in comments and interviews"), header, rows)
 
 
 def all_tables(doc: dict, previous: dict | None = None) -> list[Table]:

@@ -62,7 +62,7 @@ class CommentFilterForm(forms.Form):
     source = forms.ChoiceField(
         label=gettext_lazy("Source"),
         required=False,
-        choices=[("", gettext_lazy("Sessions and surveys")), *coding.CommentSource.choices],
+        choices=[("", gettext_lazy("Sessions, surveys and interviews")), *coding.CommentSource.choices],
     )
     session = forms.TypedChoiceField(label=gettext_lazy("Session"), required=False, coerce=int, empty_value=None)
     band = forms.ChoiceField(
@@ -290,11 +290,13 @@ class ThemesView(CodingPermissionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         filter_form = CommentFilterForm(self.request.GET, sessions=coding.sessions_with_comments(), with_show=False)
-        themes, coded = coding.theme_counts(filters=filter_form.filters_for(self.request.user))
+        filters = filter_form.filters_for(self.request.user)
+        themes, coded = coding.theme_counts(filters=filters)
         return super().get_context_data(**kwargs) | {
             "filter_form": filter_form,
             "themes": themes,
             "coded": coded,
+            "interviews": coding.interview_counts(filters=filters),
             "query": urlencode(filter_form.query),
         }
 
@@ -304,6 +306,9 @@ def _source_columns(answer) -> tuple[str, str, str]:
     if response.session_id:
         session = response.session
         return "session", session.title, timezone.localtime(session.starts_at).date().isoformat()
+    if response.interview_id:
+        interview = response.interview
+        return "interview", f"{interview.pseudonym} ({interview.get_role_display()}), {interview.academic_year}", ""
     return "survey", response.survey.title, ""
 
 

@@ -43,7 +43,18 @@ pytestmark = pytest.mark.django_db
 
 LONDON = ZoneInfo(settings.TIME_ZONE)
 YEAR = AcademicYear.parse("2025-26")
-KEYS = ["academic_year", "period", "participants", "attendance", "format", "teaching", "feedback", "survey", "themes"]
+KEYS = [
+    "academic_year",
+    "period",
+    "participants",
+    "attendance",
+    "format",
+    "teaching",
+    "feedback",
+    "survey",
+    "themes",
+    "interviews",
+]
 NO_RATE = {"registered": 0, "attended": 0, "rate_pct": None}
 NO_FORMAT = {"online": 0, "in_person": 0, "online_pct": None}
 
@@ -208,15 +219,32 @@ def test_empty_year_gives_zeros_no_rates_and_no_survey():
         "feedback": {"responses": 0, "minimum": 5, "metrics": {}},
         "survey": None,
         "themes": [
-            {"key": "academic-value", "name": "Academic value", "comments": 0, "quotes": []},
-            {"key": "career-prospects", "name": "Career prospects", "comments": 0, "quotes": []},
+            {
+                "key": "academic-value",
+                "name": "Academic value",
+                "comments": 0,
+                "quotes": [],
+                "excerpts": 0,
+                "interviewees": 0,
+            },
+            {
+                "key": "career-prospects",
+                "name": "Career prospects",
+                "comments": 0,
+                "quotes": [],
+                "excerpts": 0,
+                "interviewees": 0,
+            },
             {
                 "key": "sense-of-community-and-wellbeing",
                 "name": "Sense of community and wellbeing",
                 "comments": 0,
                 "quotes": [],
+                "excerpts": 0,
+                "interviewees": 0,
             },
         ],
+        "interviews": {"total": 0, "attendee": 0, "teacher": 0, "both": 0},
     }
 
 
@@ -863,7 +891,16 @@ def test_held_back_comments_are_counted_but_never_quoted():
     for text in ("Great tips", "As the only year 6 there, I loved it"):
         coding.save_coding(answer=ours[text], coder=coder, codes=[book["Exam preparation"]])
     set_held_back(answer=ours["As the only year 6 there, I loved it"], held_back=True, by=coder)
-    assert metrics()["themes"] == [{"key": "academic", "name": "Academic", "comments": 2, "quotes": ["Great tips"]}]
+    assert metrics()["themes"] == [
+        {
+            "key": "academic",
+            "name": "Academic",
+            "comments": 2,
+            "quotes": ["Great tips"],
+            "excerpts": 0,
+            "interviewees": 0,
+        }
+    ]
 
 
 # --- Filters -------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ def _members_respond_in_reverse_order(count: int = 4):
 def test_responses_and_answers_hold_no_member_no_time_and_a_random_key():
     _members_respond_in_reverse_order()
     for table, expected in {
-        "feedback_response": {"id", "form_id", "session_id", "survey_id", "year_band", "is_imported"},
+        "feedback_response": {"id", "form_id", "session_id", "survey_id", "interview_id", "year_band", "is_imported"},
         "feedback_pendingresponse": {"id", "form_id", "session_id", "survey_id", "year_band", "envelope"},
         "feedback_answer": {"id", "response_id", "question_id", "number", "option_id", "text", "is_held_back"},
         "feedback_receipt": {"id", "member_id", "session_id", "survey_id"},

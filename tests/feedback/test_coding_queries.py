@@ -64,12 +64,12 @@ def test_agreement_query_count_does_not_grow(client, django_assert_num_queries, 
 
 
 # session, member, groups, the sessions with comments (filter), themes with counts and example
-# slots, codes with counts, the examples, the coded total
+# slots, codes with counts, the examples, the coded total, the interviews by role
 @pytest.mark.parametrize("count", [3, 60])
 def test_themes_query_count_does_not_grow(client, django_assert_num_queries, coders, count):
     _coded(count, coder_a=coders[0], coder_b=coders[1])
     client.force_login(coders[0])
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(reverse("feedback:coding_themes"))
     assert response.context["coded"] == count
     examples = [len(theme.examples) for theme in response.context["themes"]]

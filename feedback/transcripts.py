@@ -1,0 +1,246 @@
+"""Reading an interview transcript as Microsoft Teams writes it into anonymous excerpts, without
+writing anything.
+
+Two shapes: WebVTT (`.vtt`), whose cues carry `<v Speaker Name>` voice tags, and Word (`.docx`),
+where a line holds the speaker's name and the time and the speech follows below it. The text is
+split into turns (consecutive cues or paragraphs of one speaker); the interviewee's turns become
+the excerpts and everyone else's are dropped. Every speaker's name — whole, or a first or last
+name on its own — is replaced by a pseudonym, in the text as in the labels; the timestamps are
+never kept. Other words that look like a person's name (capitalised, inside a sentence, not a
+word MedEd knows to be ordinary) cannot be told apart from a drug or a place: they are returned as
+`unsure` for the uploader to confirm, and the excerpts are only final once each has been decided.
+"""
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from xml.etree import ElementTree
+
+from django.utils.translation import gettext as _
+
+# Teams transcripts of an hour are a few hundred kilobytes; a file far above that is not one.
+MAX_BYTES = 5 * 1024 * 1024
+DOCX_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+REDACTED = "[name]"
+
+_VOICE = re.compile(r"<v(?:\.[^ >]*)?\s+([^>]+)>(.*?)(?:</v>|$)", re.DOTALL)
+_TAG = re.compile(r"</?[^>]+>")
+_TIMING = re.compile(r"^\s*\d{1,2}:\d{2}(?::\d{2})?[.,]\d{3}\s+-->")
+# "Tom Okafor   0:03", "Tom Okafor 1:02:03", "Tom Okafor   00:00:03.120".
+_DOCX_SPEAKER = re.compile(r"^(?P<name>[^\d\s].*?)\s+(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d+)?$")
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*")
+# Capitalised words that are not names, met in interviews about a medical school's teaching.
+ORDINARY_WORDS = frozenset(
+    """i i'm i've i'd i'll a an the and but so or yeah yes no ok okay um uh oh well like right
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december christmas easter year years meded teams zoom
+    microsoft osce osces gp nhs uk london imperial university school medicine medical phase
+    anatomy physiology pharmacology pathology biochemistry cardiology neurology respiratory renal
+    english covid ucat bmat ukcat ukmla psa sba sbas emq emqs finals mock""".split()
+)
+
+
+class UnreadableTranscript(Exception):
+    """The file is not a Teams transcript MedEd can read; the message says why."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    speaker: str
+    text: str
+
+
+@dataclass
+class Transcript:
+    """The turns read from a file, and who spoke, in order of first speaking."""
+
+    turns: list[Turn]
+
+    @property
+    def speakers(self) -> list[str]:
+        return list(dict.fromkeys(turn.speaker for turn in self.turns))
+
+
+@dataclass
+class Anonymised:
+    excerpts: list[str]
+    # Words that may be names, each with an excerpt it appears in, for the uploader to decide.
+    unsure: dict[str, str] = field(default_factory=dict)
+    dropped_turns: int = 0
+
+
+def _clean(text: str) -> str:
+    return " ".join(_TAG.sub("", text).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").split())
+
+
+def _merge(turns: list[Turn]) -> list[Turn]:
+    merged: list[Turn] = []
+    for turn in turns:
+        if not turn.text:
+            continue
+        if merged and merged[-1].speaker == turn.speaker:
+            merged[-1] = Turn(turn.speaker, f"{merged[-1].text} {turn.text}")
+        else:
+            merged.append(turn)
+    return merged
+
+
+def _read_vtt(text: str) -> list[Turn]:
+    lines = text.splitlines()
+    if not lines or not lines[0].startswith("WEBVTT"):
+        raise UnreadableTranscript(_("The file is not a WebVTT transcript: its first line is not “WEBVTT”."))
+    turns, speaker, in_cue = [], None, False
+    for line in lines[1:]:
+        if not line.strip():
+            in_cue = False
+            continue
+        if _TIMING.match(line):
+            in_cue = True
+            continue
+        if not in_cue:
+            continue  # a cue's id, a NOTE or a STYLE block
+        voices = _VOICE.findall(line)
+        if voices:
+            for name, said in voices:
+                speaker = " ".join(name.split())
+                turns.append(Turn(speaker, _clean(said)))
+        elif speaker is not None:
+            turns.append(Turn(speaker, _clean(line)))
+    return turns
+
+
+def _docx_paragraphs(data: bytes) -> list[str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > DOCX_MAX_UNCOMPRESSED_BYTES:
+                raise UnreadableTranscript(_("The document is too large to be a transcript."))
+            root = ElementTree.fromstring(archive.read("word/document.xml"))  # noqa: S314 -- no DTDs or entities in WordprocessingML; expat does not fetch
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+        raise UnreadableTranscript(_("The file could not be read as a Word document (.docx).")) from None
+    paragraphs = []
+    for paragraph in root.iter(f"{_W}p"):
+        parts = []
+        for node in paragraph.iter():
+            if node.tag == f"{_W}t" and node.text:
+                parts.append(node.text)
+            elif node.tag in (f"{_W}br", f"{_W}tab"):
+                parts.append(" ")
+        paragraphs.append("".join(parts).strip())
+    return paragraphs
+
+
+def _read_docx(data: bytes) -> list[Turn]:
+    turns, speaker = [], None
+    for paragraph in _docx_paragraphs(data):
+        if not paragraph:
+            continue
+        match = _DOCX_SPEAKER.match(paragraph)
+        if match:
+            speaker = " ".join(match["name"].split())
+        elif speaker is not None:
+            turns.append(Turn(speaker, _clean(paragraph)))
+    return turns
+
+
+def read_transcript(*, data: bytes, filename: str) -> Transcript:
+    """The turns of a Teams transcript (.vtt or .docx). Raises UnreadableTranscript."""
+    if len(data) > MAX_BYTES:
+        raise UnreadableTranscript(_("The file is larger than a transcript can be (5 MB)."))
+    name = filename.lower()
+    if name.endswith(".docx") or data[:4] == b"PK\x03\x04":
+        turns = _read_docx(data)
+    elif name.endswith(".vtt") or data.lstrip(b"\xef\xbb\xbf").startswith(b"WEBVTT"):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise UnreadableTranscript(_("The transcript is not UTF-8 text.")) from None
+        turns = _read_vtt(text)
+    else:
+        raise UnreadableTranscript(_("Upload the transcript as Teams gives it: a .vtt or a .docx file."))
+    turns = _merge(turns)
+    if not turns:
+        raise UnreadableTranscript(_("No one speaks in this transcript: no speaker's name was found."))
+    return Transcript(turns)
+
+
+def _name_pattern(names: list[str]) -> re.Pattern | None:
+    """Whole names first, so "Tom Okafor" is replaced as one, not as "Tom" and then "Okafor"."""
+    names = sorted({name for name in names if name}, key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile(r"(?<![\w])(" + "|".join(re.escape(name) for name in names) + r")(?![\w])")
+
+
+def pseudonyms_for(transcript: Transcript, *, interviewee: str, participant: str) -> dict[str, str]:
+    """Each spoken name, whole and in parts, and what replaces it: the interviewee's pseudonym,
+    or "Interviewer" (numbered when there are several)."""
+    others = [speaker for speaker in transcript.speakers if speaker != interviewee]
+    labels = {interviewee: participant}
+    for number, speaker in enumerate(others, start=1):
+        labels[speaker] = _("Interviewer") if len(others) == 1 else _("Interviewer %s") % number
+    replacements = {}
+    for speaker, label in labels.items():
+        parts = [part for part in re.split(r"[\s,]+", speaker) if len(part) > 1 and "@" not in part]
+        for part in parts:
+            replacements.setdefault(part, label)
+        replacements[speaker] = label
+    return replacements
+
+
+def anonymise(
+    transcript: Transcript,
+    *,
+    interviewee: str,
+    participant: str,
+    redact: frozenset[str] = frozenset(),
+    keep: frozenset[str] = frozenset(),
+) -> Anonymised:
+    """The interviewee's turns with every speaker's name replaced (see `pseudonyms_for`), the words
+    in `redact` replaced by "[name]", and the words that may be names and are in neither set
+    listed in `unsure`."""
+    if interviewee not in transcript.speakers:
+        raise UnreadableTranscript(
+            _("“%(name)s” does not speak in this transcript; the speakers are %(speakers)s.")
+            % {"name": interviewee, "speakers": ", ".join(transcript.speakers)}
+        )
+    replacements = pseudonyms_for(transcript, interviewee=interviewee, participant=participant)
+    speakers = _name_pattern(list(replacements))
+    redacted = _name_pattern(sorted(redact))
+    decided = {word.casefold() for word in redact | keep}
+    known = {part.casefold() for part in replacements}
+    result = Anonymised(excerpts=[])
+    for turn in transcript.turns:
+        if turn.speaker != interviewee:
+            result.dropped_turns += 1
+            continue
+        text = speakers.sub(lambda match: replacements[match[1]], turn.text)
+        if redacted is not None:
+            text = redacted.sub(REDACTED, text)
+        for word in _possible_names(text):
+            if word.casefold() not in decided and word.casefold() not in known:
+                result.unsure.setdefault(word, text)
+        result.excerpts.append(text)
+    return result
+
+
+def _possible_names(text: str) -> list[str]:
+    """Capitalised words inside a sentence (not the first word of one) that are not ordinary.
+
+    Words of a pseudonym ("Participant 7", "Interviewer") and the "[name]" mark are left out."""
+    found = []
+    sentence_start = True
+    for match in _WORD.finditer(text):
+        word = match.group()
+        before = text[: match.start()].rstrip()
+        sentence_start = not before or before[-1] in '.!?"“(:'
+        if (
+            not sentence_start
+            and word[0].isupper()
+            and word.casefold() not in ORDINARY_WORDS
+            and word not in (_("Participant"), _("Interviewer"))
+            and not word.isupper()  # an abbreviation: GP, OSCE, A&E
+        ):
+            found.append(word)
+    return list(dict.fromkeys(found))
