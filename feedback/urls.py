@@ -1,4 +1,4 @@
-from feedback.views import answering, builder, coding, results, surveys
+from feedback.views import answering, builder, coding, results, survey_import, surveys
 
 app_name = "feedback"
 
@@ -6,6 +6,7 @@ urlpatterns = [
     *answering.urlpatterns,
     *builder.urlpatterns,
     *results.urlpatterns,
+    *survey_import.urlpatterns,
     *surveys.urlpatterns,
     *coding.urlpatterns,
 ]

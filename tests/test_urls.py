@@ -78,6 +78,7 @@ ACCESS = {
     "feedback:moderation": (COMMITTEE, None),
     "feedback:surveys": (COMMITTEE, None),
     "feedback:survey_create": (COMMITTEE, None),
+    "feedback:survey_import": (COMMITTEE, None),
     "feedback:survey_results": (COMMITTEE, "survey"),
     "feedback:survey_csv": (COMMITTEE, "closed_survey"),
     "feedback:survey_comments_csv": (COMMITTEE, "closed_survey"),

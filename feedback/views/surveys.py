@@ -5,7 +5,8 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.db.models import OuterRef
+from django.db.models import Count, Min, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
@@ -17,8 +18,8 @@ from django.views.generic import FormView, TemplateView
 
 from events.forms import DATETIME_LOCAL, DateTimeLocalInput
 from feedback import permissions, results
-from feedback.enums import FormPurpose
-from feedback.models import Form, PendingResponse, Survey
+from feedback.enums import FormPurpose, ImportSource
+from feedback.models import Form, PendingResponse, Survey, SurveyImport
 from feedback.results.counting import rows_counted
 from feedback.services import FeedbackError, create_survey, release_survey
 from meded.spreadsheets import csv_response, safe_cell
@@ -115,7 +116,19 @@ class SurveyObjectMixin(SurveyManagerMixin):
         """The survey, its answers released first if it has closed and they are still sealed
         (beat releases them within minutes of the close; the committee need not wait for it)."""
         sealed = rows_counted(PendingResponse, survey=OuterRef("pk"))
-        survey = Survey.objects.select_related("form").annotate(sealed_count=sealed).filter(pk=pk).first()
+        imports = SurveyImport.objects.filter(survey=OuterRef("pk")).order_by().values("survey")
+        survey = (
+            Survey.objects.select_related("form")
+            .annotate(
+                sealed_count=sealed,
+                # Imported from exports: how many, and from which tool (the page names it when one).
+                imported_count=Coalesce(Subquery(imports.annotate(n=Sum("responses")).values("n")), 0),
+                import_sources=Coalesce(Subquery(imports.annotate(n=Count("source", distinct=True)).values("n")), 0),
+                import_source=Subquery(imports.annotate(first=Min("source")).values("first")),
+            )
+            .filter(pk=pk)
+            .first()
+        )
         if survey is None:
             raise Http404
         if survey.sealed_count and results.survey_status(survey) == "closed":
@@ -142,8 +155,10 @@ class SurveyResultsView(SurveyObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         survey = self.get_survey(kwargs["pk"])
+        source = ImportSource(survey.import_source).label if survey.import_sources == 1 else ""
         return super().get_context_data(**kwargs) | {
             "survey": survey,
+            "import_source": source,
             "status": results.SURVEY_STATUS_LABELS[results.survey_status(survey)],
             "results": results.survey_results(survey=survey),
         }
