@@ -38,7 +38,7 @@ _PURPOSE = "feedback.survey-upload"
 
 class SurveyUploadForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("Export"),
+        label=gettext_lazy("Export file"),
         help_text=gettext_lazy(
             "A Qualtrics CSV (with choice text), a Microsoft Forms .xlsx or a Google Forms CSV, as downloaded."
         ),
