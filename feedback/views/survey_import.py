@@ -1,20 +1,14 @@
 """The committee brings a past survey in from an export: upload, map each column to a question
-with a dropdown, preview, apply — the same service as `import_survey_responses`.
-
-Between the steps the uploaded file waits in the cache, encrypted (`meded.crypto`) under a random
-key that only this member's web session holds, for UPLOAD_KEPT_SECONDS at most; applying or
-starting again deletes it. It holds names and e-mails the import never keeps, so it is never
-written to disk or to the database.
+with a dropdown, preview, apply — the same service as `import_survey_responses`. Between the steps
+the file waits as `feedback.views.uploads` keeps it.
 """
 
 import datetime as dt
-import secrets
 
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.core.cache import cache
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -26,14 +20,12 @@ from feedback.enums import SOCIETY_SURVEY_FAMILY, YearBand
 from feedback.models import Form
 from feedback.services import SurveyImportError, import_survey_responses
 from feedback.survey_import import YEAR_OF_STUDY, mappable_keys, read_export
-from meded.crypto import CannotOpen, decrypt, encrypt
+from feedback.views import uploads
 from members.academic_year import AcademicYear
 from members.forms import validate_spreadsheet_upload
 from members.imports import UnreadableFile
 
-UPLOAD_KEPT_SECONDS = 30 * 60
 _SESSION_KEY = "feedback_survey_import"
-_PURPOSE = "feedback.survey-upload"
 
 
 class SurveyUploadForm(forms.Form):
@@ -134,10 +126,6 @@ def _guesses(columns: list, choices: list[tuple[str, str]]) -> dict[str, str]:
     return guesses
 
 
-def _cache_key(token: str) -> str:
-    return f"feedback:survey-upload:{token}"
-
-
 class SurveyImportView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
     template_name = "feedback/survey_import.html"
 
@@ -147,29 +135,16 @@ class SurveyImportView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
     # What waits between the steps
 
     def _pending(self) -> dict | None:
-        return self.request.session.get(_SESSION_KEY)
+        return uploads.waiting(self.request, name=_SESSION_KEY)
 
     def _data(self, pending: dict) -> bytes | None:
-        stored = cache.get(_cache_key(pending["token"]))
-        if stored is None:
-            return None
-        try:
-            return decrypt(stored, purpose=_PURPOSE, associated=pending["token"].encode())
-        except CannotOpen:
-            return None
+        return uploads.load(pending)
 
     def _forget(self) -> None:
-        pending = self.request.session.pop(_SESSION_KEY, None)
-        if pending:
-            cache.delete(_cache_key(pending["token"]))
+        uploads.forget(self.request, name=_SESSION_KEY)
 
     def _keep(self, data: bytes, fields: dict) -> dict:
-        self._forget()
-        token = secrets.token_urlsafe(24)
-        cache.set(_cache_key(token), encrypt(data, purpose=_PURPOSE, associated=token.encode()), UPLOAD_KEPT_SECONDS)
-        pending = {"token": token, **fields}
-        self.request.session[_SESSION_KEY] = pending
-        return pending
+        return uploads.keep(self.request, name=_SESSION_KEY, data=data, fields=fields)
 
     def _form(self) -> Form | None:
         return Form.objects.filter(family=SOCIETY_SURVEY_FAMILY, is_current=True).prefetch_related("questions").first()

@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from feedback.models import Response, Survey, SurveyImport
-from feedback.views.survey_import import _SESSION_KEY, _cache_key
+from feedback.views.survey_import import _SESSION_KEY
+from feedback.views.uploads import cache_key as _cache_key
 from tests.factories import MemberFactory
 from tests.feedback import survey_exports as exports
 
