@@ -1,4 +1,4 @@
-from feedback.views import answering, builder, coding, results, survey_import, surveys
+from feedback.views import answering, builder, coding, interviews, results, survey_import, surveys
 
 app_name = "feedback"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *survey_import.urlpatterns,
     *surveys.urlpatterns,
     *coding.urlpatterns,
+    *interviews.urlpatterns,
 ]

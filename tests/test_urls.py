@@ -98,6 +98,7 @@ ACCESS = {
     "feedback:coding_themes": (COMMITTEE, None),
     "feedback:coding_export": (COMMITTEE, None),
     "feedback:coding_codebook": (COMMITTEE, None),
+    "feedback:coding_interview": (COMMITTEE, None),
     "analytics:dashboard": (COMMITTEE, None),
     "analytics:metrics_json": (COMMITTEE, None),
     "analytics:metrics_csv": (COMMITTEE, None),
