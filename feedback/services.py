@@ -998,8 +998,8 @@ def _write_imported(survey: Survey, imported: list) -> None:
     _rng.shuffle(responses)
     for _response, rows in responses:
         answers.extend(rows)
-    Response.objects.bulk_create([response for response, _rows in responses])
-    Answer.objects.bulk_create(answers)
+    Response.objects.bulk_create([response for response, _rows in responses], batch_size=1000)
+    Answer.objects.bulk_create(answers, batch_size=1000)
 
 
 # Interview transcripts for thematic coding

@@ -196,7 +196,10 @@ def check_mapping(*, export: SurveyExport, mapping: dict[str, str], form: Form) 
     """The mapped columns with their questions, or errors for a map that does not fit the file and
     the form: a column the file lacks, a key the form has no question for, a key used twice."""
     parsed = ParsedResponses(source=export.source)
-    questions = {question.metric_key: question for question in form.questions.all() if question.metric_key}
+    # The options are read once here: every cell is matched against them in memory.
+    questions = {
+        question.metric_key: question for question in form.questions.prefetch_related("options") if question.metric_key
+    }
     known = ", ".join([YEAR_OF_STUDY, *questions])
     used: dict[str, str] = {}
     for name, key in mapping.items():

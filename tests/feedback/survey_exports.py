@@ -9,6 +9,7 @@ output; the tests build variants (another line ending, a bad cell) from the same
 
 import csv
 import io
+import itertools
 import json
 from pathlib import Path
 
@@ -301,7 +302,7 @@ def qualtrics_rows(answers=ANSWERS) -> list[list[str]]:
     ]
     import_ids += [json.dumps({"ImportId": f"QID{n}"}) for n in range(1, len(QUESTIONS) + 1)]
     rows = [names, texts, import_ids]
-    for person, answer in zip(PEOPLE, answers, strict=False):
+    for person, answer in zip(itertools.cycle(PEOPLE), answers):
         rows.append(_qualtrics_metadata(person) + list(answer))
     rows.insert(6, _qualtrics_metadata(UNFINISHED, finished=False) + ["Year 2", "Most of them"] + [""] * 8)
     return rows
@@ -337,7 +338,7 @@ def google_forms_csv(answers=ANSWERS) -> bytes:
     the year as a bare number, several choices separated by ", "."""
     header = ["Timestamp", "Email address", "Your name (optional)", *GOOGLE_QUESTIONS]
     rows = [header]
-    for person, answer in zip(PEOPLE, answers, strict=False):
+    for person, answer in zip(itertools.cycle(PEOPLE), answers):
         first, last, email, _ip, _rid, _lat, _lon, started = person
         day, time = started.split(" ")
         stamp = f"{day.replace('-', '/')} {time} GMT"
@@ -373,7 +374,7 @@ def ms_forms_xlsx(answers=ANSWERS) -> bytes:
             QUESTIONS[9],
         ]
     )
-    for number, (person, answer) in enumerate(zip(PEOPLE, answers, strict=False), start=1):
+    for number, (person, answer) in enumerate(zip(itertools.cycle(PEOPLE), answers), start=1):
         first, last, email, _ip, _rid, _lat, _lon, started = person
         cells = list(answer)
         cells[8] = cells[8].replace(",", ";") + (";" if cells[8] else "")
