@@ -15,6 +15,7 @@ from feedback.enums import FormPurpose, InterviewRole
 from feedback.models import Answer, Form, Interview, Response
 from feedback.services import TranscriptError, import_transcript
 from members.academic_year import AcademicYear
+from tests.factories import MemberFactory
 from tests.feedback import transcript_files as files
 from tests.feedback.test_survey_import import every_stored_value
 
@@ -276,3 +277,23 @@ def test_the_command_dry_run_shows_the_excerpts_and_saves_nothing(tmp_path):
 
 def test_the_committed_docx_is_what_the_builder_writes():
     assert (files.FOLDER / "interview.docx").read_bytes() == files.teams_docx()
+
+
+def test_two_coders_agreement_and_its_resolution_cover_excerpts_as_comments(committee_member):
+    second = MemberFactory(roles=["committee"])
+    upload_vtt()
+    academic, community = (theme.codes.first() for theme in coding.codebook()[:3:2])
+    excerpts = list(Answer.objects.filter(response__interview__isnull=False).select_related("question", "response"))
+    for answer in excerpts:
+        coding.save_coding(answer=answer, coder=committee_member, codes=[academic])
+        coding.save_coding(answer=answer, coder=second, codes=[academic] if answer.text != KWAME[2] else [community])
+    result = coding.agreement(coder_a=committee_member, coder_b=second, codes=[academic, community])
+    assert (result.comments, result.identical, len(result.disagreements)) == (3, 2, 1)
+    assert result.rows[0].kappa == 0.0 and result.rows[0].percent == pytest.approx(200 / 3)
+    disputed = next(answer for answer in excerpts if answer.text == KWAME[2])
+    coding.resolve_coding(answer=disputed, resolver=committee_member, codes=[community])
+    themes, _coded = coding.theme_counts(filters=coding.CommentFilters(source=coding.CommentSource.INTERVIEWS))
+    assert {theme.name: theme.excerpts for theme in themes if theme.excerpts} == {
+        academic.theme.name: 2,
+        community.theme.name: 1,
+    }
