@@ -861,6 +861,9 @@ def import_survey_responses(
     title = " ".join(title.split())
     if not title:
         raise SurveyImportError([RowError(0, _("Give the survey a title."))])
+    longest = Survey._meta.get_field("title").max_length
+    if len(title) > longest:
+        raise SurveyImportError([RowError(0, _("Keep the title under %s characters.") % longest)])
     survey = _survey_of_year(title=title, academic_year=academic_year)
     if survey is not None:
         form, opens_at, closes_at = survey.form, survey.opens_at, survey.closes_at

@@ -5,6 +5,7 @@ The file's shape says where it came from:
 - Qualtrics CSV, as downloaded with choice text: three header rows (column names such as `Q1` or
   `Q5_2`, the question texts, then `{"ImportId": …}` JSON), then one row per response; rows
   not finished (`Finished` not true, or `Progress` below 100) are skipped and counted.
+  Its Excel download (.xlsx) is read the same way.
 - Microsoft Forms .xlsx: one header row (`ID`, `Start time`, `Completion time`, `Email`, `Name`,
   then the questions).
 - Google Forms CSV: one header row starting with `Timestamp`.
@@ -125,10 +126,11 @@ def read_export(*, data: bytes, filename: str) -> SurveyExport:
     if not records or not any(records[0]):
         raise UnreadableFile(_("The file is empty: it needs a header row."))
     is_xlsx = filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04"
-    if is_xlsx:
-        source, header_rows = ImportSource.MS_FORMS, 1
-    elif _is_qualtrics(records):
+    # Qualtrics first: its Excel download has the same three header rows as its CSV.
+    if _is_qualtrics(records):
         source, header_rows = ImportSource.QUALTRICS, 3
+    elif is_xlsx:
+        source, header_rows = ImportSource.MS_FORMS, 1
     elif _normal(records[0][0]) == "timestamp":
         source, header_rows = ImportSource.GOOGLE_FORMS, 1
     else:

@@ -389,6 +389,16 @@ def ms_forms_map() -> bytes:
     return _csv([["column", "metric_key"], *zip(names, METRIC_KEYS, strict=True)], line_ending="\n").encode()
 
 
+def qualtrics_xlsx() -> bytes:
+    """The same Qualtrics export downloaded as Excel: the three header rows, then the responses."""
+    workbook = Workbook()
+    for row in qualtrics_rows():
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def identifying_values() -> set[str]:
     """Every value of an identifying column in the exports: none may reach the database."""
     values = set()

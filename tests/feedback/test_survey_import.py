@@ -116,6 +116,23 @@ def test_each_format_imports_every_complete_row_as_one_anonymous_released_respon
     assert Answer.objects.filter(question__metric_key="teaching_motivations").values("response").distinct().count() == 3
 
 
+def test_a_qualtrics_excel_download_is_read_as_qualtrics_not_as_microsoft_forms():
+    result = run(exports.qualtrics_xlsx(), filename="export.xlsx")
+    assert (result.source, result.responses, result.skipped_incomplete) == (ImportSource.QUALTRICS, 8, 1)
+
+
+def test_a_choice_whose_label_holds_a_comma_is_matched_whole_in_a_multiple_choice_cell():
+    question = survey_form().questions.get(metric_key="teaching_motivations")
+    question.options.create(position=9, label="Paid, or for credit", value="paid")
+    answers = with_answer(3, 8, "Paid, or for credit,Helping others")
+    run(exports.qualtrics_csv(answers))
+    assert by_metric(Survey.objects.get())["teaching_motivations"]["paid"] == 1
+
+
+def test_a_title_longer_than_a_survey_title_is_refused():
+    assert refused(exports.qualtrics_csv(), title="x" * 201) == ["Keep the title under 200 characters."]
+
+
 def test_qualtrics_rows_not_finished_are_skipped_and_counted():
     result = run(exports.qualtrics_csv())
     assert (result.responses, result.skipped_incomplete, result.skipped_empty) == (8, 1, 0)
