@@ -6,9 +6,10 @@ where a line holds the speaker's name and the time and the speech follows below 
 split into turns (consecutive cues or paragraphs of one speaker); the interviewee's turns become
 the excerpts and everyone else's are dropped. Every speaker's name — whole, or a first or last
 name on its own — is replaced by a pseudonym, in the text as in the labels; the timestamps are
-never kept. Other words that look like a person's name (capitalised, inside a sentence, not a
-word MedEd knows to be ordinary) cannot be told apart from a drug or a place: they are returned as
-`unsure` for the uploader to confirm, and the excerpts are only final once each has been decided.
+never kept. Other words that look like a person's name (capitalised, not a word MedEd knows to be
+ordinary, and at a sentence's start not a word the transcript also writes in lower case) cannot
+be told apart from a drug or a place: they are returned as `unsure` for the uploader to confirm,
+and the excerpts are only final once each has been decided.
 """
 
 import io
@@ -38,7 +39,10 @@ ORDINARY_WORDS = frozenset(
     july august september october november december christmas easter year years meded teams zoom
     microsoft osce osces gp nhs uk london imperial university school medicine medical phase
     anatomy physiology pharmacology pathology biochemistry cardiology neurology respiratory renal
-    english covid ucat bmat ukcat ukmla psa sba sbas emq emqs finals mock""".split()
+    english covid ucat bmat ukcat ukmla psa sba sbas emq emqs finals mock it it's its this that
+    these those then there they we you he she my our your if as in on at for to of with from after
+    before also actually basically obviously maybe probably really just not what when where why how
+    because sure honestly definitely now people thanks thank""".split()
 )
 
 
@@ -210,6 +214,9 @@ def anonymise(
     redacted = _name_pattern(sorted(redact))
     decided = {word.casefold() for word in redact | keep}
     known = {part.casefold() for part in replacements}
+    lowercase = {
+        match.group() for turn in transcript.turns for match in _WORD.finditer(turn.text) if match.group().islower()
+    }
     result = Anonymised(excerpts=[])
     for turn in transcript.turns:
         if turn.speaker != interviewee:
@@ -218,29 +225,30 @@ def anonymise(
         text = speakers.sub(lambda match: replacements[match[1]], turn.text)
         if redacted is not None:
             text = redacted.sub(REDACTED, text)
-        for word in _possible_names(text):
+        for word in _possible_names(text, lowercase=lowercase):
             if word.casefold() not in decided and word.casefold() not in known:
                 result.unsure.setdefault(word, text)
         result.excerpts.append(text)
     return result
 
 
-def _possible_names(text: str) -> list[str]:
-    """Capitalised words inside a sentence (not the first word of one) that are not ordinary.
-
-    Words of a pseudonym ("Participant 7", "Interviewer") and the "[name]" mark are left out."""
+def _possible_names(text: str, *, lowercase: set[str]) -> list[str]:
+    """Capitalised words that may be names: not ordinary, not an abbreviation, not a word of a
+    pseudonym ("Participant 7", "Interviewer"). Inside a sentence a capital is telling; at a
+    sentence's start it is not, so there a word is left out when the transcript also has it in
+    lower case somewhere (`lowercase`) — "Honestly" is, "Priya" is not."""
     found = []
-    sentence_start = True
     for match in _WORD.finditer(text):
         word = match.group()
         before = text[: match.start()].rstrip()
         sentence_start = not before or before[-1] in '.!?"“(:'
+        folded = word.casefold()
         if (
-            not sentence_start
-            and word[0].isupper()
-            and word.casefold() not in ORDINARY_WORDS
+            word[0].isupper()
+            and folded not in ORDINARY_WORDS
             and word not in (_("Participant"), _("Interviewer"))
             and not word.isupper()  # an abbreviation: GP, OSCE, A&E
+            and not (sentence_start and folded in lowercase)
         ):
             found.append(word)
     return list(dict.fromkeys(found))

@@ -60,7 +60,7 @@ def test_preview_replaces_names_and_asks_about_each_word_that_may_be_one(committ
     upload(committee, files.vtt())
     response = committee.post(URL, {"step": "preview", "interviewee": "Kwame Mensah"})
     html = response.content.decode()
-    assert [word for word, _choice, _excerpt in response.context["words"]] == ["Priya", "Krebs"]
+    assert [word for word, _choice, _excerpt in response.context["words"]] == ["Priya", "Krebs", "Tomasz"]
     assert "Participant 1 from two years ago would not believe it." in html
     assert "Excerpts of Participant 1 (3 turns of the interviewer dropped)" in html
     assert 'value="hide:Priya"' in html and "Save 3 excerpts" in html
@@ -70,14 +70,23 @@ def test_preview_replaces_names_and_asks_about_each_word_that_may_be_one(committ
 def test_saving_before_every_word_is_decided_is_refused(committee):
     upload(committee, files.vtt())
     response = committee.post(URL, {"step": "save", "interviewee": "Kwame Mensah", "decide-1": "hide:Priya"})
-    assert response.context["refusal"] == "Say whether each of these is a name to hide or a word to keep: Krebs."
+    assert response.context["refusal"] == (
+        "Say whether each of these is a name to hide or a word to keep: Krebs, Tomasz."
+    )
     assert not Interview.objects.exists()
 
 
 def test_once_each_word_is_decided_the_excerpts_are_saved_and_the_file_forgotten(committee):
     upload(committee, files.vtt())
     response = committee.post(
-        URL, {"step": "save", "interviewee": "Kwame Mensah", "decide-1": "hide:Priya", "decide-2": "keep:Krebs"}
+        URL,
+        {
+            "step": "save",
+            "interviewee": "Kwame Mensah",
+            "decide-1": "hide:Priya",
+            "decide-2": "keep:Krebs",
+            "decide-3": "hide:Tomasz",
+        },
     )
     assert response.status_code == 302 and response.url == reverse("feedback:coding") + "?source=interviews"
     interview = Interview.objects.get()

@@ -25,9 +25,10 @@ YEAR = AcademicYear(2025)
 KWAME = [
     "Sure. I started going to the sessions in year 1 because my friend [name] said the anatomy ones were really "
     "good. Then in year 3 I started teaching, and Interviewer helped me plan my first session.",
-    "Honestly, confidence. Explaining the Krebs cycle to first years made me understand it properly. "
+    "Honestly, confidence. Teaching the Krebs cycle to first years made me understand it properly. "
     "Participant 1 from two years ago would not believe it.",
-    "The community. People remember Participant 1 as the OSCE guy, and I've made friends across the years.",
+    "The community. [name] runs the socials, people remember Participant 1 as the OSCE guy, and I've made friends "
+    "across the years.",
 ]
 
 
@@ -38,7 +39,7 @@ def upload_vtt(**kwargs):
         "interviewee": "Kwame Mensah",
         "role": InterviewRole.BOTH,
         "academic_year": YEAR,
-        "redact": ["Priya"],
+        "redact": ["Priya", "Tomasz"],
         "keep": ["Krebs"],
     }
     return import_transcript(**(options | kwargs))
@@ -116,11 +117,12 @@ def test_the_interviewees_turns_are_kept_with_every_name_replaced_and_the_interv
 def test_words_that_may_be_names_stop_the_save_until_each_is_decided():
     with pytest.raises(TranscriptError) as caught:
         upload_vtt(redact=[], keep=[])
-    assert set(caught.value.unsure) == {"Priya", "Krebs"}
+    # A name inside a sentence, and one starting a sentence, which the transcript never writes in lower case.
+    assert set(caught.value.unsure) == {"Priya", "Krebs", "Tomasz"}
     assert "my friend Priya said" in caught.value.unsure["Priya"]
     assert not Interview.objects.exists() and not Response.objects.exists()
     preview = upload_vtt(redact=[], keep=[], save=False)
-    assert (preview.interview, set(preview.unsure)) == (None, {"Priya", "Krebs"})
+    assert (preview.interview, set(preview.unsure)) == (None, {"Priya", "Krebs", "Tomasz"})
     assert not Interview.objects.exists()
 
 
@@ -251,7 +253,7 @@ def test_the_command_lists_words_to_decide_then_saves_once_decided(tmp_path):
         call_command("import_transcript", *args, stderr=err)
     assert "May be a name: 'Priya'" in err.getvalue() and not Interview.objects.exists()
     out = io.StringIO()
-    call_command("import_transcript", *args, "--redact", "Priya", "--keep", "Krebs", stdout=out)
+    call_command("import_transcript", *args, "--redact", "Priya", "--redact", "Tomasz", "--keep", "Krebs", stdout=out)
     assert "Participant 1: 3 excerpts kept; 3 turns of the interviewer dropped." in out.getvalue()
     assert excerpts_of(Interview.objects.get()) == sorted(KWAME)
 

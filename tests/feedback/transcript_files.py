@@ -12,7 +12,7 @@ FOLDER = Path(__file__).parent / "transcripts"
 
 # Everything that identifies someone in the two transcripts: none of it may be stored.
 IDENTIFYING = [
-    *("Kwame", "Mensah", "Sarah", "Whitfield", "Priya", "Amelia", "Hart", "Daniel", "Osei"),
+    *("Kwame", "Mensah", "Sarah", "Whitfield", "Priya", "Tomasz", "Amelia", "Hart", "Daniel", "Osei"),
     # the cues' times and ids, and the document's speaker lines and date
     *("00:00:03.120", "00:00:44.000", "-->", "3f1c9a2e-5b7d", "   0:29", "12 March 2026"),
 ]
