@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import logging
 import random
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -1046,6 +1047,26 @@ def _interview_form() -> tuple[Form, Question]:
     return form, form.questions.get()
 
 
+_PSEUDONYM = re.compile(r"\b" + re.escape(_("Participant")) + r" \d+\b")
+
+
+def _same_interview(academic_year: AcademicYear, excerpts: list[str]) -> Interview | None:
+    """An interview of the year whose excerpts are these, whatever number it was given: the same
+    transcript uploaded again (its excerpts differ only by the pseudonym's number)."""
+
+    def key(texts) -> list[str]:
+        return sorted(_PSEUDONYM.sub("#", text) for text in texts)
+
+    wanted = key(excerpts)
+    stored: dict[int, list[str]] = {}
+    for interview_id, text in Answer.objects.filter(response__interview__academic_year=academic_year.label).values_list(
+        "response__interview_id", "text"
+    ):
+        stored.setdefault(interview_id, []).append(text)
+    same = next((pk for pk, texts in stored.items() if key(texts) == wanted), None)
+    return Interview.objects.get(pk=same) if same is not None else None
+
+
 def _next_participant(academic_year: AcademicYear) -> int:
     last = Interview.objects.filter(academic_year=academic_year.label).aggregate(last=Max("participant"))["last"]
     return (last or 0) + 1
@@ -1071,7 +1092,8 @@ def import_transcript(
     false, only previews. Words that may be names and are in neither `redact` nor `keep` stop the
     save: TranscriptError carries them in `unsure`. Locks the interview form's row so two uploads
     never take the same number. Raises TranscriptError for a file that cannot be read, an
-    interviewee who does not speak in it, or an interview with nothing said by the interviewee.
+    interviewee who does not speak in it, an interview with nothing said by the interviewee, or
+    one already added to that academic year (the same excerpts).
     """
     if role not in InterviewRole.values:
         raise TranscriptError(_("Say whether the interviewee attends, teaches or both."))
@@ -1107,6 +1129,11 @@ def import_transcript(
     with transaction.atomic():
         form, question = _interview_form()
         Form.objects.select_for_update().filter(pk=form.pk).first()
+        if (earlier := _same_interview(academic_year, anonymised.excerpts)) is not None:
+            raise TranscriptError(
+                _("This interview has already been added to %(year)s, as %(who)s.")
+                % {"year": academic_year.label, "who": earlier.pseudonym}
+            )
         number = _next_participant(academic_year)
         if number != participant:  # another upload took the number previewed: name it again
             return import_transcript(

@@ -145,6 +145,16 @@ def test_each_interview_of_a_year_gets_the_next_participant_number():
     assert "Participant 2 is not a name people forget" in " ".join(excerpts_of(second.interview))
 
 
+def test_the_same_transcript_twice_in_a_year_is_refused():
+    upload_vtt()
+    upload_docx()
+    with pytest.raises(TranscriptError) as caught:
+        upload_vtt(filename="Interview 3 (1).vtt")
+    assert str(caught.value) == "This interview has already been added to 2025-26, as Participant 1."
+    assert Interview.objects.count() == 2
+    assert upload_vtt(academic_year=AcademicYear(2024)).pseudonym == "Participant 1"
+
+
 def test_an_interviewee_who_does_not_speak_is_refused_naming_the_speakers():
     with pytest.raises(TranscriptError) as caught:
         upload_vtt(interviewee="Kwame")
