@@ -40,12 +40,12 @@ What is stored, and when
   surveys the band, and each answer's value. No member, no time, random UUID keys.
   `Answer.is_held_back` is the committee's moderation flag and carries no time either. Session
   responses carry no band at all: in a small session the band alone could single someone out.
-- Imported responses (`services.import_survey_responses`): a past survey's export, written as
+- Imported responses (`past_evaluations.import_survey_responses`): a past survey's export, written as
   released `Response`s marked `is_imported`, shuffled, with no receipt (no member is known) and
   only the band of the year column; no other column of the file is read into the database. The
   import is one release of at least N, like a survey's close. `SurveyImport` keeps the file's
   source, count and SHA-256, nothing of its rows.
-- Interview excerpts (`services.import_transcript`): the interviewee's turns of a transcript,
+- Interview excerpts (`past_evaluations.import_transcript`): the interviewee's turns of a transcript,
   every speaker's name replaced by a pseudonym and each doubtful word decided by the uploader,
   one `Response` each, tied to an `Interview` that holds a participant number, a role and an
   academic year. No name, no timestamp and no file is kept. Being interviewed is not anonymous

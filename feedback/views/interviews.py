@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 
 from feedback import transcripts
 from feedback.enums import InterviewRole
-from feedback.services import TranscriptError, import_transcript
+from feedback.past_evaluations import TranscriptError, import_transcript
 from feedback.views import uploads
 from feedback.views.coding import CodingPermissionMixin
 from members.academic_year import AcademicYear

@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 from feedback import permissions
 from feedback.enums import SOCIETY_SURVEY_FAMILY, YearBand
 from feedback.models import Form
-from feedback.services import SurveyImportError, import_survey_responses
+from feedback.past_evaluations import SurveyImportError, import_survey_responses
 from feedback.survey_import import YEAR_OF_STUDY, mappable_keys, read_export
 from feedback.views import uploads
 from members.academic_year import AcademicYear

@@ -14,14 +14,9 @@ from django.utils import timezone
 from analytics.metrics import for_year
 from feedback.enums import ImportSource, YearBand
 from feedback.models import Answer, PendingResponse, Receipt, Response, Survey, SurveyImport
+from feedback.past_evaluations import SurveyImportError, import_survey_responses
 from feedback.results import survey_results
-from feedback.services import (
-    SurveyImportError,
-    create_survey,
-    import_survey_responses,
-    release_survey,
-    submit_response,
-)
+from feedback.services import create_survey, release_survey, submit_response
 from feedback.survey_import import read_map
 from members import imports as spreadsheets
 from members.academic_year import AcademicYear

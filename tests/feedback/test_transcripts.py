@@ -13,7 +13,7 @@ from analytics.metrics import for_year
 from feedback import coding, transcripts
 from feedback.enums import FormPurpose, InterviewRole
 from feedback.models import Answer, Form, Interview, Response
-from feedback.services import TranscriptError, import_transcript
+from feedback.past_evaluations import TranscriptError, import_transcript
 from members.academic_year import AcademicYear
 from tests.factories import MemberFactory
 from tests.feedback import transcript_files as files

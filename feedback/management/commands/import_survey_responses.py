@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from feedback.enums import YearBand
-from feedback.services import SurveyImportError, import_survey_responses
+from feedback.past_evaluations import SurveyImportError, import_survey_responses
 from feedback.survey_import import read_map
 from members.academic_year import AcademicYear
 from members.imports import UnreadableFile

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from feedback import transcripts
 from feedback.enums import InterviewRole
-from feedback.services import TranscriptError, import_transcript
+from feedback.past_evaluations import TranscriptError, import_transcript
 from members.academic_year import AcademicYear
 
 
