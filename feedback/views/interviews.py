@@ -86,8 +86,10 @@ class TranscriptUploadView(CodingPermissionMixin, TemplateView):
             return redirect("feedback:coding_interview")
         context = {"upload_form": TranscriptUploadForm()}
         pending = uploads.waiting(request, name=_SESSION_KEY)
-        if pending and uploads.load(pending) is not None:
-            context |= {"pending": pending, "interviewee_form": IntervieweeForm(speakers=pending["speakers"])}
+        data = uploads.load(pending) if pending else None
+        if data is not None:
+            speakers = _speakers(data, pending)
+            context |= {"pending": pending, "interviewee_form": IntervieweeForm(speakers=speakers)}
         return self.render_to_response(self.get_context_data(**context))
 
     def post(self, request, *args, **kwargs):
@@ -98,7 +100,7 @@ class TranscriptUploadView(CodingPermissionMixin, TemplateView):
         if data is None:
             messages.warning(request, _("The uploaded file is no longer kept here; upload it again."))
             return redirect("feedback:coding_interview")
-        interviewee_form = IntervieweeForm(request.POST, speakers=pending["speakers"])
+        interviewee_form = IntervieweeForm(request.POST, speakers=_speakers(data, pending))
         context = {"upload_form": TranscriptUploadForm(), "pending": pending, "interviewee_form": interviewee_form}
         if not interviewee_form.is_valid():
             return self.render_to_response(self.get_context_data(**context))
@@ -142,7 +144,7 @@ class TranscriptUploadView(CodingPermissionMixin, TemplateView):
         upload = upload_form.cleaned_data["file"]
         data = upload.read()
         try:
-            speakers = transcripts.read_transcript(data=data, filename=upload.name).speakers
+            transcripts.read_transcript(data=data, filename=upload.name)
         except transcripts.UnreadableTranscript as error:
             uploads.forget(self.request, name=_SESSION_KEY)
             context["refusal"] = str(error)
@@ -151,10 +153,15 @@ class TranscriptUploadView(CodingPermissionMixin, TemplateView):
             "filename": upload.name,
             "academic_year": upload_form.cleaned_data["academic_year"],
             "role": upload_form.cleaned_data["role"],
-            "speakers": speakers,
         }
         uploads.keep(self.request, name=_SESSION_KEY, data=data, fields=fields)
         return redirect("feedback:coding_interview")
+
+
+def _speakers(data: bytes, pending: dict) -> list[str]:
+    """Who speaks in the waiting transcript, read from the file each time: their names are never
+    kept in the web session."""
+    return transcripts.read_transcript(data=data, filename=pending["filename"]).speakers
 
 
 urlpatterns = [

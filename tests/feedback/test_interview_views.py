@@ -53,6 +53,7 @@ def test_after_upload_the_speakers_are_offered_to_choose_the_interviewee(committ
         ("Sarah Whitfield", "Sarah Whitfield"),
         ("Kwame Mensah", "Kwame Mensah"),
     ]
+    assert set(committee.session[_SESSION_KEY]) == {"token", "filename", "academic_year", "role"}
     assert not Interview.objects.exists()
 
 
