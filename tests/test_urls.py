@@ -95,6 +95,7 @@ ACCESS = {
     "feedback:coding": (COMMITTEE, None),
     "feedback:coding_agreement": (COMMITTEE, None),
     "feedback:coding_resolve": (POST_ONLY, None),
+    "feedback:coding_quote": (POST_ONLY, None),
     "feedback:coding_themes": (COMMITTEE, None),
     "feedback:coding_export": (COMMITTEE, None),
     "feedback:coding_codebook": (COMMITTEE, None),

@@ -27,6 +27,7 @@ from feedback import coding
 from feedback.enums import YearBand
 from feedback.models import Code, Theme
 from feedback.permissions import can_code
+from feedback.services import set_held_back
 from meded.spreadsheets import csv_response
 
 ONLY_UNCODED, ALL_COMMENTS = "uncoded", "all"
@@ -280,6 +281,30 @@ class ResolveView(CodingPermissionMixin, View):
         return redirect(f"{reverse('feedback:coding_agreement')}?{urlencode(back)}#comment-{answer.pk}")
 
 
+class QuoteView(CodingPermissionMixin, View):
+    """Keeps an interview excerpt out of the quotes on the themes page and the dashboard, or lets
+    it back in (`is_held_back`, which for a session's comment also hides it from its teachers).
+    Session comments are moderated on the moderation page, by its rules."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        excerpt = (
+            coding.comments(viewer=request.user)
+            .filter(pk=_uuid(request.POST.get("answer")), response__interview__isnull=False)
+            .first()
+        )
+        if excerpt is None:
+            raise Http404
+        held_back = request.POST.get("action") == "hold"
+        set_held_back(answer=excerpt, held_back=held_back, by=request.user)
+        messages.success(
+            request,
+            _("The excerpt is kept out of quotes.") if held_back else _("The excerpt may be quoted again."),
+        )
+        return redirect(f"{reverse('feedback:coding')}?{urlencode({'comment': excerpt.pk})}")
+
+
 # Themes and the export
 
 
@@ -426,6 +451,7 @@ urlpatterns = [
     path("feedback/coding/", CodingScreenView.as_view(), name="coding"),
     path("feedback/coding/agreement/", AgreementView.as_view(), name="coding_agreement"),
     path("feedback/coding/agreement/resolve/", ResolveView.as_view(), name="coding_resolve"),
+    path("feedback/coding/quote/", QuoteView.as_view(), name="coding_quote"),
     path("feedback/coding/themes/", ThemesView.as_view(), name="coding_themes"),
     path("feedback/coding/themes.csv", ThemesExportView.as_view(), name="coding_export"),
     path("feedback/coding/codebook/", CodebookView.as_view(), name="coding_codebook"),

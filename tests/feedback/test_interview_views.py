@@ -5,10 +5,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from feedback import coding
 from feedback.models import Answer, Interview
+from feedback.services import submit_response
 from feedback.views.interviews import _SESSION_KEY
 from tests.factories import MemberFactory
 from tests.feedback import transcript_files as files
+from tests.feedback.factories import answers_for, attend, ended_session, session_form
 from tests.feedback.test_transcripts import KWAME
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +121,49 @@ def test_a_file_that_is_no_transcript_is_refused_at_once(committee, data, name, 
     html = response.content.decode()
     assert problem in html
     assert _SESSION_KEY not in committee.session
+
+
+def test_an_excerpt_kept_out_of_quotes_is_counted_but_never_quoted(committee, committee_member):
+    upload(committee, files.vtt())
+    committee.post(
+        URL,
+        {
+            "step": "save",
+            "interviewee": "Kwame Mensah",
+            "decide-1": "hide:Priya",
+            "decide-2": "keep:Krebs",
+            "decide-3": "hide:Tomasz",
+        },
+    )
+    academic = coding.codebook()[0].codes.first()
+    excerpts = list(Answer.objects.filter(response__interview__isnull=False).select_related("question", "response"))
+    for answer in excerpts:
+        coding.save_coding(answer=answer, coder=committee_member, codes=[academic])
+    kept_out = next(answer for answer in excerpts if answer.text == KWAME[1])
+
+    page = committee.get(reverse("feedback:coding"), {"comment": kept_out.pk}).content.decode()
+    assert "Keep this excerpt out of quotes" in page
+    response = committee.post(reverse("feedback:coding_quote"), {"answer": kept_out.pk, "action": "hold"})
+    assert response.status_code == 302
+    kept_out.refresh_from_db()
+    assert kept_out.is_held_back
+
+    themes, _coded = coding.theme_counts(filters=coding.CommentFilters())
+    theme = next(theme for theme in themes if theme.pk == academic.theme_id)
+    assert theme.excerpts == 3
+    assert sorted(example.text for example in theme.examples) == sorted([KWAME[0], KWAME[2]])
+    page = committee.get(reverse("feedback:coding"), {"comment": kept_out.pk}).content.decode()
+    assert "kept out of quotes" in page and "Allow this excerpt in quotes" in page
+
+
+def test_only_interview_excerpts_are_kept_out_of_quotes_here(committee):
+    session = ended_session(register_taken=True)
+    for _ in range(5):
+        member = MemberFactory()
+        attend(session, member)
+        submit_response(member=member, session=session, answers=answers_for(session_form()))
+    comment = Answer.objects.filter(response__session=session, question__kind="text").exclude(text="").first()
+    response = committee.post(reverse("feedback:coding_quote"), {"answer": comment.pk, "action": "hold"})
+    assert response.status_code == 404
+    comment.refresh_from_db()
+    assert not comment.is_held_back
