@@ -7,6 +7,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -269,6 +270,22 @@ def test_a_survey_with_unanswered_questions_lists_each_one(client):
     page = assert_error_summary(client.post(reverse("feedback:answer_survey", args=[survey.pk]), {}))
     required = [question for question in survey_form().questions.all() if question.is_required]
     assert len(page.links) == len([q for q in required if not q.is_for_teachers_only])
+
+
+def test_a_past_survey_uploaded_without_a_file(client):
+    _signed_in(client, roles=["committee"])
+    page = assert_error_summary(client.post(reverse("feedback:survey_import"), {"step": "upload"}))
+    assert "#id_file" in page.links
+
+
+def test_an_interview_that_is_no_transcript_links_to_the_file_box(client):
+    _signed_in(client, roles=["committee"])
+    response = client.post(
+        reverse("feedback:coding_interview"),
+        {"step": "upload", "file": SimpleUploadedFile("notes.txt", b"hi"), "academic_year": "2025-26", "role": "both"},
+    )
+    page = assert_error_summary(response, errors=1)
+    assert page.links == ["#id_file"]
 
 
 def test_coding_filters(client):

@@ -118,7 +118,9 @@ class TranscriptUploadView(CodingPermissionMixin, TemplateView):
         try:
             result = import_transcript(**options, save=save)
         except TranscriptError as error:
-            context["refusal"] = str(error)
+            # Words still to decide are pointed at from the summary; any other refusal at the name box.
+            anchor = "hide-1" if error.unsure else interviewee_form["interviewee"].subwidgets[0].id_for_label
+            context |= {"refusal": [{"anchor": anchor, "text": str(error)}], "has_form_errors": True}
             if not error.unsure:
                 return self.render_to_response(self.get_context_data(**context))
             result = import_transcript(**options, save=False)
@@ -147,7 +149,8 @@ class TranscriptUploadView(CodingPermissionMixin, TemplateView):
             transcripts.read_transcript(data=data, filename=upload.name)
         except transcripts.UnreadableTranscript as error:
             uploads.forget(self.request, name=_SESSION_KEY)
-            context["refusal"] = str(error)
+            refusal = [{"anchor": upload_form["file"].id_for_label, "text": str(error)}]
+            context |= {"refusal": refusal, "has_form_errors": True}
             return self.render_to_response(self.get_context_data(**context))
         fields = {
             "filename": upload.name,

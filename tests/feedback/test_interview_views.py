@@ -74,9 +74,9 @@ def test_preview_replaces_names_and_asks_about_each_word_that_may_be_one(committ
 def test_saving_before_every_word_is_decided_is_refused(committee):
     upload(committee, files.vtt())
     response = committee.post(URL, {"step": "save", "interviewee": "Kwame Mensah", "decide-1": "hide:Priya"})
-    assert response.context["refusal"] == (
-        "Say whether each of these is a name to hide or a word to keep: Krebs, Tomasz."
-    )
+    assert response.context["refusal"] == [
+        {"anchor": "hide-1", "text": "Say whether each of these is a name to hide or a word to keep: Krebs, Tomasz."}
+    ]
     assert not Interview.objects.exists()
 
 
