@@ -228,6 +228,7 @@ NOT_SCANNED = {
     "feedback:survey_csv": "a CSV file",
     "feedback:survey_comments_csv": "a CSV file",
     "feedback:coding_resolve": "POST only",
+    "feedback:coding_quote": "POST only",
     "feedback:coding_export": "a CSV file",
     "analytics:metrics_json": "JSON",
     "analytics:metrics_csv": "a CSV file",
