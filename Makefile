@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 PORT ?= 8000
+# Absolute links (e-mails, PDFs, calendar feeds, QR codes) point at the port the app runs on,
+# unless SITE_URL is given: make run PORT=8105, or make run SITE_URL=https://meded.example.ac.uk
+SITE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test lint format lock clean check-python
 
@@ -27,11 +30,11 @@ $(VENV)/.installed-dev: pyproject.toml requirements.lock | $(PY)
 
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py seed_demo
+	SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo
 	@echo
 	@echo "MedEd is starting at http://127.0.0.1:$(PORT)/  (sign in with a demo login above; Ctrl-C stops everything)"
 	@echo
-	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
+	PORT=$(PORT) SITE_URL=$(SITE_URL) $(VENV)/bin/honcho -f Procfile.dev start
 
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -23,6 +23,7 @@ from attendance.models import RegisterTaken, Registration
 from events.models import Session
 from events.permissions import can_view_session, cancellation_open, check_in_open, offers_check_in
 from events.selectors import session_for_page, sessions_open_for_check_in
+from meded.links import url_for
 from meded.spreadsheets import csv_response
 from members.models import Member
 
@@ -161,7 +162,7 @@ def _session_for_staff(request, pk: int):
 
 
 def _check_in_state(request, session) -> dict:
-    url = request.build_absolute_uri(reverse("attendance:check_in", args=[session.pk, checkin.token_for(session.pk)]))
+    url = url_for("attendance:check_in", session.pk, checkin.token_for(session.pk))
     svg = segno.make(url, error="m").svg_inline(scale=8, dark="#000", light="#fff", title="Check-in QR code")
     return {
         "svg": svg,

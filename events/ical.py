@@ -6,22 +6,21 @@ STATUS:CANCELLED rather than the event silently disappearing.
 """
 
 from collections.abc import Collection, Iterable
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from events.enums import SessionStatus
 from events.models import Session
 from events.services import one_line
+from meded.links import site_host, url_for
 
 PRODID = "-//MedEd//Near-peer teaching sessions//EN"
 
 
 def session_uid(session: Session) -> str:
-    return f"session-{session.pk}@{urlsplit(settings.SITE_URL).hostname or 'meded'}"
+    return f"session-{session.pk}@{site_host()}"
 
 
 def session_event(session: Session, *, with_link: bool, with_teachers: bool) -> Event:
@@ -35,7 +34,7 @@ def session_event(session: Session, *, with_link: bool, with_teachers: bool) -> 
     event.add("summary", one_line(session.title))
     event.add("sequence", session.sequence)
     event.add("status", "CANCELLED" if session.status == SessionStatus.CANCELLED else "CONFIRMED")
-    page = settings.SITE_URL + reverse("events:detail", args=[session.pk])
+    page = url_for("events:detail", session.pk)
     event.add("url", page)
     location = session.venue or ("Online" if session.meeting_url else "")
     if location:

@@ -18,6 +18,7 @@ from events import clashes, ical, permissions, selectors, services
 from events.enums import SessionStatus
 from events.forms import CancelForm, CatalogueFilterForm, MaterialForm, RecordingForm, SessionForm
 from events.models import CalendarToken, Material, Session
+from meded.links import url_for
 from members.enums import YEARS_OF_STUDY
 from members.permissions import is_committee
 
@@ -388,11 +389,8 @@ class CalendarSettingsView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         token = services.calendar_token_for(member=self.request.user)
         return super().get_context_data(**kwargs) | {
-            "personal_url": self.request.build_absolute_uri(reverse("events:personal_feed", args=[token.token])),
-            "year_urls": [
-                (year, self.request.build_absolute_uri(reverse("events:year_feed", args=[year])))
-                for year in YEARS_OF_STUDY
-            ],
+            "personal_url": url_for("events:personal_feed", token.token),
+            "year_urls": [(year, url_for("events:year_feed", year)) for year in YEARS_OF_STUDY],
         }
 
     def post(self, request, *args, **kwargs):

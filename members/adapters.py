@@ -1,13 +1,17 @@
 """allauth adapters. The domain rule itself is applied by the forms in members.allauth_forms."""
 
+from urllib.parse import quote
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from meded.links import absolute_url, url_for
 from members import services
 from members.enums import YearChangeSource
 from members.models import Member
@@ -50,6 +54,15 @@ class AccountAdapter(DefaultAccountAdapter):
         notify_rendered(
             kind=MessageKind.ACCOUNT, email=message, recipient=user if isinstance(user, Member) and user.pk else None
         )
+
+    # The links in allauth's e-mails are MedEd's absolute links (meded.links), like every other
+    # e-mail's, rather than built from whichever host name the request came in on.
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return absolute_url(path.replace("UID-KEY", quote(key)))
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        return url_for("account_confirm_email", key=emailconfirmation.key)
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)

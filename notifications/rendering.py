@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from meded.links import absolute_url, site_host, site_url, url_for
 from notifications.enums import PRERENDERED_KINDS, Category, MessageKind
 from notifications.models import Message, Unsubscription
 from notifications.services import moment
@@ -45,7 +46,7 @@ class Kind:
 
 
 def _url(name: str, *args) -> str:
-    return settings.SITE_URL + reverse(name, args=args)
+    return url_for(name, *args)
 
 
 @dataclass
@@ -222,7 +223,7 @@ def _member_invitation(message, _subject, batch: Batch) -> dict:
         raise NotWanted("The member has already set a password.")
     key = f"{user_pk_to_url_str(member)}-{default_token_generator.make_token(member)}"
     path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
-    return {"set_password_url": settings.SITE_URL + path.replace("UID-KEY", quote(key))}
+    return {"set_password_url": absolute_url(path.replace("UID-KEY", quote(key)))}
 
 
 def _application(message, application, batch: Batch) -> dict:
@@ -291,7 +292,7 @@ def _feedback(message, session, batch: Batch) -> dict:
         raise NotWanted("The recipient has already given feedback.")
     if timezone.now() >= session.ends_at + dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS):
         raise NotWanted("Feedback on the session has closed.")
-    return _session_context(session, feedback_url=settings.SITE_URL + message.context.get("path", "/"))
+    return _session_context(session, feedback_url=absolute_url(message.context.get("path", "/")))
 
 
 def _registration_ics(message, registration, batch: Batch) -> tuple[str, bytes]:
@@ -316,7 +317,7 @@ def _survey_invitation(message, survey, batch: Batch) -> dict:
         raise NotWanted("The recipient has already answered.")
     if not survey.opens_at <= timezone.now() < survey.closes_at:
         raise NotWanted("The survey is not open.")
-    return {"survey": survey, "survey_url": settings.SITE_URL + message.context.get("path", "/")}
+    return {"survey": survey, "survey_url": absolute_url(message.context.get("path", "/"))}
 
 
 KINDS: dict[str, Kind] = {
@@ -362,7 +363,7 @@ def render(message: Message, batch: Batch | None = None) -> EmailMessage:
     context = {
         "recipient": recipient,
         "society_name": settings.SOCIETY_NAME,
-        "site_url": settings.SITE_URL,
+        "site_url": site_url(),
         "preferences_url": _url("notifications:preferences"),
         **kind.build(message, subject, batch),
     }
@@ -390,8 +391,7 @@ def render(message: Message, batch: Batch | None = None) -> EmailMessage:
 
 def _message_id(message: Message) -> str:
     """One Message-ID per row: a copy sent again after a worker died is recognisably the same e-mail."""
-    host = urlsplit(settings.SITE_URL).hostname or "meded"
-    return f"<outbox-{message.pk}.{message.resends}@{host}>"
+    return f"<outbox-{message.pk}.{message.resends}@{site_host()}>"
 
 
 def _prerendered(message: Message) -> EmailMessage:

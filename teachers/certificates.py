@@ -6,7 +6,6 @@ from decimal import Decimal
 from xml.sax.saxutils import escape  # reportlab Paragraphs read XML-like markup
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -14,11 +13,12 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from meded.links import url_for
 from teachers.models import TeachingCertificate
 
 
 def verification_url(certificate: TeachingCertificate) -> str:
-    return settings.SITE_URL + reverse("teachers:verify", args=[certificate.code])
+    return url_for("teachers:verify", certificate.code)
 
 
 def _hours(value) -> str:

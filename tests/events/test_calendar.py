@@ -150,7 +150,7 @@ def test_calendar_page_shows_the_private_link_and_replaces_it(client, teacher):
     client.force_login(teacher)
     first = client.get(reverse("events:calendar"))
     token = CalendarToken.objects.get(member=teacher).token
-    assert f"http://testserver/calendar/{token}.ics" in first.content.decode()
+    assert f"https://meded.example.ac.uk/calendar/{token}.ics" in first.content.decode()
 
     response = client.post(reverse("events:calendar"), follow=True)
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 RESET = reverse("account_reset_password")
 RESET_SUBJECT = "[MedEd] Password Reset Email"
 CONFIRM_SUBJECT = "[MedEd] Please Confirm Your Email Address"
-RESET_LINK = re.compile(r"http://testserver/accounts/password/reset/key/(\S+)/")
+RESET_LINK = re.compile(r"https://meded.example.ac.uk/accounts/password/reset/key/(\S+)/")
 
 
 def _reset(client, email: str, capture):
@@ -66,7 +66,7 @@ def test_a_password_reset_is_written_to_the_outbox_in_the_request_and_mailed_aft
 def test_the_mailed_reset_link_sets_a_new_password(client, member, mailoutbox, django_capture_on_commit_callbacks):
     _reset(client, member.email, django_capture_on_commit_callbacks)
     [email] = mailoutbox
-    form = client.get(RESET_LINK.search(email.body)[0].removeprefix("http://testserver"), follow=True)
+    form = client.get(RESET_LINK.search(email.body)[0].removeprefix("https://meded.example.ac.uk"), follow=True)
     new_password = {"password1": "a-new-passphrase", "password2": "a-new-passphrase"}
     response = client.post(form.redirect_chain[-1][0], new_password)
     assert response.status_code == 302
@@ -228,7 +228,7 @@ def test_the_admin_shows_an_account_mail_with_its_reset_link_hidden(admin_client
 
     html = admin_client_.get(reverse("admin:notifications_message_change", args=[row.pk])).content.decode()
 
-    assert "http://testserver/accounts/password/reset/key/[hidden]" in html
+    assert "https://meded.example.ac.uk/accounts/password/reset/key/[hidden]" in html
     assert f"To: {member.email}" in html
     assert RESET_SUBJECT in html
     assert key not in html
