@@ -3,7 +3,8 @@
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attendance.enums import AttendanceSource, AttendanceStatus, Mode, RegistrationState
@@ -146,4 +147,21 @@ def counted_registrations(sessions: QuerySet[Session], *, now: dt.datetime) -> Q
         )
         .exclude(attendance=AttendanceStatus.EXCUSED)
         .exclude(Exists(teaching))
+    )
+
+
+def with_attendee_counts(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    """`sessions` with `registered_count` (places held: registered, walk-ins included) and
+    `attended_count` (of those, present or late), neither counting the session's own teachers;
+    one subquery each."""
+    teaching = Session.objects.filter(pk=OuterRef("session_id"), roster__teacher=OuterRef("member_id"))
+    places = (
+        Registration.objects.filter(session=OuterRef("pk"), state=RegistrationState.REGISTERED)
+        .exclude(Exists(teaching))
+        .order_by()
+        .values("session")
+    )
+    return sessions.annotate(
+        registered_count=Coalesce(Subquery(places.annotate(n=Count("pk")).values("n")[:1]), 0),
+        attended_count=Coalesce(Subquery(places.filter(ATTENDED).annotate(n=Count("pk")).values("n")[:1]), 0),
     )

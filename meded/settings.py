@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "feedback",
     "notifications",
     "analytics",
+    "portfolio",
 ]
 
 MIDDLEWARE = [

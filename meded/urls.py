@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("feedback.urls")),
     path("", include("notifications.urls")),
     path("", include("analytics.urls")),
+    path("", include("portfolio.urls")),
     path("admin/", admin.site.urls),
 ]

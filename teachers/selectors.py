@@ -27,6 +27,17 @@ def latest_application(*, member) -> TeacherApplication | None:
     return TeacherApplication.objects.filter(member=member).order_by("-created_at", "-pk").first()
 
 
+def approval(*, teacher) -> TeacherApplication | None:
+    """The committee's latest approval of the member as a teacher, with who decided it (None for
+    teachers made so without an application, e.g. in the admin)."""
+    return (
+        TeacherApplication.objects.filter(member=teacher, status=ApplicationStatus.APPROVED)
+        .select_related("decided_by")
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+
+
 def pending_invitations(*, teacher) -> QuerySet[CoTeachingInvitation]:
     return (
         CoTeachingInvitation.objects.filter(teacher=teacher, status=InvitationStatus.PENDING)

@@ -73,6 +73,7 @@ ACCESS = {
     "teachers:log": (TEACHER, None),
     "teachers:certificate_pdf": (COMMITTEE_ELSE_404, "certificate"),  # and its own teacher (tested apart)
     "teachers:verify": (PUBLIC, "certificate"),
+    "portfolio:mine": (TEACHER, None),
     "feedback:session_results": (COMMITTEE_ELSE_404, "session"),  # and the session's teachers (tested apart)
     "feedback:my_results": (TEACHER, None),
     "feedback:moderation": (COMMITTEE, None),

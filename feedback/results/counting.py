@@ -62,6 +62,8 @@ class Comment:
     id: str
     text: str
     is_held_back: bool
+    # The session it was written about, in a teacher's results across sessions (None elsewhere).
+    session_id: int | None = None
 
 
 @dataclass
@@ -79,6 +81,8 @@ class QuestionResult:
     bands: list[tuple[str, Figures]] = field(default_factory=list)
     is_broken_down: bool = False
     comments: list[Comment] = field(default_factory=list)
+    # A teacher's results: each counted session's own figures, as that session's page shows them.
+    by_session: dict[int, Figures] = field(default_factory=dict)
 
     @property
     def is_text(self) -> bool:

@@ -1,6 +1,6 @@
 """Results of one session, and of all the sessions a teacher taught (see `feedback.results`)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import F, OuterRef, QuerySet
 from django.utils import timezone
@@ -10,6 +10,7 @@ from events.models import Session
 from feedback.models import PendingResponse, Response
 from feedback.results.counting import (
     Results,
+    Tally,
     comments_in,
     figures_for,
     groups_of,
@@ -110,7 +111,16 @@ def teacher_results(*, teacher, include_held_back: bool = False) -> TeacherResul
     for group in groups:
         # A session's answers to this question count only if that session's page shows them.
         shown = [session_id for session_id, cell in group.cells.items() if cell.n >= minimum]
-        questions.append(
-            result_for(group, figures_for(group, group.tally(shown), minimum=minimum), [c for _s, c in group.comments])
+        result = result_for(
+            group,
+            figures_for(group, group.tally(shown), minimum=minimum),
+            [replace(comment, session_id=session_id) for session_id, comment in group.comments],
         )
+        # Each session's figures are those its own page computes (`session_results`): the same
+        # tally of the same answers, under the same rule.
+        result.by_session = {
+            session_id: figures_for(group, group.cells.get(session_id, Tally()), minimum=minimum)
+            for session_id in sorted(counted)
+        }
+        questions.append(result)
     return TeacherResults(responses=count, is_shown=True, minimum=minimum, questions=questions, sessions=listing)

@@ -1,0 +1,33 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from members.permissions import is_teacher
+from portfolio import selectors, services
+from portfolio.models import MAX_PICKED_COMMENTS
+
+
+class PortfolioView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
+    """A teacher's portfolio: sessions, attendees and feedback, and the comments it quotes."""
+
+    template_name = "portfolio/portfolio.html"
+
+    def test_func(self):
+        return is_teacher(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {
+            "portfolio": selectors.portfolio_for(teacher=self.request.user),
+            "max_comments": MAX_PICKED_COMMENTS,
+        }
+
+    def post(self, request, *args, **kwargs):
+        try:
+            picks = services.pick_comments(teacher=request.user, answer_ids=request.POST.getlist("comment"))
+        except services.PortfolioError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, _("Your portfolio now quotes %d comment(s).") % len(picks))
+        return redirect("portfolio:mine")

@@ -1,0 +1,101 @@
+"""Choices of comments saved at once, on real PostgreSQL connections: each is applied whole, one
+after the other, and the portfolio never quotes more than five. The control shows that without
+the lock on the teacher's row the same harness sees choices collide."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, connections
+
+from members.models import Member
+from portfolio import services
+from portfolio.models import PickedComment
+from portfolio.selectors import choosable_comments
+from tests.factories import MemberFactory
+from tests.feedback.test_results import default_session_form, past_session, respond
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (as in CI)"),
+]
+
+
+@pytest.fixture
+def teacher_with_comments(settings):
+    settings.FEEDBACK_MIN_RESPONSES = 1
+    teacher = MemberFactory(roles=["teacher"])
+    session = past_session(lead=teacher)
+    for index in range(8):
+        respond(form=default_session_form(), session=session, overall=4, went_well=f"Comment {index}")
+    return teacher
+
+
+@pytest.fixture
+def slow_check(monkeypatch):
+    """Each save waits a little between checking the choice and writing it, so that saves made at
+    once overlap there whatever the machine's speed."""
+    check = services.choosable_comments
+
+    def slow(*, teacher):
+        found = check(teacher=teacher)
+        time.sleep(0.3)
+        return found
+
+    monkeypatch.setattr(services, "choosable_comments", slow)
+
+
+def _all_at_once(choices, teacher):
+    barrier = threading.Barrier(len(choices))
+    failures = []
+
+    def run(ids):
+        try:
+            barrier.wait(timeout=30)
+            services.pick_comments(teacher=teacher, answer_ids=ids)
+        except Exception as error:  # collected and asserted by the caller
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(ids,)) for ids in choices]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return failures
+
+
+def _choices(teacher):
+    ids = [comment.id for comment in choosable_comments(teacher=teacher)]
+    return [ids[0:5], ids[3:8], ids[1:6], ids[2:7]]
+
+
+def test_choices_saved_at_once_are_each_applied_whole(teacher_with_comments, slow_check):
+    choices = _choices(teacher_with_comments)
+
+    failures = _all_at_once(choices, teacher_with_comments)
+
+    assert failures == []
+    saved = list(
+        PickedComment.objects.filter(teacher=teacher_with_comments)
+        .order_by("position")
+        .values_list("answer_id", flat=True)
+    )
+    assert [str(answer_id) for answer_id in saved] in choices
+
+
+def test_control_without_the_lock_choices_collide(teacher_with_comments, slow_check, monkeypatch):
+    class Unlocked:
+        class objects:
+            @staticmethod
+            def select_for_update():
+                return Member.objects.all()
+
+    choices = _choices(teacher_with_comments)
+    monkeypatch.setattr(services, "Member", Unlocked)
+
+    failures = _all_at_once(choices, teacher_with_comments)
+
+    assert failures and all(isinstance(error, services.PortfolioError) for error in failures)
+    assert PickedComment.objects.filter(teacher=teacher_with_comments).count() <= 5
