@@ -20,6 +20,9 @@ from django.views.generic import TemplateView
 from attendance import certificates, checkin, selectors, services
 from attendance.enums import AttendanceSource, AttendanceStatus, RegistrationState
 from attendance.models import RegisterTaken, Registration
+from certificates import services as certificate_services
+from certificates.enums import CertificateKind
+from certificates.pdf import certificate_pdf
 from events.models import Session
 from events.permissions import can_view_session, cancellation_open, check_in_open, offers_check_in
 from events.selectors import session_for_page, sessions_open_for_check_in
@@ -380,7 +383,8 @@ class RegisterExportView(LoginRequiredMixin, View):
 
 
 class AttendanceCertificateView(LoginRequiredMixin, View):
-    """A PDF saying the member attended a session (present or late)."""
+    """A PDF saying the member attended a session (present or late): issued once per
+    registration, with a verification code, and the same certificate on every download."""
 
     def get(self, request, pk: int):
         registration = (
@@ -403,7 +407,14 @@ class AttendanceCertificateView(LoginRequiredMixin, View):
                 request, _("Please give your feedback on this session first; then download your certificate.")
             )
             return redirect("feedback:answer_session", pk=registration.session_id)
-        response = HttpResponse(certificates.attendance_certificate_pdf(registration), content_type="application/pdf")
+        certificate = certificate_services.issue_certificate(
+            kind=CertificateKind.ATTENDANCE,
+            holder=request.user,
+            holder_name=request.user.get_full_name() or request.user.email,
+            body=certificates.attendance_certificate_body(registration),
+            reference=f"registration:{registration.pk}",
+        )
+        response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="attendance-{registration.session_id}.pdf"'
         return response
 

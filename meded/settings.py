@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "members",
+    "certificates",
     "events",
     "teachers",
     "attendance",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("contact/", SitePageView.as_view(template_name="pages/contact.html"), name="contact"),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),
+    path("", include("certificates.urls")),
     path("", include("events.urls")),
     path("", include("teachers.urls")),
     path("", include("attendance.urls")),

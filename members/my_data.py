@@ -25,13 +25,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.models import Registration
+from certificates.models import Certificate
 from feedback.models import Receipt
 from meded.spreadsheets import csv_bytes
 from members.models import Member, YearOfStudyChange, YearOfStudyRequest
 from notifications.models import Message, Unsubscription
 from notifications.services import categories_for
 from teachers.enums import InvitationStatus
-from teachers.models import CoTeachingInvitation, RosterEntry, TeacherApplication, TeachingCertificate
+from teachers.models import CoTeachingInvitation, RosterEntry, TeacherApplication
 
 # The sections written as CSV files, each with its columns (the keys of its rows in the JSON).
 SECTIONS = {
@@ -53,7 +54,7 @@ SECTIONS = {
         "checked_in_at",
     ),
     "teaching": ("session", "starts_at", "ends_at", "session_status", "role", "year_of_study", "hours"),
-    "teaching_certificates": ("code", "issued_at", "name_on_certificate", "sessions", "hours"),
+    "certificates": ("code", "kind", "issued_at", "name_on_certificate", "revoked_at"),
     "co_teaching_invitations": ("session", "starts_at", "status", "invited_at", "replied_at"),
     "applications": (
         "applied_at",
@@ -101,7 +102,7 @@ def export_member_data(*, member: Member) -> dict:
         Registration.objects.filter(member=member).select_related("session").order_by("session__starts_at", "pk")
     )
     roster = RosterEntry.objects.filter(teacher=member).select_related("session").order_by("session__starts_at", "pk")
-    certificates = TeachingCertificate.objects.filter(teacher=member).order_by("issued_at", "pk")
+    certificates = Certificate.objects.filter(holder=member).order_by("issued_at", "pk")
     # Only invitations to the member: one they sent names the colleague they invited.
     invitations = (
         CoTeachingInvitation.objects.filter(teacher=member).select_related("session").order_by("created_at", "pk")
@@ -177,13 +178,13 @@ def export_member_data(*, member: Member) -> dict:
             }
             for entry in roster
         ],
-        "teaching_certificates": [
+        "certificates": [
             {
                 "code": c.code,
+                "kind": str(c.get_kind_display()),
                 "issued_at": _when(c.issued_at),
-                "name_on_certificate": c.teacher_name,
-                "sessions": c.session_count,
-                "hours": c.hours_text,
+                "name_on_certificate": c.holder_name,
+                "revoked_at": _when(c.revoked_at),
             }
             for c in certificates
         ],

@@ -504,7 +504,7 @@ def close_account(*, member: Member, by: Member | None) -> Member:
     password (unusable), roles and permissions, allauth addresses and linked sign-in accounts
     (Microsoft), e-mail choices, account e-mails (kept as rendered, they hold the address), the
     personal calendar URL, pending co-teaching invitations, an application awaiting a decision
-    and teaching certificates (`teachers.services.forget_member`).
+    and every certificate issued to them (`teachers.services.forget_member`).
     Places and queue places at sessions still to come are cancelled through the attendance
     service, so each freed place goes to the first in line. The year of study is kept: nothing
     identifies a member by it alone, and changes of it are the year-of-study log's to record; the

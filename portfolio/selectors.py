@@ -136,7 +136,8 @@ def portfolio_for(*, teacher: Member) -> Portfolio:
     newest first, each with attendees and feedback under the minimum-responses rule. A bounded
     number of queries whatever the number of sessions."""
     results = teacher_results(teacher=teacher, include_held_back=False)
-    metrics = [question for question in results.questions if is_portfolio_metric(question)]
+    # A metric question nobody answered on the sessions shown says nothing: left out.
+    metrics = [q for q in results.questions if is_portfolio_metric(q) and q.figures.n > 0]
     sessions = _sessions(teacher=teacher, ids=[row.session.pk for row in results.sessions])
     rows = []
     for row in results.sessions:

@@ -3,9 +3,13 @@
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from certificates import services as certificate_services
+from certificates.enums import CertificateKind
+from certificates.models import Certificate
 from members.models import Member
+from portfolio.document import portfolio_body
 from portfolio.models import MAX_PICKED_COMMENTS, PickedComment
-from portfolio.selectors import choosable_comments
+from portfolio.selectors import choosable_comments, portfolio_for
 
 
 class PortfolioError(Exception):
@@ -36,3 +40,18 @@ def pick_comments(*, teacher: Member, answer_ids: list[str]) -> list[PickedComme
         except IntegrityError as error:
             raise PortfolioError(_("Your choice changed meanwhile; please choose again.")) from error
     return picks
+
+
+def issue_portfolio_certificate(*, teacher: Member) -> Certificate:
+    """Issue the teacher's portfolio as it reads now, with the committee's sign-off, as a
+    certificate with a fresh verification code. Raises PortfolioError when they have taught no
+    session yet."""
+    portfolio = portfolio_for(teacher=teacher)
+    if not portfolio.sessions:
+        raise PortfolioError(_("A portfolio lists the sessions you have taught; you have none yet."))
+    return certificate_services.issue_certificate(
+        kind=CertificateKind.PORTFOLIO,
+        holder=teacher,
+        holder_name=teacher.get_full_name() or teacher.email,
+        body=portfolio_body(portfolio),
+    )

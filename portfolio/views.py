@@ -4,13 +4,16 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from certificates.enums import CertificateKind
+from certificates.selectors import certificates_of
 from members.permissions import is_teacher
 from portfolio import selectors, services
 from portfolio.models import MAX_PICKED_COMMENTS
 
 
 class PortfolioView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
-    """A teacher's portfolio: sessions, attendees and feedback, and the comments it quotes."""
+    """A teacher's portfolio: sessions, attendees and feedback, and the comments it quotes; and
+    its PDF, issued as a certificate anyone can verify."""
 
     template_name = "portfolio/portfolio.html"
 
@@ -21,9 +24,17 @@ class PortfolioView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
         return super().get_context_data(**kwargs) | {
             "portfolio": selectors.portfolio_for(teacher=self.request.user),
             "max_comments": MAX_PICKED_COMMENTS,
+            "certificates": certificates_of(holder=self.request.user, kind=CertificateKind.PORTFOLIO),
         }
 
     def post(self, request, *args, **kwargs):
+        if "issue" in request.POST:
+            try:
+                certificate = services.issue_portfolio_certificate(teacher=request.user)
+            except services.PortfolioError as refusal:
+                messages.error(request, str(refusal))
+                return redirect("portfolio:mine")
+            return redirect("certificates:pdf", code=certificate.code)
         try:
             picks = services.pick_comments(teacher=request.user, answer_ids=request.POST.getlist("comment"))
         except services.PortfolioError as refusal:

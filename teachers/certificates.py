@@ -1,88 +1,68 @@
-"""The teaching certificate as a PDF (reportlab), drawn from the certificate's snapshot."""
+"""What a teaching certificate says (a `certificates.document`), and the committee's sign-off
+that teaching certificates and portfolios carry."""
 
 import datetime as dt
-import io
 from decimal import Decimal
-from xml.sax.saxutils import escape  # reportlab Paragraphs read XML-like markup
 
 from django.conf import settings
 from django.utils import timezone
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from meded.links import url_for
-from teachers.models import TeachingCertificate
+from certificates import document
+from members.models import Member
+from teachers import selectors
 
 
-def verification_url(certificate: TeachingCertificate) -> str:
-    return url_for("teachers:verify", certificate.code)
+def hours_text(value) -> str:
+    """Hours as people write them: 3.5, not 3.50."""
+    return f"{Decimal(value).normalize():f}"
 
 
-def _hours(value) -> str:
-    hours = Decimal(value).normalize()
-    return f"{hours:f}"
+def day_text(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
-def certificate_pdf(certificate: TeachingCertificate) -> bytes:
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=20 * mm,
-        bottomMargin=20 * mm,
-        title=f"Teaching certificate – {certificate.teacher_name}",
-        author=settings.SOCIETY_NAME,
-    )
-    styles = getSampleStyleSheet()
-    small = ParagraphStyle("small", parent=styles["Normal"], fontSize=9, textColor=colors.HexColor("#444444"))
-    issued = timezone.localtime(certificate.issued_at)
-    story = [
-        Paragraph(f"{escape(settings.SOCIETY_NAME)} near-peer teaching", styles["Heading3"]),
-        Paragraph("Certificate of teaching", styles["Title"]),
-        Spacer(1, 6 * mm),
-        Paragraph(
-            f"This certifies that <b>{escape(certificate.teacher_name)}</b> taught "
-            f"<b>{certificate.session_count}</b> session{'s' if certificate.session_count != 1 else ''}, "
-            f"<b>{_hours(certificate.hours)}</b> hours in all, as a student-teacher of the society.",
-            styles["BodyText"],
+def sign_off(*, teacher: Member) -> dict | None:
+    """The committee member who approved the teacher, with their role and when (None for a
+    teacher made so without an application, e.g. in the admin)."""
+    approval = selectors.approval(teacher=teacher)
+    if approval is None or approval.decided_by is None:
+        return None
+    approved_on = day_text(timezone.localtime(approval.decided_at).date())
+    name = teacher.get_full_name() or teacher.email
+    return {
+        "name": approval.decided_by.get_full_name() or approval.decided_by.email,
+        "role": f"Committee member, {settings.SOCIETY_NAME}",
+        "detail": f"Approved {name} as a student-teacher on {approved_on}.",
+    }
+
+
+def teaching_certificate_body(*, teacher: Member, log: list[dict]) -> dict:
+    """The teaching certificate of `log` (`selectors.teaching_log`), as issued now."""
+    name = teacher.get_full_name() or teacher.email
+    count = len(log)
+    hours = hours_text(sum((entry["hours"] for entry in log), Decimal(0)))
+    return document.document(
+        heading="Certificate of teaching",
+        statement=(
+            f"This certifies that {name} taught {count} session{'s' if count != 1 else ''}, {hours} hours in all, "
+            f"as a student-teacher of {settings.SOCIETY_NAME}."
         ),
-        Spacer(1, 6 * mm),
-    ]
-    rows = [["Date", "Session", "Role", "Attendees", "Hours"]]
-    for entry in certificate.sessions:
-        day = dt.date.fromisoformat(entry["date"])
-        rows.append(
-            [
-                f"{day.day} {day:%B %Y}",
-                Paragraph(escape(entry["title"]), styles["BodyText"]),
-                entry["role"],
-                str(entry.get("attendees", "")),
-                _hours(entry["hours"]),
-            ]
-        )
-    table = Table(rows, colWidths=[30 * mm, 80 * mm, 24 * mm, 20 * mm, 16 * mm], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("ALIGN", (-2, 0), (-1, -1), "RIGHT"),
-                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f6f7")]),
-            ]
-        )
+        sections=[
+            document.table(
+                "Sessions taught",
+                ["Date", "Session", "Role", "Attendees", "Hours"],
+                [
+                    [
+                        day_text(timezone.localtime(entry["session"].starts_at).date()),
+                        entry["session"].title,
+                        str(entry["role"]),
+                        str(entry["attendees"]),
+                        hours_text(entry["hours"]),
+                    ]
+                    for entry in log
+                ],
+                numeric=[3, 4],
+            )
+        ],
+        sign_off=sign_off(teacher=teacher),
     )
-    story += [
-        table,
-        Spacer(1, 8 * mm),
-        Paragraph(f"Issued on {issued.day} {issued:%B %Y}.", styles["BodyText"]),
-        Paragraph(f"Verification code: <b>{certificate.code}</b>", styles["BodyText"]),
-        Paragraph(f"Check this certificate at {verification_url(certificate)}", small),
-    ]
-    document.build(story)
-    return buffer.getvalue()

@@ -117,29 +117,3 @@ class CoTeachingInvitation(models.Model):
 
     def __str__(self):
         return f"{self.teacher} → {self.session}"
-
-
-class TeachingCertificate(models.Model):
-    """A teaching certificate as issued: a snapshot of the sessions taught, checkable by its code."""
-
-    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates")
-    code = models.CharField(_("verification code"), max_length=20, unique=True)
-    teacher_name = models.CharField(_("name on the certificate"), max_length=300)
-    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
-    session_count = models.PositiveIntegerField(_("sessions taught"))
-    hours = models.DecimalField(_("teaching hours"), max_digits=7, decimal_places=2)
-    # [{"title", "date" (ISO), "hours" (str), "role"}], as on the certificate when issued.
-    sessions = models.JSONField(_("sessions"))
-
-    class Meta:
-        verbose_name = _("teaching certificate")
-        verbose_name_plural = _("teaching certificates")
-        ordering = ["-issued_at"]
-
-    def __str__(self):
-        return f"{self.teacher_name} – {self.code}"
-
-    @property
-    def hours_text(self) -> str:
-        """Hours as people write them: 3.5, not 3.50."""
-        return f"{self.hours.normalize():f}"

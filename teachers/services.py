@@ -1,8 +1,6 @@
 """Writes for teaching: proposing sessions, the roster, and the committee's timetable import."""
 
-import secrets
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -10,6 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from certificates import services as certificate_services
+from certificates.enums import CertificateKind
+from certificates.models import Certificate
 from events import services as event_services
 from events.enums import SessionStatus
 from events.models import Series, Session
@@ -21,13 +22,13 @@ from members.permissions import is_teacher
 from notifications.enums import MessageKind
 from notifications.services import notify
 from teachers import selectors
+from teachers.certificates import teaching_certificate_body
 from teachers.enums import ApplicationStatus, InvitationStatus, Motivation, TeachingRole
 from teachers.models import (
     ApplicationMotivation,
     CoTeachingInvitation,
     RosterEntry,
     TeacherApplication,
-    TeachingCertificate,
 )
 from teachers.timetable import OPTIONAL_COLUMNS, SessionRow, read_timetable
 
@@ -308,41 +309,30 @@ def answer_invitation(*, invitation: CoTeachingInvitation, teacher: Member, acce
 def forget_member(*, member: Member) -> None:
     """Remove what of the member's teaching is theirs alone (an account being closed): co-teaching
     invitations to or from them still awaiting a reply, an application still awaiting a decision
-    (counted nowhere), and the teaching certificates issued to them, which carry their name and
-    would go on showing it on the public verification page. Roster entries and decided
+    (counted nowhere), and every certificate issued to them (teaching, portfolio, attendance),
+    which carry their name and would go on showing it on the public verification page. Roster entries and decided
     applications stay: the dashboard counts them. Raises nothing of its own."""
     with transaction.atomic():
         CoTeachingInvitation.objects.filter(
             Q(teacher=member) | Q(invited_by=member), status=InvitationStatus.PENDING
         ).delete()
         TeacherApplication.objects.filter(member=member, status=ApplicationStatus.PENDING).delete()
-        TeachingCertificate.objects.filter(teacher=member).delete()
+        certificate_services.forget_holder(member=member)
 
 
 class NothingToCertify(Exception):
     """The member has not taught a completed session yet."""
 
 
-def issue_teaching_certificate(*, teacher: Member) -> TeachingCertificate:
-    """Snapshot the member's completed teaching into a certificate with a fresh verification code.
-    Raises NothingToCertify when there is nothing to put on it."""
+def issue_teaching_certificate(*, teacher: Member) -> Certificate:
+    """Issue a teaching certificate of the member's completed teaching as it is now, with a fresh
+    verification code. Raises NothingToCertify when there is nothing to put on it."""
     log = selectors.teaching_log(teacher=teacher)
     if not log:
         raise NothingToCertify(_("A certificate lists completed sessions; you have none yet."))
-    return TeachingCertificate.objects.create(
-        teacher=teacher,
-        code=secrets.token_hex(5).upper(),
-        teacher_name=teacher.get_full_name() or teacher.email,
-        session_count=len(log),
-        hours=sum((entry["hours"] for entry in log), Decimal(0)),
-        sessions=[
-            {
-                "title": entry["session"].title,
-                "date": timezone.localtime(entry["session"].starts_at).date().isoformat(),
-                "hours": str(entry["hours"]),
-                "role": str(entry["role"]),
-                "attendees": entry["attendees"],
-            }
-            for entry in log
-        ],
+    return certificate_services.issue_certificate(
+        kind=CertificateKind.TEACHING,
+        holder=teacher,
+        holder_name=teacher.get_full_name() or teacher.email,
+        body=teaching_certificate_body(teacher=teacher, log=log),
     )

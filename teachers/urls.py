@@ -13,6 +13,4 @@ urlpatterns = [
     path("sessions/<int:pk>/invite/", views.InviteCoTeacherView.as_view(), name="invite"),
     path("teaching/invitations/<int:pk>/", views.AnswerInvitationView.as_view(), name="answer_invitation"),
     path("teaching/log/", views.TeachingLogView.as_view(), name="log"),
-    path("teaching/certificates/<str:code>.pdf", views.CertificatePdfView.as_view(), name="certificate_pdf"),
-    path("verify/<str:code>/", views.VerifyCertificateView.as_view(), name="verify"),
 ]

@@ -4,20 +4,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from certificates.enums import CertificateKind
+from certificates.selectors import certificates_of
 from events import permissions as event_permissions
 from events.forms import SessionForm
 from events.views import SessionDetailView, warn_about_clashes
 from members.permissions import is_committee, is_teacher
-from teachers import certificates, selectors, services
+from teachers import selectors, services
 from teachers.enums import ApplicationStatus
 from teachers.forms import TeacherApplicationForm, TimetableImportForm
-from teachers.models import CoTeachingInvitation, TeacherApplication, TeachingCertificate
+from teachers.models import CoTeachingInvitation, TeacherApplication
 
 
 class TeacherRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -208,7 +210,7 @@ class TeachingLogView(TeacherRequiredMixin, TemplateView):
         return super().get_context_data(**kwargs) | {
             "log": log,
             "total_hours": f"{sum((entry['hours'] for entry in log), Decimal(0)).normalize():f}",
-            "certificates": TeachingCertificate.objects.filter(teacher=self.request.user),
+            "certificates": certificates_of(holder=self.request.user, kind=CertificateKind.TEACHING),
         }
 
     def post(self, request, *args, **kwargs):
@@ -217,29 +219,4 @@ class TeachingLogView(TeacherRequiredMixin, TemplateView):
         except services.NothingToCertify as refusal:
             messages.error(request, str(refusal))
             return redirect("teachers:log")
-        return redirect("teachers:certificate_pdf", code=certificate.code)
-
-
-class CertificatePdfView(LoginRequiredMixin, View):
-    """A certificate's PDF, for the teacher it belongs to and the committee."""
-
-    def get(self, request, code: str):
-        certificate = TeachingCertificate.objects.filter(code=code).first()
-        if certificate is None or not (certificate.teacher_id == request.user.pk or is_committee(request.user)):
-            raise Http404
-        response = HttpResponse(certificates.certificate_pdf(certificate), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="teaching-certificate-{certificate.code}.pdf"'
-        return response
-
-
-class VerifyCertificateView(TemplateView):
-    """Public: anyone holding a certificate can check it is genuine by its code."""
-
-    template_name = "teachers/certificate_verify.html"
-
-    def get_context_data(self, **kwargs):
-        code = kwargs["code"].strip().upper()
-        return super().get_context_data(**kwargs) | {
-            "certificate": TeachingCertificate.objects.filter(code=code).first(),
-            "code": code,
-        }
+        return redirect("certificates:pdf", code=certificate.code)

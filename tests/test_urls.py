@@ -7,11 +7,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from certificates.document import document
+from certificates.enums import CertificateKind
+from certificates.models import Certificate
 from events.services import add_material, approve_session, calendar_token_for, create_session, submit_session
 from feedback.models import Form
 from feedback.services import create_survey
 from notifications.services import unsubscribe_token
-from teachers.models import TeachingCertificate
 from tests.factories import MemberFactory
 
 PUBLIC, SIGNED_IN, TEACHER, COMMITTEE, POST_ONLY = "public", "signed in", "teacher", "committee", "post only"
@@ -71,8 +73,8 @@ ACCESS = {
     "teachers:invite": (POST_ONLY, "session"),
     "teachers:answer_invitation": (POST_ONLY, "invitation"),
     "teachers:log": (TEACHER, None),
-    "teachers:certificate_pdf": (COMMITTEE_ELSE_404, "certificate"),  # and its own teacher (tested apart)
-    "teachers:verify": (PUBLIC, "certificate"),
+    "certificates:pdf": (COMMITTEE_ELSE_404, "certificate"),  # and its holder (tested apart)
+    "certificates:verify": (PUBLIC, "certificate"),
     "portfolio:mine": (TEACHER, None),
     "feedback:session_results": (COMMITTEE_ELSE_404, "session"),  # and the session's teachers (tested apart)
     "feedback:my_results": (TEACHER, None),
@@ -167,8 +169,12 @@ def test_each_role_reaches_only_what_it_may(client, name, role, published_sessio
         title="Slides",
         file=SimpleUploadedFile("slides.pdf", b"%PDF-1.4 slides"),
     )
-    certificate = TeachingCertificate.objects.create(
-        teacher=published_session.created_by, code="ABC123", teacher_name="Lead", session_count=1, hours=1, sessions=[]
+    certificate = Certificate.objects.create(
+        holder=published_session.created_by,
+        code="ABC123",
+        kind=CertificateKind.TEACHING,
+        holder_name="Lead",
+        body=document(heading="Certificate of teaching", statement="Taught one session.", sections=[]),
     )
     survey = create_survey(
         form=Form.objects.get(family="society-survey", is_current=True),

@@ -296,7 +296,7 @@ def test_attended_members_download_an_attendance_certificate_from_my_sessions(cl
     text = _pdf_text(pdf.content)
     assert "Certificate of attendance" in text
     assert "This certifies that Aisha Khan attended Renal on" in text
-    assert "(1 hour), in person." in text
+    assert "(1 hour), in person, a near-peer teaching session of MedEd." in " ".join(text.split())
     client.force_login(MemberFactory(year_of_study=2))
     assert client.get(reverse("attendance:certificate", args=[registration.pk])).status_code == 404
 

@@ -17,6 +17,8 @@ from analytics.metrics import for_year
 from attendance.enums import AttendanceStatus, Mode, RegistrationState
 from attendance.models import Registration
 from attendance.services import register
+from certificates.enums import CertificateKind
+from certificates.models import Certificate
 from events.enums import SessionStatus
 from events.models import CalendarToken
 from events.services import calendar_token_for
@@ -28,7 +30,7 @@ from notifications.enums import Category, MessageKind, MessageStatus
 from notifications.models import Message, Unsubscription
 from notifications.services import notify, send_messages, unsubscribe
 from teachers.enums import ApplicationStatus, InvitationStatus, TeachingRole
-from teachers.models import CoTeachingInvitation, RosterEntry, TeacherApplication, TeachingCertificate
+from teachers.models import CoTeachingInvitation, RosterEntry, TeacherApplication
 from teachers.services import apply_to_teach, approve_application
 from tests.analytics.factories import held_session
 from tests.events.factories import RosterEntryFactory, SessionFactory
@@ -147,16 +149,15 @@ def test_closing_removes_pending_invitations_and_application_and_certificates(me
         session=upcoming_session(), teacher=member, invited_by=teacher, status=InvitationStatus.DECLINED
     )
     apply_to_teach(member=member, subjects="Anatomy", motivations=["career"])
-    TeachingCertificate.objects.create(
-        teacher=member, code="CERT1", teacher_name="Aisha Khan", session_count=1, hours=1, sessions=[]
-    )
+    for code, kind in (("CERT1", CertificateKind.TEACHING), ("CERT2", CertificateKind.ATTENDANCE)):
+        Certificate.objects.create(holder=member, code=code, kind=kind, holder_name="Aisha Khan", body={})
 
     close_account(member=member, by=member)
 
     assert list(CoTeachingInvitation.objects.values_list("pk", flat=True)) == [answered.pk]
     assert not CoTeachingInvitation.objects.filter(pk=to_member.pk).exists()
     assert not TeacherApplication.objects.filter(member=member, status=ApplicationStatus.PENDING).exists()
-    assert not TeachingCertificate.objects.filter(code="CERT1").exists()
+    assert not Certificate.objects.filter(holder=member).exists()
 
 
 def test_closing_is_refused_while_the_member_is_on_an_upcoming_roster(teacher):

@@ -14,12 +14,14 @@ from django.utils import timezone
 
 from attendance.enums import AttendanceStatus, Mode, RegistrationState
 from attendance.models import Registration
+from certificates.enums import CertificateKind
+from certificates.models import Certificate
 from feedback.services import submit_response
 from members.my_data import SECTIONS, export_member_data, member_data_zip
 from notifications.enums import Category, MessageKind
 from notifications.services import notify, unsubscribe
 from teachers.enums import TeachingRole
-from teachers.models import CoTeachingInvitation, RosterEntry, TeachingCertificate
+from teachers.models import CoTeachingInvitation, RosterEntry
 from teachers.services import apply_to_teach, decline_application
 from tests.events.factories import SessionFactory
 from tests.factories import MemberFactory
@@ -67,8 +69,8 @@ def test_export_holds_the_members_own_data_in_each_section(member, teacher, comm
         member=member, subjects="Anatomy", motivations=["career", "other"], other_motivation="Fun"
     )
     decline_application(application=application, by=committee_member, reason="Apply again next term")
-    TeachingCertificate.objects.create(
-        teacher=member, code="CERT1", teacher_name="Aisha Khan", session_count=1, hours=1.5, sessions=[]
+    Certificate.objects.create(
+        holder=member, code="CERT1", kind=CertificateKind.TEACHING, holder_name="Aisha Khan", body={}
     )
     unsubscribe(member=member, category=Category.REMINDERS)
     SocialAccount.objects.create(user=member, provider="microsoft", uid="ms-123")
@@ -102,7 +104,7 @@ def test_export_holds_the_members_own_data_in_each_section(member, teacher, comm
         "Apply again next term",
     )
     assert len(applied["motivations"]) == 2
-    assert [(c["code"], c["hours"]) for c in document["teaching_certificates"]] == [("CERT1", "1.5")]
+    assert [(c["code"], c["kind"]) for c in document["certificates"]] == [("CERT1", "Teaching certificate")]
     assert [(c["category"], c["receiving"]) for c in document["email_choices"]] == [
         (str(Category.REMINDERS.label), False),
         (str(Category.FEEDBACK.label), True),

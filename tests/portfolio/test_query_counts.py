@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 # session, member, groups; the results (sessions with their counts; questions, options; per
 # question; per value; comments); the sessions with roles and attendees, their target years; the
-# picked comments; the approval
-PORTFOLIO = 13
+# picked comments; the approval; the portfolio certificates issued
+PORTFOLIO = 14
 
 
 @pytest.mark.parametrize("sessions", [1, 3])
