@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from events import services
+from events import clashes, selectors, services
 from events.enums import SessionStatus
 from events.models import Series, Session, SessionChange, SessionTargetYear
 from meded.admin_inlines import LabelledInlineFormSet, LabelledTabularInline
@@ -70,8 +72,24 @@ class SessionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve selected sessions awaiting approval"))
     def approve(self, request, queryset):
+        """Shows a confirmation page with each session's clash and near-peer warnings (the
+        approval queue's own, `events.clashes.warnings_for`), then publishes each through
+        `events.services.approve_session`, as the queue does."""
+        sessions = list(selectors.with_listing_joins(queryset.filter(status=SessionStatus.SUBMITTED)).order_by("pk"))
+        if request.POST.get("post") != "yes":
+            warnings = clashes.warnings_for(sessions)
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Approve sessions"),
+                "opts": self.model._meta,
+                "rows": [(session, warnings[session.pk]) for session in sessions],
+                "warning_count": sum(len(found) for found in warnings.values()),
+                "skipped": queryset.exclude(status=SessionStatus.SUBMITTED).count(),
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/events/session/approve.html", context)
         done = 0
-        for session in queryset.filter(status=SessionStatus.SUBMITTED):
+        for session in sessions:
             try:
                 services.approve_session(session=session, by=request.user)
             except services.InvalidTransition as error:
@@ -79,6 +97,7 @@ class SessionAdmin(admin.ModelAdmin):
             else:
                 done += 1
         self.message_user(request, _("%d session(s) published.") % done, messages.SUCCESS)
+        return None
 
     @admin.action(description=_("Cancel selected sessions (reason: cancelled by the committee)"))
     def cancel(self, request, queryset):

@@ -7,7 +7,9 @@ import zoneinfo
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
+from events import clashes, selectors
 from events.enums import SessionFormat, SessionStatus
 from events.models import Session, SessionChange
 from tests.events.factories import SessionFactory
@@ -42,12 +44,21 @@ def _messages(response):
     return [str(m) for m in response.context["messages"]]
 
 
+def _confirm(client, action, sessions, **kwargs):
+    """The second step of an action with a confirmation page: its "Yes" button."""
+    return client.post(
+        reverse(CHANGELIST),
+        {"action": action, "_selected_action": [s.pk for s in sessions], "post": "yes"},
+        **kwargs,
+    )
+
+
 def test_admin_approve_publishes_only_the_submitted_sessions(admin_client_, admin_user):
     submitted = SessionFactory.create_batch(2, status=SessionStatus.SUBMITTED, review_comment="Fix the title")
     draft = SessionFactory(status=SessionStatus.DRAFT)
     cancelled = SessionFactory(status=SessionStatus.CANCELLED)
 
-    response = _act(admin_client_, "approve", [*submitted, draft, cancelled], follow=True)
+    response = _confirm(admin_client_, "approve", [*submitted, draft, cancelled], follow=True)
 
     assert response.redirect_chain == [(reverse(CHANGELIST), 302)]
     assert _messages(response) == ["2 session(s) published."]
@@ -146,6 +157,42 @@ def test_admin_export_csv_leaves_harmless_cells_alone(admin_client_):
     session = SessionFactory(title="Paeds: 0-5 years", venue="Room = 2", topic="", target_years=[])
     row = list(csv.reader(io.StringIO(_act(admin_client_, "export_csv", [session]).content.decode("utf-8-sig"))))[1]
     assert (row[1], row[6], row[7], row[8]) == ("Paeds: 0-5 years", "", "Room = 2", "")
+
+
+def test_admin_approve_shows_the_queues_warnings_and_publishes_only_once_confirmed(admin_client_):
+    start = timezone.now() + dt.timedelta(days=5)
+    young = MemberFactory(first_name="Yan", last_name="Young", year_of_study=3, roles=["teacher"])
+    busy = SessionFactory(
+        title="Anatomy", status=SessionStatus.PUBLISHED, starts_at=start, ends_at=start + dt.timedelta(hours=1)
+    )
+    clashing = SessionFactory(
+        title="Renal",
+        status=SessionStatus.SUBMITTED,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        target_years=[3],
+        venue="Room 9",
+        lead=young,
+    )
+    quiet = SessionFactory(title="Quiet", status=SessionStatus.SUBMITTED, target_years=[1], venue="Room 8")
+
+    page = _act(admin_client_, "approve", [clashing, quiet, busy])
+
+    assert page.status_code == 200
+    assert _statuses(clashing, quiet) == ["submitted", "submitted"]
+    content = page.content.decode()
+    warnings = clashes.warnings_for([selectors.session_for_page(pk=clashing.pk)])[clashing.pk]
+    assert len(warnings) == 2  # the clash with Anatomy for year 3, and Yan Young not above year 3
+    for warning in warnings:
+        assert f'data-testid="approval-warning">{escape(warning)}</li>' in content
+    assert "2 warnings to check." in content
+    assert "No warnings." in content  # Quiet
+    assert "1 selected session is not awaiting approval" in content
+    assert 'value="Yes, publish 2 sessions"' in content
+
+    response = _confirm(admin_client_, "approve", [clashing, quiet], follow=True)
+    assert _messages(response) == ["2 session(s) published."]
+    assert _statuses(clashing, quiet) == ["published", "published"]
 
 
 def test_admin_actions_are_refused_to_a_non_staff_member(client):
