@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from attendance.enums import AttendanceSource, AttendanceStatus, Mode, RegistrationState
 from attendance.models import RegisterTaken, Registration
+from attendance.services import issue_attendance_certificate
+from certificates.models import Certificate
 from events.enums import SessionFormat, SessionStatus
 from events.models import Session
 from members.academic_year import AcademicYear
@@ -222,3 +224,36 @@ def seed_attendance(*, domain: str, password: str) -> int:
     Registration.objects.bulk_create(registrations)
     RegisterTaken.objects.bulk_create(registers)
     return len(registrations)
+
+
+# The printed demo student who has a certificate of attendance, and the session it is for (year 1,
+# ended a fortnight ago).
+CERTIFIED_STUDENT = "student1"
+CERTIFIED_SESSION = "Respiratory physiology"
+
+
+def seed_certificate(*, domain: str) -> Certificate | None:
+    """Give the printed demo student CERTIFIED_STUDENT a place at CERTIFIED_SESSION, marked
+    present when the register was taken, and their certificate of attendance, so a newcomer can
+    sign in as them, download it and check its code. Idempotent: the same certificate each time."""
+    member = Member.objects.filter(email=f"{CERTIFIED_STUDENT}@{domain}").first()
+    session = Session.objects.filter(title=CERTIFIED_SESSION, status=SessionStatus.COMPLETED).first()
+    if member is None or session is None:
+        return None
+    registration, _ = Registration.objects.get_or_create(
+        session=session,
+        member=member,
+        defaults={
+            "mode": Mode.IN_PERSON,
+            "state": RegistrationState.REGISTERED,
+            "year_of_study": member.year_of_study,
+            "queued_at": session.starts_at - dt.timedelta(days=5),
+            "attendance": AttendanceStatus.PRESENT,
+            "attended_mode": Mode.IN_PERSON,
+            "attendance_source": AttendanceSource.QR,
+            "checked_in_at": session.starts_at - dt.timedelta(minutes=3),
+        },
+    )
+    if registration.attendance not in AttendanceStatus.attended:
+        return None
+    return issue_attendance_certificate(registration=registration)

@@ -17,10 +17,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from attendance.certificates import attendance_certificate_body
 from attendance.enums import AttendanceSource, AttendanceStatus, Mode, RegistrationState
 from attendance.models import RegisterTaken, Registration
 from attendance.reports import PlainRow, read_report
 from attendance.selectors import waitlist_positions
+from certificates import services as certificate_services
+from certificates.enums import CertificateKind
+from certificates.models import Certificate
 from events.enums import SessionFormat, SessionStatus
 from events.models import Session
 from events.permissions import can_take_register, cancellation_open, check_in_open, registration_open
@@ -411,3 +415,18 @@ def apply_attendance_import(*, session: Session, plan: AttendanceImportPlan) -> 
             registration.save()
     plan.applied = True
     return plan
+
+
+def issue_attendance_certificate(*, registration: Registration) -> Certificate:
+    """The member's certificate of attendance at the registration's session: issued the first
+    time (with a verification code), the same certificate every time after, unless the committee
+    revoked it. The caller checks the member attended (`AttendanceStatus.attended`). Raises
+    nothing of its own."""
+    member = registration.member
+    return certificate_services.issue_certificate(
+        kind=CertificateKind.ATTENDANCE,
+        holder=member,
+        holder_name=member.get_full_name() or member.email,
+        body=attendance_certificate_body(registration),
+        reference=f"registration:{registration.pk}",
+    )

@@ -17,11 +17,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from attendance import certificates, checkin, selectors, services
+from attendance import checkin, selectors, services
 from attendance.enums import AttendanceSource, AttendanceStatus, RegistrationState
 from attendance.models import RegisterTaken, Registration
-from certificates import services as certificate_services
-from certificates.enums import CertificateKind
 from certificates.pdf import certificate_pdf
 from events.models import Session
 from events.permissions import can_view_session, cancellation_open, check_in_open, offers_check_in
@@ -407,13 +405,7 @@ class AttendanceCertificateView(LoginRequiredMixin, View):
                 request, _("Please give your feedback on this session first; then download your certificate.")
             )
             return redirect("feedback:answer_session", pk=registration.session_id)
-        certificate = certificate_services.issue_certificate(
-            kind=CertificateKind.ATTENDANCE,
-            holder=request.user,
-            holder_name=request.user.get_full_name() or request.user.email,
-            body=certificates.attendance_certificate_body(registration),
-            reference=f"registration:{registration.pk}",
-        )
+        certificate = services.issue_attendance_certificate(registration=registration)
         response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="attendance-{registration.session_id}.pdf"'
         return response

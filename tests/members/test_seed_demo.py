@@ -113,3 +113,23 @@ def test_seed_demo_refuses_with_debug_off(settings):
     with pytest.raises(CommandError, match="DEBUG is off"):
         call_command("seed_demo", stdout=StringIO())
     assert Member.objects.count() == 0
+
+
+def test_seed_demo_gives_a_printed_student_a_certificate_and_teacher4_a_portfolio(settings):
+    from certificates.models import Certificate
+    from portfolio.selectors import portfolio_for
+
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=StringIO())
+
+    (certificate,) = Certificate.objects.filter(holder__email="student1@example.ac.uk")
+    assert certificate.kind == "attendance"
+    registration = Registration.objects.get(member__email="student1@example.ac.uk")
+    assert (registration.session.title, registration.attendance) == ("Respiratory physiology", AttendanceStatus.PRESENT)
+    assert f"https://meded.example.ac.uk/verify/{certificate.code}/" in out.getvalue()
+    portfolio = portfolio_for(teacher=Member.objects.get(email="teacher4@example.ac.uk"))
+    assert portfolio.counted_sessions >= 1 and portfolio.responses >= settings.FEEDBACK_MIN_RESPONSES
+    assert portfolio.metrics and portfolio.comments
+    assert portfolio.approval.decided_by.email == "committee@example.ac.uk"

@@ -72,9 +72,10 @@ class Command(BaseCommand):
             rows.append(f"  {email:<32} {('year ' + str(year)) if year else '':<8} {role_text}")
         sessions_created = _seed_sessions(domain)
         _seed_applications(domain)
-        from attendance.demo import seed_attendance
+        from attendance.demo import CERTIFIED_SESSION, seed_attendance, seed_certificate
 
         registrations = seed_attendance(domain=domain, password=DEMO_PASSWORD)
+        certificate = seed_certificate(domain=domain)
         from feedback.demo import seed_feedback
 
         feedback_given, survey_answers, codings = seed_feedback(domain=domain)
@@ -87,6 +88,16 @@ class Command(BaseCommand):
             f"{codings} comments coded."
         )
         self.stdout.write("\n".join(rows))
+        from meded.links import url_for
+
+        if certificate:
+            self.stdout.write(
+                f"{certificate.holder.email} attended “{CERTIFIED_SESSION}” and has a certificate of attendance: "
+                f"{url_for('certificates:verify', certificate.code)}"
+            )
+        self.stdout.write(
+            f"teacher4@{domain} has a teaching portfolio with feedback: sign in and open {url_for('portfolio:mine')}"
+        )
 
 
 # (title, topic, days from today, start hour, hours, format, years, lead, status)
