@@ -10,7 +10,7 @@ import segno
 from django.conf import settings
 from django.utils import timezone
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -59,6 +59,9 @@ STYLES = {
         "quote", fontName="Helvetica-Oblique", fontSize=9.5, leading=13, textColor=INK, leftIndent=4 * mm
     ),
     "small": ParagraphStyle("small", fontName="Helvetica", fontSize=8, leading=10.5, textColor=MUTED),
+    "qr_caption": ParagraphStyle(
+        "qr_caption", fontName="Helvetica", fontSize=7, leading=9, textColor=MUTED, alignment=TA_CENTER
+    ),
     "label": ParagraphStyle("label", fontName="Helvetica", fontSize=8, leading=10, textColor=MUTED),
     "signer": ParagraphStyle("signer", fontName="Helvetica-Bold", fontSize=11, leading=14, textColor=INK),
     "code": ParagraphStyle("code", fontName="Courier-Bold", fontSize=12, leading=15, textColor=INK),
@@ -144,7 +147,36 @@ def _widths(spec: dict) -> list[float]:
     return [width * scale for width in widths]
 
 
+def _header(link: str) -> Table:
+    """The society on the left; the QR code of the verification link on the right, on the first
+    page whatever the length of what follows."""
+    qr_size = 26 * mm
+    header = Table(
+        [
+            [
+                [_p(settings.SOCIETY_NAME.upper(), "society"), _p("Near-peer teaching society", "tagline")],
+                [QrCode(link, qr_size), _p("Scan to verify", "qr_caption")],
+            ]
+        ],
+        colWidths=[WIDTH - qr_size, qr_size],
+        hAlign="LEFT",
+    )
+    header.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return header
+
+
 def _sign_off_and_check(certificate: Certificate, link: str) -> Table:
+    """Who signed it off (left); when it was issued, its code and where to check it (right)."""
     body = certificate.body
     left = []
     if body.get("sign_off"):
@@ -152,25 +184,19 @@ def _sign_off_and_check(certificate: Certificate, link: str) -> Table:
         left += [_p("Signed off by", "label"), _p(sign_off["name"], "signer"), _p(sign_off["role"], "body")]
         if sign_off.get("detail"):
             left.append(_p(sign_off["detail"], "small"))
-        left.append(Spacer(1, 4 * mm))
     issued = timezone.localtime(certificate.issued_at)
-    left += [
+    right = [
         _p("Date issued", "label"),
         _p(f"{issued.day} {issued:%B %Y}", "body"),
-        Spacer(1, 3 * mm),
+        Spacer(1, 2 * mm),
         _p("Verification code", "label"),
         _p(certificate.code, "code"),
         _p(f"Check this certificate at {link}", "small"),
     ]
     if certificate.is_revoked:
         revoked = timezone.localtime(certificate.revoked_at)
-        left.append(_p(f"Revoked on {revoked.day} {revoked:%B %Y}.", "revoked"))
-    qr_size = 32 * mm
-    block = Table(
-        [[left, [QrCode(link, qr_size), _p("Scan to verify", "small")]]],
-        colWidths=[WIDTH - qr_size - 6 * mm, qr_size + 6 * mm],
-        hAlign="LEFT",
-    )
+        right.append(_p(f"Revoked on {revoked.day} {revoked:%B %Y}.", "revoked"))
+    block = Table([[left, right]], colWidths=[WIDTH / 2, WIDTH / 2], hAlign="LEFT")
     block.setStyle(
         TableStyle(
             [
@@ -178,7 +204,8 @@ def _sign_off_and_check(certificate: Certificate, link: str) -> Table:
                 ("LINEABOVE", (0, 0), (-1, 0), 0.8, TEAL),
                 ("TOPPADDING", (0, 0), (-1, -1), 8),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (0, -1), 8),
+                ("RIGHTPADDING", (1, 0), (1, -1), 0),
             ]
         )
     )
@@ -216,9 +243,8 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         subject=f"Verification code {certificate.code}",
     )
     story = [
-        _p(settings.SOCIETY_NAME.upper(), "society"),
-        _p("Near-peer teaching society", "tagline"),
-        Spacer(1, 8 * mm),
+        _header(link),
+        Spacer(1, 2 * mm),
         _p(body["heading"], "heading"),
         Spacer(1, 2 * mm),
         _p(certificate.holder_name, "name"),
@@ -238,10 +264,11 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         # header) once a few of them fit under the title; quotes and paragraphs move whole.
         story.append(CondPageBreak(30 * mm))
         story += parts if "table" in section else [KeepTogether(parts)]
-        story.append(Spacer(1, 5 * mm))
+        story.append(Spacer(1, 4 * mm))
+    # The sign-off before the notes on how to read the figures: on the first page when it fits.
+    story += [KeepTogether([_sign_off_and_check(certificate, link)]), Spacer(1, 4 * mm)]
     for note in body.get("notes", []):
         story += [_p(note, "small"), Spacer(1, 1 * mm)]
-    story += [Spacer(1, 5 * mm), KeepTogether([_sign_off_and_check(certificate, link)])]
     on_page = lambda canvas, document: _page(canvas, document, code=certificate.code)  # noqa: E731 -- reportlab's callback
     pdf.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()
