@@ -79,7 +79,7 @@ def portfolio_body(portfolio: Portfolio) -> dict:
             f"student{'s' if portfolio.attended != 1 else ''}."
         ),
         sections=sections,
-        sign_off=sign_off(teacher=teacher),
+        sign_off=sign_off(teacher=teacher, approval=portfolio.approval),
         notes=[
             f"Feedback is anonymous. A session's figures are shown once {portfolio.minimum} attendees have "
             "responded, and the figures for all sessions add up only the sessions shown. Mean: the average "

@@ -6,11 +6,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.utils.translation import gettext as _
 
 from attendance.selectors import with_attendee_counts
 from events.models import Session
-from feedback.enums import MetricKey
 from feedback.results import Comment, Figures, QuestionResult, teacher_results
 from members.models import Member
 from portfolio.models import PickedComment
@@ -71,43 +69,14 @@ class Portfolio:
         return sum(row.is_counted for row in self.sessions)
 
     @property
-    def columns(self) -> list[str]:
-        """The metric questions' names, as column headings."""
-        return [str(MetricKey(question.metric_key).label) for question in self.metrics]
-
-    @property
-    def overall_cells(self) -> list[str]:
-        return [figure_text(question.figures, minimum=self.minimum) for question in self.metrics]
-
-    def cells(self, row: PortfolioSession) -> list[str]:
-        if not row.is_counted:
-            return [_("Not enough responses to show")] * len(self.metrics)
-        return [figure_text(figures, minimum=self.minimum) for figures in row.figures]
-
-    @property
-    def rows(self) -> list[tuple[PortfolioSession, list[str]]]:
-        return [(row, self.cells(row)) for row in self.sessions]
-
-    @property
     def picked_ids(self) -> set[str]:
         return {comment.id for comment in self.picked}
 
-    def session_of(self, comment: Comment) -> Session | None:
-        return next((row.session for row in self.sessions if row.session.pk == comment.session_id), None)
-
-
-def figure_text(figures: Figures | None, *, minimum: int) -> str:
-    """One question's figures in one cell, as the portfolio page, its PDF and its verification
-    page all write them: the mean out of 5, the share agreeing (agreement questions) and n."""
-    if figures is None:
-        return "–"
-    if not figures.is_shown:
-        return _("%(n)d answers, fewer than %(minimum)d") % {"n": figures.n, "minimum": minimum}
-    parts = [_("%s / 5") % figures.mean]
-    if figures.agree_pct is not None:
-        parts.append(_("%s%% agree") % figures.agree_pct)
-    parts.append(f"n = {figures.n}")
-    return " · ".join(parts)
+    @property
+    def comment_choices(self) -> list[tuple[Comment, Session]]:
+        """Each comment the teacher may quote, with the session it was written about, newest first."""
+        sessions = {row.session.pk: row.session for row in self.sessions}
+        return [(comment, sessions[comment.session_id]) for comment in self.comments]
 
 
 def is_portfolio_metric(question: QuestionResult) -> bool:

@@ -8,6 +8,7 @@ from certificates.enums import CertificateKind
 from certificates.selectors import certificates_of
 from members.permissions import is_teacher
 from portfolio import selectors, services
+from portfolio.document import portfolio_body
 from portfolio.models import MAX_PICKED_COMMENTS
 
 
@@ -21,8 +22,11 @@ class PortfolioView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
         return is_teacher(self.request.user)
 
     def get_context_data(self, **kwargs):
+        portfolio = selectors.portfolio_for(teacher=self.request.user)
         return super().get_context_data(**kwargs) | {
-            "portfolio": selectors.portfolio_for(teacher=self.request.user),
+            "portfolio": portfolio,
+            # The page shows what the PDF would say if issued now: the same document.
+            "document": portfolio_body(portfolio),
             "max_comments": MAX_PICKED_COMMENTS,
             "certificates": certificates_of(holder=self.request.user, kind=CertificateKind.PORTFOLIO),
         }

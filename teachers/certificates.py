@@ -10,6 +10,7 @@ from django.utils import timezone
 from certificates import document
 from members.models import Member
 from teachers import selectors
+from teachers.models import TeacherApplication
 
 
 def hours_text(value) -> str:
@@ -21,10 +22,9 @@ def day_text(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def sign_off(*, teacher: Member) -> dict | None:
-    """The committee member who approved the teacher, with their role and when (None for a
-    teacher made so without an application, e.g. in the admin)."""
-    approval = selectors.approval(teacher=teacher)
+def sign_off(*, teacher: Member, approval: TeacherApplication | None) -> dict | None:
+    """The committee member who approved the teacher (`approval`, from `selectors.approval`),
+    with their role and when; None for a teacher made so without an application (in the admin)."""
     if approval is None or approval.decided_by is None:
         return None
     approved_on = day_text(timezone.localtime(approval.decided_at).date())
@@ -64,5 +64,5 @@ def teaching_certificate_body(*, teacher: Member, log: list[dict]) -> dict:
                 numeric=[3, 4],
             )
         ],
-        sign_off=sign_off(teacher=teacher),
+        sign_off=sign_off(teacher=teacher, approval=selectors.approval(teacher=teacher)),
     )

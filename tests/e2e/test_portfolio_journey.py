@@ -76,11 +76,12 @@ def test_teacher_picks_comments_downloads_the_pdf_and_a_visitor_verifies_the_sam
     page.goto(f"{live_server.url}/teaching/")
     page.get_by_role("link", name="Teaching portfolio").click()
     expect(page.get_by_role("heading", name="My teaching portfolio")).to_be_visible()
-    sessions = page.get_by_test_id("portfolio-session")
-    expect(sessions).to_have_count(3)
-    expect(sessions.filter(has_text="Small group tutorial")).to_contain_text("Not enough responses to show")
+    taught, feedback = page.get_by_test_id("document-section").all()[:2]
+    expect(taught.locator("tbody tr")).to_have_count(3)
+    expect(feedback).to_contain_text("Small group tutorial, ")
+    expect(feedback).to_contain_text(": fewer than 3 responses")
     # Overall rating across the two sessions shown: (5 + 4 + 5 + 3 + 4 + 5 + 4) / 7.
-    expect(page.get_by_test_id("portfolio-overall")).to_contain_text("4.29 / 5 · n = 7")
+    expect(feedback.locator("tbody tr").nth(1)).to_have_text(re.compile(r"Overall rating\s*4\.29\s*–\s*7"))
     expect(page.get_by_text("Only one person wrote this")).to_have_count(0)
 
     for comment in PICKED:
