@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PICKED = ["The worked examples made acid–base click.", "Clear diagrams, calm pace."]
 NOT_PICKED = "Could we have a handout?"
+PHONE = {"width": 360, "height": 740}
 
 
 def _sign_in(page: Page, base_url: str, email: str):
@@ -103,6 +104,9 @@ def test_teacher_picks_comments_downloads_the_pdf_and_a_visitor_verifies_the_sam
     assert "All sessions shown (7 responses) Overall rating 4.29 – 7" in pdf
     assert all(comment in pdf for comment in PICKED) and NOT_PICKED not in pdf
     _render_first_page(content, artefacts / "portfolio-page-1.png")
+    page.set_viewport_size(PHONE)
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     visitor = browser.new_context()
     try:
@@ -118,6 +122,9 @@ def test_teacher_picks_comments_downloads_the_pdf_and_a_visitor_verifies_the_sam
             assert text in pdf, text
         assert "4.29" in document and "Chloe Chair" in document and certificate.code in document
         anonymous.screenshot(path=artefacts / "verification-page.png", full_page=True)
+        # Assessors and teachers open these on phones too: the tables scroll, the page does not.
+        anonymous.set_viewport_size(PHONE)
+        assert anonymous.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         visitor.close()
 
