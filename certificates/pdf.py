@@ -196,7 +196,8 @@ def _sign_off_and_check(certificate: Certificate, link: str) -> Table:
     if certificate.is_revoked:
         revoked = timezone.localtime(certificate.revoked_at)
         right.append(_p(f"Revoked on {revoked.day} {revoked:%B %Y}.", "revoked"))
-    block = Table([[left, right]], colWidths=[WIDTH / 2, WIDTH / 2], hAlign="LEFT")
+    # Without a sign-off (a certificate of attendance), the date and code take the left column.
+    block = Table([[left, right] if left else [right, ""]], colWidths=[WIDTH / 2, WIDTH / 2], hAlign="LEFT")
     block.setStyle(
         TableStyle(
             [
