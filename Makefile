@@ -5,8 +5,10 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 PORT ?= 8000
 # Absolute links (e-mails, PDFs, calendar feeds, QR codes) point at the port the app runs on,
-# unless SITE_URL is given: make run PORT=8105, or make run SITE_URL=https://meded.example.ac.uk
-SITE_URL ?= http://127.0.0.1:$(PORT)
+# unless SITE_URL is given on the command line, in the environment or in .env:
+# make run PORT=8105, or make run SITE_URL=https://meded.example.ac.uk
+ENV_FILE_SITE_URL := $(shell sed -n 's/^SITE_URL=//p' .env 2>/dev/null | tail -n 1)
+SITE_URL ?= $(or $(ENV_FILE_SITE_URL),http://127.0.0.1:$(PORT))
 
 .PHONY: run test lint format lock clean check-python
 

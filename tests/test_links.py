@@ -42,20 +42,31 @@ def test_no_code_but_meded_links_builds_an_absolute_link():
 
 
 @pytest.mark.parametrize(
-    ("arguments", "site"),
+    ("arguments", "env_file", "site"),
     [
-        (["PORT=8105"], "http://127.0.0.1:8105"),
-        ([], "http://127.0.0.1:8000"),
-        (["PORT=8105", "SITE_URL=https://meded.example.ac.uk"], "https://meded.example.ac.uk"),
+        (["PORT=8105"], None, "http://127.0.0.1:8105"),
+        ([], None, "http://127.0.0.1:8000"),
+        (["PORT=8105", "SITE_URL=https://meded.example.ac.uk"], None, "https://meded.example.ac.uk"),
+        (
+            ["PORT=8105"],
+            "# SITE_URL=https://old.example\nSITE_URL=https://meded.example.ac.uk\n",
+            "https://meded.example.ac.uk",
+        ),
     ],
 )
-def test_make_run_gives_the_demo_data_and_every_process_the_site_url_of_its_port(arguments, site):
+def test_make_run_gives_the_demo_data_and_every_process_the_site_url_of_its_port(tmp_path, arguments, env_file, site):
     make = shutil.which("make")
     if make is None:
         pytest.skip("make is not installed")
+    # A copy of the Makefile, so that a developer's own .env plays no part.
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    for prerequisite in ("pyproject.toml", "requirements.lock"):
+        (tmp_path / prerequisite).touch()
+    if env_file is not None:
+        (tmp_path / ".env").write_text(env_file)
     dry_run = subprocess.run(
         [make, "--dry-run", "--always-make", "run", *arguments],
-        cwd=ROOT,
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         check=True,
