@@ -19,6 +19,8 @@ The minimum-N rule (N = settings.FEEDBACK_MIN_RESPONSES, 5 by default)
      own pages: a session counts only if it has N responses, and each of its questions only if that
      session's answers to it reach N. Otherwise "all my sessions" minus the sessions shown would
      give away a small session, or a small optional question within one.
+     The teaching portfolio reads these same results (`teacher_results`, with each counted
+     session's own figures in `QuestionResult.by_session`), so it never shows more than they do.
    - A survey question is broken down by year band only when every band with answers — the group
      whose year was not recorded included — reaches N. Otherwise only the overall column is shown
      (if it reaches N), because overall minus one band would give the other.
