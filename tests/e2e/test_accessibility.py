@@ -100,7 +100,7 @@ PAGES = [
     ("accessibility", (), (ANON, STUDENT), None),
     ("contact", (), (ANON, STUDENT), None),
     # Public pages reached from outside.
-    ("teachers:verify", ("certificate",), (ANON,), None),
+    ("certificates:verify", ("certificate",), (ANON,), None),
     ("notifications:unsubscribe", ("unsubscribe_token",), (ANON,), None),
     # Every member.
     ("events:catalogue", (), MEMBERS, None),
@@ -133,6 +133,7 @@ PAGES = [
     ("teachers:propose", (), (TEACHER,), None),
     ("teachers:propose", (), (TEACHER,), Submit("Submit for approval")),
     ("teachers:log", (), (TEACHER,), None),
+    ("portfolio:mine", (), (TEACHER,), None),
     ("feedback:my_results", (), (TEACHER,), None),
     ("feedback:session_results", ("ended",), (TEACHER, COMMITTEE), None),
     ("events:detail", ("submitted",), (TEACHER,), None),
@@ -221,9 +222,9 @@ NOT_SCANNED = {
     "attendance:screen_state": "JSON for the check-in screen",
     "attendance:sheet_csv": "a CSV file",
     "attendance:certificate": "a PDF file",
+    "certificates:pdf": "a PDF file",
     "teachers:invite": "POST only",
     "teachers:answer_invitation": "POST only",
-    "teachers:certificate_pdf": "a PDF file",
     "feedback:builder_default": "POST only",
     "feedback:survey_csv": "a CSV file",
     "feedback:survey_comments_csv": "a CSV file",
