@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from certificates import services
 from certificates.models import Certificate
@@ -48,5 +49,7 @@ class CertificateAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{certificate.code}: {refusal}", messages.WARNING)
             else:
                 done += 1
-        self.message_user(request, _("%d certificate(s) revoked.") % done, messages.SUCCESS)
+        self.message_user(
+            request, ngettext("%d certificate revoked.", "%d certificates revoked.", done) % done, messages.SUCCESS
+        )
         return None

@@ -3,6 +3,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from events import clashes, selectors, services
 from events.enums import SessionStatus
@@ -96,7 +97,9 @@ class SessionAdmin(admin.ModelAdmin):
                 self.message_user(request, str(error), messages.WARNING)
             else:
                 done += 1
-        self.message_user(request, _("%d session(s) published.") % done, messages.SUCCESS)
+        self.message_user(
+            request, ngettext("%d session published.", "%d sessions published.", done) % done, messages.SUCCESS
+        )
         return None
 
     @admin.action(description=_("Cancel selected sessions (reason: cancelled by the committee)"))
@@ -109,7 +112,9 @@ class SessionAdmin(admin.ModelAdmin):
                 self.message_user(request, str(error), messages.WARNING)
             else:
                 done += 1
-        self.message_user(request, _("%d session(s) cancelled.") % done, messages.SUCCESS)
+        self.message_user(
+            request, ngettext("%d session cancelled.", "%d sessions cancelled.", done) % done, messages.SUCCESS
+        )
 
     @admin.action(description=_("Export selected sessions as CSV"))
     def export_csv(self, request, queryset):

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.shortcuts import redirect
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
 from certificates.enums import CertificateKind
@@ -44,5 +44,9 @@ class PortfolioView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
         except services.PortfolioError as refusal:
             messages.error(request, str(refusal))
         else:
-            messages.success(request, _("Your portfolio now quotes %d comment(s).") % len(picks))
+            messages.success(
+                request,
+                ngettext("Your portfolio now quotes %d comment.", "Your portfolio now quotes %d comments.", len(picks))
+                % len(picks),
+            )
         return redirect("portfolio:mine")

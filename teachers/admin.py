@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from meded.admin_inlines import LabelledTabularInline
 from teachers import services
@@ -41,4 +42,6 @@ class TeacherApplicationAdmin(admin.ModelAdmin):
                 self.message_user(request, str(refusal), messages.WARNING)
             else:
                 done += 1
-        self.message_user(request, _("%d application(s) approved.") % done, messages.SUCCESS)
+        self.message_user(
+            request, ngettext("%d application approved.", "%d applications approved.", done) % done, messages.SUCCESS
+        )

@@ -88,7 +88,7 @@ def test_teacher_picks_comments_downloads_the_pdf_and_a_visitor_verifies_the_sam
     for comment in PICKED:
         page.get_by_label(f"“{comment}”").check()
     page.get_by_role("button", name="Save my choice").click()
-    expect(page.get_by_text("Your portfolio now quotes 2 comment(s).")).to_be_visible()
+    expect(page.get_by_text("Your portfolio now quotes 2 comments.")).to_be_visible()
     for comment in PICKED:
         expect(page.get_by_label(f"“{comment}”")).to_be_checked()
 

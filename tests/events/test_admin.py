@@ -61,7 +61,7 @@ def test_admin_approve_publishes_only_the_submitted_sessions(admin_client_, admi
     response = _confirm(admin_client_, "approve", [*submitted, draft, cancelled], follow=True)
 
     assert response.redirect_chain == [(reverse(CHANGELIST), 302)]
-    assert _messages(response) == ["2 session(s) published."]
+    assert _messages(response) == ["2 sessions published."]
     assert _statuses(*submitted, draft, cancelled) == ["published", "published", "draft", "cancelled"]
     published = Session.objects.filter(pk__in=[s.pk for s in submitted])
     assert all(s.published_at is not None and s.review_comment == "" for s in published)
@@ -79,7 +79,7 @@ def test_admin_cancel_cancels_what_has_not_been_completed_with_the_committees_re
 
     response = _act(admin_client_, "cancel", [*live, completed, cancelled], follow=True)
 
-    assert _messages(response) == ["3 session(s) cancelled."]
+    assert _messages(response) == ["3 sessions cancelled."]
     assert _statuses(*live, completed, cancelled) == ["cancelled"] * 3 + ["completed", "cancelled"]
     reasons = dict(Session.objects.values_list("pk", "cancellation_reason"))
     assert [reasons[s.pk] for s in (*live, completed, cancelled)] == ["Cancelled by the committee."] * 3 + ["", "Snow"]
@@ -189,9 +189,10 @@ def test_admin_approve_shows_the_queues_warnings_and_publishes_only_once_confirm
     assert "No warnings." in content  # Quiet
     assert "1 selected session is not awaiting approval" in content
     assert 'value="Yes, publish 2 sessions"' in content
+    assert '<li aria-current="page">Approve sessions</li>' in content
 
     response = _confirm(admin_client_, "approve", [clashing, quiet], follow=True)
-    assert _messages(response) == ["2 session(s) published."]
+    assert _messages(response) == ["2 sessions published."]
     assert _statuses(clashing, quiet) == ["published", "published"]
 
 

@@ -154,7 +154,7 @@ def test_the_page_saves_the_teachers_choice(client, tom, taught):
 
     response = client.post(reverse("portfolio:mine"), {"comment": ids}, follow=True)
 
-    assert "Your portfolio now quotes 2 comment(s)." in response.content.decode()
+    assert "Your portfolio now quotes 2 comments." in response.content.decode()
     assert response.content.decode().count(" checked>") == 2
 
 
