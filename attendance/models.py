@@ -74,3 +74,33 @@ class RegisterTaken(models.Model):
 
     def __str__(self):
         return f"{self.session}"
+
+
+class AttendanceChange(models.Model):
+    """One change to a registrant's attendance status: who made it, when, how, and the status
+    before and after. Written by every service that sets a status (check-in, the register, a
+    walk-in, an imported report), never edited, so a disputed certificate or register can be
+    checked against its history."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="attendance_changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    source = models.CharField(_("how"), max_length=10, choices=AttendanceSource.choices)
+    old_status = models.CharField(_("before"), max_length=10, choices=AttendanceStatus.choices, blank=True)
+    new_status = models.CharField(_("after"), max_length=10, choices=AttendanceStatus.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("attendance change")
+        verbose_name_plural = _("attendance changes")
+        ordering = ["changed_at", "pk"]
+        indexes = [models.Index(fields=["registration", "changed_at"], name="attendance_change_history")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(old_status=models.F("new_status")), name="attendance_change_changes"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.registration}: {self.old_status or '–'} → {self.new_status or '–'}"

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attendance.enums import AttendanceSource, AttendanceStatus, Mode, RegistrationState
-from attendance.models import RegisterTaken, Registration
+from attendance.models import AttendanceChange, RegisterTaken, Registration
 from events.enums import SessionStatus
 from events.models import Session
 from members.academic_year import AcademicYear
@@ -164,4 +164,14 @@ def with_attendee_counts(sessions: QuerySet[Session]) -> QuerySet[Session]:
     return sessions.annotate(
         registered_count=Coalesce(Subquery(places.annotate(n=Count("pk")).values("n")[:1]), 0),
         attended_count=Coalesce(Subquery(places.filter(ATTENDED).annotate(n=Count("pk")).values("n")[:1]), 0),
+    )
+
+
+def register_history(*, session: Session) -> QuerySet[AttendanceChange]:
+    """Every change to the session's attendance statuses, newest first, with who it was about and
+    who made it."""
+    return (
+        AttendanceChange.objects.filter(registration__session=session)
+        .select_related("registration__member", "changed_by")
+        .order_by("-changed_at", "-pk")
     )

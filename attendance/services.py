@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from attendance.certificates import attendance_certificate_body
 from attendance.enums import AttendanceSource, AttendanceStatus, Mode, RegistrationState
-from attendance.models import RegisterTaken, Registration
+from attendance.models import AttendanceChange, RegisterTaken, Registration
 from attendance.reports import PlainRow, read_report
 from attendance.selectors import waitlist_positions
 from certificates import services as certificate_services
@@ -224,6 +224,18 @@ class CheckInRefused(Exception):
     """The check-in could not be made (expired code, session not running, not eligible)."""
 
 
+def _record_changes(changes: list[tuple[Registration, str]], *, by: Member | None, source: str) -> None:
+    """Keep the history of each (saved registration, its status before) whose status changed, in
+    one insert inside the caller's transaction: who, when, how, before and after."""
+    AttendanceChange.objects.bulk_create(
+        AttendanceChange(
+            registration=registration, changed_by=by, source=source, old_status=old, new_status=registration.attendance
+        )
+        for registration, old in changes
+        if old != registration.attendance
+    )
+
+
 def check_in(*, session: Session, member: Member, source: str, now=None) -> tuple[Registration, bool]:
     """Mark the member present (or late, after the grace period) in person, having validated their
     code in the caller. Someone eligible who did not register is added as a walk-in. Checking in
@@ -249,6 +261,7 @@ def check_in(*, session: Session, member: Member, source: str, now=None) -> tupl
             registration.state, registration.is_walk_in = RegistrationState.REGISTERED, True
             registration.year_of_study = member.year_of_study
         late = now > locked.starts_at + dt.timedelta(minutes=settings.CHECK_IN_GRACE_MINUTES)
+        before = registration.attendance
         registration.attendance = AttendanceStatus.LATE if late else AttendanceStatus.PRESENT
         # A scanned QR code means in the room; a typed code comes from the call in an online session
         # (or from whichever way the member registered, in a hybrid one).
@@ -261,6 +274,7 @@ def check_in(*, session: Session, member: Member, source: str, now=None) -> tupl
         registration.attendance_source = source
         registration.checked_in_at = now
         registration.save()
+        _record_changes([(registration, before)], by=member, source=source)
     return registration, True
 
 
@@ -271,8 +285,8 @@ def can_edit_register(user, session: Session) -> bool:
 
 def take_register(*, session: Session, by: Member, statuses: dict[int, str]) -> RegisterTaken:
     """Save attendance statuses (registration id → status; blank clears) for the session's
-    registrants and mark the register taken. Ids of other sessions' registrations are ignored.
-    Locks the session row."""
+    registrants and mark the register taken. Ids of other sessions' registrations are ignored;
+    each status changed is kept in the register's history. Locks the session row."""
     with transaction.atomic():
         Session.objects.select_for_update().get(pk=session.pk)
         registrations = {
@@ -287,20 +301,25 @@ def take_register(*, session: Session, by: Member, statuses: dict[int, str]) -> 
             if registration is None or status not in ("", *AttendanceStatus.values):
                 continue
             if registration.attendance != status:
+                changed.append((registration, registration.attendance))
                 registration.attendance = status
                 registration.attendance_source = AttendanceSource.TEACHER if status else ""
                 if status in AttendanceStatus.attended and not registration.attended_mode:
                     registration.attended_mode = registration.mode
-                changed.append(registration)
-        Registration.objects.bulk_update(changed, ["attendance", "attendance_source", "attended_mode"])
+        Registration.objects.bulk_update(
+            [registration for registration, _before in changed], ["attendance", "attendance_source", "attended_mode"]
+        )
+        _record_changes(changed, by=by, source=AttendanceSource.TEACHER)
         taken, _created = RegisterTaken.objects.update_or_create(
             session=session, defaults={"taken_by": by, "taken_at": timezone.now()}
         )
     return taken
 
 
-def add_walk_in(*, session: Session, member: Member, mode: str = Mode.IN_PERSON) -> Registration:
-    """The teacher adds someone who came without registering; they are recorded as present.
+def add_walk_in(
+    *, session: Session, member: Member, mode: str = Mode.IN_PERSON, by: Member | None = None
+) -> Registration:
+    """The teacher (`by`) adds someone who came without registering; they are recorded as present.
     Raises RegistrationRefused for one of the session's own teachers (they never count as its
     attendees) and for a member whose year the session is not for, as registering would."""
     if session.roster.filter(teacher=member).exists():
@@ -316,10 +335,12 @@ def add_walk_in(*, session: Session, member: Member, mode: str = Mode.IN_PERSON)
             defaults={"mode": mode, "state": RegistrationState.REGISTERED, "year_of_study": member.year_of_study},
         )
         registration.state, registration.is_walk_in = RegistrationState.REGISTERED, registration.is_walk_in or _created
+        before = registration.attendance
         registration.attendance = registration.attendance or AttendanceStatus.PRESENT
         registration.attended_mode = registration.attended_mode or mode
         registration.attendance_source = registration.attendance_source or AttendanceSource.TEACHER
         registration.save()
+        _record_changes([(registration, before)], by=by, source=AttendanceSource.TEACHER)
     return registration
 
 
@@ -375,10 +396,13 @@ def plan_attendance_import(*, session: Session, data: bytes, filename: str) -> A
     return plan
 
 
-def apply_attendance_import(*, session: Session, plan: AttendanceImportPlan) -> AttendanceImportPlan:
+def apply_attendance_import(
+    *, session: Session, plan: AttendanceImportPlan, by: Member | None = None
+) -> AttendanceImportPlan:
     """Write the plan in one transaction (all or nothing). Report participants who stayed long
     enough are present online; plain rows set their status, creating a registration for a member
-    who had none (mode from the row, else the session's format). Locks the session row."""
+    who had none (mode from the row, else the session's format). Each status changed is kept in
+    the register's history as imported by `by`. Locks the session row."""
     default_mode = Mode.ONLINE if session.format == SessionFormat.ONLINE else Mode.IN_PERSON
     with transaction.atomic():
         Session.objects.select_for_update().get(pk=session.pk)
@@ -400,6 +424,7 @@ def apply_attendance_import(*, session: Session, plan: AttendanceImportPlan) -> 
                 for m, _seconds in plan.present
                 if not (existing.get(m.pk) and (existing[m.pk].checked_in_at or existing[m.pk].attendance))
             ]
+        changed = []
         for member, status, mode, year in changes:
             registration = existing.get(member.pk) or Registration(
                 session=session,
@@ -409,10 +434,13 @@ def apply_attendance_import(*, session: Session, plan: AttendanceImportPlan) -> 
                 year_of_study=year or member.year_of_study,
             )
             registration.state = RegistrationState.REGISTERED
+            before = registration.attendance
             registration.attendance = status
             registration.attendance_source = AttendanceSource.IMPORT
             registration.attended_mode = mode if status in AttendanceStatus.attended else ""
             registration.save()
+            changed.append((registration, before))
+        _record_changes(changed, by=by, source=AttendanceSource.IMPORT)
     plan.applied = True
     return plan
 

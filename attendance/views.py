@@ -27,6 +27,7 @@ from events.selectors import session_for_page, sessions_open_for_check_in
 from meded.links import url_for
 from meded.spreadsheets import csv_response
 from members.models import Member
+from members.permissions import is_committee
 
 
 class RegisterView(LoginRequiredMixin, View):
@@ -309,6 +310,8 @@ class RegisterSheetView(LoginRequiredMixin, TemplateView):
             "registrations": selectors.register_sheet(session=session),
             "statuses": AttendanceStatus.choices,
             "taken": RegisterTaken.objects.filter(session=session).first(),
+            # The committee settles disputes about attendance: it sees every change, by whom.
+            "history": selectors.register_history(session=session) if is_committee(self.request.user) else None,
         }
 
     def post(self, request, pk: int):
@@ -319,7 +322,7 @@ class RegisterSheetView(LoginRequiredMixin, TemplateView):
             try:
                 if member is None:
                     raise services.RegistrationRefused(_("No member has the email %s.") % email)
-                services.add_walk_in(session=session, member=member)
+                services.add_walk_in(session=session, member=member, by=request.user)
             except services.RegistrationRefused as refusal:
                 # The page again, with the address as typed and why it was refused beside it.
                 return self.render_to_response(
@@ -446,7 +449,7 @@ class AttendanceImportView(LoginRequiredMixin, TemplateView):
         except services.AttendanceImportError as error:
             return self.render_to_response({"session": session, "import_errors": error.errors, "filename": filename})
         if "apply" in request.POST:
-            services.apply_attendance_import(session=session, plan=plan)
+            services.apply_attendance_import(session=session, plan=plan, by=request.user)
             messages.success(request, _("Attendance from %s has been recorded.") % filename)
             return redirect("attendance:sheet", pk=pk)
         # The apply button carries this preview's nonce, so a preview open in another tab cannot be
