@@ -1,5 +1,6 @@
 """Middleware that comes before all the rest: the request id and the one log line per request,
-then the health endpoints."""
+then the health endpoints; and, after all the rest, the "busy" page for a request that waited too
+long for a lock."""
 
 import functools
 import logging
@@ -7,6 +8,8 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
+from django.db import OperationalError
+from django.shortcuts import render
 from django.urls import get_script_prefix, reverse
 from django.utils.functional import empty
 
@@ -117,3 +120,36 @@ class HealthCheckMiddleware:
         if view is not None:
             return view(request)
         return self.get_response(request)
+
+
+# PostgreSQL's "lock_not_available": a statement waited `lock_timeout` for a lock and gave up.
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+def waited_too_long_for_a_lock(exception: BaseException) -> bool:
+    """Whether a database error is a lock wait that ran past DATABASE_LOCK_TIMEOUT_MS."""
+    return isinstance(exception, OperationalError) and getattr(exception.__cause__, "sqlstate", None) == (
+        LOCK_NOT_AVAILABLE
+    )
+
+
+class BusyMiddleware:
+    """A request that waited DATABASE_LOCK_TIMEOUT_MS for a row another request holds (a crowd
+    registering for the last places at once, a long import) answers 503 "busy, please try again"
+    with Retry-After, in the site's layout, instead of a 500. Nothing it did was kept: its
+    transaction rolled back when the statement failed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not waited_too_long_for_a_lock(exception):
+            return None
+        path, view = loggable_path(request)
+        logger.warning("busy: %s %s (%s) waited too long for a lock", request.method, path, view)
+        response = render(request, "busy.html", status=503)
+        response["Retry-After"] = "5"
+        return response

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, so it sees a view's exception first and the page it answers has the member's menu.
+    "meded.middleware.BusyMiddleware",
 ]
 
 ROOT_URLCONF = "meded.urls"
@@ -120,11 +122,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Covering indexes (INCLUDE) serve the dashboard on PostgreSQL; SQLite builds them without the
     # extra columns, which is all the embedded default needs.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool("DATABASE_JIT", default=False):
-    # PostgreSQL's JIT compiles a query whose estimated cost passes a threshold; for MedEd's short
-    # queries the compiling costs more than it saves (the dashboard at 1,000,000 registrations:
-    # 0.81 s with it, 0.66 s without, bench/dashboard.py).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    options = [DATABASES["default"].setdefault("OPTIONS", {}).get("options", "")]
+    if not env.bool("DATABASE_JIT", default=False):
+        # PostgreSQL's JIT compiles a query whose estimated cost passes a threshold; for MedEd's short
+        # queries the compiling costs more than it saves (the dashboard at 1,000,000 registrations:
+        # 0.81 s with it, 0.66 s without, bench/dashboard.py).
+        options.append("-c jit=off")
+    # Every statement waits at most this long for a row or table another transaction holds, then
+    # fails, and the request answers "busy, please try again" (meded.middleware.BusyMiddleware)
+    # instead of holding a web worker while a queue builds behind one slow transaction.
+    options.append(f"-c lock_timeout={env.int('DATABASE_LOCK_TIMEOUT_MS', default=3000)}")
+    DATABASES["default"]["OPTIONS"]["options"] = " ".join(option for option in options if option)
 # Services draw their own transactions (STYLE.md).
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

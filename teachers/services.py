@@ -121,7 +121,10 @@ def import_timetable(*, data: bytes, filename: str, imported_by: Member | None =
             series_by_title[title] = Series.objects.get_or_create(title=title)[0]
         existing = {
             (session.title.lower(), session.starts_at): session
+            # Locked in id order, as every lock on several sessions is, so two imports that share
+            # sessions wait for each other instead of deadlocking.
             for session in Session.objects.filter(starts_at__in={row.starts_at for row in parsed.rows})
+            .order_by("pk")
             .select_for_update(of=("self",))
             .select_related("series")
             .prefetch_related("target_years", "roster")

@@ -157,8 +157,14 @@ def test_postgresql_connections_turn_jit_off_unless_asked():
     url = "postgres://meded@db.example:5432/meded"
     off = _settings(["DATABASES"], DATABASE_URL=url)["DATABASES"]
     on = _settings(["DATABASES"], DATABASE_URL=url, DATABASE_JIT="1")["DATABASES"]
-    assert "'options': '-c jit=off'" in off
-    assert "jit" not in on
+    assert "'options': '-c jit=off -c lock_timeout=3000'" in off
+    assert "jit" not in on and "'options': '-c lock_timeout=3000'" in on
+
+
+def test_the_lock_wait_is_set_from_the_environment():
+    url = "postgres://meded@db.example:5432/meded"
+    databases = _settings(["DATABASES"], DATABASE_URL=url, DATABASE_LOCK_TIMEOUT_MS="1500")["DATABASES"]
+    assert "-c lock_timeout=1500'" in databases
 
 
 LOG_A_LINE = (
