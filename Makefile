@@ -1,4 +1,5 @@
-# MedEd: `make run` starts the app on embedded defaults; `make test` runs ruff and the test suite.
+# MedEd: `make run` starts the app on embedded defaults; `make test` runs ruff, the apps' layering contract
+# (lint-imports) and the test suite.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -41,6 +42,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 format: $(VENV)/.installed-dev
