@@ -10,11 +10,16 @@ session saved on a day expiring at the same instant, and the data is encrypted
 (`meded.crypto`), with no timestamp. A session lasts up to a day longer than SESSION_COOKIE_AGE
 on the server; the browser's cookie keeps its own exact age. Sessions saved before this (signed,
 not encrypted) are still read, and are encrypted when next saved.
+
+A session kept "until the browser closes" (sign-in without "Keep me signed in") has no age in
+its cookie, so Django would keep its row for the full SESSION_COOKIE_AGE, a term; such a row is
+kept for SESSION_BROWSER_MAX_AGE instead, as browsers that restore their tabs keep such cookies.
 """
 
 import base64
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.sessions.backends import db
 
 from meded.crypto import CannotOpen, decrypt, encrypt
@@ -30,6 +35,13 @@ def next_midnight(moment: dt.datetime) -> dt.datetime:
 
 
 class SessionStore(db.SessionStore):
+    def get_session_cookie_age(self) -> int:
+        # Django asks this for the server-side age whenever no expiry of its own is set, and an
+        # expiry of 0 ("at browser close") counts as none.
+        if self.get("_session_expiry") == 0:
+            return settings.SESSION_BROWSER_MAX_AGE
+        return settings.SESSION_COOKIE_AGE
+
     def encode(self, session_dict):
         data = self.serializer().dumps(session_dict)
         return base64.urlsafe_b64encode(encrypt(data, purpose=_PURPOSE)).decode("ascii")

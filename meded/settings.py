@@ -256,6 +256,7 @@ ACCOUNT_FORMS = {
     "signup": "members.allauth_forms.MemberSignupForm",
     "add_email": "members.allauth_forms.MemberAddEmailForm",
     "reset_password_from_key": "members.allauth_forms.SetPasswordFromLinkForm",
+    "login": "members.allauth_forms.MemberLoginForm",
 }
 SOCIALACCOUNT_FORMS = {"signup": "members.allauth_forms.MemberSocialSignupForm"}
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
@@ -386,6 +387,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Database sessions whose stored expiry is rounded to the day (see `meded.sessions`).
 SESSION_ENGINE = "meded.sessions"
 SESSION_COOKIE_HTTPONLY = True
+# "Keep me signed in" lasts a term on the member's own device, so a lecture's check-in is one tap,
+# not a burst of password sign-ins (each costs a full password hash, by design). Without it the
+# cookie ends when the browser closes and the server forgets the session after
+# SESSION_BROWSER_MAX_AGE (see `meded.sessions`).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 7 * 16)
+SESSION_BROWSER_MAX_AGE = env.int("SESSION_BROWSER_MAX_AGE", default=60 * 60 * 24 * 14)
 # Secure by default once DEBUG is off; each can be turned off (e.g. TLS ends at a trusted proxy
 # that already redirects).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -11,6 +11,8 @@ allowed domains change, must still be able to reset their password.
 from allauth.account import forms as account_forms
 from allauth.socialaccount import forms as social_forms
 from django import forms
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.urls import Resolver404, resolve
 
 from members import services
 from members.adapters import domain_refusal_message, email_domain_allowed
@@ -19,6 +21,37 @@ from members.adapters import domain_refusal_message, email_domain_allowed
 def _check_domain(email: str) -> None:
     if not email_domain_allowed(email):
         raise forms.ValidationError(domain_refusal_message(), code="email_domain")
+
+
+# Where a sign-in on the way to checking in was headed: the QR code's link and the typed-code page.
+CHECK_IN_URL_NAMES = {"attendance:check_in", "attendance:code"}
+
+
+def is_check_in_path(url: str) -> bool:
+    """Whether a sign-in's onward URL (a path on this site) is a check-in page."""
+    if not url.startswith("/") or url.startswith("//"):
+        return False
+    try:
+        match = resolve(url.split("?", 1)[0])
+    except Resolver404:
+        return False
+    return match.view_name in CHECK_IN_URL_NAMES
+
+
+class MemberLoginForm(account_forms.LoginForm):
+    """allauth's sign-in form, whose "Keep me signed in" is ticked on the way to checking in.
+
+    A member who signs in to check in is almost always on their own phone in a lecture theatre;
+    kept signed in for a term, their next check-in is one tap instead of another password sign-in.
+    Elsewhere (a shared computer in the library) it stays unticked, so the session ends with the
+    browser.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "remember" in self.fields and self.request is not None:
+            onward = self.request.GET.get(REDIRECT_FIELD_NAME, "")
+            self.fields["remember"].initial = is_check_in_path(onward)
 
 
 class MemberSignupForm(account_forms.SignupForm):

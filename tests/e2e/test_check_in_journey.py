@@ -1,4 +1,5 @@
 import datetime as dt
+import time
 
 import pytest
 from django.utils import timezone
@@ -63,3 +64,32 @@ def test_attendee_registers_checks_in_on_a_phone_and_appears_on_the_register(liv
     row = page.get_by_role("group", name="Aisha Khan")
     expect(row).to_contain_text("QR code at")
     expect(row.get_by_role("radio", name="Present")).to_be_checked()
+
+
+def test_a_signed_out_phone_signs_in_from_the_qr_code_kept_signed_in_and_is_checked_in(live_server, page: Page):
+    teacher = MemberFactory(email="tom@example.ac.uk", first_name="Tom", year_of_study=5, roles=["teacher"])
+    MemberFactory(email="bea@example.ac.uk", first_name="Bea", year_of_study=2)
+    start = timezone.now() - dt.timedelta(minutes=2)
+    session = propose_session(
+        teacher=teacher,
+        submit=True,
+        title="Renal physiology",
+        format="in_person",
+        venue="LT1",
+        capacity=40,
+        target_years=[2],
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+    )
+    approve_session(session=session, by=teacher)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/check-in/{session.pk}/{checkin.token_for(session.pk)}/")
+    # On the way to checking in, the phone is kept signed in for the term unless she unticks it.
+    expect(page.get_by_label("Keep me signed in")).to_be_checked()
+    page.get_by_label("Email").fill("bea@example.ac.uk")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("check-in-result")).to_have_text("You are checked in.")
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == "sessionid"]
+    assert cookie["expires"] > time.time() + 15 * 7 * 24 * 3600

@@ -66,3 +66,15 @@ def test_phone_layout_has_a_working_menu_button(live_server, page: Page):
     expect(profile_link).to_be_hidden()
     page.get_by_role("button", name="Show menu").click()
     expect(profile_link).to_be_visible()
+
+
+def test_signing_in_from_the_home_page_ends_with_the_browser_unless_kept(live_server, page: Page):
+    MemberFactory(email="dara@example.ac.uk", first_name="Dara")
+    page.goto(f"{live_server.url}/accounts/login/")
+    expect(page.get_by_label("Keep me signed in")).not_to_be_checked()
+    page.get_by_label("Email").fill("dara@example.ac.uk")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Welcome, Dara")).to_be_visible()
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == "sessionid"]
+    assert cookie["expires"] == -1  # a browser-session cookie
