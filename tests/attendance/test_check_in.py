@@ -123,6 +123,18 @@ def test_scanning_the_qr_code_after_signing_in_checks_in(client, teacher):
     assert Registration.objects.get(member=member).attendance == "present"
 
 
+def test_a_signed_in_phone_checks_in_with_the_one_request_the_qr_link_makes(client, teacher):
+    session = _running_session(teacher)
+    member = MemberFactory(year_of_study=2)
+    client.force_login(member)
+
+    response = client.get(reverse("attendance:check_in", args=[session.pk, checkin.token_for(session.pk)]), follow=True)
+
+    assert (response.status_code, response.redirect_chain) == (200, [])
+    assert response.context["ok"] is True
+    assert Registration.objects.get(member=member).attendance_source == "qr"
+
+
 def test_an_expired_qr_code_explains_and_offers_the_typed_code(client, teacher):
     session = _running_session(teacher)
     client.force_login(MemberFactory(year_of_study=2))

@@ -25,6 +25,23 @@ def test_sign_in_page_offers_microsoft_when_configured(client, settings):
     assert "Microsoft" in content
 
 
+def test_microsoft_is_the_first_way_to_sign_in_when_configured(client, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = MICROSOFT
+    content = client.get(reverse("account_login"), {"next": "/check-in/"}).content.decode()
+    microsoft = content.index("Sign in with Microsoft")
+    assert microsoft < content.index('name="login"') < content.index('name="password"')
+    # It posts straight to the provider, taking the onward page along.
+    assert '<form method="post" action="/accounts/microsoft/login/?process=login&amp;next=%2Fcheck-in%2F">' in content
+
+
+def test_without_microsoft_the_password_form_comes_first_with_no_provider_heading(client, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {}
+    content = client.get(reverse("account_login")).content.decode()
+    assert "Sign in with" not in content
+    assert "Or sign in with your email address" not in content
+    assert 'name="login"' in content
+
+
 def test_microsoft_login_redirects_to_the_configured_tenant(client, settings):
     settings.SOCIALACCOUNT_PROVIDERS = MICROSOFT
     response = client.post("/accounts/microsoft/login/")
