@@ -55,7 +55,7 @@ def configure(*, server: str, database: str, port: int) -> None:
     parts = urlsplit(server)
     os.environ |= {
         "DJANGO_SETTINGS_MODULE": "meded.settings",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "DATABASE_URL": urlunsplit(parts._replace(path=f"/{database}")),
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
