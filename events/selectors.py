@@ -3,21 +3,34 @@
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from events.enums import SessionStatus
 from events.models import Session, SessionTargetYear
 
 
+def _places_taken(mode: str) -> Coalesce:
+    # A correlated subquery per row rather than a join and GROUP BY: PostgreSQL evaluates it only
+    # for the rows a page returns (after ORDER BY and LIMIT), each an index-only scan of
+    # `registration_places_covering`, and `count()` leaves it out. A join counted the places of
+    # every matching session, and read every registration, before the page was cut.
+    registrations = Session._meta.get_field("registrations").related_model.objects
+    taken = (
+        registrations.filter(session=OuterRef("pk"), state="registered", mode=mode)
+        .order_by()
+        .values("session")
+        .annotate(taken=Count("*"))
+        .values("taken")
+    )
+    return Coalesce(Subquery(taken), 0)
+
+
 def with_places_taken(sessions: QuerySet[Session]) -> QuerySet[Session]:
     """Annotate how many places each mode has given out (the attendance app's registrations, read
     through their reverse relation; the literals are attendance's Mode and RegistrationState)."""
-    registered = Q(registrations__state="registered")
-    return sessions.annotate(
-        in_person_taken=Count("registrations", filter=registered & Q(registrations__mode="in_person")),
-        online_taken=Count("registrations", filter=registered & Q(registrations__mode="online")),
-    )
+    return sessions.annotate(in_person_taken=_places_taken("in_person"), online_taken=_places_taken("online"))
 
 
 def with_listing_joins(sessions: QuerySet[Session]) -> QuerySet[Session]:
