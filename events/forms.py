@@ -130,17 +130,23 @@ class CatalogueFilterForm(forms.Form):
         label=_("Format"), required=False, choices=[("", _("Any format")), *SessionFormat.choices]
     )
     topic = forms.ChoiceField(label=_("Topic"), required=False)
-    series = forms.ModelChoiceField(
-        label=_("Series"), required=False, queryset=Series.objects.none(), empty_label=_("Any series")
+    # The series' ids, chosen from the list the view passes in: the page is rendered from that one
+    # query (and its filters from the cache, keyed by it), with no second query to validate a choice.
+    series = forms.TypedChoiceField(
+        label=_("Series"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": forms.ModelChoiceField.default_error_messages["invalid_choice"]},
     )
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
 
-    def __init__(self, *args, topics: list[str], **kwargs):
+    def __init__(self, *args, topics: list[str], series: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic"].choices = [("", _("Any topic"))] + [(t, t) for t in topics]
-        self.fields["series"].queryset = Series.objects.order_by("title")
+        self.fields["series"].choices = [("", _("Any series")), *series]
         for field in self.fields.values():
             widget = field.widget
             widget.attrs["class"] = (

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from events.enums import SessionStatus
-from events.models import Session, SessionTargetYear
+from events.models import Series, Session, SessionTargetYear
 
 
 def _places_taken(mode: str) -> Coalesce:
@@ -84,6 +84,11 @@ def catalogue_topics() -> list[str]:
         .distinct()
     )
     return sorted(topics, key=str.lower)
+
+
+def catalogue_series() -> list[tuple[int, str]]:
+    """(id, title) of every series, by title, for the filter."""
+    return list(Series.objects.order_by("title", "pk").values_list("pk", "title"))
 
 
 def approval_queue() -> QuerySet[Session]:

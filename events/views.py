@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from events import clashes, ical, permissions, selectors, services
+from events import cards, clashes, ical, permissions, selectors, services
 from events.enums import SessionStatus
 from events.forms import CancelForm, CatalogueFilterForm, MaterialForm, RecordingForm, SessionForm
 from events.models import CalendarToken, Material, Session
@@ -59,12 +59,14 @@ class CatalogueView(LoginRequiredMixin, ListView):
     template_name = "events/catalogue.html"
     context_object_name = "sessions"
     paginate_by = 12
+    shows_cards = True
 
     def get_filter_form(self) -> CatalogueFilterForm:
         data = self.request.GET.copy()
         if "year" not in data and self.request.user.year_of_study:
             data["year"] = str(self.request.user.year_of_study)  # first visit: the member's own year
-        return CatalogueFilterForm(data, topics=selectors.catalogue_topics())
+        self.topics, self.series = selectors.catalogue_topics(), selectors.catalogue_series()
+        return CatalogueFilterForm(data, topics=self.topics, series=self.series)
 
     def get_queryset(self):
         self.filter_form = self.get_filter_form()
@@ -73,7 +75,7 @@ class CatalogueView(LoginRequiredMixin, ListView):
             year=filters.get("year"),
             format=filters.get("format") or None,
             topic=filters.get("topic") or None,
-            series_id=filters["series"].pk if filters.get("series") else None,
+            series_id=filters.get("series"),
             date_from=filters.get("date_from"),
             date_to=filters.get("date_to"),
             search=filters.get("q") or None,
@@ -84,6 +86,11 @@ class CatalogueView(LoginRequiredMixin, ListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context |= {"filter_form": self.filter_form, "query_string": query.urlencode()}
+        if self.shows_cards:
+            # The page's cards and its filters, from the cache where nothing they show has changed
+            # (events/cards.py).
+            context["cards"] = cards.render_cards(context["sessions"])
+            context["filters_key"] = cards.filters_key(self.filter_form.data, topics=self.topics, series=self.series)
         return context
 
 
@@ -92,6 +99,7 @@ class CatalogueMonthView(CatalogueView):
 
     template_name = "events/catalogue_month.html"
     paginate_by = None
+    shows_cards = False
 
     def get_month(self) -> dt.date:
         try:
@@ -111,7 +119,7 @@ class CatalogueMonthView(CatalogueView):
             year=filters.get("year"),
             format=filters.get("format") or None,
             topic=filters.get("topic") or None,
-            series_id=filters["series"].pk if filters.get("series") else None,
+            series_id=filters.get("series"),
             search=filters.get("q") or None,
             date_from=self.month,
             date_to=last_day,
