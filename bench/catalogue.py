@@ -435,7 +435,8 @@ def main() -> None:
                         f"  {config:<12} {dataset:<6} {connections:>3} conn  {_spread(ratios)}  "
                         f"(catalogue {catalogue:.0f}/s)"
                     )
-                    summary.append(f"{dataset}@{connections} {_spread(ratios)}")
+                    label = f"{config} " if len(configs) > 1 else ""
+                    summary.append(f"{label}{dataset}@{connections} {_spread(ratios)}")
         if "demo" in datasets and "large" in datasets:
             print("\ncatalogue large/demo, median (min–max): requests/s; and catalogue/sign-in large over demo")
             for config in configs:
@@ -454,7 +455,8 @@ def main() -> None:
                         )
                     ]
                     print(f"  {config:<12} {connections:>3} conn  {_spread(raw)}; {_spread(normalised)}")
-                    summary.append(f"large/demo@{connections} {_spread(raw)}")
+                    label = f"{config} " if len(configs) > 1 else ""
+                    summary.append(f"{label}large/demo@{connections} {_spread(raw)}")
         if len(configs) > 1:
             print(f"\nrequests/s over {configs[0]}'s, median (min–max):")
             for config in configs[1:]:
