@@ -10,9 +10,10 @@ after CARD_TIMEOUT, which also bounds how long a changed translation or URL take
 of the viewer is on a card (whether they hold a place is on the session's page), so viewers share
 cards; a card that ever shows the viewer's state must put that state in its key.
 
-The filters (`events/catalogue.html`, in a `{% cache %}` block) show the filter form's data, the
+The filters (`events/catalogue.html`, in a `{% cache %}` block) show the filter form's values, the
 choices of topic and series, and nothing else; `filters_key` is made of those. Most members open
-the catalogue at their own year, so a handful of keys serve nearly every visit.
+the catalogue at their own year, so a handful of keys serve nearly every visit; filters with typed
+text (a search, dates) are rendered each time.
 
 A page asks the cache once for its cards (`get_many`) and stores what it rendered once (`set_many`). The cache is
 Redis and fails open (meded/cache.py): while Redis is away every card is rendered, as without it.
@@ -77,8 +78,14 @@ def render_cards(sessions) -> list[SafeString]:
     return cards
 
 
-def filters_key(data, *, topics: list[str], series: list[tuple[int, str]]) -> str:
-    """What the catalogue's filters show: the form's data (a QueryDict) and its choices, in the
-    current language."""
-    shown = (sorted(data.lists()), topics, series, get_language())
+# Fields whose values are typed rather than chosen: one key each would let anyone fill the cache.
+TYPED_FILTERS = ("q", "date_from", "date_to")
+
+
+def filters_key(form, *, topics: list[str], series: list[tuple[int, str]]) -> str | None:
+    """What the catalogue's filters show: the form's values and its choices, in the current
+    language; None (not cached) when a typed filter has a value."""
+    if any(form.data.get(name) for name in TYPED_FILTERS):
+        return None
+    shown = ([(name, form.data.getlist(name)) for name in form.fields], topics, series, get_language())
     return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()

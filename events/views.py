@@ -90,7 +90,7 @@ class CatalogueView(LoginRequiredMixin, ListView):
             # The page's cards and its filters, from the cache where nothing they show has changed
             # (events/cards.py).
             context["cards"] = cards.render_cards(context["sessions"])
-            context["filters_key"] = cards.filters_key(self.filter_form.data, topics=self.topics, series=self.series)
+            context["filters_key"] = cards.filters_key(self.filter_form, topics=self.topics, series=self.series)
         return context
 
 

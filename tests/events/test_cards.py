@@ -145,3 +145,20 @@ def test_an_unknown_series_is_refused_with_the_same_words_each_time(client, memb
         response = client.get(reverse("events:catalogue"), {"series": "999999"})
         assert response.context["filter_form"].errors == {"series": [words]}
         assert f'<div class="invalid-feedback d-block">{words}</div>' in _filters(client, {"series": "999999"})
+
+
+@pytest.mark.parametrize("typed", [{"q": "cardiac"}, {"date_from": "2030-01-01"}, {"date_to": "2030-01-01"}])
+def test_filters_with_typed_text_are_not_kept_in_the_cache(client, member, session, typed):
+    client.force_login(member)
+    response = client.get(reverse("events:catalogue"), typed)
+
+    assert response.context["filters_key"] is None
+    value = next(iter(typed.values()))
+    assert f'value="{value}"' in _filters(client, typed)
+
+
+def test_the_filters_key_leaves_out_the_page_number(client, member, session):
+    client.force_login(member)
+    first = client.get(reverse("events:catalogue")).context["filters_key"]
+
+    assert client.get(reverse("events:catalogue"), {"page": "1"}).context["filters_key"] == first is not None
