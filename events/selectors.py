@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -34,8 +34,10 @@ def with_places_taken(sessions: QuerySet[Session]) -> QuerySet[Session]:
 
 
 def with_listing_joins(sessions: QuerySet[Session]) -> QuerySet[Session]:
-    # The roster (teachers' table) is read through its reverse relation: lead first, by its Meta.
-    return sessions.select_related("series").prefetch_related("target_years", "roster__teacher")
+    # The roster (teachers' table) is read through its reverse relation: lead first, by its Meta;
+    # its teachers joined to it, one query for both.
+    roster = Session._meta.get_field("roster").related_model.objects.select_related("teacher")
+    return sessions.select_related("series").prefetch_related("target_years", Prefetch("roster", queryset=roster))
 
 
 def sessions_for_catalogue(

@@ -163,10 +163,10 @@ def test_feeds_take_a_fixed_number_of_queries(client, teacher, django_assert_num
     for n in range(count):
         _published(teacher, title=f"S{n}", start=START + dt.timedelta(hours=n))
     token = calendar_token_for(member=teacher).token
-    with django_assert_num_queries(4):  # sessions, target years, roster, teachers
+    with django_assert_num_queries(3):  # sessions, target years, roster with its teachers
         response = client.get(reverse("events:year_feed", args=[1]))
     assert len(_events(response)) == count
-    with django_assert_num_queries(6):  # + the token and its member, and its roles (who sees meeting links)
+    with django_assert_num_queries(5):  # + the token and its member, and its roles (who sees meeting links)
         response = client.get(reverse("events:personal_feed", args=[token]))
     assert len(_events(response)) == count
 

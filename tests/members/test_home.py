@@ -319,8 +319,8 @@ def _committee_world(n: int):
 # Session, member, groups; the member's upcoming places (+ their rosters), queue positions and
 # feedback to give.
 STUDENT_QUERIES = 7
-# + the sessions taught, with their target years, rosters and teachers.
-TEACHER_QUERIES = STUDENT_QUERIES + 4
+# + the sessions taught, with their target years and rosters (with their teachers).
+TEACHER_QUERIES = STUDENT_QUERIES + 3
 # + coding progress, sessions awaiting approval, without a register, comments, the outbox.
 COMMITTEE_QUERIES = STUDENT_QUERIES + 5
 
