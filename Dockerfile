@@ -18,7 +18,8 @@ EXPOSE 8000
 # request id and without the tokens that some URLs and query strings carry.
 # Two processes of four threads (gthread), chosen by bench/catalogue.py on a 2-core host: a request
 # spends much of its time waiting on PostgreSQL and Redis, and another thread runs meanwhile, so it
-# served the signed-in catalogue at 1.4–1.9x and the sign-in page at 1.5–2.6x the requests/s of
-# three sync workers, at 8 and 32 connections (medians of three interleaved runs; docs/operations.md,
-# "Benchmarks"). Each thread keeps its own database connection (CONN_MAX_AGE): 8 per container.
+# served the signed-in catalogue at 1.1–1.9x and the sign-in page at 1.4–2.6x the requests/s of
+# three sync workers, at 8 and 32 connections (medians of three interleaved runs, in two runs;
+# docs/operations.md, "Benchmarks"). Each thread keeps its own database connection (CONN_MAX_AGE):
+# 8 per container.
 CMD ["gunicorn", "meded.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-class", "gthread", "--threads", "4"]
