@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirec
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -437,9 +438,19 @@ class MaterialView(LoginRequiredMixin, View):
             raise Http404
         if material.url:
             return HttpResponseRedirect(material.url)
-        return FileResponse(
-            material.file.open("rb"), as_attachment=True, filename=material.file.name.rsplit("/", 1)[-1]
-        )
+        filename = material.file.name.rsplit("/", 1)[-1]
+        if settings.MEDIA_SIGNED_URLS:
+            # Object storage: after the check, a link signed for this file that expires within
+            # MEDIA_URL_EXPIRY seconds and downloads it under its name; kept out of any cache.
+            signed = material.file.storage.url(
+                material.file.name,
+                parameters={"ResponseContentDisposition": content_disposition_header(True, filename)},
+                expire=settings.MEDIA_URL_EXPIRY,
+            )
+            response = HttpResponseRedirect(signed)
+            response["Cache-Control"] = "private, no-store"
+            return response
+        return FileResponse(material.file.open("rb"), as_attachment=True, filename=filename)
 
 
 class MaterialDeleteView(LoginRequiredMixin, View):

@@ -361,14 +361,57 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# How long a signed link to a file in object storage works: the download view checks the member
+# may see the file, then sends them to such a link, so it only has to outlive the redirect.
+MEDIA_URL_EXPIRY = env.int("MEDIA_URL_EXPIRY", default=60)
+
+
+def media_storage() -> dict:
+    """Where uploads (session materials) are kept, from MEDIA_STORAGE: `filesystem` (the embedded
+    default, MEDIA_ROOT on this host) or `s3`, a private bucket of any S3-compatible server
+    (AWS S3, MinIO) that every web host and worker reaches. Files in the bucket are never public:
+    each link is signed and expires after MEDIA_URL_EXPIRY seconds."""
+    kind = env.str("MEDIA_STORAGE", default="filesystem")
+    if kind == "filesystem":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured(f"MEDIA_STORAGE is {kind!r}; it must be 'filesystem' or 's3'.")
+    bucket = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+    if not bucket:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    options = {
+        "bucket_name": bucket,
+        "default_acl": "private",
+        "querystring_auth": True,
+        "querystring_expire": MEDIA_URL_EXPIRY,
+        "file_overwrite": False,
+        "signature_version": "s3v4",
+        "location": env.str("AWS_LOCATION", default=""),
+    }
+    # Unset, boto3 finds credentials and region its own way (an instance role, ~/.aws).
+    for option, variable in (
+        ("endpoint_url", "AWS_S3_ENDPOINT_URL"),
+        ("region_name", "AWS_S3_REGION_NAME"),
+        ("access_key", "AWS_ACCESS_KEY_ID"),
+        ("secret_key", "AWS_SECRET_ACCESS_KEY"),
+        ("addressing_style", "AWS_S3_ADDRESSING_STYLE"),
+    ):
+        if value := env.str(variable, default=""):
+            options[option] = value
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# With object storage the download view answers with a signed link rather than the file itself,
+# so the bytes do not pass through a web worker.
+MEDIA_SIGNED_URLS = STORAGES["default"]["BACKEND"] == "storages.backends.s3.S3Storage"
 
 # --- Security ---------------------------------------------------------------------------------
 SECURE_CSP = {
