@@ -3,8 +3,12 @@ process to an SMTP server on loopback.
 
 Reports how long writing the outbox rows took, messages per second from the first row written
 to the last message accepted by the SMTP server, and checks that every recipient got exactly one
-reminder (and that a second sweep writes and sends nothing). The broker is Redis when REDIS_URL
-is set (as in production), else the embedded filesystem broker.
+reminder (and that a second sweep writes and sends nothing). Then, as the baseline, the same
+e-mails rendered the same way by one process and sent with a raw `send_messages` loop over one
+SMTP connection to the same server, with no outbox: no claims, no outcomes written, no Celery.
+The last line is the summary: the outbox's rate as a ratio of the raw loop's. The broker is
+Redis when REDIS_URL is set (as in production; BENCH_BROKER_URL chooses its database), else the
+embedded filesystem broker.
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/meded_bench REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python bench/reminders.py [REMINDERS]
@@ -26,7 +30,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meded.settings")
 os.environ.setdefault("CELERY_FILESYSTEM_BROKER_DIR", tempfile.mkdtemp(prefix="meded-bench-"))
 if os.environ.get("REDIS_URL"):
     # A Redis database of its own, so no other worker on this Redis takes the benchmark's tasks.
-    os.environ["CELERY_BROKER_URL"] = os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/14"
+    os.environ["CELERY_BROKER_URL"] = os.environ.get(
+        "BENCH_BROKER_URL", os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/14"
+    )
 
 from tests.integration.network import SmtpSink  # noqa: E402 -- aiosmtpd, the same sink the tests use
 
@@ -50,6 +56,25 @@ from notifications.models import Message  # noqa: E402
 from notifications.services import dispatch, unsent_message_ids  # noqa: E402
 
 SESSIONS = 20
+
+# The baseline: the same rows read and rendered as the worker does, then sent one by one.
+RAW_LOOP = """
+import time
+from django.core.mail import mailers
+from notifications.models import Message
+from notifications.rendering import prepare, render
+ids = list(Message.objects.filter(kind="session_reminder").order_by("pk").values_list("pk", flat=True))
+started = time.perf_counter()
+connection = mailers.default
+connection.open()
+for start in range(0, len(ids), 100):
+    messages = list(Message.objects.filter(pk__in=ids[start : start + 100]).select_related("recipient").order_by("pk"))
+    batch = prepare(messages)
+    for message in messages:
+        assert connection.send_messages([render(message, batch)]) == 1
+connection.close()
+print(time.perf_counter() - started)
+"""
 
 
 def seed(reminders: int) -> None:
@@ -99,6 +124,24 @@ def start_worker() -> subprocess.Popen:
     return worker
 
 
+def raw_loop(expected: int) -> float:
+    """Messages per second of the raw loop, in a process of its own as the worker is."""
+    before = len(SINK.messages)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", RAW_LOOP],
+        cwd=ROOT,
+        env=os.environ | {"PYTHONUNBUFFERED": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    elapsed = float(result.stdout.strip().splitlines()[-1])
+    delivered = len(SINK.messages) - before
+    if delivered != expected:
+        sys.exit(f"the raw loop delivered {delivered} of {expected}")
+    return expected / elapsed
+
+
 def main(reminders: int) -> None:
     seed(reminders)
     worker = start_worker()
@@ -119,7 +162,6 @@ def main(reminders: int) -> None:
     finally:
         worker.terminate()
         worker.wait(timeout=30)
-        SINK.stop()
 
     per_recipient = collections.Counter(message["To"] for message in SINK.messages)
     statuses = collections.Counter(Message.objects.values_list("status", flat=True))
@@ -128,6 +170,16 @@ def main(reminders: int) -> None:
     print(f"sent through one worker: {sent} in {elapsed:.1f} s = {sent / elapsed:,.0f} messages/s")
     print(f"second sweep wrote {again}; outbox statuses: {dict(statuses)}")
     print(f"each recipient got exactly one: {exactly_once} ({len(per_recipient)} recipients)")
+    try:
+        raw = raw_loop(reminders)
+    finally:
+        SINK.stop()
+    outbox = sent / elapsed
+    print(f"raw send_messages loop, one process: {raw:,.0f} messages/s")
+    print(
+        f"summary: outbox/raw {outbox / raw:.2f}x ({outbox:,.0f} vs {raw:,.0f} messages/s, "
+        f"{outbox * 60:,.0f} reminders/min through one worker), exactly once {exactly_once}"
+    )
     if not exactly_once or again or statuses != {MessageStatus.SENT: reminders}:
         sys.exit(1)
 
