@@ -120,7 +120,11 @@ def start_worker() -> subprocess.Popen:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    time.sleep(4)  # let it connect before the first message
+    # Wait until it is consuming: its --purge would otherwise erase the first tasks sent to it.
+    deadline = time.monotonic() + 120
+    while "ready." not in Path(log.name).read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)
     return worker
 
 
