@@ -6,7 +6,7 @@ is one request. Signed out: each phone is sent to the sign-in page, signs in wit
 one of them a full password hash. The sign-ins of the signed-in phones happen in a separate,
 unmeasured phase before the runs.
 
-Against gunicorn as the Dockerfile runs it (three sync workers) with production settings (DEBUG
+Against gunicorn as the Dockerfile runs it (its worker options, read from its CMD) with production settings (DEBUG
 off, behind a pretend TLS proxy), on a database the script creates and drops. The two kinds of
 run alternate (ABBA…) over --repeats, each on a lecture of its own, so a noisy neighbour on a
 shared machine weighs on both; the last line gives the ratio signed-out / signed-in time, median

@@ -8,6 +8,7 @@ The database is created by the script under the name it is given and dropped at 
 because the script created it: an existing database of that name is refused, never flushed.
 """
 
+import json
 import os
 import re
 import secrets
@@ -106,10 +107,18 @@ def own_database(*, keep: bool) -> Iterator[None]:
             _maintenance(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
+def image_worker_options() -> list[str]:
+    """The worker options of the Dockerfile's CMD (`--workers` onwards), so a benchmark runs
+    gunicorn as the production image does and cannot drift from it."""
+    cmd = re.search(r"^CMD (\[.*\])$", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    arguments = json.loads(cmd.group(1))
+    return arguments[arguments.index("--workers") :]
+
+
 @contextmanager
 def gunicorn() -> Iterator[str]:
-    """gunicorn as the production image runs it (Dockerfile: sync workers, three of them);
-    yields the base URL once /readyz answers."""
+    """gunicorn as the production image runs it (the Dockerfile's worker options); yields the
+    base URL once /readyz answers."""
     import requests
     from django.core.management import call_command
 
@@ -119,9 +128,8 @@ def gunicorn() -> Iterator[str]:
     log = Path(tempfile.mkstemp(prefix="meded-bench-gunicorn-", suffix=".log")[1])
     command = [sys.executable, "-m", "gunicorn", "meded.wsgi:application", "--bind", f"127.0.0.1:{port}"]
     with log.open("ab") as output:
-        server = subprocess.Popen(
-            [*command, "--workers", "3"], cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        command += image_worker_options()
+        server = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -68,7 +68,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--recovery", type=float, default=60, help="seconds of load after it")
     parser.add_argument("--rate", type=float, default=2, help="attempts per second of each journey")
     parser.add_argument("--drain", type=float, default=480, help="seconds to wait for the outbox to empty")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (the image runs 3)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (the drill was measured with 3)")
     return parser.parse_args()
 
 
@@ -227,7 +227,7 @@ def start_redis(processes: Processes) -> subprocess.Popen:
 
 def start_app(processes: Processes, *, workers: int) -> None:
     python = sys.executable
-    # As the production image runs it (Dockerfile): sync workers, gunicorn's 30-second timeout.
+    # Sync workers, as the drill was measured with, and gunicorn's 30-second timeout.
     bind = f"127.0.0.1:{WEB_PORT}"
     gunicorn = [python, "-m", "gunicorn", "meded.wsgi:application", "--bind", bind, "--workers", str(workers)]
     processes.start("gunicorn", gunicorn, restart=True)
