@@ -3,19 +3,15 @@ see the session's materials first, then streams the file (a storage without sign
 Django's in-memory one) or sends them to a link signed for a minute (S3-compatible object storage,
 signed locally: no server is reached)."""
 
-import datetime as dt
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import InMemoryStorage, storages
 from django.urls import reverse
-from django.utils import timezone
 
 from attendance.services import register
 from events.models import Material
-from events.services import approve_session
-from teachers.services import propose_session
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,27 +39,6 @@ MINIO = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-
-
-@pytest.fixture
-def lead():
-    return MemberFactory(first_name="Tom", roles=["teacher"], year_of_study=5)
-
-
-@pytest.fixture
-def session(lead):
-    start = timezone.now() + dt.timedelta(days=2)
-    session = propose_session(
-        teacher=lead,
-        submit=True,
-        title="Renal",
-        format="in_person",
-        venue="LT1",
-        target_years=[2],
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-    )
-    return approve_session(session=session, by=lead)
 
 
 @pytest.fixture

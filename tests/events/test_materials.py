@@ -6,32 +6,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Material
-from events.services import approve_session, cancel_session, complete_ended_sessions
-from teachers.services import add_to_roster, propose_session
+from events.services import cancel_session, complete_ended_sessions
+from teachers.services import add_to_roster
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def lead():
-    return MemberFactory(first_name="Tom", roles=["teacher"], year_of_study=5)
-
-
-@pytest.fixture
-def session(lead):
-    start = timezone.now() + dt.timedelta(days=2)
-    session = propose_session(
-        teacher=lead,
-        submit=True,
-        title="Renal",
-        format="in_person",
-        venue="LT1",
-        target_years=[2],
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-    )
-    return approve_session(session=session, by=lead)
 
 
 def _upload(client, session, **data):
