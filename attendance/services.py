@@ -252,7 +252,9 @@ def check_in(*, session: Session, member: Member, source: str, now=None) -> tupl
         registration = Registration.objects.filter(session=locked, member=member).first()
         if registration and registration.state == RegistrationState.REGISTERED and registration.checked_in_at:
             return registration, False
-        if registration is None or registration.state != RegistrationState.REGISTERED:
+        # A member who holds a place changes only its attendance; a walk-in takes a place.
+        holds_place = registration is not None and registration.state == RegistrationState.REGISTERED
+        if not holds_place:
             years = {target.year for target in locked.target_years.all()}
             eligible = locked.is_open_to_all_years or member.year_of_study in years
             if not eligible and not is_teacher(member):
@@ -273,7 +275,9 @@ def check_in(*, session: Session, member: Member, source: str, now=None) -> tupl
             registration.attended_mode = Mode.IN_PERSON
         registration.attendance_source = source
         registration.checked_in_at = now
-        registration.save()
+        registration.save(
+            update_fields=["attendance", "attended_mode", "attendance_source", "checked_in_at"] if holds_place else None
+        )
         _record_changes([(registration, before)], by=member, source=source)
     return registration, True
 

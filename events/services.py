@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from events import cards
 from events.enums import TRACKED_FIELDS, SessionStatus
 from events.models import CalendarToken, Material, Series, Session, SessionChange, SessionTargetYear
 from members.models import Member
@@ -179,6 +180,7 @@ def _transition(*, session: Session, from_states: Iterable[str], to: str, by: Me
         SessionChange.objects.create(
             session=session, field="status", old_value=session.status, new_value=to, changed_by=by
         )
+        cards.catalogue_changed()  # an update() sends no post_save
     session.refresh_from_db()
     return session
 
@@ -256,6 +258,7 @@ def complete_ended_sessions(*, now: dt.datetime | None = None) -> int:
                 for pk in ended
             ]
         )
+        cards.catalogue_changed()
     return done
 
 

@@ -5,8 +5,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -20,6 +21,7 @@ from events.enums import SessionStatus
 from events.forms import CancelForm, CatalogueFilterForm, MaterialForm, RecordingForm, SessionForm
 from events.models import CalendarToken, Material, Session
 from meded.links import url_for
+from meded.pagination import OneQueryPaginator
 from members.enums import YEARS_OF_STUDY
 from members.permissions import is_committee
 
@@ -56,51 +58,82 @@ class SessionObjectMixin(LoginRequiredMixin):
         return session
 
 
-class CatalogueView(LoginRequiredMixin, ListView):
-    template_name = "events/catalogue.html"
-    context_object_name = "sessions"
-    paginate_by = 12
-    shows_cards = True
+class CatalogueFiltersMixin(LoginRequiredMixin):
+    """The catalogue's filters: the query string, with the member's own year on a first visit."""
 
-    def get_filter_form(self) -> CatalogueFilterForm:
+    def get_filter_data(self) -> QueryDict:
         data = self.request.GET.copy()
         if "year" not in data and self.request.user.year_of_study:
             data["year"] = str(self.request.user.year_of_study)  # first visit: the member's own year
-        self.topics, self.series = selectors.catalogue_topics(), selectors.catalogue_series()
-        return CatalogueFilterForm(data, topics=self.topics, series=self.series)
+        return data
 
-    def get_queryset(self):
-        self.filter_form = self.get_filter_form()
+    def get_filter_form(self) -> CatalogueFilterForm:
+        self.topics, self.series = cards.filter_choices()
+        return CatalogueFilterForm(self.get_filter_data(), topics=self.topics, series=self.series)
+
+    def filtered_sessions(self, **bounds):
         filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
         return selectors.sessions_for_catalogue(
             year=filters.get("year"),
             format=filters.get("format") or None,
             topic=filters.get("topic") or None,
             series_id=filters.get("series"),
-            date_from=filters.get("date_from"),
-            date_to=filters.get("date_to"),
             search=filters.get("q") or None,
+            **({"date_from": filters.get("date_from"), "date_to": filters.get("date_to")} | bounds),
         )
+
+    def query_context(self) -> dict:
+        # The filters as applied, the member's own year included, so that a listing kept in the
+        # cache links to the same pages for every member it is served to.
+        query = self.get_filter_data()
+        query.pop("page", None)
+        return {"query_string": query.urlencode()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"filter_form": self.filter_form} | self.query_context()
+
+
+class CatalogueView(CatalogueFiltersMixin, ListView):
+    """Upcoming sessions as cards, 12 to a page. The listing (filters, cards and pages) is the same
+    for every member who asks for the same filters, and comes from the cache until something it
+    shows changes (events/cards.py)."""
+
+    template_name = "events/catalogue.html"
+    listing_template_name = "events/catalogue.html#listing"
+    context_object_name = "sessions"
+    paginate_by = 12
+    paginator_class = OneQueryPaginator
+
+    def get(self, request, *args, **kwargs):
+        key = cards.listing_key(self.get_filter_data())
+        listing = cards.cached_listing(key)
+        if listing is not None:
+            self.object_list = None  # nothing read: the listing shows it
+            return self.render_to_response({"view": self, "listing": listing} | self.query_context())
+        response = super().get(request, *args, **kwargs)
+        if self.filter_form.is_valid():
+            cards.keep_listing(key, response.context_data["listing"])
+        return response
+
+    def get_queryset(self):
+        self.filter_form = self.get_filter_form()
+        return self.filtered_sessions()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context |= {"filter_form": self.filter_form, "query_string": query.urlencode()}
-        if self.shows_cards:
-            # The page's cards and its filters, from the cache where nothing they show has changed
-            # (events/cards.py).
-            context["cards"] = cards.render_cards(context["sessions"])
-            context["filters_key"] = cards.filters_key(self.filter_form, topics=self.topics, series=self.series)
-        return context
+        context |= {
+            # The page's cards and its filters, from the cache where nothing they show has changed.
+            "cards": cards.render_cards(context["sessions"]),
+            "filters_key": cards.filters_key(self.filter_form, topics=self.topics, series=self.series),
+        }
+        return context | {"listing": render_to_string(self.listing_template_name, context, self.request)}
 
 
-class CatalogueMonthView(CatalogueView):
+class CatalogueMonthView(CatalogueFiltersMixin, ListView):
     """The same catalogue as a month grid (a list by day on phones)."""
 
     template_name = "events/catalogue_month.html"
-    paginate_by = None
-    shows_cards = False
+    context_object_name = "sessions"
 
     def get_month(self) -> dt.date:
         try:
@@ -114,14 +147,8 @@ class CatalogueMonthView(CatalogueView):
     def get_queryset(self):
         self.month = self.get_month()
         self.filter_form = self.get_filter_form()
-        filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
         last_day = dt.date(self.month.year, self.month.month, monthrange(self.month.year, self.month.month)[1])
-        return selectors.sessions_for_catalogue(
-            year=filters.get("year"),
-            format=filters.get("format") or None,
-            topic=filters.get("topic") or None,
-            series_id=filters.get("series"),
-            search=filters.get("q") or None,
+        return self.filtered_sessions(
             date_from=self.month,
             date_to=last_day,
             now=timezone.make_aware(dt.datetime.combine(self.month, dt.time.min)),

@@ -187,7 +187,7 @@ def test_unpublished_session_is_404_for_a_member_and_a_teacher_not_on_its_roster
             assert response.status_code == 404
             assert "Secret pharmacology plan" not in response.content.decode()
         assert client.post(reverse("events:submit", args=[session.pk])).status_code == 404
-        assert client.get(reverse("events:catalogue"), {"year": ""}).context["paginator"].count == 0
+        assert "0 sessions found." in client.get(reverse("events:catalogue"), {"year": ""}).content.decode()
     assert Session.objects.get(pk=session.pk).status == status
 
 
@@ -682,7 +682,8 @@ def test_catalogue_pages_by_twelve(client, member):
 
     assert _titles(first) == [f"Tutorial {n:02}" for n in range(12)]
     assert "Page 1 of 2" in first.content.decode()
-    assert 'href="?&amp;page=2">Next</a>' in first.content.decode()
+    # The links carry the member's own year, which the first visit filtered by.
+    assert 'href="?year=2&amp;page=2">Next</a>' in first.content.decode()
     assert _titles(second) == ["Tutorial 12"]
     assert "Page 2 of 2" in second.content.decode()
 
