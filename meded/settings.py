@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "notifications",
     "analytics",
     "portfolio",
+    "home",
     "demo",
 ]
 

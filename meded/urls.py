@@ -2,9 +2,9 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from home.views import HomeView
 from meded import health
 from meded.pages import SitePageView
-from members.views import HomeView
 
 admin.site.site_header = "MedEd administration"
 admin.site.site_title = "MedEd admin"
@@ -30,5 +30,6 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("analytics.urls")),
     path("", include("portfolio.urls")),
+    path("", include("home.urls")),
     path("admin/", admin.site.urls),
 ]

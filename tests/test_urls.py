@@ -31,7 +31,7 @@ ACCESS = {
     "accessibility": (PUBLIC, None),
     "contact": (PUBLIC, None),
     "members:profile": (SIGNED_IN, None),
-    "members:my_data": (SIGNED_IN, None),  # the signed-in member's own data, nobody else's
+    "home:my_data": (SIGNED_IN, None),  # the signed-in member's own data, nobody else's
     "members:close_account": (SIGNED_IN, None),
     "members:import": (COMMITTEE, None),
     "members:year_request": (SIGNED_IN, None),  # the member's own year and requests

@@ -237,7 +237,7 @@ NOT_SCANNED = {
     "account_set_password": "redirects to changing the password: every member has one",
     "account_confirm_login_code": "redirects to signing in: sign-in by e-mailed code is not offered",
     "socialaccount_signup": "redirects to signing in unless a Microsoft sign-in is under way",
-    "members:my_data": "a zip of the member's own data",
+    "home:my_data": "a zip of the member's own data",
     "microsoft_login": "redirects to Microsoft",
     "microsoft_callback": "the answer from Microsoft, not a page",
 }

@@ -282,7 +282,7 @@ def test_close_page_says_what_goes_and_what_stays_and_asks_for_the_password(clie
     assert list(response.context["form"].fields) == ["password"]
     page = response.content.decode()
     assert "What is removed" in page and "What is kept, without your name" in page
-    assert reverse("members:my_data") in page
+    assert reverse("home:my_data") in page
 
 
 def test_closing_with_a_wrong_password_keeps_the_account(client, member):

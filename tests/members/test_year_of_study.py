@@ -10,10 +10,10 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from home.my_data import export_member_data
 from members.academic_year import AcademicYear
 from members.enums import YearChangeSource, YearRequestState
 from members.models import Member, YearOfStudyChange, YearOfStudyRequest
-from members.my_data import export_member_data
 from members.services import (
     YearOfStudyRefused,
     approve_year_of_study_request,

@@ -1,4 +1,4 @@
-"""'Download my data' (`members.my_data` and the profile's download): the member's own data, as
+"""'Download my data' (`home.my_data` and the profile's download): the member's own data, as
 JSON and as formula-safe CSV files in a zip, with nothing of anyone else's and no feedback answers."""
 
 import csv
@@ -17,7 +17,7 @@ from attendance.models import Registration
 from certificates.enums import CertificateKind
 from certificates.models import Certificate
 from feedback.services import submit_response
-from members.my_data import SECTIONS, export_member_data, member_data_zip
+from home.my_data import SECTIONS, export_member_data, member_data_zip
 from notifications.enums import Category, MessageKind
 from notifications.services import notify, unsubscribe
 from teachers.enums import TeachingRole
@@ -148,7 +148,7 @@ def test_download_is_a_zip_of_json_and_csv_files(client, member):
     _place(SessionFactory(title="Renal physiology"), member, attendance=AttendanceStatus.PRESENT)
     client.force_login(member)
 
-    response = client.get(reverse("members:my_data"))
+    response = client.get(reverse("home:my_data"))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
@@ -166,7 +166,7 @@ def test_download_is_a_zip_of_json_and_csv_files(client, member):
 
 def test_each_member_downloads_only_their_own_data(client, member, someone_else):
     client.force_login(someone_else)
-    files = _read_zip(client.get(reverse("members:my_data")).content)
+    files = _read_zip(client.get(reverse("home:my_data")).content)
 
     assert json.loads(files["data.json"])["profile"]["email"] == "zed.other@example.ac.uk"
     assert "aisha" not in "".join(files.values()).lower()

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from home import views
+
+app_name = "home"
+
+# The home page itself is the root URL, named "home", in meded/urls.py.
+urlpatterns = [
+    path("profile/my-data/", views.MyDataView.as_view(), name="my_data"),
+]
