@@ -1,7 +1,15 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from members.closing import closing_cancels
+
 
 class AttendanceConfig(AppConfig):
     name = "attendance"
     verbose_name = _("Attendance")
+
+    def ready(self):
+        # Imported here: the receivers' modules import models, not loaded until the registry is ready.
+        from attendance import closing
+
+        closing_cancels.connect(closing.cancel_upcoming_places, dispatch_uid="attendance.cancel_upcoming_places")

@@ -2,6 +2,8 @@ from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
+from members.closing import closing_forgets
+
 # What the catalogue shows (events/cards.py): each model by its label, with the fields a save must
 # write to change what is shown (None: any) and whether a new row does. The other apps' models are
 # named, not imported, so events stays below them.
@@ -20,10 +22,11 @@ class EventsConfig(AppConfig):
     verbose_name = _("Sessions")
 
     def ready(self) -> None:
-        # Imported here: cards imports the models, which exist only once the app registry is ready.
-        from events import cards
+        # Imported here: these modules import models, not loaded until the app registry is ready.
+        from events import cards, closing
 
         for label, (fields, when_created) in CATALOGUE_MODELS.items():
             receiver = cards.changed_when_saved_with(fields, when_created=when_created)
             post_save.connect(receiver, sender=label, weak=False, dispatch_uid=f"catalogue-{label}")
             post_delete.connect(cards.catalogue_changed, sender=label, dispatch_uid=f"catalogue-deleted-{label}")
+        closing_forgets.connect(closing.revoke_calendar, dispatch_uid="events.revoke_calendar")

@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -17,12 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from members import closing
 from members.academic_year import AcademicYear
 from members.enums import Role, YearChangeSource, YearRequestState
 from members.imports import ImportCounts, ImportRefused, MemberRow, RowError, read_member_file
 from members.models import Member, YearOfStudyChange, YearOfStudyRequest, YearRollover
 from notifications.enums import MessageKind
-from notifications.services import moment, notify_many
+from notifications.services import forget_preferences, forget_rendered_messages, moment, notify_many
 
 logger = logging.getLogger(__name__)
 
@@ -482,16 +484,14 @@ class AccountClosingRefused(Exception):
 
 
 def closing_blockers(*, member: Member) -> list[str]:
-    """Why the member's account cannot be closed yet, in words for them (empty when it can): a
-    place on the roster of a session still to come, which the committee must fill or cancel first
-    (closing would otherwise leave a session with a nameless teacher). Asked by the confirmation
+    """Why the member's account cannot be closed yet, in words for them (empty when it can), as the
+    apps that keep something of theirs answer `members.closing.closing_blockers_asked`: today a
+    place on the roster of a session still to come (`teachers.closing`). Asked by the confirmation
     page, the admin action and `close_account` itself. One query."""
-    from teachers.selectors import upcoming_roster_entries
-
     return [
-        _("You are on the roster of “%(title)s” on %(date)s: ask the committee to take you off it first.")
-        % {"title": entry.session.title, "date": timezone.localtime(entry.session.starts_at).strftime("%-d %B %Y")}
-        for entry in upcoming_roster_entries(teacher=member)
+        reason
+        for _receiver, reasons in closing.closing_blockers_asked.send(sender=Member, member=member)
+        for reason in reasons
     ]
 
 
@@ -503,10 +503,11 @@ def close_account(*, member: Member, by: Member | None) -> Member:
     Removed: name (→ "Closed account"), e-mail (→ a unique undeliverable placeholder), entry year,
     password (unusable), roles and permissions, allauth addresses and linked sign-in accounts
     (Microsoft), e-mail choices, account e-mails (kept as rendered, they hold the address), the
-    personal calendar URL, pending co-teaching invitations, an application awaiting a decision
-    and every certificate issued to them (`teachers.services.forget_member`).
+    personal calendar URL (`events.closing`), pending co-teaching invitations, an application
+    awaiting a decision and every certificate issued to them (`teachers.closing`).
     Places and queue places at sessions still to come are cancelled through the attendance
-    service, so each freed place goes to the first in line. The year of study is kept: nothing
+    service (`attendance.closing`), so each freed place goes to the first in line. Those apps sit
+    above members and answer its signals (`members.closing`) in this transaction. The year of study is kept: nothing
     identifies a member by it alone, and changes of it are the year-of-study log's to record; the
     member's requests to correct it go (their reasons are free text, and they count nowhere).
     Every session of the member ends: inactive members are refused by the authentication
@@ -518,16 +519,6 @@ def close_account(*, member: Member, by: Member | None) -> Member:
     which a place is cancelled. Raises AccountClosingRefused when `closing_blockers` has a reason,
     or when the account is already closed.
     """
-    # Imported here: these apps import members.services themselves (dependencies point at
-    # members). Closing an account is the one write of members that reaches theirs, and it
-    # does so only through their services.
-    from allauth.socialaccount.models import SocialAccount
-
-    from attendance.services import cancel_upcoming_registrations
-    from events.services import revoke_calendar_token
-    from notifications.services import forget_preferences, forget_rendered_messages
-    from teachers.services import forget_member
-
     with transaction.atomic():
         locked = Member.objects.select_for_update(no_key=True).get(pk=member.pk)
         if locked.is_closed:
@@ -535,9 +526,10 @@ def close_account(*, member: Member, by: Member | None) -> Member:
         blockers = closing_blockers(member=locked)
         if blockers:
             raise AccountClosingRefused(" ".join(blockers))
-        cancel_upcoming_registrations(member=locked)
-        forget_member(member=locked)
-        revoke_calendar_token(member=locked)
+        # The apps above members cancel and forget their part (`members.closing`): the places
+        # to come first, as they lock sessions.
+        closing.closing_cancels.send(sender=Member, member=locked)
+        closing.closing_forgets.send(sender=Member, member=locked)
         forget_preferences(member=locked)
         forget_rendered_messages(member=locked)
         EmailAddress.objects.filter(user=locked).delete()
