@@ -9,21 +9,27 @@ from django.utils import timezone
 from events.enums import SessionStatus
 from events.models import Session
 from members.permissions import is_committee, is_teacher
-from teachers.enums import TeachingRole
 
 
-def _roster_role(user, session: Session) -> str | None:
+def _roster_entry(user, session: Session):
+    """The user's place on the session's roster (the teachers app's `RosterEntry`, read through its
+    relation), or None."""
     if not user.is_authenticated:
         return None
     for entry in session.roster.all():
         if entry.teacher_id == user.pk:
-            return entry.role
+            return entry
     return None
+
+
+def _leads(user, session: Session) -> bool:
+    entry = _roster_entry(user, session)
+    return entry is not None and entry.is_lead
 
 
 def teaches(user, session: Session) -> bool:
     """Whether the user is on the session's roster, in any role."""
-    return _roster_role(user, session) is not None
+    return _roster_entry(user, session) is not None
 
 
 def can_propose_session(user) -> bool:
@@ -37,7 +43,7 @@ def can_view_session(user, session: Session) -> bool:
         return True
     if session.status == SessionStatus.CANCELLED and session.published_at is not None:
         return True  # it was in the catalogue; a cancelled draft stays private like any draft
-    return is_committee(user) or _roster_role(user, session) is not None
+    return is_committee(user) or _roster_entry(user, session) is not None
 
 
 def can_edit_session(user, session: Session) -> bool:
@@ -47,14 +53,13 @@ def can_edit_session(user, session: Session) -> bool:
         return False
     if is_committee(user):
         return True
-    role = _roster_role(user, session)
     if session.status == SessionStatus.PUBLISHED:
-        return role == TeachingRole.LEAD
-    return role is not None
+        return _leads(user, session)
+    return _roster_entry(user, session) is not None
 
 
 def can_submit_session(user, session: Session) -> bool:
-    return session.status == SessionStatus.DRAFT and _roster_role(user, session) is not None
+    return session.status == SessionStatus.DRAFT and _roster_entry(user, session) is not None
 
 
 def can_review_sessions(user) -> bool:
@@ -64,7 +69,7 @@ def can_review_sessions(user) -> bool:
 def can_cancel_session(user, session: Session) -> bool:
     if session.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
         return False
-    return is_committee(user) or _roster_role(user, session) == TeachingRole.LEAD
+    return is_committee(user) or _leads(user, session)
 
 
 def holds_online_place(registration) -> bool:
@@ -77,25 +82,25 @@ def sees_meeting_link(user, session: Session, *, online_place: bool = False) -> 
     """The meeting link is for members holding an online place (`holds_online_place`: an
     in-person place at a hybrid session does not need it), the session's teachers and the
     committee. Every page, feed and e-mail asks this."""
-    return online_place or is_committee(user) or _roster_role(user, session) is not None
+    return online_place or is_committee(user) or _roster_entry(user, session) is not None
 
 
 def can_invite_co_teachers(user, session: Session) -> bool:
     if session.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
         return False
-    return _roster_role(user, session) == TeachingRole.LEAD
+    return _leads(user, session)
 
 
 def can_manage_materials(user, session: Session) -> bool:
     """Teachers on the roster and the committee add materials and the recording link."""
     if session.status == SessionStatus.CANCELLED:
         return False
-    return is_committee(user) or _roster_role(user, session) is not None
+    return is_committee(user) or _roster_entry(user, session) is not None
 
 
 def sees_materials(user, session: Session, *, registered: bool = False) -> bool:
     """Materials are for everyone holding a place, in person or online, the teachers and the committee."""
-    return registered or is_committee(user) or _roster_role(user, session) is not None
+    return registered or is_committee(user) or _roster_entry(user, session) is not None
 
 
 def can_take_register(user, session: Session, *, now=None) -> bool:
@@ -107,7 +112,7 @@ def can_take_register(user, session: Session, *, now=None) -> bool:
         return False
     if is_committee(user):
         return True
-    if _roster_role(user, session) is None:
+    if _roster_entry(user, session) is None:
         return False
     now = now or timezone.now()
     return now <= session.ends_at + dt.timedelta(days=settings.REGISTER_EDIT_DAYS)

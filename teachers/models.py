@@ -31,6 +31,12 @@ class RosterEntry(models.Model):
     def __str__(self):
         return f"{self.teacher} ({self.get_role_display()}) – {self.session}"
 
+    @property
+    def is_lead(self) -> bool:
+        """Whether this is the session's lead teacher: what `events.permissions` asks of the roster it
+        reads through `session.roster` (events sits below teachers and does not import its enums)."""
+        return self.role == TeachingRole.LEAD
+
 
 class TeacherApplication(models.Model):
     """A member asking to teach; the committee approves (adding them to Teachers) or declines."""
