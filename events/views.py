@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from events import cards, clashes, ical, permissions, selectors, services
+from events import cards, clashes, ical, permissions, selectors, services, session_page
 from events.enums import SessionStatus
 from events.forms import CancelForm, CatalogueFilterForm, MaterialForm, RecordingForm, SessionForm
 from events.models import CalendarToken, Material, Session
@@ -185,7 +185,11 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
         registered = registration is not None and registration.state == "registered"
         can_edit = permissions.can_edit_session(user, session)
         can_review = permissions.can_review_sessions(user) and session.status == "submitted"
-        return super().get_context_data(**kwargs) | {
+        # What the apps above events own and the page shows (the viewer's place in a waiting list).
+        context = super().get_context_data(**kwargs) | session_page.added_context(
+            user=user, session=session, registration=registration
+        )
+        return context | {
             "session": session,
             "warnings": clashes.warnings_for([session])[session.pk] if can_edit or can_review else [],
             "can_edit": can_edit,
@@ -205,7 +209,6 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
             # session's teachers and the committee, with no time limit.
             "sees_feedback_results": session.status in SessionStatus.held
             and (permissions.can_review_sessions(user) or permissions.teaches(user, session)),
-            "waitlist_position": _waitlist_position(registration),
             "registration_open": permissions.registration_open(session),
             # While check-in is open the way in is offered, not a cancellation.
             "cancellation_open": permissions.cancellation_open(session, registration)
@@ -230,14 +233,6 @@ class SessionPermissionMixin(SessionObjectMixin):
     def check_permission(self) -> None:
         if not type(self).permission(self.request.user, self.session):
             raise PermissionDenied
-
-
-def _waitlist_position(registration) -> int | None:
-    if registration is None or registration.state != "waitlisted":
-        return None
-    from attendance.services import waitlist_position  # the page shows it; attendance owns the rule
-
-    return waitlist_position(registration)
 
 
 class SessionEditView(SessionPermissionMixin, FormView):
