@@ -109,6 +109,16 @@ ATTENDED_ONLINE = ATTENDED & _ONLINE
 ATTENDED_IN_PERSON = ATTENDED & ~_ONLINE
 
 
+def attendees_by_session(*, session_ids) -> dict[int, int]:
+    """Members who attended (`ATTENDED`) each of the sessions that had any, in one grouped query."""
+    return dict(
+        Registration.objects.filter(ATTENDED, session_id__in=session_ids)
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .values_list("session_id", "n")
+    )
+
+
 def attendance_taken() -> Q:
     """A session whose attendance was recorded: its register taken or a report imported."""
     return Q(Exists(RegisterTaken.objects.filter(session=OuterRef("pk")))) | Q(

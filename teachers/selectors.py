@@ -3,12 +3,12 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from attendance.enums import AttendanceStatus
 from events import permissions as event_permissions
 from events import selectors as event_selectors
+from events.attendees import attendees_by_session
 from events.enums import SessionStatus
 from teachers.enums import ApplicationStatus, InvitationStatus
 from teachers.models import CoTeachingInvitation, RosterEntry, TeacherApplication
@@ -84,23 +84,19 @@ def sessions_by_need(*, teacher, now: dt.datetime | None = None) -> dict[str, li
 
 def teaching_log(*, teacher) -> list[dict]:
     """The completed sessions a member has taught, oldest first, with their role, hours and attendees."""
-    entries = (
+    entries = list(
         RosterEntry.objects.filter(teacher=teacher, session__status=SessionStatus.COMPLETED)
         .select_related("session")
-        # Attendees: the attendance app's registrations marked present or late, counted in SQL.
-        .annotate(
-            attendees=Count(
-                "session__registrations", filter=Q(session__registrations__attendance__in=AttendanceStatus.attended)
-            )
-        )
         .order_by("session__starts_at", "session_id")
     )
+    # Attendees: as the attendance app counts them, in one query (`events.attendees`).
+    attendees = attendees_by_session(session_ids=[entry.session_id for entry in entries]) if entries else {}
     return [
         {
             "session": entry.session,
             "role": entry.get_role_display(),
             "hours": Decimal(str(round(entry.session.duration_hours, 2))),
-            "attendees": entry.attendees,
+            "attendees": attendees[entry.session_id],
         }
         for entry in entries
     ]

@@ -11,6 +11,7 @@ from attendance.enums import AttendanceStatus
 from attendance.models import Registration
 from attendance.selectors import ATTENDED
 from attendance.services import cancel_registration, register
+from events.attendees import attendees_by_session
 from events.enums import SessionStatus
 from events.models import Session
 from events.services import approve_session, cancel_session, update_session
@@ -175,6 +176,16 @@ def test_attended_filter_and_named_set_agree_on_every_status():
     in_sql = set(Registration.objects.filter(ATTENDED).values_list("attendance", flat=True))
     in_python = {status for status in ["", *AttendanceStatus.values] if status in AttendanceStatus.attended}
     assert in_sql == in_python == {"present", "late"}
+
+
+def test_attendees_asked_through_events_are_counted_by_the_attended_set_in_one_query(django_assert_num_queries):
+    session, nobody = ended_session(register_taken=True), ended_session(register_taken=True)
+    for status in ["", *AttendanceStatus.values]:
+        attend(session, MemberFactory(), attendance=status)
+    attend(nobody, MemberFactory(), attendance=AttendanceStatus.ABSENT)
+    with django_assert_num_queries(1):
+        counts = attendees_by_session(session_ids=[session.pk, nobody.pk])
+    assert counts == {session.pk: 2, nobody.pk: 0}
 
 
 @pytest.mark.django_db
