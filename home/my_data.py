@@ -8,8 +8,8 @@ feedback answers: those are anonymous, stored with nothing that links them to an
 `feedback.anonymity`), so no one — the member included — can pick theirs out. Nothing of other
 members is included (no co-teachers, no one who invited or decided).
 
-Reads every app's tables, as `analytics` does, and writes none. A dozen queries whatever the
-amount of data (a test holds it to that).
+Reads every app's tables, as `analytics` does, and writes none (so it lives in `home`, above them
+all). A dozen queries whatever the amount of data (a test holds it to that).
 """
 
 import datetime as dt
