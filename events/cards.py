@@ -123,7 +123,8 @@ def _version() -> str:
     return cache.get(_VERSION_KEY) or "0"
 
 
-def _replace_version() -> None:
+def new_version() -> None:
+    """Replace the catalogue's version (also the after-commit callback of `catalogue_changed`)."""
     cache.set(_VERSION_KEY, uuid.uuid4().hex, None)
 
 
@@ -132,8 +133,8 @@ def catalogue_changed(**kwargs) -> None:
     version moves now, so the rest of this request and transaction sees the change, and again
     once the transaction commits, so a page rendered from the old rows by another request in
     between is stored under a version nobody asks for again. Takes a signal's arguments."""
-    _replace_version()
-    transaction.on_commit(_replace_version)
+    new_version()
+    transaction.on_commit(new_version)
 
 
 def changed_when_saved_with(fields: tuple[str, ...] | None, *, when_created: bool = True):

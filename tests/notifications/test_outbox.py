@@ -7,6 +7,7 @@ from django.db import transaction
 
 from attendance.enums import RegistrationState
 from attendance.services import cancel_registration, register
+from events import cards
 from events.services import InvalidTransition, cancel_session, update_session
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
@@ -24,6 +25,12 @@ from tests.factories import MemberFactory
 from tests.notifications.factories import MEETING_URL, hybrid_session, published_session, rows, student
 
 pytestmark = pytest.mark.django_db
+
+
+def _outbox_callbacks(callbacks) -> list:
+    """The after-commit callbacks a write left, but the catalogue's own refresh (events/cards.py)."""
+    return [callback for callback in callbacks if callback is not cards.new_version]
+
 
 CONFIRMED, WAITLISTED, PROMOTED = (
     MessageKind.REGISTRATION_CONFIRMED,
@@ -59,7 +66,7 @@ def test_registering_sends_the_confirmation_after_commit(member, mailoutbox, dja
     session = published_session(title="Renal physiology")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         register(session=session, member=member)
-    assert len(callbacks) == 1
+    assert len(_outbox_callbacks(callbacks)) == 1
     assert [(m.to, m.subject) for m in mailoutbox] == [
         (["aisha.khan@example.ac.uk"], "[MedEd] You are registered: Renal physiology")
     ]
@@ -168,7 +175,7 @@ def _edit(session, by, **fields):
 def test_editing_only_the_description_tells_nobody(busy_session, lead, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         edited = _edit(busy_session, lead, description="Bring a stethoscope.", title="Renal physiology II")
-    assert callbacks == []
+    assert _outbox_callbacks(callbacks) == []
     assert edited.sequence == 0
     assert Message.objects.count() == 0
 
