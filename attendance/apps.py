@@ -11,8 +11,13 @@ class AttendanceConfig(AppConfig):
     verbose_name = _("Attendance")
 
     def ready(self):
-        # Imported here: the receivers' modules import models, not loaded until the registry is ready.
-        from attendance import attendees, closing, session_page
+        # Imported here: these modules import models, not loaded until the registry is ready.
+        from attendance import (
+            attendees,
+            closing,
+            messages,  # noqa: F401 -- registers its message kinds and sweeps with notifications
+            session_page,
+        )
 
         closing_cancels.connect(closing.cancel_upcoming_places, dispatch_uid="attendance.cancel_upcoming_places")
         session_page_shown.connect(session_page.waitlist_place, dispatch_uid="attendance.waitlist_place")

@@ -23,7 +23,11 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: these modules import models, not loaded until the app registry is ready.
-        from events import cards, closing
+        from events import (
+            cards,
+            closing,
+            messages,  # noqa: F401 -- registers its message kinds and sweeps with notifications
+        )
 
         for label, (fields, when_created) in CATALOGUE_MODELS.items():
             receiver = cards.changed_when_saved_with(fields, when_created=when_created)

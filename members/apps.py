@@ -13,7 +13,10 @@ class MembersConfig(AppConfig):
         from django.contrib.auth.models import update_last_login
         from django.db.models.signals import post_save
 
-        from members import checks  # noqa: F401 -- registers the system checks
+        from members import (
+            checks,  # noqa: F401 -- registers the system checks
+            messages,  # noqa: F401 -- registers its message kinds and roles with notifications
+        )
 
         # Sign-ins are recorded to the day only (see `record_sign_in_day`).
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")

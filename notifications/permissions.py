@@ -1,11 +1,12 @@
 """Who may act on the outbox beyond reading it."""
 
-from members.permissions import is_committee
+from notifications import registry
 
 
 def can_send_outbox_now(user) -> bool:
-    """Sending every waiting message at once (after an outage) is for the committee and admins."""
-    return user.is_authenticated and user.is_active and (user.is_superuser or is_committee(user))
+    """Sending every waiting message at once (after an outage) is for the committee (the role
+    `members` registers as the outbox's operators) and admins."""
+    return user.is_authenticated and user.is_active and (user.is_superuser or registry.is_outbox_operator(user))
 
 
 def can_view_outbox(user) -> bool:

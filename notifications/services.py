@@ -41,6 +41,7 @@ from django.db import InterfaceError, OperationalError, models, transaction
 from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.utils import timezone
 
+from notifications import registry
 from notifications.enums import PRERENDERED_KINDS, Category, MessageKind, MessageStatus
 from notifications.models import Message, Unsubscription
 
@@ -374,7 +375,7 @@ def send_messages(*, message_ids: Iterable[int]) -> dict[str, int]:
       (`_database_in_doubt`), the outcomes are written at once, so a database that goes away
       stops the batch at the next message, as a per-message write did.
     """
-    from notifications.rendering import NotWanted, prepare, render
+    from notifications.rendering import prepare, render
 
     message_ids = list(message_ids)
     claim = uuid.uuid4()
@@ -405,7 +406,7 @@ def send_messages(*, message_ids: Iterable[int]) -> dict[str, int]:
                 continue
             try:
                 email = render(message, batch)
-            except NotWanted as reason:
+            except registry.NotWanted as reason:
                 outcomes.append(_outcome(message, MessageStatus.SKIPPED, str(reason)))
                 outcome["skipped"] += 1
                 continue
@@ -588,15 +589,9 @@ def purge_old_messages(*, now: dt.datetime | None = None) -> int:
 
 
 def categories_for(member: Member) -> list[Category]:
-    """The optional categories that can reach this member at all."""
-    from members.permissions import is_committee, is_teacher
-
-    available = [Category.REMINDERS, Category.FEEDBACK]
-    if is_teacher(member):
-        available.append(Category.TEACHING)
-    if is_committee(member):
-        available.append(Category.DIGEST)
-    return available
+    """The optional categories that can reach this member at all: those with no audience, and
+    those whose audience (a role, registered by `members`) the member belongs to."""
+    return [category for category in Category if (audience := registry.audience(category)) is None or audience(member)]
 
 
 def set_preferences(*, member: Member, subscribed: Iterable[str]) -> None:

@@ -4,11 +4,12 @@ import datetime as dt
 
 import pytest
 
+from attendance.messages import reminder_replaced, session_reminders
 from attendance.models import RegisterTaken, Registration
 from attendance.services import cancel_registration, register
 from events.enums import SessionStatus
 from events.services import cancel_session, update_session
-from notifications.due import reminder_replaced, session_reminders, write_due_messages
+from notifications.due import write_due_messages
 from notifications.enums import MessageKind
 from notifications.models import Message
 from tests.events.factories import SessionFactory

@@ -10,10 +10,11 @@ from icalendar import Calendar
 from kombu.exceptions import OperationalError
 
 from attendance.services import cancel_registration, register
+from events.messages import details_checks
 from events.services import cancel_session, update_session
 from feedback.models import Form, Survey
 from notifications import tasks
-from notifications.due import details_checks, write_due_messages
+from notifications.due import write_due_messages
 from notifications.enums import PRERENDERED_KINDS, MessageKind, MessageStatus
 from notifications.models import Message
 from notifications.services import (
