@@ -30,7 +30,7 @@ from feedback.models import Receipt
 from meded.spreadsheets import csv_bytes
 from members.models import Member, YearOfStudyChange, YearOfStudyRequest
 from notifications.models import Message, Unsubscription
-from notifications.services import categories_for
+from notifications.preferences import categories_for
 from teachers.enums import InvitationStatus
 from teachers.models import CoTeachingInvitation, RosterEntry, TeacherApplication
 

@@ -24,7 +24,8 @@ from members.enums import Role, YearChangeSource, YearRequestState
 from members.imports import ImportCounts, ImportRefused, MemberRow, RowError, read_member_file
 from members.models import Member, YearOfStudyChange, YearOfStudyRequest, YearRollover
 from notifications.enums import MessageKind
-from notifications.services import forget_preferences, forget_rendered_messages, moment, notify_many
+from notifications.preferences import forget_preferences
+from notifications.services import forget_rendered_messages, moment, notify_many
 
 logger = logging.getLogger(__name__)
 

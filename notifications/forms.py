@@ -2,7 +2,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from notifications.services import categories_for
+from notifications.preferences import categories_for
 
 
 class PreferencesForm(forms.Form):

@@ -28,6 +28,7 @@ from meded.links import site_host, site_url, url_for
 from notifications import registry
 from notifications.enums import PRERENDERED_KINDS
 from notifications.models import Message, Unsubscription
+from notifications.preferences import unsubscribe_token
 from notifications.registry import Batch, NotWanted
 
 
@@ -62,8 +63,6 @@ def render(message: Message, batch: Batch | None = None) -> EmailMessage:
     """The e-mail for an outbox row, or NotWanted if it should no longer go. `batch` holds what
     `prepare` read for several messages at once; without it, it is read for this one. A
     pre-rendered kind is sent as it was written."""
-    from notifications.services import unsubscribe_token
-
     if message.kind in PRERENDERED_KINDS:
         return _prerendered(message)
     batch = batch or prepare([message])

@@ -35,15 +35,15 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django import db
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.core.mail import EmailMessage, mailers
 from django.db import InterfaceError, OperationalError, models, transaction
 from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.utils import timezone
 
-from notifications import registry
-from notifications.enums import PRERENDERED_KINDS, Category, MessageKind, MessageStatus
-from notifications.models import Message, Unsubscription
+from notifications.enums import PRERENDERED_KINDS, MessageKind, MessageStatus
+from notifications.models import Message
+from notifications.registry import NotWanted
+from notifications.rendering import prepare, render
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,6 @@ SETTLE_MAX_WAIT = dt.timedelta(seconds=5)
 # The sweep leaves rows this young to the after-commit dispatch.
 SWEEP_GRACE = dt.timedelta(minutes=1)
 BATCH_SIZE = 100
-UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
 
 def moment(value: dt.datetime) -> str:
@@ -375,8 +374,6 @@ def send_messages(*, message_ids: Iterable[int]) -> dict[str, int]:
       (`_database_in_doubt`), the outcomes are written at once, so a database that goes away
       stops the batch at the next message, as a per-message write did.
     """
-    from notifications.rendering import prepare, render
-
     message_ids = list(message_ids)
     claim = uuid.uuid4()
     outcome = {"sent": 0, "skipped": 0, "failed": 0, "retry": 0, "not_claimed": 0}
@@ -406,7 +403,7 @@ def send_messages(*, message_ids: Iterable[int]) -> dict[str, int]:
                 continue
             try:
                 email = render(message, batch)
-            except registry.NotWanted as reason:
+            except NotWanted as reason:
                 outcomes.append(_outcome(message, MessageStatus.SKIPPED, str(reason)))
                 outcome["skipped"] += 1
                 continue
@@ -583,49 +580,3 @@ def purge_old_messages(*, now: dt.datetime | None = None) -> int:
     cutoff = now - dt.timedelta(days=settings.NOTIFICATION_KEEP_DAYS)
     deleted, _ = Message.objects.filter(status__in=finished, created_at__lt=cutoff).delete()
     return deleted
-
-
-# --- Preferences -------------------------------------------------------------------------------
-
-
-def categories_for(member: Member) -> list[Category]:
-    """The optional categories that can reach this member at all: those with no audience, and
-    those whose audience (a role, registered by `members`) the member belongs to."""
-    return [category for category in Category if (audience := registry.audience(category)) is None or audience(member)]
-
-
-def set_preferences(*, member: Member, subscribed: Iterable[str]) -> None:
-    """Keep exactly the given optional categories switched on for the member (of those offered)."""
-    subscribed = set(subscribed)
-    offered = {c.value for c in categories_for(member)}
-    with transaction.atomic():
-        Unsubscription.objects.filter(member=member, category__in=offered & subscribed).delete()
-        Unsubscription.objects.bulk_create(
-            [Unsubscription(member=member, category=c) for c in sorted(offered - subscribed)], ignore_conflicts=True
-        )
-
-
-def forget_preferences(*, member: Member) -> None:
-    """Remove the member's e-mail choices (an account being closed). Nothing more is sent to a
-    closed account anyway: `rendering.render` skips every message to an inactive member."""
-    Unsubscription.objects.filter(member=member).delete()
-
-
-def unsubscribe(*, member: Member, category: str) -> None:
-    """Switch one optional category off (the one-click link in every optional e-mail)."""
-    Unsubscription.objects.get_or_create(member=member, category=Category(category))
-
-
-def unsubscribe_token(*, member: Member, category: str) -> str:
-    return signing.dumps([member.pk, str(category)], salt=UNSUBSCRIBE_SALT, compress=True)
-
-
-def read_unsubscribe_token(token: str) -> tuple[Member, Category] | None:
-    """The member and category a link was made for, or None if it was altered or is unknown."""
-    try:
-        member_id, category = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-        category = Category(category)
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    member = Member.objects.filter(pk=member_id, is_active=True).first()
-    return (member, category) if member else None

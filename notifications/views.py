@@ -9,7 +9,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import FormView
 
-from notifications import services
+from notifications import preferences
 from notifications.forms import PreferencesForm
 from notifications.models import Unsubscription
 
@@ -24,10 +24,10 @@ class PreferencesView(LoginRequiredMixin, FormView):
 
     def get_initial(self):
         off = set(Unsubscription.objects.filter(member=self.request.user).values_list("category", flat=True))
-        return {"categories": [c.value for c in services.categories_for(self.request.user) if c.value not in off]}
+        return {"categories": [c.value for c in preferences.categories_for(self.request.user) if c.value not in off]}
 
     def form_valid(self, form):
-        services.set_preferences(member=self.request.user, subscribed=form.cleaned_data["categories"])
+        preferences.set_preferences(member=self.request.user, subscribed=form.cleaned_data["categories"])
         messages.success(self.request, _("Your e-mail choices have been saved."))
         return super().form_valid(form)
 
@@ -40,7 +40,7 @@ class UnsubscribeView(View):
     template_name = "notifications/unsubscribe.html"
 
     def _read(self, token):
-        found = services.read_unsubscribe_token(token)
+        found = preferences.read_unsubscribe_token(token)
         if found is None:
             raise Http404(_("This unsubscribe link is not valid."))
         return found
@@ -52,5 +52,5 @@ class UnsubscribeView(View):
 
     def post(self, request, token):
         member, category = self._read(token)
-        services.unsubscribe(member=member, category=category)
+        preferences.unsubscribe(member=member, category=category)
         return render(request, self.template_name, {"category": category, "done": True, "email": member.email})

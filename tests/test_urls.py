@@ -13,7 +13,7 @@ from certificates.models import Certificate
 from events.services import add_material, approve_session, calendar_token_for, create_session, submit_session
 from feedback.models import Form
 from feedback.services import create_survey
-from notifications.services import unsubscribe_token
+from notifications.preferences import unsubscribe_token
 from tests.factories import MemberFactory
 
 PUBLIC, SIGNED_IN, TEACHER, COMMITTEE, POST_ONLY = "public", "signed in", "teacher", "committee", "post only"

@@ -30,7 +30,7 @@ from feedback.models import Form, Response, Theme
 from feedback.services import create_survey, submit_response
 from members.services import request_year_of_study_correction
 from notifications.models import Message
-from notifications.services import unsubscribe_token
+from notifications.preferences import unsubscribe_token
 from teachers.models import TeacherApplication
 from teachers.services import apply_to_teach, issue_teaching_certificate, propose_session
 from tests.events.factories import SessionFactory

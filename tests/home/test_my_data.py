@@ -19,7 +19,8 @@ from certificates.models import Certificate
 from feedback.services import submit_response
 from home.my_data import SECTIONS, export_member_data, member_data_zip
 from notifications.enums import Category, MessageKind
-from notifications.services import notify, unsubscribe
+from notifications.preferences import unsubscribe
+from notifications.services import notify
 from teachers.enums import TeachingRole
 from teachers.models import CoTeachingInvitation, RosterEntry
 from teachers.services import apply_to_teach, decline_application

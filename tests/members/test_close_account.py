@@ -28,7 +28,8 @@ from members.models import Member
 from members.services import AccountClosingRefused, close_account
 from notifications.enums import Category, MessageKind, MessageStatus
 from notifications.models import Message, Unsubscription
-from notifications.services import notify, send_messages, unsubscribe
+from notifications.preferences import unsubscribe
+from notifications.services import notify, send_messages
 from teachers.enums import ApplicationStatus, InvitationStatus, TeachingRole
 from teachers.models import CoTeachingInvitation, RosterEntry, TeacherApplication
 from teachers.services import apply_to_teach, approve_application

@@ -15,8 +15,9 @@ from members.services import close_account
 from notifications import tasks
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
+from notifications.preferences import set_preferences
 from notifications.rendering import mask_links
-from notifications.services import notify, send_messages, set_preferences, unsent_message_ids
+from notifications.services import notify, send_messages, unsent_message_ids
 from tests.factories import MemberFactory
 from tests.notifications.factories import SEND
 
