@@ -53,7 +53,8 @@ from members.models import Member  # noqa: E402
 from notifications.due import write_due_messages  # noqa: E402
 from notifications.enums import MessageStatus  # noqa: E402
 from notifications.models import Message  # noqa: E402
-from notifications.services import dispatch, unsent_message_ids  # noqa: E402
+from notifications.sending import unsent_message_ids  # noqa: E402
+from notifications.tasks import dispatch  # noqa: E402
 
 SESSIONS = 20
 

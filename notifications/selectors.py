@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from notifications.enums import MessageStatus
 from notifications.models import Message
-from notifications.services import CLAIM_LEASE
+from notifications.sending import CLAIM_LEASE
 
 
 @dataclass(frozen=True)

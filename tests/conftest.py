@@ -6,7 +6,7 @@ from django.core.cache import cache
 
 from meded.cache import forget_outages
 from meded.celery import app as celery_app
-from notifications import services as notification_services
+from notifications import tasks as notification_tasks
 from tests.factories import MemberFactory
 from tests.integration.network import SilentServer, free_port
 
@@ -23,7 +23,7 @@ def _isolated(settings, tmp_path):
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     # The outbox skips the broker for a while after a failed hand-over; each test starts afresh.
-    notification_services._broker_down_until = None
+    notification_tasks._broker_down_until = None
     yield
     celery_app.conf.task_always_eager = eager
 

@@ -11,7 +11,7 @@ from feedback.requests import write_feedback_requests
 from feedback.services import create_survey, submit_response
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
-from notifications.services import send_messages
+from notifications.sending import send_messages
 from tests.factories import MemberFactory
 from tests.feedback.factories import answers_for, attend, ended_session, session_form
 

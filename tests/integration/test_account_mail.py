@@ -18,7 +18,7 @@ from django.utils import timezone
 from meded.celery import app as celery_app
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
-from notifications.services import SWEEP_GRACE
+from notifications.sending import SWEEP_GRACE
 from tests.factories import PASSWORD, MemberFactory
 from tests.integration.conftest import wait_for
 from tests.integration.network import ClosedPort, HungServer, SmtpSink

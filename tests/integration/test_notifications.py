@@ -16,7 +16,7 @@ from icalendar import Calendar
 from events.enums import SessionFormat, SessionStatus
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
-from notifications.services import SWEEP_GRACE
+from notifications.sending import SWEEP_GRACE
 from tests.events.factories import SessionFactory
 from tests.factories import MemberFactory
 from tests.integration.conftest import ROOT, wait_for

@@ -19,7 +19,7 @@ from attendance.models import Registration
 from events.enums import SessionStatus
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
-from notifications.services import CLAIM_LEASE, SWEEP_GRACE
+from notifications.sending import CLAIM_LEASE, SWEEP_GRACE
 from tests.events.factories import SessionFactory
 from tests.factories import MemberFactory
 from tests.integration.conftest import wait_for

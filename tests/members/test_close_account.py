@@ -29,7 +29,8 @@ from members.services import AccountClosingRefused, close_account
 from notifications.enums import Category, MessageKind, MessageStatus
 from notifications.models import Message, Unsubscription
 from notifications.preferences import unsubscribe
-from notifications.services import notify, send_messages
+from notifications.sending import send_messages
+from notifications.services import notify
 from teachers.enums import ApplicationStatus, InvitationStatus, TeachingRole
 from teachers.models import CoTeachingInvitation, RosterEntry, TeacherApplication
 from teachers.services import apply_to_teach, approve_application

@@ -12,7 +12,7 @@ from members.services import import_members
 from members.tasks import clear_expired_sessions
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
-from notifications.services import SWEEP_GRACE, send_messages, unsent_message_ids
+from notifications.sending import SWEEP_GRACE, send_messages, unsent_message_ids
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,8 @@ from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
 from notifications.preferences import set_preferences
 from notifications.rendering import mask_links
-from notifications.services import notify, send_messages, unsent_message_ids
+from notifications.sending import send_messages, unsent_message_ids
+from notifications.services import notify
 from tests.factories import MemberFactory
 from tests.notifications.factories import SEND
 

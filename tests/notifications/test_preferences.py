@@ -13,7 +13,7 @@ from notifications.due import write_due_messages
 from notifications.enums import Category, MessageKind, MessageStatus
 from notifications.models import Message, Unsubscription
 from notifications.preferences import UNSUBSCRIBE_SALT, read_unsubscribe_token, unsubscribe_token
-from notifications.services import send_messages
+from notifications.sending import send_messages
 from tests.factories import MemberFactory
 from tests.notifications.factories import published_session
 

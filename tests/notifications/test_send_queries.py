@@ -13,7 +13,7 @@ from events.services import update_session
 from notifications.due import write_due_messages
 from notifications.enums import MessageKind
 from notifications.models import Message
-from notifications.services import send_messages
+from notifications.sending import send_messages
 from tests.factories import MemberFactory
 from tests.notifications.factories import published_session, student
 

@@ -17,15 +17,8 @@ from notifications import tasks
 from notifications.due import write_due_messages
 from notifications.enums import PRERENDERED_KINDS, MessageKind, MessageStatus
 from notifications.models import Message
-from notifications.services import (
-    CLAIM_LEASE,
-    SWEEP_GRACE,
-    moment,
-    notify,
-    retry_delay,
-    send_messages,
-    unsent_message_ids,
-)
+from notifications.sending import CLAIM_LEASE, SWEEP_GRACE, retry_delay, send_messages, unsent_message_ids
+from notifications.services import moment, notify
 from teachers.services import (
     answer_invitation,
     apply_to_teach,

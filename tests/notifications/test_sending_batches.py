@@ -16,11 +16,11 @@ from django.db import connection
 from django.utils import timezone
 
 from attendance.services import register
-from notifications import services
+from notifications import sending
 from notifications.due import write_due_messages
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
-from notifications.services import CLAIM_LEASE, RECORD_AFTER, RECORD_EVERY, RENEW_AFTER, retry_delay, send_messages
+from notifications.sending import CLAIM_LEASE, RECORD_AFTER, RECORD_EVERY, RENEW_AFTER, retry_delay, send_messages
 from tests.notifications.factories import SEND, published_session, student
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ class Clock:
 def clock():
     clock = Clock()
     with (
-        mock.patch.object(services, "monotonic", clock.monotonic),
+        mock.patch.object(sending, "monotonic", clock.monotonic),
         mock.patch("django.utils.timezone.now", clock.now),
     ):
         yield clock
@@ -105,8 +105,8 @@ def test_a_quick_batch_never_renews_its_claim(clock, mailoutbox):
 def test_accepted_messages_are_recorded_before_their_claim_could_lapse(clock, mailoutbox, monkeypatch):
     # Only the renewal of the claim and the end of the batch may write outcomes here: this is
     # the bound that holds whatever the other triggers do.
-    monkeypatch.setattr(services, "RECORD_EVERY", 10_000)
-    monkeypatch.setattr(services, "RECORD_AFTER", dt.timedelta(days=1))
+    monkeypatch.setattr(sending, "RECORD_EVERY", 10_000)
+    monkeypatch.setattr(sending, "RECORD_AFTER", dt.timedelta(days=1))
     ids = _reminders(10)
     by_email = _recipients(ids)
     oldest_unrecorded = []

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from notifications import selectors, services
+from notifications import selectors, sending, services
 from notifications.enums import MessageStatus
 
 
@@ -75,6 +75,6 @@ class Command(BaseCommand):
         if outbox.oldest_claimed_at:
             lines.append(
                 f"Oldest claim: {_age(outbox.oldest_claim_age)} "
-                f"(a claim older than {_age(services.CLAIM_LEASE)} is a stopped worker's, sent again by the sweep)"
+                f"(a claim older than {_age(sending.CLAIM_LEASE)} is a stopped worker's, sent again by the sweep)"
             )
         return "\n".join(lines) + "\n"
