@@ -19,7 +19,8 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from attendance.enums import AttendanceStatus, Mode
-from members.imports import RowError, UnreadableFile, read_records, refuse_control_characters, year_of_study_from
+from meded.spreadsheets import RowError, UnreadableFile, read_records, refuse_control_characters
+from members.imports import year_of_study_from
 
 # At most nine digits a part: int() refuses numbers of thousands of digits, and no meeting needs more.
 _DURATION = re.compile(r"(?:(\d{1,9})\s*h)?\s*(?:(\d{1,9})\s*m(?:in)?)?\s*(?:(\d{1,9})\s*s)?", re.IGNORECASE)

@@ -28,7 +28,7 @@ from certificates.models import Certificate
 from events.enums import SessionFormat, SessionStatus
 from events.models import Session
 from events.permissions import can_take_register, cancellation_open, check_in_open, registration_open
-from members.imports import ImportRefused, RowError
+from meded.spreadsheets import ImportRefused, RowError
 from members.models import Member
 from members.permissions import is_teacher
 from notifications.enums import MessageKind

@@ -32,8 +32,8 @@ from feedback.enums import (
 )
 from feedback.models import Answer, Form, Interview, PendingResponse, Question, Response, Survey, SurveyImport
 from feedback.services import _day, _rng, create_survey
+from meded.spreadsheets import ImportRefused, RowError, UnreadableFile
 from members.academic_year import AcademicYear
-from members.imports import ImportRefused, RowError, UnreadableFile
 from members.models import Member
 
 # Past surveys brought in from an export (Qualtrics, Microsoft Forms, Google Forms)

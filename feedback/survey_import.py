@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 
 from feedback.enums import ANSWER_TEXT_MAX_LENGTH, LIKERT_LABELS, SCALE_VALUES, ImportSource, QuestionKind, YearBand
 from feedback.models import Form, Option, Question
-from members import imports as spreadsheets
-from members.imports import RowError, UnreadableFile
+from meded import spreadsheets
+from meded.spreadsheets import RowError, UnreadableFile
 
 YEAR_OF_STUDY = "year_of_study"
 _QUALTRICS_IMPORT_ID = '{"importid"'
@@ -117,7 +117,7 @@ def _is_qualtrics(records: list[list[str]]) -> bool:
 
 def read_export(*, data: bytes, filename: str) -> SurveyExport:
     """The export's columns and data rows, its format told from its shape. Raises UnreadableFile
-    for a file that is empty, not UTF-8, not a spreadsheet, or too long (`members.imports.MAX_ROWS`)."""
+    for a file that is empty, not UTF-8, not a spreadsheet, or too long (`meded.spreadsheets.MAX_ROWS`)."""
     if not data.strip(b"\xef\xbb\xbf \t\r\n"):
         raise UnreadableFile(_("The file is empty."))
     records = spreadsheets.read_records(data=data, filename=filename)

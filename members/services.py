@@ -18,10 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from meded.spreadsheets import ImportCounts, ImportRefused, RowError
 from members import closing
 from members.academic_year import AcademicYear
 from members.enums import Role, YearChangeSource, YearRequestState
-from members.imports import ImportCounts, ImportRefused, MemberRow, RowError, read_member_file
+from members.imports import MemberRow, read_member_file
 from members.models import Member, YearOfStudyChange, YearOfStudyRequest, YearRollover
 from notifications.enums import MessageKind
 from notifications.preferences import forget_preferences

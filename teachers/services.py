@@ -14,9 +14,9 @@ from certificates.models import Certificate
 from events import services as event_services
 from events.enums import SessionStatus
 from events.models import Series, Session
+from meded.spreadsheets import ImportCounts, ImportRefused, RowError
 from members import services as member_services
 from members.enums import Role
-from members.imports import ImportCounts, ImportRefused, RowError
 from members.models import Member
 from members.permissions import is_teacher
 from notifications.enums import MessageKind

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 
 from events.enums import SessionFormat
 from events.models import SESSION_YEARS, Series, Session
+from meded.spreadsheets import MAX_ROWS, RowError, UnreadableFile, read_records
 from members.enums import Role
-from members.imports import MAX_ROWS, RowError, UnreadableFile, read_records, year_of_study_from
+from members.imports import year_of_study_from
 from members.models import Member
 
 REQUIRED_COLUMNS = (

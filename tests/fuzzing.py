@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from members.imports import RowError
+from meded.spreadsheets import RowError
 
 # Locally every run tries new examples. In CI the same examples every time (derandomize): a
 # submission is not failed by a finding unrelated to it, and new findings come from runs here.

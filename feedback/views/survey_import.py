@@ -21,9 +21,9 @@ from feedback.models import Form
 from feedback.past_evaluations import SurveyImportError, import_survey_responses
 from feedback.survey_import import YEAR_OF_STUDY, mappable_keys, read_export
 from feedback.views import uploads
+from meded.spreadsheets import UnreadableFile
 from members.academic_year import AcademicYear
 from members.forms import validate_spreadsheet_upload
-from members.imports import UnreadableFile
 
 _SESSION_KEY = "feedback_survey_import"
 

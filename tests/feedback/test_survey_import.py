@@ -18,7 +18,7 @@ from feedback.past_evaluations import SurveyImportError, import_survey_responses
 from feedback.results import survey_results
 from feedback.services import create_survey, release_survey, submit_response
 from feedback.survey_import import read_map
-from members import imports as spreadsheets
+from meded import spreadsheets
 from members.academic_year import AcademicYear
 from tests.factories import MemberFactory
 from tests.feedback import survey_exports as exports

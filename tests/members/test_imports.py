@@ -761,7 +761,7 @@ def test_import_of_a_zip_that_is_not_a_workbook_gives_the_file_level_error():
 
 
 def test_import_of_a_file_with_too_many_rows_is_refused_before_validation(monkeypatch):
-    monkeypatch.setattr("members.imports.MAX_ROWS", 3)
+    monkeypatch.setattr("meded.spreadsheets.MAX_ROWS", 3)
     data = csv_file(*(f"m{n}@example.ac.uk,M,N,1," for n in range(4)))
 
     assert import_errors(data) == ["The file has more than 3 rows; split it into smaller files."]
@@ -769,7 +769,7 @@ def test_import_of_a_file_with_too_many_rows_is_refused_before_validation(monkey
 
 
 def test_import_of_a_workbook_that_unpacks_too_large_is_refused_unread(monkeypatch):
-    monkeypatch.setattr("members.imports.XLSX_MAX_UNCOMPRESSED_BYTES", 1000)
+    monkeypatch.setattr("meded.spreadsheets.XLSX_MAX_UNCOMPRESSED_BYTES", 1000)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/sharedStrings.xml", "a" * 5000)

@@ -7,8 +7,8 @@ from django.utils import timezone
 from feedback.enums import YearBand
 from feedback.past_evaluations import SurveyImportError, import_survey_responses
 from feedback.survey_import import read_map
+from meded.spreadsheets import UnreadableFile
 from members.academic_year import AcademicYear
-from members.imports import UnreadableFile
 from members.models import Member
 from members.permissions import is_committee
 
