@@ -1,9 +1,9 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from meded.imports import SpreadsheetUploadForm, spreadsheet_field
 from members.enums import YearOfStudy
 from members.models import Member
 
@@ -98,35 +98,15 @@ class YearOfStudyDecisionForm(forms.Form):
     note = forms.CharField(label=_("Note to the member (optional)"), required=False, max_length=1000)
 
 
-class MemberImportForm(forms.Form):
-    file = forms.FileField(
+class MemberImportForm(SpreadsheetUploadForm):
+    file = spreadsheet_field(
         label=_("Spreadsheet"),
         help_text=_(
             "CSV (UTF-8) or Excel .xlsx with the columns email, first_name, last_name, "
             "year_of_study and, optionally, roles."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
     invite = forms.BooleanField(label=_("Email new members an invitation to set their password"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-    def clean_file(self):
-        return validate_spreadsheet_upload(self.cleaned_data["file"])
-
-
-def validate_spreadsheet_upload(upload):
-    """The checks every spreadsheet upload (members, timetables) passes before it is read."""
-    if upload.size > settings.MEMBER_IMPORT_MAX_BYTES:
-        raise forms.ValidationError(
-            _("The file is larger than %(limit)s.") % {"limit": filesizeformat(settings.MEMBER_IMPORT_MAX_BYTES)}
-        )
-    if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
-        raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
-    return upload
 
 
 class CloseAccountForm(forms.Form):

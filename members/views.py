@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from meded.imports import SpreadsheetImportView
 from members import permissions, selectors, services
 from members.forms import (
     CloseAccountForm,
@@ -140,12 +141,13 @@ class DecideYearOfStudyRequestView(LoginRequiredMixin, View):
         return redirect("members:year_requests")
 
 
-class MemberImportView(LoginRequiredMixin, UserPassesTestMixin, FormView):
+class MemberImportView(SpreadsheetImportView):
     """Committee upload of the member spreadsheet; the same service as `import_members`."""
 
     template_name = "members/member_import.html"
     form_class = MemberImportForm
     success_url = reverse_lazy("members:import")
+    refusal = services.MemberImportError
 
     def test_func(self):
         return permissions.can_import_members(self.request.user)
@@ -157,25 +159,10 @@ class MemberImportView(LoginRequiredMixin, UserPassesTestMixin, FormView):
             "allowed_domains": " or ".join(f"@{d}" for d in domains),
         }
 
-    def form_valid(self, form):
-        upload = form.cleaned_data["file"]
-        try:
-            result = services.import_members(
-                data=upload.read(),
-                filename=upload.name,
-                invite=form.cleaned_data["invite"],
-                imported_by=self.request.user,
-            )
-        except services.MemberImportError as error:
-            return self.render_to_response(
-                self.get_context_data(form=form, import_errors=error.errors, filename=upload.name)
-            )
-        messages.success(
-            self.request, _("Imported %(file)s: %(summary)s") % {"file": upload.name, "summary": result.summary}
+    def import_file(self, *, form, data, filename):
+        return services.import_members(
+            data=data, filename=filename, invite=form.cleaned_data["invite"], imported_by=self.request.user
         )
-        if result.ignored_columns:
-            messages.info(self.request, _("Columns ignored: %s.") % ", ".join(result.ignored_columns))
-        return super().form_valid(form)
 
 
 class CloseAccountView(LoginRequiredMixin, FormView):

@@ -2,24 +2,12 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from members.forms import validate_spreadsheet_upload
+from meded.imports import SpreadsheetUploadForm, spreadsheet_field
 from teachers.enums import Motivation
 
 
-class TimetableImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Timetable"),
-        help_text=_("CSV (UTF-8) or Excel .xlsx, one session per row."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-    def clean_file(self):
-        return validate_spreadsheet_upload(self.cleaned_data["file"])
+class TimetableImportForm(SpreadsheetUploadForm):
+    file = spreadsheet_field(label=_("Timetable"), help_text=_("CSV (UTF-8) or Excel .xlsx, one session per row."))
 
 
 class TeacherApplicationForm(forms.Form):

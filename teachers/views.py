@@ -6,6 +6,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -15,6 +16,7 @@ from certificates.selectors import certificates_of
 from events import permissions as event_permissions
 from events.forms import SessionForm
 from events.views import SessionDetailView, warn_about_clashes
+from meded.imports import SpreadsheetImportView
 from members.permissions import is_committee, is_teacher
 from teachers import selectors, services
 from teachers.enums import ApplicationStatus
@@ -58,32 +60,22 @@ class TeachingDashboardView(TeacherRequiredMixin, TemplateView):
         return super().get_context_data(**kwargs) | groups
 
 
-class TimetableImportView(LoginRequiredMixin, UserPassesTestMixin, FormView):
+class TimetableImportView(SpreadsheetImportView):
     """The committee uploads a term's timetable; the same service as `import_sessions`."""
 
     template_name = "teachers/timetable_import.html"
     form_class = TimetableImportForm
+    success_url = reverse_lazy("teachers:import_sessions")
+    refusal = services.TimetableImportError
 
     def test_func(self):
         return is_committee(self.request.user)
 
-    def form_valid(self, form):
-        upload = form.cleaned_data["file"]
-        try:
-            result = services.import_timetable(data=upload.read(), filename=upload.name, imported_by=self.request.user)
-        except services.TimetableImportError as error:
-            return self.render_to_response(
-                self.get_context_data(form=form, import_errors=error.errors, filename=upload.name)
-            )
-        messages.success(
-            self.request, _("Imported %(file)s: %(summary)s") % {"file": upload.name, "summary": result.summary}
-        )
-        if result.ignored_columns:
-            messages.info(self.request, _("Columns ignored: %s.") % ", ".join(result.ignored_columns))
-        return redirect("teachers:import_sessions")
-
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | {"time_zone": settings.TIME_ZONE}
+
+    def import_file(self, *, form, data, filename):
+        return services.import_timetable(data=data, filename=filename, imported_by=self.request.user)
 
 
 class ApplyToTeachView(LoginRequiredMixin, FormView):

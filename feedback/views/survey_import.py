@@ -5,7 +5,6 @@ the file waits as `feedback.views.uploads` keeps it.
 
 import datetime as dt
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
@@ -21,20 +20,19 @@ from feedback.models import Form
 from feedback.past_evaluations import SurveyImportError, import_survey_responses
 from feedback.survey_import import YEAR_OF_STUDY, mappable_keys, read_export
 from feedback.views import uploads
+from meded.imports import SpreadsheetUploadForm, spreadsheet_field
 from meded.spreadsheets import UnreadableFile
 from members.academic_year import AcademicYear
-from members.forms import validate_spreadsheet_upload
 
 _SESSION_KEY = "feedback_survey_import"
 
 
-class SurveyUploadForm(forms.Form):
-    file = forms.FileField(
+class SurveyUploadForm(SpreadsheetUploadForm):
+    file = spreadsheet_field(
         label=gettext_lazy("Export file"),
         help_text=gettext_lazy(
             "A Qualtrics CSV (with choice text), a Microsoft Forms .xlsx or a Google Forms CSV, as downloaded."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
     title = forms.CharField(label=gettext_lazy("Survey title"), max_length=200)
     academic_year = forms.CharField(
@@ -52,14 +50,6 @@ class SurveyUploadForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=gettext_lazy("Leave empty for the academic year's last day."),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-    def clean_file(self):
-        return validate_spreadsheet_upload(self.cleaned_data["file"])
 
     def clean_academic_year(self):
         try:

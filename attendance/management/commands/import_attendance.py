@@ -1,12 +1,13 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from attendance.services import AttendanceImportError, apply_attendance_import, plan_attendance_import
 from events.models import Session
+from meded.imports import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Import a session's attendance from a Microsoft Teams attendance report, a Zoom participants export, "
         "or a CSV with the columns email,status[,mode,year_of_study]. All or nothing."
@@ -14,23 +15,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("session_id", type=int)
-        parser.add_argument("file", type=Path)
+        super().add_arguments(parser)
         parser.add_argument("--dry-run", action="store_true", help="Show what would change; write nothing.")
 
     def handle(self, *args, session_id: int, file: Path, dry_run: bool, **options):
         session = Session.objects.filter(pk=session_id).first()
         if session is None:
             raise CommandError(f"No session has the id {session_id}.")
-        try:
-            data = file.read_bytes()
-        except OSError as error:
-            raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
+        data = self.read(file)
         try:
             plan = plan_attendance_import(session=session, data=data, filename=file.name)
         except AttendanceImportError as error:
-            for problem in error.errors:
-                self.stderr.write(str(problem))
-            raise CommandError(f"{file.name}: nothing imported ({len(error.errors)} problem(s)).") from None
+            raise self.refused(file.name, error.errors) from None
         if plan.kind == "plain":
             self.stdout.write(f"{len(plan.statuses)} attendance status(es) to record.")
         else:

@@ -1,12 +1,13 @@
 import datetime as dt
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from feedback.enums import YearBand
 from feedback.past_evaluations import SurveyImportError, import_survey_responses
 from feedback.survey_import import read_map
+from meded.imports import ImportCommand
 from meded.spreadsheets import UnreadableFile
 from members.academic_year import AcademicYear
 from members.models import Member
@@ -20,14 +21,7 @@ def _date(text: str) -> dt.date:
         raise CommandError(f"{text!r} is not a date like 2026-03-31.") from None
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
-
-
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Import a past society survey from a Qualtrics CSV, Microsoft Forms .xlsx or Google Forms CSV "
         "export. MAP is a CSV of column,metric_key lines (year_of_study for the year column); other "
@@ -35,7 +29,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path)
+        super().add_arguments(parser)
         parser.add_argument("--map", dest="map_file", type=Path, required=True, help="CSV of column,metric_key.")
         parser.add_argument("--academic-year", required=True, help="e.g. 2025-26")
         parser.add_argument("--title", required=True, help="The survey's title (one of that year is added to).")
@@ -50,7 +44,7 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from None
         try:
-            mapping = read_map(data=_read(map_file))
+            mapping = read_map(data=self.read(map_file))
         except UnreadableFile as error:
             for problem in error.errors:
                 self.stderr.write(str(problem))
@@ -62,7 +56,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{options['importer']} is not a committee member.")
         try:
             result = import_survey_responses(
-                data=_read(file),
+                data=self.read(file),
                 filename=file.name,
                 mapping=mapping,
                 academic_year=year,
@@ -73,9 +67,7 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
             )
         except SurveyImportError as error:
-            for problem in error.errors:
-                self.stderr.write(str(problem))
-            raise CommandError(f"{file.name}: nothing imported ({len(error.errors)} problem(s)).") from None
+            raise self.refused(file.name, error.errors) from None
         self._report(result)
 
     def _report(self, result):
