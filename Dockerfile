@@ -20,6 +20,7 @@ EXPOSE 8000
 # spends much of its time waiting on PostgreSQL and Redis, and another thread runs meanwhile, so it
 # served the signed-in catalogue at 1.1–1.9x and the sign-in page at 1.4–2.6x the requests/s of
 # three sync workers, at 8 and 32 connections (medians of three interleaved runs, in two runs;
-# docs/operations.md, "Benchmarks"). Each thread keeps its own database connection (CONN_MAX_AGE):
+# docs/operations.md, "Benchmarks"). Registrations, which queue on a session's row lock, ran at
+# 0.8–0.9x (bench/registration_load.py --servers). Each thread keeps its own database connection (CONN_MAX_AGE):
 # 8 per container.
 CMD ["gunicorn", "meded.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-class", "gthread", "--threads", "4"]

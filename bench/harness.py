@@ -115,20 +115,35 @@ def image_worker_options() -> list[str]:
     return arguments[arguments.index("--workers") :]
 
 
+def worker_options(config: str | None) -> list[str]:
+    """gunicorn's worker options for `sync:N` (N sync workers) or `gthread:NxT` (N workers of T
+    threads); None is the Dockerfile's own."""
+    if config is None:
+        return image_worker_options()
+    kind, _, shape = config.partition(":")
+    workers, _, threads = shape.partition("x")
+    if kind == "sync" and workers.isdigit() and not threads:
+        return ["--workers", workers]
+    if kind == "gthread" and workers.isdigit() and threads.isdigit():
+        return ["--workers", workers, "--worker-class", "gthread", "--threads", threads]
+    sys.exit(f"unknown worker configuration {config!r}: sync:N or gthread:NxT")
+
+
 @contextmanager
-def gunicorn() -> Iterator[str]:
-    """gunicorn as the production image runs it (the Dockerfile's worker options); yields the
-    base URL once /readyz answers."""
+def gunicorn(config: str | None = None, *, port: int | None = None) -> Iterator[str]:
+    """gunicorn as the production image runs it (the Dockerfile's worker options), or with the
+    worker configuration `config` (see worker_options), on BENCH_PORT or `port`; yields the base
+    URL once /readyz answers."""
     import requests
     from django.core.management import call_command
 
     call_command("collectstatic", "--no-input", verbosity=0)  # as the image does when it is built
-    port = os.environ["BENCH_PORT"]
+    port = port or int(os.environ["BENCH_PORT"])
     base = f"http://127.0.0.1:{port}"
     log = Path(tempfile.mkstemp(prefix="meded-bench-gunicorn-", suffix=".log")[1])
     command = [sys.executable, "-m", "gunicorn", "meded.wsgi:application", "--bind", f"127.0.0.1:{port}"]
     with log.open("ab") as output:
-        command += image_worker_options()
+        command += worker_options(config)
         server = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60

@@ -13,17 +13,20 @@ redirects too, and counts as an error, as does any other status. After each run 
 hold exactly PLACES registered and the rest waitlisted (contended) or every member registered
 (uncontended): no overbooking, no lost registration.
 
-Against gunicorn as the Dockerfile runs it (three sync workers) with production settings (DEBUG
-off, behind a pretend TLS proxy, sign-in rate limits on), on a database the script creates and
-drops (an existing database of that name is refused, never flushed).
+Against gunicorn as the Dockerfile runs it (its CMD's worker options), or, with --servers, against
+each worker configuration given (`sync:3`, `gthread:2x4`), each on its own port from --port on and
+interleaved with the others, with production settings (DEBUG off, behind a pretend TLS proxy,
+sign-in rate limits on), on a database the script creates and drops (an existing database of that
+name is refused, never flushed).
 
     .venv/bin/python bench/registration_load.py --port 8812 --database meded_bench_registration \\
-        [--members 400 --places 100 --concurrency 32 --repeats 3]
+        [--members 400 --places 100 --concurrency 32 --repeats 3] [--servers sync:3,gthread:2x4]
 
 REDIS_URL, when set, is the cache (as in production); otherwise each worker has its own.
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -40,6 +43,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--members", type=int, default=400, help="members registering in each run")
     parser.add_argument("--places", type=int, default=100, help="places of the contended session")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight at once")
+    parser.add_argument(
+        "--servers",
+        help="gunicorn worker configurations to compare, e.g. sync:3,gthread:2x4, each on its own port from "
+        "--port on (default: the Dockerfile's)",
+    )
     arguments = parser.parse_args()
     if not 0 < arguments.places < arguments.members:
         parser.error("--places must be fewer than --members, so the contended session fills up")
@@ -113,52 +121,54 @@ def _outcome(browser: harness.Browser, response) -> str:
 
 
 def main() -> None:
-    with harness.own_database(keep=ARGS.keep):
+    configs = ARGS.servers.split(",") if ARGS.servers else [None]
+    names = [config or "image (" + " ".join(harness.image_worker_options()) + ")" for config in configs]
+    with harness.own_database(keep=ARGS.keep), contextlib.ExitStack() as stack:
         teacher, people = _seed(ARGS.members)
-        with harness.gunicorn() as base:
+        bases = [stack.enter_context(harness.gunicorn(config, port=ARGS.port + n)) for n, config in enumerate(configs)]
 
-            def sign_in(n: int) -> dict:
-                browser = harness.Browser(base)
-                browser.sign_in(email=people[n].email, password=PASSWORD, remember=False)
-                # "Successfully signed in" would be shown on the next page; it is not a registration's.
-                browser.cookies.pop("messages", None)
-                return browser.cookies
+        def sign_in(n: int) -> dict:
+            browser = harness.Browser(bases[0])
+            browser.sign_in(email=people[n].email, password=PASSWORD, remember=False)
+            # "Successfully signed in" would be shown on the next page; it is not a registration's.
+            browser.cookies.pop("messages", None)
+            return browser.cookies
 
-            sign_in_time, jars = harness.timed(sign_in, ARGS.members, ARGS.concurrency)
-            failed = [jar for jar in jars if isinstance(jar, Exception)]
-            print(
-                f"sign-in phase: {ARGS.members} real sign-ins, {ARGS.concurrency} at a time: {sign_in_time:.1f} s, "
-                f"{ARGS.members / sign_in_time:.1f}/s, {len(failed)} errors"
-            )
-            if failed:
-                sys.exit(f"sign-ins failed: {failed[0]}")
+        # Sessions are in the database and cookies do not name a port: one sign-in serves every server.
+        sign_in_time, jars = harness.timed(sign_in, ARGS.members, ARGS.concurrency)
+        failed = [jar for jar in jars if isinstance(jar, Exception)]
+        print(
+            f"sign-in phase ({names[0]}): {ARGS.members} real sign-ins, {ARGS.concurrency} at a time: "
+            f"{sign_in_time:.1f} s, {ARGS.members / sign_in_time:.1f}/s, {len(failed)} errors"
+        )
+        if failed:
+            sys.exit(f"sign-ins failed: {failed[0]}")
 
-            def run(sessions: list) -> tuple[float, list]:
-                def register(n: int) -> str:
-                    browser = harness.Browser(base, jars[n])
-                    # The form's token is the one the sign-in left in the CSRF cookie.
-                    form = {"csrfmiddlewaretoken": browser.cookies[settings.CSRF_COOKIE_NAME], "mode": "in_person"}
-                    response = browser.request("POST", f"/sessions/{sessions[n].pk}/register/", form, expect=302)
-                    return _outcome(browser, response)
+        def run(base: str, sessions: list) -> tuple[float, list]:
+            def register(n: int) -> str:
+                browser = harness.Browser(base, jars[n])
+                # The form's token is the one the sign-in left in the CSRF cookie.
+                form = {"csrfmiddlewaretoken": browser.cookies[settings.CSRF_COOKIE_NAME], "mode": "in_person"}
+                response = browser.request("POST", f"/sessions/{sessions[n].pk}/register/", form, expect=302)
+                return _outcome(browser, response)
 
-                return harness.timed(register, ARGS.members, ARGS.concurrency)
+            return harness.timed(register, ARGS.members, ARGS.concurrency)
 
-            rates: dict[str, list[float]] = {"contended": [], "uncontended": []}
-            print(
-                f"{ARGS.members} registrations per run, {ARGS.concurrency} at a time; "
-                "gunicorn, 3 sync workers, DEBUG off"
-            )
-            for repeat in range(ARGS.repeats):
-                order = list(rates) if repeat % 2 == 0 else list(reversed(rates))
-                for kind in order:
+        kinds = ["contended", "uncontended"]
+        rates: dict[tuple[str, str], list[float]] = {(name, kind): [] for name in names for kind in kinds}
+        print(f"{ARGS.members} registrations per run, {ARGS.concurrency} at a time; gunicorn, DEBUG off")
+        for repeat in range(ARGS.repeats):
+            servers = list(zip(names, bases, strict=True))
+            for name, base in servers if repeat % 2 == 0 else reversed(servers):
+                for kind in kinds if repeat % 2 == 0 else reversed(kinds):
                     if kind == "contended":
-                        one = _session(teacher, f"Contended {repeat}", ARGS.places)
+                        one = _session(teacher, f"Contended {repeat} {name}", ARGS.places)
                         sessions = [one] * ARGS.members
                         expected = {"placed": ARGS.places, "waitlisted": ARGS.members - ARGS.places}
                     else:
-                        sessions = [_session(teacher, f"Own {repeat}.{n}", 1) for n in range(ARGS.members)]
+                        sessions = [_session(teacher, f"Own {repeat}.{n} {name}", 1) for n in range(ARGS.members)]
                         expected = {"placed": ARGS.members, "waitlisted": 0}
-                    elapsed, outcomes = run(sessions)
+                    elapsed, outcomes = run(base, sessions)
                     errors = [o for o in outcomes if o not in ("placed", "waitlisted")]
                     stored = Registration.objects.filter(session__in={s.pk for s in sessions})
                     held = {
@@ -166,20 +176,29 @@ def main() -> None:
                         "waitlisted": stored.filter(state=RegistrationState.WAITLISTED).count(),
                     }
                     answered = {k: outcomes.count(k) for k in expected}
-                    rates[kind].append(ARGS.members / elapsed)
+                    rates[name, kind].append(ARGS.members / elapsed)
                     print(
-                        f"  run {repeat + 1} {kind:>11}: {ARGS.members / elapsed:6.1f} registrations/s, "
+                        f"  run {repeat + 1} {name} {kind:>11}: {ARGS.members / elapsed:6.1f} registrations/s, "
                         f"{elapsed:5.2f} s, {len(errors)} errors; answered {answered}, stored {held}"
                     )
                     if errors:
                         sys.exit(f"{kind}: {len(errors)} errors, first: {errors[0]}")
                     if held != expected or answered != expected:
                         sys.exit(f"{kind}: expected {expected}: overbooked or lost registrations")
-    ratios = [c / u for c, u in zip(rates["contended"], rates["uncontended"], strict=True)]
+    summary = []
+    for name in names:
+        ratios = [c / u for c, u in zip(rates[name, "contended"], rates[name, "uncontended"], strict=True)]
+        summary.append(
+            f"{name}: contended/uncontended {harness.spread(ratios)}x, contended "
+            f"{harness.spread(rates[name, 'contended'])}/s, uncontended {harness.spread(rates[name, 'uncontended'])}/s"
+        )
+    for name in names[1:]:
+        for kind in kinds:
+            over = [a / b for a, b in zip(rates[name, kind], rates[names[0], kind], strict=True)]
+            summary.append(f"{name}/{names[0]} {kind} {harness.spread(over)}x")
     print(
-        f"registration_load: contended/uncontended rate {harness.spread(ratios)}x over {ARGS.repeats} interleaved "
-        f"runs; contended {harness.spread(rates['contended'])}/s, uncontended {harness.spread(rates['uncontended'])}/s "
-        f"({ARGS.members} members, {ARGS.places} places, {ARGS.concurrency} at a time; median (range))"
+        f"registration_load ({ARGS.repeats} interleaved runs, {ARGS.members} members, {ARGS.places} places, "
+        f"{ARGS.concurrency} at a time; median (range)): " + "; ".join(summary)
     )
 
 
