@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django.conf import settings
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -10,6 +9,7 @@ from django.utils import timezone
 from attendance.enums import AttendanceSource, AttendanceStatus, Mode, RegistrationState
 from attendance.models import AttendanceChange, RegisterTaken, Registration
 from events.enums import SessionStatus
+from events.feedback_window import feedback_not_closed
 from events.models import Session
 from members.academic_year import AcademicYear
 
@@ -20,14 +20,13 @@ def registrations_for_member(*, member) -> QuerySet[Registration]:
     For the feedback link: `feedback_open` (the session ended within the feedback window) and
     `has_given_feedback` (a receipt exists: the feedback app's table, read through its relation).
     """
-    window_start = timezone.now() - dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
     receipt = Session.objects.filter(pk=OuterRef("session_id"), feedback_receipts__member=OuterRef("member_id"))
     return (
         Registration.objects.filter(member=member)
         .exclude(state=RegistrationState.CANCELLED)
         .annotate(
             has_given_feedback=Exists(receipt),
-            feedback_open=ExpressionWrapper(Q(session__ends_at__gt=window_start), output_field=BooleanField()),
+            feedback_open=ExpressionWrapper(feedback_not_closed(prefix="session__"), output_field=BooleanField()),
         )
         .select_related("session", "session__series", "session__register_taken")
         .prefetch_related("session__target_years", "session__roster__teacher")

@@ -1,5 +1,4 @@
 import base64
-import datetime as dt
 import secrets
 import time
 
@@ -21,6 +20,7 @@ from attendance import checkin, selectors, services
 from attendance.enums import AttendanceSource, AttendanceStatus, RegistrationState
 from attendance.models import RegisterTaken, Registration
 from certificates.pdf import certificate_pdf
+from events.feedback_window import feedback_closes_at
 from events.models import Session
 from events.permissions import can_view_session, cancellation_open, check_in_open, offers_check_in
 from events.selectors import session_for_page, sessions_open_for_check_in
@@ -398,10 +398,9 @@ class AttendanceCertificateView(LoginRequiredMixin, View):
         # The feedback app's receipt, read through its relation: it says only that they responded.
         # Only while feedback is open: afterwards it can no longer be given, and the certificate
         # is not held back for ever.
-        feedback_closes = registration.session.ends_at + dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
         if (
             settings.FEEDBACK_REQUIRED_FOR_CERTIFICATES
-            and timezone.now() < feedback_closes
+            and timezone.now() < feedback_closes_at(registration.session)
             and not request.user.feedback_receipts.filter(session_id=registration.session_id).exists()
         ):
             messages.info(

@@ -2,11 +2,9 @@
 `FeedbackConfig.ready()`): the request after a session and its reminder, and an invitation to
 answer a survey. The sweep that writes them is `feedback.requests` (its own beat task)."""
 
-import datetime as dt
-
-from django.conf import settings
 from django.utils import timezone
 
+from events.feedback_window import feedback_closes_at
 from events.messages import session_context
 from events.models import Session
 from feedback.models import Receipt, Survey
@@ -19,7 +17,7 @@ from notifications.registry import Batch, NotWanted
 def _feedback(message, session: Session, batch: Batch) -> dict:
     if Receipt.objects.filter(session=session, member_id=message.recipient_id).exists():
         raise NotWanted("The recipient has already given feedback.")
-    if timezone.now() >= session.ends_at + dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS):
+    if timezone.now() >= feedback_closes_at(session):
         raise NotWanted("Feedback on the session has closed.")
     return session_context(session, feedback_url=absolute_url(message.context.get("path", "/")))
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from attendance.enums import AttendanceStatus, RegistrationState
 from attendance.models import Registration
 from events.enums import SessionStatus
+from events.feedback_window import feedback_open
 from events.models import Session
 from feedback.models import Receipt, Survey
 from members.models import Member
@@ -50,11 +51,12 @@ def _members_to_ask(*, session_ids: list[int], asked_before: dt.datetime | None 
     return found
 
 
-def _sessions_ended(*, after: dt.datetime, until: dt.datetime) -> list[int]:
+def _sessions_open(*, now: dt.datetime, ended_by: dt.datetime) -> list[int]:
+    """Held sessions whose feedback is open now and that ended by `ended_by`."""
     return list(
-        Session.objects.filter(status__in=SessionStatus.held, ends_at__gt=after, ends_at__lte=until).values_list(
-            "pk", flat=True
-        )
+        Session.objects.filter(
+            feedback_open(now=now), status__in=SessionStatus.held, ends_at__lte=ended_by
+        ).values_list("pk", flat=True)
     )
 
 
@@ -83,15 +85,14 @@ def write_feedback_requests(*, now: dt.datetime | None = None) -> dict[str, int]
     """Write the feedback requests and reminders now due, and survey invitations; returns how many
     of each are new."""
     now = now or timezone.now()
-    window = dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
     remind_after = dt.timedelta(days=settings.FEEDBACK_REMINDER_AFTER_DAYS)
     written = {"requests": 0, "reminders": 0, "surveys": write_survey_invitations(now=now)}
     plan = [
-        ("requests", MessageKind.FEEDBACK_REQUEST, _sessions_ended(after=now - window, until=now), None),
+        ("requests", MessageKind.FEEDBACK_REQUEST, _sessions_open(now=now, ended_by=now), None),
         (
             "reminders",
             MessageKind.FEEDBACK_REMINDER,
-            _sessions_ended(after=now - window, until=now - remind_after),
+            _sessions_open(now=now, ended_by=now - remind_after),
             now - remind_after,
         ),
     ]

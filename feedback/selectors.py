@@ -2,13 +2,13 @@
 
 import datetime as dt
 
-from django.conf import settings
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from attendance.enums import AttendanceStatus, RegistrationState
 from attendance.models import Registration
 from events.enums import SessionStatus
+from events.feedback_window import feedback_not_closed, feedback_open
 from events.models import Session
 from feedback.enums import FormPurpose
 from feedback.models import Form, Question, Receipt, Survey, SurveyYear
@@ -29,11 +29,7 @@ def sessions_awaiting_feedback(*, member: Member, now: dt.datetime | None = None
     attended = registered.filter(attendance__in=AttendanceStatus.attended)
     unmarked = registered.filter(attendance="")
     return (
-        Session.objects.filter(
-            status__in=SessionStatus.held,
-            ends_at__lte=now,
-            ends_at__gt=now - dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS),
-        )
+        Session.objects.filter(feedback_open(now=now), status__in=SessionStatus.held)
         .filter(Q(Exists(attended)) | Q(Exists(unmarked), register_taken__isnull=True))
         .exclude(Exists(Receipt.objects.filter(session=OuterRef("pk"), member=member)))
         .exclude(roster__teacher=member)
@@ -47,9 +43,7 @@ def comments_to_moderate(*, viewer, now: dt.datetime | None = None) -> QuerySet:
     """The written comments `viewer` moderates (`comments_for_moderation`) on sessions whose
     feedback is still open: the ones arriving now, which teachers are about to read."""
     now = now or timezone.now()
-    return comments_for_moderation(viewer=viewer).filter(
-        response__session__ends_at__gt=now - dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
-    )
+    return comments_for_moderation(viewer=viewer).filter(feedback_not_closed(now=now, prefix="response__session__"))
 
 
 def open_surveys_for(*, member: Member, now: dt.datetime | None = None) -> QuerySet[Survey]:

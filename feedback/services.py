@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from attendance.enums import AttendanceStatus, RegistrationState
 from attendance.models import RegisterTaken, Registration
 from events.enums import SessionStatus
+from events.feedback_window import feedback_closes_at, feedback_open
 from events.models import Session
 from feedback.enums import (
     ANSWER_TEXT_MAX_LENGTH,
@@ -181,7 +182,7 @@ def check_can_respond_to_session(*, session: Session, member: Member, now: dt.da
         )
     if now < session.ends_at:
         raise FeedbackError(_("Feedback opens when the session ends, at %s.") % _moment(session.ends_at))
-    closes_at = session.ends_at + dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
+    closes_at = feedback_closes_at(session)
     if now >= closes_at:
         raise FeedbackError(_("Feedback on this session closed on %s.") % _day(closes_at))
 
@@ -720,11 +721,7 @@ def _is_in_use(form: Form, now: dt.datetime | None = None) -> bool:
         return True
     if Survey.objects.filter(form=form, opens_at__lte=now, closes_at__gt=now).exists():
         return True
-    open_sessions = Session.objects.filter(
-        status__in=SessionStatus.held,
-        ends_at__lte=now,
-        ends_at__gt=now - dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS),
-    )
+    open_sessions = Session.objects.filter(feedback_open(now=now), status__in=SessionStatus.held)
     uses_it = Q(feedback_form_choice__form=form)
     if form.is_default:
         uses_it |= Q(feedback_form_choice__isnull=True)

@@ -4,15 +4,13 @@ Nothing here puts a response's key in a URL, a message or the member's web sessi
 thank-you page is addressed by the session or survey (see `feedback.anonymity`).
 """
 
-import datetime as dt
-
-from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.views.generic import TemplateView
 
+from events.feedback_window import feedback_closes_at
 from events.models import Session
 from events.permissions import can_view_session
 from feedback import selectors, services
@@ -27,9 +25,8 @@ class FeedbackToGiveView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         sessions = list(selectors.sessions_awaiting_feedback(member=self.request.user))
-        window = dt.timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
         for session in sessions:
-            session.feedback_closes_at = session.ends_at + window
+            session.feedback_closes_at = feedback_closes_at(session)
         return super().get_context_data(**kwargs) | {
             "sessions": sessions,
             "surveys": list(selectors.open_surveys_for(member=self.request.user)),

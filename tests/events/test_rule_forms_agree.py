@@ -1,0 +1,31 @@
+"""Rules kept in two forms, a Python predicate and a SQL filter, side by side in one module:
+each test builds rows on both sides of every boundary and checks the two forms pick the same."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from events.feedback_window import feedback_closes_at, feedback_not_closed, feedback_open, is_feedback_open
+from events.models import Session
+from tests.events.factories import SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_feedback_window_in_sql_agrees_with_python(settings):
+    settings.FEEDBACK_WINDOW_DAYS = 14
+    now = timezone.now()
+    window = dt.timedelta(days=14)
+    second = dt.timedelta(seconds=1)
+    ends = [now + second, now, now - second, now - window + second, now - window, now - window - second]
+    sessions = [SessionFactory(starts_at=end - dt.timedelta(hours=1), ends_at=end) for end in ends]
+
+    open_in_sql = set(Session.objects.filter(feedback_open(now=now)))
+    not_closed_in_sql = set(Session.objects.filter(feedback_not_closed(now=now)))
+
+    assert open_in_sql == {s for s in sessions if is_feedback_open(s, now=now)}
+    assert not_closed_in_sql == {s for s in sessions if now < feedback_closes_at(s)}
+    assert open_in_sql == set(sessions[1:4])  # from the end until 14 days after it
+    assert not_closed_in_sql == set(sessions[:4])
+
