@@ -25,6 +25,7 @@ from attendance.selectors import waitlist_positions
 from certificates import services as certificate_services
 from certificates.enums import CertificateKind
 from certificates.models import Certificate
+from events.eligibility import is_for_year
 from events.enums import SessionFormat, SessionStatus
 from events.models import Session
 from events.permissions import can_take_register, cancellation_open, check_in_open, registration_open
@@ -66,11 +67,9 @@ def _check_can_register(session: Session, member: Member) -> None:
 def _check_year(session: Session, member: Member, *, for_teacher: bool = False) -> None:
     """The member's year must be one the session is for (unless it is open to all years). The
     message speaks to the member, or with `for_teacher` to the teacher adding them."""
-    if session.is_open_to_all_years:
+    if is_for_year(session, member.year_of_study):
         return
     years = {target.year for target in session.target_years.all()}
-    if member.year_of_study in years:
-        return
     if for_teacher:
         raise RegistrationRefused(
             _("%(name)s cannot be added: this session is for year %(years)s and their profile says %(year)s.")
@@ -255,9 +254,7 @@ def check_in(*, session: Session, member: Member, source: str, now=None) -> tupl
         # A member who holds a place changes only its attendance; a walk-in takes a place.
         holds_place = registration is not None and registration.state == RegistrationState.REGISTERED
         if not holds_place:
-            years = {target.year for target in locked.target_years.all()}
-            eligible = locked.is_open_to_all_years or member.year_of_study in years
-            if not eligible and not is_teacher(member):
+            if not is_for_year(locked, member.year_of_study) and not is_teacher(member):
                 raise CheckInRefused(_("This session is for other years; ask the teacher to add you to the register."))
             registration = registration or Registration(session=locked, member=member, mode=Mode.IN_PERSON)
             registration.state, registration.is_walk_in = RegistrationState.REGISTERED, True

@@ -7,8 +7,9 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from events.eligibility import for_year
 from events.enums import SessionStatus
-from events.models import Series, Session, SessionTargetYear
+from events.models import Series, Session
 
 
 def _places_taken(mode: str) -> Coalesce:
@@ -55,10 +56,7 @@ def sessions_for_catalogue(
     now = now or timezone.now()
     sessions = Session.objects.filter(status=SessionStatus.PUBLISHED, ends_at__gt=now)
     if year:
-        sessions = sessions.filter(
-            Q(Exists(SessionTargetYear.objects.filter(session=OuterRef("pk"), year=year)))
-            | Q(is_open_to_all_years=True)
-        )
+        sessions = sessions.filter(for_year(year))
     if format:
         sessions = sessions.filter(format=format)
     if topic:
@@ -127,8 +125,7 @@ def sessions_for_year_feed(*, year: int, now: dt.datetime | None = None) -> Quer
     now = now or timezone.now()
     return with_listing_joins(
         Session.objects.filter(
-            Q(Exists(SessionTargetYear.objects.filter(session=OuterRef("pk"), year=year)))
-            | Q(is_open_to_all_years=True),
+            for_year(year),
             status__in=LISTED_IN_FEEDS,
             ends_at__gte=now - FEED_HISTORY,
         ).exclude(status=SessionStatus.CANCELLED, published_at__isnull=True)  # a cancelled draft stays private

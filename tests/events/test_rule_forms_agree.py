@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from events.eligibility import for_year, is_for_year
 from events.feedback_window import feedback_closes_at, feedback_not_closed, feedback_open, is_feedback_open
 from events.models import Session
 from tests.events.factories import SessionFactory
@@ -29,3 +30,16 @@ def test_the_feedback_window_in_sql_agrees_with_python(settings):
     assert open_in_sql == set(sessions[1:4])  # from the end until 14 days after it
     assert not_closed_in_sql == set(sessions[:4])
 
+
+def test_target_year_eligibility_in_sql_agrees_with_python():
+    sessions = [
+        SessionFactory(target_years=[3]),
+        SessionFactory(target_years=[2, 4]),
+        SessionFactory(target_years=[]),
+        SessionFactory(target_years=[3], is_open_to_all_years=True),
+        SessionFactory(target_years=[], is_open_to_all_years=True),
+    ]
+    for year in (None, 1, 2, 3, 4):
+        in_sql = set(Session.objects.filter(for_year(year)))
+        assert in_sql == {s for s in sessions if is_for_year(s, year)}, year
+    assert set(Session.objects.filter(for_year(3))) == {sessions[0], sessions[3], sessions[4]}
