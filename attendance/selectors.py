@@ -11,6 +11,7 @@ from attendance.models import AttendanceChange, RegisterTaken, Registration
 from events.enums import SessionStatus
 from events.feedback_window import feedback_not_closed
 from events.models import Session
+from events.permissions import on_roster
 from members.academic_year import AcademicYear
 
 
@@ -148,14 +149,14 @@ def counted_registrations(sessions: QuerySet[Session], *, now: dt.datetime) -> Q
     """The places an attendance rate counts at `sessions_with_attendance(sessions)`: registered
     (walk-ins included), not excused, and not held by one of the session's own teachers (read
     through the session's roster relation)."""
-    teaching = Session.objects.filter(pk=OuterRef("session_id"), roster__teacher=OuterRef("member_id"))
+    teaching = on_roster(member=OuterRef("member_id"), session=OuterRef("session_id"))
     return (
         Registration.objects.filter(
             session__in=sessions_with_attendance(sessions, now=now).values("pk"),
             state=RegistrationState.REGISTERED,
         )
         .exclude(attendance=AttendanceStatus.EXCUSED)
-        .exclude(Exists(teaching))
+        .exclude(teaching)
     )
 
 
@@ -163,10 +164,10 @@ def with_attendee_counts(sessions: QuerySet[Session]) -> QuerySet[Session]:
     """`sessions` with `registered_count` (places held: registered, walk-ins included) and
     `attended_count` (of those, present or late), neither counting the session's own teachers;
     one subquery each."""
-    teaching = Session.objects.filter(pk=OuterRef("session_id"), roster__teacher=OuterRef("member_id"))
+    teaching = on_roster(member=OuterRef("member_id"), session=OuterRef("session_id"))
     places = (
         Registration.objects.filter(session=OuterRef("pk"), state=RegistrationState.REGISTERED)
-        .exclude(Exists(teaching))
+        .exclude(teaching)
         .order_by()
         .values("session")
     )

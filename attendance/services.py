@@ -28,7 +28,7 @@ from certificates.models import Certificate
 from events.eligibility import is_for_year
 from events.enums import SessionFormat, SessionStatus
 from events.models import Session
-from events.permissions import can_take_register, cancellation_open, check_in_open, registration_open
+from events.permissions import can_take_register, cancellation_open, check_in_open, registration_open, teaches
 from meded.spreadsheets import ImportRefused, RowError
 from members.models import Member
 from members.permissions import is_teacher
@@ -323,7 +323,7 @@ def add_walk_in(
     """The teacher (`by`) adds someone who came without registering; they are recorded as present.
     Raises RegistrationRefused for one of the session's own teachers (they never count as its
     attendees) and for a member whose year the session is not for, as registering would."""
-    if session.roster.filter(teacher=member).exists():
+    if teaches(member, session):
         raise RegistrationRefused(
             _("%s teaches this session, so cannot be its attendee.") % (member.get_full_name() or member.email)
         )

@@ -4,6 +4,7 @@ prefetch, so a predicate adds no query on a prefetched session."""
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from events.enums import SessionStatus
@@ -22,14 +23,21 @@ def _roster_entry(user, session: Session):
     return None
 
 
-def _leads(user, session: Session) -> bool:
+def leads(user, session: Session) -> bool:
+    """Whether the user is the session's lead teacher."""
     entry = _roster_entry(user, session)
     return entry is not None and entry.is_lead
 
 
 def teaches(user, session: Session) -> bool:
-    """Whether the user is on the session's roster, in any role."""
+    """Whether the user is on the session's roster, in any role. Its SQL form is `on_roster`."""
     return _roster_entry(user, session) is not None
+
+
+def on_roster(*, member, session=None) -> Exists:
+    """SQL form of `teaches`: whether `member` is on the roster of `session`, each a value or an
+    `OuterRef` (the session defaults to the outer row's). A test checks the two agree."""
+    return Exists(Session.objects.filter(pk=OuterRef("pk") if session is None else session, roster__teacher=member))
 
 
 def can_propose_session(user) -> bool:
@@ -54,7 +62,7 @@ def can_edit_session(user, session: Session) -> bool:
     if is_committee(user):
         return True
     if session.status == SessionStatus.PUBLISHED:
-        return _leads(user, session)
+        return leads(user, session)
     return _roster_entry(user, session) is not None
 
 
@@ -69,7 +77,7 @@ def can_review_sessions(user) -> bool:
 def can_cancel_session(user, session: Session) -> bool:
     if session.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
         return False
-    return is_committee(user) or _leads(user, session)
+    return is_committee(user) or leads(user, session)
 
 
 def holds_online_place(registration) -> bool:
@@ -88,7 +96,7 @@ def sees_meeting_link(user, session: Session, *, online_place: bool = False) -> 
 def can_invite_co_teachers(user, session: Session) -> bool:
     if session.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
         return False
-    return _leads(user, session)
+    return leads(user, session)
 
 
 def can_manage_materials(user, session: Session) -> bool:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from events.eligibility import for_year
 from events.enums import SessionStatus
 from events.models import Series, Session
+from events.permissions import on_roster
 
 
 def _places_taken(mode: str) -> Coalesce:
@@ -109,9 +110,8 @@ def session_for_page(*, pk: int) -> Session:
 
 
 def sessions_taught_by(*, teacher) -> QuerySet[Session]:
-    taught = Session.objects.filter(roster__teacher=teacher).values("pk")
     # register_taken: the attendance app's marker, joined so the dashboard can list registers to take.
-    sessions = with_listing_joins(Session.objects.filter(pk__in=taught)).select_related("register_taken")
+    sessions = with_listing_joins(Session.objects.filter(on_roster(member=teacher))).select_related("register_taken")
     return with_places_taken(sessions).order_by("starts_at", "pk")
 
 
@@ -135,7 +135,7 @@ def sessions_for_year_feed(*, year: int, now: dt.datetime | None = None) -> Quer
 def sessions_for_personal_feed(*, member, now: dt.datetime | None = None) -> QuerySet[Session]:
     """A member's own feed: the sessions they teach and those they have a place at."""
     now = now or timezone.now()
-    mine = Q(roster__teacher=member) | Q(registrations__member=member, registrations__state="registered")
+    mine = on_roster(member=member) | Q(registrations__member=member, registrations__state="registered")
     ids = Session.objects.filter(mine, status__in=LISTED_IN_FEEDS, ends_at__gte=now - FEED_HISTORY).values("pk")
     return (
         with_listing_joins(Session.objects.filter(pk__in=ids))

@@ -20,6 +20,7 @@ from attendance.models import Registration
 from events.enums import SessionStatus
 from events.feedback_window import feedback_open
 from events.models import Session
+from events.permissions import on_roster
 from feedback.models import Receipt, Survey
 from members.models import Member
 from notifications.enums import MessageKind
@@ -34,8 +35,8 @@ def _members_to_ask(*, session_ids: list[int], asked_before: dt.datetime | None 
         Q(attendance__in=AttendanceStatus.attended) | Q(attendance="", session__register_taken__isnull=True)
     )
     answered = Receipt.objects.filter(session_id=OuterRef("session_id"), member_id=OuterRef("member_id"))
-    teaches = Session.objects.filter(pk=OuterRef("session_id"), roster__teacher=OuterRef("member_id"))
-    may_answer = may_answer.filter(~Exists(answered), ~Exists(teaches))
+    teaches = on_roster(member=OuterRef("member_id"), session=OuterRef("session_id"))
+    may_answer = may_answer.filter(~Exists(answered), ~teaches)
     if asked_before is not None:
         asked = Message.objects.filter(
             kind=MessageKind.FEEDBACK_REQUEST,

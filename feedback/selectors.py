@@ -10,6 +10,7 @@ from attendance.models import Registration
 from events.enums import SessionStatus
 from events.feedback_window import feedback_not_closed, feedback_open
 from events.models import Session
+from events.permissions import on_roster
 from feedback.enums import FormPurpose
 from feedback.models import Form, Question, Receipt, Survey, SurveyYear
 from feedback.results.counting import responses_counted
@@ -32,7 +33,7 @@ def sessions_awaiting_feedback(*, member: Member, now: dt.datetime | None = None
         Session.objects.filter(feedback_open(now=now), status__in=SessionStatus.held)
         .filter(Q(Exists(attended)) | Q(Exists(unmarked), register_taken__isnull=True))
         .exclude(Exists(Receipt.objects.filter(session=OuterRef("pk"), member=member)))
-        .exclude(roster__teacher=member)
+        .exclude(on_roster(member=member))
         .select_related("series")
         .prefetch_related("roster__teacher")
         .order_by("-ends_at", "pk")

@@ -29,6 +29,7 @@ from attendance.models import RegisterTaken, Registration
 from events.enums import SessionStatus
 from events.feedback_window import feedback_closes_at, feedback_open
 from events.models import Session
+from events.permissions import teaches
 from feedback.enums import (
     ANSWER_TEXT_MAX_LENGTH,
     SCALE_VALUES,
@@ -165,7 +166,7 @@ def check_can_respond_to_session(*, session: Session, member: Member, now: dt.da
         raise FeedbackError(_("This session has not taken place."))
     if Receipt.objects.filter(session=session, member=member).exists():
         raise FeedbackError(_("You have already given feedback on this session. Thank you!"))
-    if session.roster.filter(teacher=member).exists():
+    if teaches(member, session):
         raise FeedbackError(_("You taught this session, so its feedback is for its attendees to give."))
     registration = Registration.objects.filter(
         session=session, member=member, state=RegistrationState.REGISTERED

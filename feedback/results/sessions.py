@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from events.enums import SessionStatus
 from events.models import Session
+from events.permissions import on_roster
 from feedback.models import PendingResponse, Response
 from feedback.results.counting import (
     Results,
@@ -77,7 +78,7 @@ def sessions_with_feedback_taught_by(*, teacher, now=None) -> QuerySet[Session]:
     now = now or timezone.now()
     return (
         Session.objects.filter(
-            pk__in=Session.objects.filter(roster__teacher=teacher).values("pk"),
+            on_roster(member=teacher),
             status__in=SessionStatus.held,
             ends_at__lte=now,
         )

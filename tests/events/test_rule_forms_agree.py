@@ -9,7 +9,10 @@ from django.utils import timezone
 from events.eligibility import for_year, is_for_year
 from events.feedback_window import feedback_closes_at, feedback_not_closed, feedback_open, is_feedback_open
 from events.models import Session
-from tests.events.factories import SessionFactory
+from events.permissions import on_roster, teaches
+from teachers.enums import TeachingRole
+from tests.events.factories import RosterEntryFactory, SessionFactory
+from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +46,15 @@ def test_target_year_eligibility_in_sql_agrees_with_python():
         in_sql = set(Session.objects.filter(for_year(year)))
         assert in_sql == {s for s in sessions if is_for_year(s, year)}, year
     assert set(Session.objects.filter(for_year(3))) == {sessions[0], sessions[3], sessions[4]}
+
+
+def test_the_roster_check_in_sql_agrees_with_python():
+    lead, co_teacher, attendee = MemberFactory.create_batch(3)
+    taught = SessionFactory(lead=lead)
+    RosterEntryFactory(session=taught, teacher=co_teacher, role=TeachingRole.CO_TEACHER)
+    sessions = [taught, SessionFactory(lead=co_teacher), SessionFactory()]
+    for member in (lead, co_teacher, attendee):
+        in_sql = set(Session.objects.filter(on_roster(member=member)))
+        assert in_sql == {s for s in sessions if teaches(member, s)}
+    assert set(Session.objects.filter(on_roster(member=co_teacher))) == {sessions[0], sessions[1]}
+    assert not Session.objects.filter(on_roster(member=attendee)).exists()
