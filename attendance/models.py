@@ -60,6 +60,11 @@ class Registration(models.Model):
     def __str__(self):
         return f"{self.member} – {self.session} ({self.get_state_display()})"
 
+    @property
+    def has_attended(self) -> bool:
+        """Marked present or late (`AttendanceStatus.attended`)."""
+        return self.attendance in AttendanceStatus.attended
+
 
 class RegisterTaken(models.Model):
     """Marks that a session's register has been taken: from then on, no status means absent."""

@@ -2,11 +2,13 @@
 
 import datetime as dt
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.conf import settings
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attendance.enums import AttendanceSource, AttendanceStatus, Mode, RegistrationState
+from attendance.feedback import feedback_due
 from attendance.models import AttendanceChange, RegisterTaken, Registration
 from events.enums import SessionStatus
 from events.feedback_window import feedback_not_closed
@@ -15,19 +17,31 @@ from events.permissions import on_roster
 from members.academic_year import AcademicYear
 
 
-def registrations_for_member(*, member) -> QuerySet[Registration]:
-    """The member's current registrations and queue places, with their sessions' listing joins.
-
-    For the feedback link: `feedback_open` (the session ended within the feedback window) and
-    `has_given_feedback` (a receipt exists: the feedback app's table, read through its relation).
-    """
+def certificate_waits_for_feedback(*, now: dt.datetime | None = None):
+    """Whether a registration's certificate of attendance waits for its holder's feedback: with
+    FEEDBACK_REQUIRED_FOR_CERTIFICATES, while feedback on the session has not closed
+    (`events.feedback_window`) and they have not given it (the feedback app's receipt, read through
+    its relation: it says only that they responded). Once feedback has closed it can no longer be
+    given, and the certificate is not held back for ever. My sessions and the certificate ask it."""
+    if not settings.FEEDBACK_REQUIRED_FOR_CERTIFICATES:
+        return Value(False, output_field=BooleanField())
     receipt = Session.objects.filter(pk=OuterRef("session_id"), feedback_receipts__member=OuterRef("member_id"))
+    return ExpressionWrapper(
+        feedback_not_closed(now=now, prefix="session__") & Q(~Exists(receipt)), output_field=BooleanField()
+    )
+
+
+def registrations_for_member(*, member, now: dt.datetime | None = None) -> QuerySet[Registration]:
+    """The member's current registrations and queue places, with their sessions' listing joins,
+    `feedback_due` (the feedback app's rule, `attendance.feedback`) and
+    `certificate_waits_for_feedback`."""
+    now = now or timezone.now()
     return (
         Registration.objects.filter(member=member)
         .exclude(state=RegistrationState.CANCELLED)
         .annotate(
-            has_given_feedback=Exists(receipt),
-            feedback_open=ExpressionWrapper(feedback_not_closed(prefix="session__"), output_field=BooleanField()),
+            feedback_due=feedback_due(now=now),
+            certificate_waits_for_feedback=certificate_waits_for_feedback(now=now),
         )
         .select_related("session", "session__series", "session__register_taken")
         .prefetch_related("session__target_years", "session__roster__teacher")

@@ -20,7 +20,6 @@ from attendance import checkin, selectors, services
 from attendance.enums import AttendanceSource, AttendanceStatus, RegistrationState
 from attendance.models import RegisterTaken, Registration
 from certificates.pdf import certificate_pdf
-from events.feedback_window import feedback_closes_at
 from events.models import Session
 from events.permissions import can_view_session, cancellation_open, check_in_open, offers_check_in
 from events.selectors import session_for_page, sessions_open_for_check_in
@@ -141,11 +140,7 @@ class MySessionsView(LoginRequiredMixin, TemplateView):
             registration.can_cancel = cancellation_open(registration.session, registration) and not check_in_open(
                 registration.session
             )
-        return (
-            super().get_context_data(**kwargs)
-            | groups
-            | {"feedback_required_for_certificates": settings.FEEDBACK_REQUIRED_FOR_CERTIFICATES}
-        )
+        return super().get_context_data(**kwargs) | groups
 
 
 def _session_for_staff(request, pk: int):
@@ -391,18 +386,12 @@ class AttendanceCertificateView(LoginRequiredMixin, View):
         registration = (
             Registration.objects.select_related("session", "member")
             .filter(pk=pk, member=request.user, attendance__in=AttendanceStatus.attended)
+            .annotate(waits_for_feedback=selectors.certificate_waits_for_feedback())
             .first()
         )
         if registration is None:
             raise Http404
-        # The feedback app's receipt, read through its relation: it says only that they responded.
-        # Only while feedback is open: afterwards it can no longer be given, and the certificate
-        # is not held back for ever.
-        if (
-            settings.FEEDBACK_REQUIRED_FOR_CERTIFICATES
-            and timezone.now() < feedback_closes_at(registration.session)
-            and not request.user.feedback_receipts.filter(session_id=registration.session_id).exists()
-        ):
+        if registration.waits_for_feedback:
             messages.info(
                 request, _("Please give your feedback on this session first; then download your certificate.")
             )

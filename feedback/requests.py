@@ -2,41 +2,36 @@
 answered. Both are messages in the notifications outbox, written by a sweep that runs every few
 minutes and is safe to repeat (one message per kind, member and session, ever).
 
-Who is asked: the members who may answer (see `services.check_can_respond_to_session`): holding
-a place, marked present or late — or not marked while no register has been taken — and without
-a receipt. The reminder goes FEEDBACK_REMINDER_AFTER_DAYS after the end, while feedback is open.
-Receipts are read only to leave out those who have answered; no message ever refers to a response.
+Who is asked: the members who may answer (`feedback.selectors.registrations_owing_feedback`, the
+rule's SQL form): holding a place, marked present or late — or not marked while no register has
+been taken — not teaching it, and without a receipt. The reminder goes
+FEEDBACK_REMINDER_AFTER_DAYS after the end, while feedback is open. Receipts are read only to
+leave out those who have answered; no message ever refers to a response.
 """
 
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from attendance.enums import AttendanceStatus, RegistrationState
-from attendance.models import Registration
-from events.enums import SessionStatus
-from events.feedback_window import feedback_open
 from events.models import Session
-from events.permissions import on_roster
 from feedback.models import Receipt, Survey
+from feedback.selectors import registrations_owing_feedback
 from members.models import Member
 from notifications.enums import MessageKind
 from notifications.models import Message
 from notifications.services import notify_many
 
 
-def _members_to_ask(*, session_ids: list[int], asked_before: dt.datetime | None = None) -> dict[int, list[int]]:
-    """Members who may still answer, by session, in one query; with `asked_before`, only those
-    whose request was written by then (so the reminder never comes with, or before, the request)."""
-    may_answer = Registration.objects.filter(session_id__in=session_ids, state=RegistrationState.REGISTERED).filter(
-        Q(attendance__in=AttendanceStatus.attended) | Q(attendance="", session__register_taken__isnull=True)
-    )
-    answered = Receipt.objects.filter(session_id=OuterRef("session_id"), member_id=OuterRef("member_id"))
-    teaches = on_roster(member=OuterRef("member_id"), session=OuterRef("session_id"))
-    may_answer = may_answer.filter(~Exists(answered), ~teaches)
+def _members_to_ask(
+    *, now: dt.datetime, ended_by: dt.datetime, asked_before: dt.datetime | None = None
+) -> dict[int, list[int]]:
+    """Members who may still answer (`registrations_owing_feedback`) on sessions that ended by
+    `ended_by`, by session, in one query; with `asked_before`, only those whose request was
+    written by then (so the reminder never comes with, or before, the request)."""
+    may_answer = registrations_owing_feedback(now=now).filter(session__ends_at__lte=ended_by)
     if asked_before is not None:
         asked = Message.objects.filter(
             kind=MessageKind.FEEDBACK_REQUEST,
@@ -50,15 +45,6 @@ def _members_to_ask(*, session_ids: list[int], asked_before: dt.datetime | None 
     for session_id, member_id in may_answer.values_list("session_id", "member_id"):
         found.setdefault(session_id, []).append(member_id)
     return found
-
-
-def _sessions_open(*, now: dt.datetime, ended_by: dt.datetime) -> list[int]:
-    """Held sessions whose feedback is open now and that ended by `ended_by`."""
-    return list(
-        Session.objects.filter(
-            feedback_open(now=now), status__in=SessionStatus.held, ends_at__lte=ended_by
-        ).values_list("pk", flat=True)
-    )
 
 
 def write_survey_invitations(*, now: dt.datetime) -> int:
@@ -89,16 +75,11 @@ def write_feedback_requests(*, now: dt.datetime | None = None) -> dict[str, int]
     remind_after = dt.timedelta(days=settings.FEEDBACK_REMINDER_AFTER_DAYS)
     written = {"requests": 0, "reminders": 0, "surveys": write_survey_invitations(now=now)}
     plan = [
-        ("requests", MessageKind.FEEDBACK_REQUEST, _sessions_open(now=now, ended_by=now), None),
-        (
-            "reminders",
-            MessageKind.FEEDBACK_REMINDER,
-            _sessions_open(now=now, ended_by=now - remind_after),
-            now - remind_after,
-        ),
+        ("requests", MessageKind.FEEDBACK_REQUEST, now, None),
+        ("reminders", MessageKind.FEEDBACK_REMINDER, now - remind_after, now - remind_after),
     ]
-    for key, kind, session_ids, asked_before in plan:
-        for session_id, members in _members_to_ask(session_ids=session_ids, asked_before=asked_before).items():
+    for key, kind, ended_by, asked_before in plan:
+        for session_id, members in _members_to_ask(now=now, ended_by=ended_by, asked_before=asked_before).items():
             written[key] += notify_many(
                 kind=kind,
                 recipients=members,

@@ -18,26 +18,42 @@ from feedback.results.moderation import comments_for_moderation
 from members.models import Member
 
 
-def sessions_awaiting_feedback(*, member: Member, now: dt.datetime | None = None) -> QuerySet[Session]:
-    """Sessions whose feedback is open and the member may give but has not, most recent first.
-
-    The same rule as `services.check_can_respond_to_session`, in SQL: registered (walk-ins too),
-    present or late — or unmarked while no register has been taken; not one of its teachers;
-    ended within the window.
+def registrations_owing_feedback(*, now: dt.datetime | None = None) -> QuerySet[Registration]:
+    """The places whose holder may give feedback on the session now and has not: the SQL form of
+    `services.check_can_respond_to_session` (a test checks they agree). A place held (walk-ins
+    too) at a session held, its feedback open (`events.feedback_window`); marked present or late,
+    or unmarked while no register has been taken; not one of the session's teachers; no receipt.
     """
     now = now or timezone.now()
-    registered = Registration.objects.filter(session=OuterRef("pk"), member=member, state=RegistrationState.REGISTERED)
-    attended = registered.filter(attendance__in=AttendanceStatus.attended)
-    unmarked = registered.filter(attendance="")
+    answered = Receipt.objects.filter(session_id=OuterRef("session_id"), member_id=OuterRef("member_id"))
     return (
-        Session.objects.filter(feedback_open(now=now), status__in=SessionStatus.held)
-        .filter(Q(Exists(attended)) | Q(Exists(unmarked), register_taken__isnull=True))
-        .exclude(Exists(Receipt.objects.filter(session=OuterRef("pk"), member=member)))
-        .exclude(on_roster(member=member))
+        Registration.objects.filter(
+            feedback_open(now=now, prefix="session__"),
+            session__status__in=SessionStatus.held,
+            state=RegistrationState.REGISTERED,
+        )
+        .filter(Q(attendance__in=AttendanceStatus.attended) | Q(attendance="", session__register_taken__isnull=True))
+        .exclude(Exists(answered))
+        .exclude(on_roster(member=OuterRef("member_id"), session=OuterRef("session_id")))
+    )
+
+
+def feedback_due(*, member: Member, now: dt.datetime | None = None) -> QuerySet[Session]:
+    """Sessions whose feedback the member may give now and has not (`registrations_owing_feedback`),
+    most recent first."""
+    owing = registrations_owing_feedback(now=now).filter(member=member, session=OuterRef("pk"))
+    return (
+        Session.objects.filter(Exists(owing))
         .select_related("series")
         .prefetch_related("roster__teacher")
         .order_by("-ends_at", "pk")
     )
+
+
+def owing_feedback(sender, *, now: dt.datetime, **kwargs) -> Exists:
+    """The answer to `attendance.feedback.feedback_due_asked`: whether the outer registration's
+    holder owes feedback (`registrations_owing_feedback`)."""
+    return Exists(registrations_owing_feedback(now=now).filter(pk=OuterRef("pk")))
 
 
 def comments_to_moderate(*, viewer, now: dt.datetime | None = None) -> QuerySet:

@@ -157,7 +157,8 @@ def check_can_respond_to_session(*, session: Session, member: Member, now: dt.da
 
     Open from the session's end for FEEDBACK_WINDOW_DAYS, to members registered for it (walk-ins
     included) marked present or late — or not marked at all while no register has been taken —
-    and never to its own teachers, whatever the register says.
+    and never to its own teachers, whatever the register says. Its SQL form is
+    `feedback.selectors.registrations_owing_feedback`; a test checks they agree.
     """
     now = now or timezone.now()
     if session.status == SessionStatus.CANCELLED:

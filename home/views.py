@@ -16,7 +16,7 @@ from attendance import selectors as attendance_selectors
 from events import permissions as event_permissions
 from events.selectors import approval_queue
 from feedback import coding
-from feedback.selectors import comments_to_moderate, sessions_awaiting_feedback
+from feedback.selectors import comments_to_moderate, feedback_due
 from home.my_data import export_member_data, member_data_zip
 from members import permissions
 from notifications.enums import MessageStatus
@@ -67,7 +67,7 @@ def _member_home(user, *, now) -> dict:
     return {
         "next_place": place,
         "waiting_places": groups["waitlisted"],
-        "feedback_to_give": sessions_awaiting_feedback(member=user, now=now).count(),
+        "feedback_to_give": feedback_due(member=user, now=now).count(),
     }
 
 

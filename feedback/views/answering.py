@@ -24,7 +24,7 @@ class FeedbackToGiveView(LoginRequiredMixin, TemplateView):
     template_name = "feedback/answer_to_give.html"
 
     def get_context_data(self, **kwargs):
-        sessions = list(selectors.sessions_awaiting_feedback(member=self.request.user))
+        sessions = list(selectors.feedback_due(member=self.request.user))
         for session in sessions:
             session.feedback_closes_at = feedback_closes_at(session)
         return super().get_context_data(**kwargs) | {

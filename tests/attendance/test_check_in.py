@@ -9,7 +9,7 @@ from attendance import checkin
 from attendance.models import RegisterTaken, Registration
 from attendance.services import CheckInRefused, check_in, register
 from events.services import approve_session
-from feedback.selectors import sessions_awaiting_feedback
+from feedback.selectors import feedback_due
 from feedback.services import FeedbackError, check_can_respond_to_session
 from teachers.services import propose_session
 from tests.factories import PASSWORD, MemberFactory
@@ -336,4 +336,4 @@ def test_a_teacher_on_the_register_all_the_same_cannot_give_feedback_on_their_se
     )
     with pytest.raises(FeedbackError, match="You taught this session"):
         check_can_respond_to_session(session=session, member=teacher)
-    assert list(sessions_awaiting_feedback(member=teacher)) == []
+    assert list(feedback_due(member=teacher)) == []
