@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.utils import timezone
 
+from attendance.enums import Mode
 from attendance.models import Registration
 from certificates import document
 
@@ -12,7 +13,7 @@ def attendance_certificate_body(registration: Registration) -> dict:
     start, end = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
     teachers = ", ".join(entry.teacher.get_full_name() for entry in session.roster.select_related("teacher"))
     hours = f"{round(session.duration_hours, 2):g}"
-    mode = "online" if registration.attended_mode == "online" else "in person"
+    mode = "online" if registration.attended_mode == Mode.ONLINE else "in person"
     return document.document(
         heading="Certificate of attendance",
         statement=(

@@ -20,6 +20,7 @@ from attendance import checkin, selectors, services
 from attendance.enums import AttendanceSource, AttendanceStatus, RegistrationState
 from attendance.models import RegisterTaken, Registration
 from certificates.pdf import certificate_pdf
+from events.enums import SessionStatus
 from events.models import Session
 from events.permissions import can_view_session, cancellation_open, check_in_open, offers_check_in
 from events.selectors import session_for_page, sessions_open_for_check_in
@@ -109,7 +110,7 @@ class CancelRegistrationConfirmView(LoginRequiredMixin, TemplateView):
             "cancellation_open": cancellation_open(session, registration),
             # Whether someone is waiting for a place in the same mode: they would get this one.
             "has_waiting": registration.state == RegistrationState.REGISTERED
-            and session.status == "published"
+            and session.status == SessionStatus.PUBLISHED
             and Registration.objects.filter(
                 session=session, mode=registration.mode, state=RegistrationState.WAITLISTED
             ).exists(),
@@ -151,7 +152,7 @@ def _session_for_staff(request, pk: int):
         raise Http404 from None
     if not can_view_session(request.user, session):
         raise Http404
-    if session.status not in ("published", "completed"):
+    if session.status not in SessionStatus.held:
         raise Http404  # drafts and cancelled sessions have no register
     if not services.can_edit_register(request.user, session):
         raise PermissionDenied
@@ -367,7 +368,7 @@ class RegisterExportView(LoginRequiredMixin, View):
                     r.member.email,
                     r.year_of_study or "",
                     r.mode,
-                    r.attendance or ("absent" if taken else ""),
+                    r.attendance or (AttendanceStatus.ABSENT if taken else ""),
                     r.attended_mode,
                     r.attendance_source,
                     timezone.localtime(r.checked_in_at).isoformat(timespec="minutes") if r.checked_in_at else "",

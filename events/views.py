@@ -184,7 +184,7 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
         registration = session.registrations.filter(member=user).exclude(state="cancelled").first()
         registered = registration is not None and registration.state == "registered"
         can_edit = permissions.can_edit_session(user, session)
-        can_review = permissions.can_review_sessions(user) and session.status == "submitted"
+        can_review = permissions.can_review_sessions(user) and session.status == SessionStatus.SUBMITTED
         # What the apps above events own and the page shows (the viewer's place in a waiting list).
         context = super().get_context_data(**kwargs) | session_page.added_context(
             user=user, session=session, registration=registration
@@ -332,7 +332,7 @@ class ApprovalQueueView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
             action, ids = "approve", [action.split(":", 1)[1]]
         else:
             ids = request.POST.getlist("session")
-        sessions = list(Session.objects.filter(pk__in=[i for i in ids if i.isdigit()], status="submitted"))
+        sessions = list(Session.objects.filter(pk__in=[i for i in ids if i.isdigit()], status=SessionStatus.SUBMITTED))
         comment = request.POST.get("comment", "").strip()
         if not sessions:
             return self._refused(_("Tick at least one session first."), on="first_session")

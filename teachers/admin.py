@@ -4,6 +4,7 @@ from django.utils.translation import ngettext
 
 from meded.admin_inlines import LabelledTabularInline
 from teachers import services
+from teachers.enums import ApplicationStatus
 from teachers.models import ApplicationMotivation, RosterEntry, TeacherApplication
 
 
@@ -35,7 +36,7 @@ class TeacherApplicationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Approve selected applications"))
     def approve(self, request, queryset):
         done = 0
-        for application in queryset.filter(status="pending").select_related("member"):
+        for application in queryset.filter(status=ApplicationStatus.PENDING).select_related("member"):
             try:
                 services.approve_application(application=application, by=request.user)
             except services.ApplicationRefused as refusal:
