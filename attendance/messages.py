@@ -75,7 +75,7 @@ def _registration(registration: Registration, *, state: str) -> dict:
         registration=registration,
         is_online=is_online,
         # The link is for those holding an online place, not for those waiting for one.
-        meeting_url=session.meeting_url if is_online and state == RegistrationState.REGISTERED else "",
+        meeting_url=session.meeting_url if holds_online_place(registration) else "",
         my_sessions_url=url_for("attendance:mine"),
     )
 

@@ -22,7 +22,13 @@ from attendance.models import RegisterTaken, Registration
 from certificates.pdf import certificate_pdf
 from events.enums import SessionStatus
 from events.models import Session
-from events.permissions import can_view_session, cancellation_open, check_in_open, offers_check_in
+from events.permissions import (
+    can_view_session,
+    cancellation_open,
+    check_in_open,
+    holds_online_place,
+    offers_check_in,
+)
 from events.selectors import session_for_page, sessions_open_for_check_in
 from meded.links import url_for
 from meded.spreadsheets import csv_response
@@ -136,6 +142,12 @@ class MySessionsView(LoginRequiredMixin, TemplateView):
         for registration in groups["waitlisted"]:
             registration.can_cancel = cancellation_open(registration.session, registration)
         for registration in groups["upcoming"]:
+            # An online place's way in is the meeting link, while the session goes ahead.
+            registration.joins_online = (
+                holds_online_place(registration)
+                and bool(registration.session.meeting_url)
+                and registration.session.status != SessionStatus.CANCELLED
+            )
             # While check-in is open the way in is offered, not a cancellation.
             registration.offers_check_in = offers_check_in(registration.session, registration)
             registration.can_cancel = cancellation_open(registration.session, registration) and not check_in_open(
