@@ -42,17 +42,17 @@ _SESSION = Session._meta.label_lower
 def _places(messages, batch: Batch) -> dict[tuple[int, int], Registration]:
     """The recipients' registrations (any state) for the sessions they are told about, by
     (session, member), in one query."""
-    about_sessions = [m for m in messages if m.subject_type == _SESSION]
+    about_sessions = [m for m in messages if m.about_type == _SESSION]
     if not about_sessions:
         return {}
     found = Registration.objects.filter(
-        session_id__in={m.subject_id for m in about_sessions},
+        session_id__in={m.about_id for m in about_sessions},
         member_id__in={m.recipient_id for m in about_sessions},
     )
     places = {(r.session_id, r.member_id): r for r in found}
     for registration in places.values():
         # The session as the batch read it, roster included, rather than one more query each.
-        registration.session = batch.subjects[(_SESSION, registration.session_id)]
+        registration.session = batch.about[(_SESSION, registration.session_id)]
     return places
 
 
@@ -161,7 +161,7 @@ def _take_register(message, session: Session, batch: Batch) -> dict:
     return session_context(session, register_url=url_for("attendance:sheet", session.pk))
 
 
-def _digest(message, _subject, batch: Batch) -> dict:
+def _digest(message, _about, batch: Batch) -> dict:
     now = timezone.now()
     awaiting = list(Session.objects.filter(status=SessionStatus.SUBMITTED).order_by("starts_at")[:50])
     without_register = list(
@@ -236,7 +236,7 @@ def session_reminders(*, now: dt.datetime) -> int:
             written += notify_many(
                 kind=MessageKind.SESSION_REMINDER,
                 recipients=members,
-                subject=Session(pk=session_id),
+                about=Session(pk=session_id),
                 occurrence=f"{hours}h-{moment(starts_at)}",
                 context={"hours": hours},
             )
@@ -255,7 +255,7 @@ def register_requests(*, now: dt.datetime) -> int:
         notify_many(
             kind=MessageKind.TAKE_REGISTER,
             recipients=[entry.teacher_id for entry in session.roster.all()],
-            subject=session,
+            about=session,
         )
         for session in sessions
     )
@@ -274,7 +274,7 @@ def committee_digest(*, now: dt.datetime) -> int:
     return notify_many(kind=MessageKind.COMMITTEE_DIGEST, recipients=committee, occurrence=f"{year}-W{week:02d}")
 
 
-registry.register_subjects(
+registry.register_about(
     Registration, lambda: Registration.objects.select_related("session").prefetch_related("session__roster__teacher")
 )
 registry.register_batch_reader("registrations", _places)

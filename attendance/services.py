@@ -132,7 +132,7 @@ def register(*, session: Session, member: Member, mode: str | None = None) -> Re
             if state == RegistrationState.REGISTERED
             else MessageKind.WAITLIST_JOINED,
             recipient=member,
-            subject=registration,
+            about=registration,
             # A cancelled place taken again is a new registration, with its own confirmation.
             occurrence=moment(registration.queued_at),
         )
@@ -206,7 +206,7 @@ def _promote_next(*, session: Session, mode: str) -> Registration | None:
     notify(
         kind=MessageKind.WAITLIST_PROMOTED,
         recipient=first.member_id,
-        subject=first,
+        about=first,
         occurrence=moment(first.promoted_at),
     )
     return first

@@ -49,7 +49,7 @@ def details_checks(*, now: dt.datetime) -> int:
         notify_many(
             kind=MessageKind.DETAILS_CHECK,
             recipients=[entry.teacher_id for entry in session.roster.all()],
-            subject=session,
+            about=session,
             occurrence=moment(session.starts_at),
         )
         for session in sessions
@@ -58,6 +58,6 @@ def details_checks(*, now: dt.datetime) -> int:
 
 # The roster and its teachers, read once per batch: the permission predicates and the e-mails
 # (who teaches, who sees the link) read them from every session.
-registry.register_subjects(Session, lambda: Session.objects.prefetch_related("roster__teacher"))
+registry.register_about(Session, lambda: Session.objects.prefetch_related("roster__teacher"))
 registry.register_kind(MessageKind.DETAILS_CHECK, _details_check, category=Category.TEACHING)
 registry.register_sweep("details_checks", details_checks)

@@ -134,7 +134,7 @@ def update_session(*, session: Session, changed_by: Member, target_years: Iterab
             notify_many(
                 kind=MessageKind.SESSION_CHANGED,
                 recipients=_people_to_tell(current),
-                subject=current,
+                about=current,
                 occurrence=f"sequence-{current.sequence}",
                 context={"changes": [_change_for_message(change) for change in changes]},
             )
@@ -232,7 +232,7 @@ def cancel_session(*, session: Session, by: Member, reason: str) -> Session:
             notify_many(
                 kind=MessageKind.SESSION_CANCELLED,
                 recipients=_people_to_tell(session),
-                subject=session,
+                about=session,
                 occurrence="cancelled",
             )
     return session

@@ -35,8 +35,8 @@ def _members_to_ask(
     if asked_before is not None:
         asked = Message.objects.filter(
             kind=MessageKind.FEEDBACK_REQUEST,
-            subject_type="events.session",
-            subject_id=OuterRef("session_id"),
+            about_type="events.session",
+            about_id=OuterRef("session_id"),
             recipient_id=OuterRef("member_id"),
             created_at__lte=asked_before,
         )
@@ -62,7 +62,7 @@ def write_survey_invitations(*, now: dt.datetime) -> int:
         written += notify_many(
             kind=MessageKind.SURVEY_INVITATION,
             recipients=audience.values_list("pk", flat=True),
-            subject=survey,
+            about=survey,
             context={"path": reverse("feedback:answer_survey", args=[survey.pk])},
         )
     return written
@@ -83,7 +83,7 @@ def write_feedback_requests(*, now: dt.datetime | None = None) -> dict[str, int]
             written[key] += notify_many(
                 kind=kind,
                 recipients=members,
-                subject=Session(pk=session_id),
+                about=Session(pk=session_id),
                 context={"path": reverse("feedback:answer_session", args=[session_id])},
             )
     return written

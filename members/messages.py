@@ -17,7 +17,7 @@ from notifications.enums import Category, MessageKind
 from notifications.registry import Batch, NotWanted
 
 
-def _member_invitation(message, _subject, batch: Batch) -> dict:
+def _member_invitation(message, _about, batch: Batch) -> dict:
     """An imported member's link to set a first password (allauth's reset-from-key flow); the
     token is made now, so the link is fresh whenever the message goes."""
     member = message.recipient

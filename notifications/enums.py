@@ -34,7 +34,7 @@ class MessageKind(models.TextChoices):
 
 
 # Kinds whose row holds the e-mail as rendered when it was written (`services.notify_rendered`),
-# rather than being rendered from its subject when sent. None has a category: they always go.
+# rather than being rendered from what it is about when sent. None has a category: they always go.
 PRERENDERED_KINDS = frozenset({MessageKind.ACCOUNT})
 
 

@@ -10,12 +10,12 @@ class Message(models.Model):
     """One e-mail to send: a row of the outbox.
 
     Written in the same transaction as the change that causes it, and unique per
-    (kind, recipient, subject, occurrence), so a cause can never produce it twice. The
-    occurrence tells apart causes with the same subject: a re-registration, a new SEQUENCE of a
+    (kind, recipient, what it is about, occurrence), so a cause can never produce it twice. The
+    occurrence tells apart causes about the same object: a re-registration, a new SEQUENCE of a
     session, the 24-hour versus the 1-hour reminder, the week of a digest. The e-mail itself is
-    rendered when it is sent, from the subject as it is then and `context` — except the account
-    e-mails allauth writes in a request, which `context` holds as rendered there (address, subject,
-    bodies) and which may have no recipient (a "no account with this address" reply).
+    rendered when it is sent, from what it is about as it is then and `context` — except the
+    account e-mails allauth writes in a request, which `context` holds as rendered there (address,
+    subject line, bodies) and which may have no recipient (a "no account with this address" reply).
     """
 
     kind = models.CharField(_("kind"), max_length=30, choices=MessageKind.choices)
@@ -23,8 +23,8 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages", null=True, blank=True
     )
     # The object the message is about, as "app_label.model" and its key (0 when about nothing).
-    subject_type = models.CharField(_("about"), max_length=60, blank=True)
-    subject_id = models.PositiveBigIntegerField(_("about id"), default=0)
+    about_type = models.CharField(_("about"), max_length=60, blank=True)
+    about_id = models.PositiveBigIntegerField(_("about id"), default=0)
     occurrence = models.CharField(_("occurrence"), max_length=60, blank=True)
     context = models.JSONField(_("details"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING)
@@ -48,7 +48,7 @@ class Message(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "recipient", "subject_type", "subject_id", "occurrence"], name="message_once_per_cause"
+                fields=["kind", "recipient", "about_type", "about_id", "occurrence"], name="message_once_per_cause"
             ),
             # Only an account e-mail may go to an address that belongs to nobody.
             models.CheckConstraint(

@@ -6,11 +6,12 @@ due or what a session is. Each app registers its own from its `messages.py`, imp
 `AppConfig.ready()` (as apps register with Django's admin or connect signals), so this module
 imports no app: the apps import it.
 
-- A kind (`register_kind`): the builder that turns a message and its subject into the template's
-  context, raising NotWanted when the message no longer makes sense; its optional category (one
-  a member may turn off); and its attachment (a calendar file).
-- Subjects (`register_subjects`): the queryset a batch's subjects of one model are read with, its
-  joins declared, so that building every message of a batch costs no query per message.
+- A kind (`register_kind`): the builder that turns a message and what it is about into the
+  template's context, raising NotWanted when the message no longer makes sense; its optional
+  category (one a member may turn off); and its attachment (a calendar file).
+- What messages are about (`register_about`): the queryset that reads the objects of one model a
+  batch's messages are about, its joins declared, so that building every message of a batch
+  costs no query per message.
 - Batch readers (`register_batch_reader`): more that a batch needs, read once for all of its
   messages (the recipients' places at the sessions they are told about, their roles); what a
   reader returns is kept in `Batch.found` under its name, for the builders of the same app.
@@ -37,10 +38,10 @@ class NotWanted(Exception):
 @dataclass
 class Batch:
     """What rendering a batch of messages needs, read in a few queries rather than per message:
-    the subjects by (model label, pk), who turned which category off, and what each registered
-    batch reader found, by the reader's name."""
+    what its messages are about by (model label, pk), who turned which category off, and what
+    each registered batch reader found, by the reader's name."""
 
-    subjects: dict[tuple[str, int], object]
+    about: dict[tuple[str, int], object]
     unsubscribed: set[tuple[int, str]]
     found: dict[str, object] = field(default_factory=dict)
 
@@ -58,7 +59,7 @@ class Kind:
 
 
 _kinds: dict[str, Kind] = {}
-_subjects: dict[str, Callable[[], models.QuerySet]] = {}
+_about: dict[str, Callable[[], models.QuerySet]] = {}
 _batch_readers: dict[str, Callable[[list[Message], Batch], object]] = {}
 _sweeps: dict[str, Callable[..., int]] = {}
 _audiences: dict[Category, Callable[[object], bool]] = {}
@@ -73,7 +74,7 @@ def _once(registry: dict, key, what: str) -> None:
 def register_kind(
     kind: MessageKind, build: Builder, *, category: Category | None = None, attachment: Attachment | None = None
 ) -> None:
-    """Say how messages of this kind are rendered: `build(message, subject, batch)` returns the
+    """Say how messages of this kind are rendered: `build(message, about, batch)` returns the
     template's context (or raises NotWanted); `attachment`, if given, the calendar file to attach."""
     _once(_kinds, kind, "Message kind")
     _kinds[kind] = Kind(build=build, category=category, attachment=attachment)
@@ -88,21 +89,21 @@ def registered_kinds() -> frozenset[str]:
     return frozenset(_kinds)
 
 
-def register_subjects(model: type[models.Model], queryset: Callable[[], models.QuerySet]) -> None:
-    """Read a batch's subjects of this model with `queryset()` (its joins declared) rather than
-    the plain manager."""
+def register_about(model: type[models.Model], queryset: Callable[[], models.QuerySet]) -> None:
+    """Read the objects of this model a batch's messages are about with `queryset()` (its joins
+    declared) rather than the plain manager."""
     label = model._meta.label_lower
-    _once(_subjects, label, "Subjects of")
-    _subjects[label] = queryset
+    _once(_about, label, "Reading what messages are about, for")
+    _about[label] = queryset
 
 
-def subjects_queryset(label: str) -> Callable[[], models.QuerySet] | None:
-    return _subjects.get(label)
+def about_queryset(label: str) -> Callable[[], models.QuerySet] | None:
+    return _about.get(label)
 
 
 def register_batch_reader(name: str, reader: Callable[[list[Message], Batch], object]) -> None:
-    """Run `reader(messages, batch)` once per batch, after its recipients and subjects are read;
-    what it returns is kept as `batch.found[name]`."""
+    """Run `reader(messages, batch)` once per batch, after its recipients and what its messages
+    are about are read; what it returns is kept as `batch.found[name]`."""
     _once(_batch_readers, name, "Batch reader")
     _batch_readers[name] = reader
 

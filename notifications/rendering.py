@@ -1,8 +1,8 @@
 """Rendering an outbox row into the e-mail that goes: its kind's context, the layouts, the
 unsubscribe link of an optional category, and the kind's attachment.
 
-A message is rendered when it is sent, from its subject as it is then, so a confirmation sent
-after a quick edit shows the new time. Each kind's builder is registered by the app that owns it
+A message is rendered when it is sent, from what it is about as it is then, so a confirmation
+sent after a quick edit shows the new time. Each kind's builder is registered by the app that owns it
 (`notifications.registry`, filled from each app's `messages.py`); it raises NotWanted when the
 message no longer makes sense (a confirmation for a place cancelled meanwhile, a reminder for a
 session that was cancelled): the row is then marked skipped rather than sent.
@@ -33,27 +33,27 @@ from notifications.registry import Batch, NotWanted
 
 
 def prepare(messages: list[Message]) -> Batch:
-    """Read what the batch needs in a few queries: its subjects (one query per model, with the
-    joins their app registered), its recipients' unsubscriptions, and whatever the apps'
+    """Read what the batch needs in a few queries: what its messages are about (one query per
+    model, with the joins their app registered), its recipients' unsubscriptions, and whatever the apps'
     registered batch readers read for it (e.g. the recipients' places, their roles)."""
     by_type: dict[str, set[int]] = {}
     for message in messages:
-        if message.subject_type:
-            by_type.setdefault(message.subject_type, set()).add(message.subject_id)
-    subjects = {}
+        if message.about_type:
+            by_type.setdefault(message.about_type, set()).add(message.about_id)
+    about = {}
     for label, ids in by_type.items():
-        # A subject is named by its model label, as a generic relation is; the app that owns the
-        # model may register how to read it (its joins), else its default manager reads it.
-        queryset = registry.subjects_queryset(label)
+        # What a message is about is named by its model label, as a generic relation is; the app
+        # that owns the model may register how to read it (its joins), else its default manager reads it.
+        queryset = registry.about_queryset(label)
         manager = queryset() if queryset else apps.get_model(label).objects
-        subjects |= {(label, pk): obj for pk, obj in manager.in_bulk(ids).items()}
+        about |= {(label, pk): obj for pk, obj in manager.in_bulk(ids).items()}
     # An account e-mail may have no recipient (it is to an address, not to a member).
     recipients = {m.recipient_id: m.recipient for m in messages if m.recipient_id}
     for message in messages:
         if message.recipient_id:
             message.recipient = recipients[message.recipient_id]
     unsubscribed = set(Unsubscription.objects.filter(member_id__in=recipients).values_list("member_id", "category"))
-    batch = Batch(subjects=subjects, unsubscribed=unsubscribed)
+    batch = Batch(about=about, unsubscribed=unsubscribed)
     for name, reader in registry.batch_readers().items():
         batch.found[name] = reader(messages, batch)
     return batch
@@ -72,17 +72,17 @@ def render(message: Message, batch: Batch | None = None) -> EmailMessage:
     kind = registry.kind(message.kind)
     if kind.category and (recipient.pk, kind.category) in batch.unsubscribed:
         raise NotWanted("The recipient has turned this kind of e-mail off.")
-    subject = None
-    if message.subject_type:
-        subject = batch.subjects.get((message.subject_type, message.subject_id))
-        if subject is None:
+    about = None
+    if message.about_type:
+        about = batch.about.get((message.about_type, message.about_id))
+        if about is None:
             raise NotWanted("What the message was about no longer exists.")
     context = {
         "recipient": recipient,
         "society_name": settings.SOCIETY_NAME,
         "site_url": site_url(),
         "preferences_url": url_for("notifications:preferences"),
-        **kind.build(message, subject, batch),
+        **kind.build(message, about, batch),
     }
     headers = {"Message-ID": _message_id(message)}
     if kind.category:
@@ -103,7 +103,7 @@ def render(message: Message, batch: Batch | None = None) -> EmailMessage:
     )
     email.attach_alternative(render_to_string("notifications/email/layout.html", context), "text/html")
     if kind.attachment:
-        filename, data = kind.attachment(message, subject, batch)
+        filename, data = kind.attachment(message, about, batch)
         email.attach(filename, data, "text/calendar; charset=utf-8; method=PUBLISH")
     return email
 

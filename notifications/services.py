@@ -2,8 +2,8 @@
 
 Other apps call `notify` / `notify_many` inside their own transactions. The row is the promise
 to send: it commits or rolls back with the change that caused it, and the unique constraint on
-(kind, recipient, subject, occurrence) makes a repeated cause — a re-saved session, a second
-sweep, a retried task — write nothing new. After commit the ids are handed to Celery
+(kind, recipient, what it is about, occurrence) makes a repeated cause — a re-saved session, a
+second sweep, a retried task — write nothing new. After commit the ids are handed to Celery
 (`tasks.dispatch`); sending them is `sending.send_messages`.
 """
 
@@ -31,29 +31,29 @@ def moment(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat()
 
 
-def subject_key(subject: models.Model | None) -> tuple[str, int]:
-    if subject is None:
+def about_key(about: models.Model | None) -> tuple[str, int]:
+    if about is None:
         return "", 0
-    return subject._meta.label_lower, subject.pk
+    return about._meta.label_lower, about.pk
 
 
 def notify(
     *,
     kind: MessageKind,
     recipient: Member,
-    subject: models.Model | None = None,
+    about: models.Model | None = None,
     occurrence: str = "",
     context: dict | None = None,
 ) -> None:
     """Put one message in the outbox, in the caller's transaction; nothing if its cause already did."""
-    notify_many(kind=kind, recipients=[recipient], subject=subject, occurrence=occurrence, context=context)
+    notify_many(kind=kind, recipients=[recipient], about=about, occurrence=occurrence, context=context)
 
 
 def notify_many(
     *,
     kind: MessageKind,
     recipients: Iterable[Member | int],
-    subject: models.Model | None = None,
+    about: models.Model | None = None,
     occurrence: str = "",
     context: dict | None = None,
 ) -> int:
@@ -62,7 +62,7 @@ def notify_many(
     One INSERT … ON CONFLICT DO NOTHING, so rows already written for this cause are left alone
     (and an existing row never breaks the caller's transaction). Returns how many are new.
     """
-    subject_type, subject_id = subject_key(subject)
+    about_type, about_id = about_key(about)
     recipient_ids = sorted({r if isinstance(r, int) else r.pk for r in recipients})
     if not recipient_ids:
         return 0
@@ -72,8 +72,8 @@ def notify_many(
             Message(
                 kind=kind,
                 recipient_id=pk,
-                subject_type=subject_type,
-                subject_id=subject_id,
+                about_type=about_type,
+                about_id=about_id,
                 occurrence=occurrence,
                 context=context or {},
                 created_at=now,
@@ -88,8 +88,8 @@ def notify_many(
         Message.objects.filter(
             kind=kind,
             recipient_id__in=recipient_ids,
-            subject_type=subject_type,
-            subject_id=subject_id,
+            about_type=about_type,
+            about_id=about_id,
             occurrence=occurrence,
             created_at=now,
         ).values_list("pk", flat=True)
@@ -101,8 +101,8 @@ def notify_many(
 
 def notify_rendered(*, kind: MessageKind, email: EmailMessage, recipient: Member | None = None) -> Message:
     """Put an e-mail the caller has already rendered in the outbox, in the caller's transaction,
-    and queue it for sending after commit; the row keeps its address, subject and bodies, and is
-    sent as written, with the outbox's retries.
+    and queue it for sending after commit; the row keeps its address, subject line and bodies, and
+    is sent as written, with the outbox's retries.
 
     For e-mails whose context exists only in the request that causes them: allauth's account
     e-mails, rendered from the request with links that carry keys. `recipient` is the member it

@@ -233,7 +233,7 @@ def _decide(*, application: TeacherApplication, by: Member, status: str, reason:
             if status == ApplicationStatus.APPROVED
             else MessageKind.APPLICATION_DECLINED,
             recipient=application.member,
-            subject=application,
+            about=application,
         )
     application.refresh_from_db()
     return application
@@ -283,7 +283,7 @@ def invite_co_teacher(*, session: Session, invited_by: Member, teacher: Member) 
     try:
         with transaction.atomic():
             invitation = CoTeachingInvitation.objects.create(session=session, teacher=teacher, invited_by=invited_by)
-            notify(kind=MessageKind.CO_TEACHING_INVITATION, recipient=teacher, subject=invitation)
+            notify(kind=MessageKind.CO_TEACHING_INVITATION, recipient=teacher, about=invitation)
             return invitation
     except IntegrityError:
         raise InvitationRefused(_("%s has already been invited.") % teacher.get_full_name()) from None

@@ -192,7 +192,7 @@ def test_export_queries_do_not_grow_with_the_data(member, someone_else, django_a
             _place(session, member)
             RosterEntry.objects.create(session=SessionFactory(), teacher=member, role=TeachingRole.LEAD)
             CoTeachingInvitation.objects.create(session=session, teacher=member, invited_by=someone_else)
-            notify(kind=MessageKind.SESSION_CHANGED, recipient=member, subject=session)
+            notify(kind=MessageKind.SESSION_CHANGED, recipient=member, about=session)
 
     add(1)
     with django_assert_num_queries(13):

@@ -188,7 +188,7 @@ def test_closing_twice_is_refused(member):
 
 def test_nothing_more_is_sent_to_a_closed_account(member, mailoutbox):
     session = upcoming_session(days=2)
-    notify(kind=MessageKind.SESSION_REMINDER, recipient=member, subject=session, occurrence="24h")
+    notify(kind=MessageKind.SESSION_REMINDER, recipient=member, about=session, occurrence="24h")
     close_account(member=member, by=member)
 
     outcome = send_messages(message_ids=list(Message.objects.values_list("pk", flat=True)))

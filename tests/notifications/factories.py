@@ -56,8 +56,8 @@ def cancellation_messages(count, **fields):
             Message.objects.create(
                 kind=MessageKind.SESSION_CANCELLED,
                 recipient=member,
-                subject_type="events.session",
-                subject_id=session.pk,
+                about_type="events.session",
+                about_id=session.pk,
                 occurrence="cancelled",
                 **fields,
             )

@@ -45,7 +45,7 @@ def test_a_password_reset_is_written_to_the_outbox_in_the_request_and_mailed_aft
     assert (response.status_code, response["Location"]) == (302, reverse("account_reset_password_done"))
     assert mailoutbox == []
     row = Message.objects.get()
-    assert (row.kind, row.recipient, row.status, row.subject_type, row.attempts) == (
+    assert (row.kind, row.recipient, row.status, row.about_type, row.attempts) == (
         MessageKind.ACCOUNT,
         member,
         MessageStatus.PENDING,

@@ -70,7 +70,7 @@ def test_the_24_hour_reminder_goes_only_to_registered_members(session_with_peopl
     assert written["reminders"] == 1
     assert _reminders() == [(session.people["registered"].pk, 24, session.starts_at)]
     message = Message.objects.get(kind=REMINDER)
-    assert (message.subject_type, message.subject_id) == ("events.session", session.pk)
+    assert (message.about_type, message.about_id) == ("events.session", session.pk)
 
 
 def test_the_1_hour_reminder_follows_the_24_hour_one(session_with_people):
@@ -197,7 +197,7 @@ def test_the_sweeps_window_and_the_check_when_sending_agree(lead, settings):
 
     session_reminders(now=now)
 
-    written = set(Message.objects.filter(kind=REMINDER).values_list("subject_id", "context__hours"))
+    written = set(Message.objects.filter(kind=REMINDER).values_list("about_id", "context__hours"))
     wanted = {
         (pk, hours)
         for pk, offset in sessions.items()

@@ -47,7 +47,7 @@ def test_registering_writes_one_pending_confirmation_about_the_registration(memb
     session = published_session()
     registration = register(session=session, member=member)
     message = Message.objects.get()
-    assert (message.kind, message.recipient_id, message.subject_type, message.subject_id) == (
+    assert (message.kind, message.recipient_id, message.about_type, message.about_id) == (
         CONFIRMED,
         member.pk,
         "attendance.registration",
@@ -94,10 +94,10 @@ def test_writing_the_same_cause_again_creates_nothing_and_queues_nothing(
         created = notify_many(
             kind=CONFIRMED,
             recipients=[member],
-            subject=registration,
+            about=registration,
             occurrence=registration.queued_at.isoformat(),
         )
-        notify(kind=CONFIRMED, recipient=member, subject=registration, occurrence=registration.queued_at.isoformat())
+        notify(kind=CONFIRMED, recipient=member, about=registration, occurrence=registration.queued_at.isoformat())
     assert created == 0
     assert callbacks == []
     assert mailoutbox == []
@@ -107,8 +107,8 @@ def test_writing_the_same_cause_again_creates_nothing_and_queues_nothing(
 def test_notify_many_counts_only_the_rows_it_wrote(member):
     session = published_session()
     others = [student(), student()]
-    assert notify_many(kind=CANCELLED, recipients=[member], subject=session, occurrence="cancelled") == 1
-    assert notify_many(kind=CANCELLED, recipients=[member, *others], subject=session, occurrence="cancelled") == 2
+    assert notify_many(kind=CANCELLED, recipients=[member], about=session, occurrence="cancelled") == 1
+    assert notify_many(kind=CANCELLED, recipients=[member, *others], about=session, occurrence="cancelled") == 2
     assert Message.objects.filter(kind=CANCELLED).count() == 3
 
 
@@ -196,8 +196,8 @@ def test_a_change_of_time_venue_or_link_tells_every_registrant_and_teacher_once(
         (CHANGED, pk, "sequence-1") for pk in [people["registered"].pk, people["waiting"].pk, lead.pk, teacher.pk]
     )
     assert rows() == expected
-    subjects = set(Message.objects.values_list("subject_type", "subject_id"))
-    assert subjects == {("events.session", busy_session.pk)}
+    about = set(Message.objects.values_list("about_type", "about_id"))
+    assert about == {("events.session", busy_session.pk)}
 
 
 def test_a_change_message_lists_the_old_and_new_values(busy_session, lead):
@@ -287,7 +287,7 @@ def test_approving_an_application_tells_the_applicant_once(member, committee_mem
     with pytest.raises(ApplicationRefused):
         approve_application(application=application, by=committee_member)
     message = Message.objects.get()
-    assert (message.kind, message.recipient_id, message.subject_type, message.subject_id) == (
+    assert (message.kind, message.recipient_id, message.about_type, message.about_id) == (
         MessageKind.APPLICATION_APPROVED,
         member.pk,
         "teachers.teacherapplication",
@@ -309,7 +309,7 @@ def test_inviting_a_co_teacher_tells_them_once(lead, teacher):
     with pytest.raises(InvitationRefused):
         invite_co_teacher(session=session, invited_by=lead, teacher=teacher)
     message = Message.objects.get()
-    assert (message.kind, message.recipient_id, message.subject_type, message.subject_id) == (
+    assert (message.kind, message.recipient_id, message.about_type, message.about_id) == (
         MessageKind.CO_TEACHING_INVITATION,
         teacher.pk,
         "teachers.coteachinginvitation",

@@ -24,5 +24,5 @@ def test_the_teaching_and_digest_categories_have_audiences_and_the_others_go_to_
 
 def test_a_kind_registered_twice_is_refused():
     with pytest.raises(ImproperlyConfigured):
-        registry.register_kind(MessageKind.SESSION_REMINDER, lambda message, subject, batch: {})
+        registry.register_kind(MessageKind.SESSION_REMINDER, lambda message, about, batch: {})
     assert registry.kind(MessageKind.SESSION_REMINDER).category == Category.REMINDERS

@@ -19,8 +19,8 @@ from tests.notifications.factories import published_session, student
 
 pytestmark = pytest.mark.django_db
 
-# claim (fail the dead, claim, read) + prepare (subjects, roster, teachers, registrations, groups,
-# unsubscriptions) + record the outcomes (one UPDATE in a transaction of its own: a savepoint and
+# claim (fail the dead, claim, read) + prepare (what they are about, roster, teachers, registrations,
+# groups, unsubscriptions) + record the outcomes (one UPDATE in a transaction of its own: a savepoint and
 # its release inside the test's transaction) + give back whatever was claimed and not finished.
 # The claim is younger than RENEW_AFTER throughout, and fewer than RECORD_EVERY outcomes wait.
 PER_MESSAGE = 0

@@ -409,7 +409,7 @@ def test_a_broker_outage_loses_nothing_and_the_sweep_sends_it_once(
 
 
 def _every_kind(lead, member, committee_member):
-    """(kind, recipient, subject, occurrence, context) for one message of each kind."""
+    """(kind, recipient, what it is about, occurrence, context) for one message of each kind."""
     session = published_session(
         lead=lead, title="Renal physiology", starts_at=SUMMER_START, ends_at=SUMMER_START + dt.timedelta(hours=1)
     )
@@ -496,9 +496,9 @@ def test_every_kind_has_a_subject_line():
 
 @pytest.mark.parametrize("kind", RENDERED_WHEN_SENT)
 def test_every_kind_renders_to_html_and_text(kind, lead, member, committee_member, mailoutbox):
-    recipient, subject, context = _every_kind(lead, member, committee_member)[kind]
+    recipient, about, context = _every_kind(lead, member, committee_member)[kind]
     occurrence = context.pop("occurrence", "test")
-    notify(kind=kind, recipient=recipient, subject=subject, occurrence=occurrence, context=context)
+    notify(kind=kind, recipient=recipient, about=about, occurrence=occurrence, context=context)
     assert send_messages(message_ids=[Message.objects.get().pk]) == _outcome(sent=1)
     [email] = mailoutbox
     assert email.subject == f"[MedEd] {EVERY_SUBJECT[kind]}"
