@@ -30,7 +30,7 @@ from members.models import Member
 from notifications import registry
 from notifications.enums import Category, MessageKind
 from notifications.registry import Batch, NotWanted
-from notifications.services import moment, notify_many
+from notifications.services import notify_many, occurrence_time
 
 DIGEST_WEEKDAY, DIGEST_HOUR = 0, 8  # Monday, 08:00 London time
 _SESSION = Session._meta.label_lower
@@ -83,7 +83,7 @@ def _registration(registration: Registration, *, state: str) -> dict:
 def _still_current(message, at) -> None:
     """A registration row is reused when a member registers again: only the message of its latest
     cause (the occurrence names the moment) is still wanted."""
-    if at is None or message.occurrence != moment(at):
+    if at is None or message.occurrence != occurrence_time(at):
         raise NotWanted("A later registration replaced this one.")
 
 
@@ -111,7 +111,7 @@ def _reminder(message, session: Session, batch: Batch) -> dict:
     context = _registration(registration, state=RegistrationState.REGISTERED)
     if session.starts_at <= timezone.now():
         raise NotWanted("The session has started.")
-    if not message.occurrence.endswith(moment(session.starts_at)):
+    if not message.occurrence.endswith(occurrence_time(session.starts_at)):
         raise NotWanted("The session has moved since; a reminder for the new time follows.")
     hours = message.context.get("hours")
     # The sweep's window, asked again at sending time.
@@ -237,7 +237,7 @@ def session_reminders(*, now: dt.datetime) -> int:
                 kind=MessageKind.SESSION_REMINDER,
                 recipients=members,
                 about=Session(pk=session_id),
-                occurrence=f"{hours}h-{moment(starts_at)}",
+                occurrence=f"{hours}h-{occurrence_time(starts_at)}",
                 context={"hours": hours},
             )
     return written

@@ -33,7 +33,7 @@ from meded.spreadsheets import ImportRefused, RowError
 from members.models import Member
 from members.permissions import is_teacher
 from notifications.enums import MessageKind
-from notifications.services import moment, notify
+from notifications.services import notify, occurrence_time
 
 
 class RegistrationRefused(Exception):
@@ -134,7 +134,7 @@ def register(*, session: Session, member: Member, mode: str | None = None) -> Re
             recipient=member,
             about=registration,
             # A cancelled place taken again is a new registration, with its own confirmation.
-            occurrence=moment(registration.queued_at),
+            occurrence=occurrence_time(registration.queued_at),
         )
         return registration
 
@@ -207,7 +207,7 @@ def _promote_next(*, session: Session, mode: str) -> Registration | None:
         kind=MessageKind.WAITLIST_PROMOTED,
         recipient=first.member_id,
         about=first,
-        occurrence=moment(first.promoted_at),
+        occurrence=occurrence_time(first.promoted_at),
     )
     return first
 

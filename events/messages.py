@@ -17,7 +17,7 @@ from meded.links import url_for
 from notifications import registry
 from notifications.enums import Category, MessageKind
 from notifications.registry import Batch, NotWanted
-from notifications.services import moment, notify_many
+from notifications.services import notify_many, occurrence_time
 
 DETAILS_CHECK_BEFORE = dt.timedelta(days=2)
 
@@ -30,7 +30,7 @@ def session_context(session: Session, **extra) -> dict:
 def _details_check(message, session: Session, batch: Batch) -> dict:
     if session.status != SessionStatus.PUBLISHED or session.starts_at <= timezone.now():
         raise NotWanted("The session is no longer upcoming.")
-    if message.occurrence != moment(session.starts_at):
+    if message.occurrence != occurrence_time(session.starts_at):
         raise NotWanted("The session has moved since.")
     return session_context(
         session,
@@ -50,7 +50,7 @@ def details_checks(*, now: dt.datetime) -> int:
             kind=MessageKind.DETAILS_CHECK,
             recipients=[entry.teacher_id for entry in session.roster.all()],
             about=session,
-            occurrence=moment(session.starts_at),
+            occurrence=occurrence_time(session.starts_at),
         )
         for session in sessions
     )

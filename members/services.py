@@ -26,7 +26,7 @@ from members.imports import MemberRow, read_member_file
 from members.models import Member, YearOfStudyChange, YearOfStudyRequest, YearRollover
 from notifications.enums import MessageKind
 from notifications.preferences import forget_preferences
-from notifications.services import forget_rendered_messages, moment, notify_many
+from notifications.services import forget_rendered_messages, notify_many, occurrence_time
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +170,9 @@ def import_members(
                 to_invite += [m.pk for m in created]
             # In the outbox with the import itself: a broker outage delays the e-mails, never loses
             # them. Each import that asks for invitations is a new cause (its own occurrence).
-            notify_many(kind=MessageKind.MEMBER_INVITATION, recipients=to_invite, occurrence=moment(timezone.now()))
+            notify_many(
+                kind=MessageKind.MEMBER_INVITATION, recipients=to_invite, occurrence=occurrence_time(timezone.now())
+            )
             result.invited = len(to_invite)
     except IntegrityError as error:
         logger.warning("Member import hit a constraint: %s", error)

@@ -26,8 +26,9 @@ from notifications.tasks import dispatch
 Member = get_user_model()
 
 
-def moment(value: dt.datetime) -> str:
-    """A time as it is written in an occurrence: UTC, ISO 8601, whatever zone it came in."""
+def occurrence_time(value: dt.datetime) -> str:
+    """A time as it is written in an occurrence (part of the outbox's once-per-cause key, so the
+    same instant is always the same text): UTC, ISO 8601, whatever zone it came in."""
     return value.astimezone(dt.UTC).isoformat()
 
 

@@ -18,7 +18,7 @@ from notifications.due import write_due_messages
 from notifications.enums import PRERENDERED_KINDS, MessageKind, MessageStatus
 from notifications.models import Message
 from notifications.sending import CLAIM_LEASE, SWEEP_GRACE, retry_delay, send_messages, unsent_message_ids
-from notifications.services import moment, notify
+from notifications.services import notify, occurrence_time
 from teachers.services import (
     answer_invitation,
     apply_to_teach,
@@ -452,13 +452,13 @@ def _every_kind(lead, member, committee_member):
         K.REGISTRATION_CONFIRMED: (member, registration, {"occurrence": registration.queued_at.isoformat()}),
         K.WAITLIST_JOINED: (member, waiting, {"occurrence": waiting.queued_at.isoformat()}),
         K.WAITLIST_PROMOTED: (waiter, promoted, {"occurrence": promoted.promoted_at.isoformat()}),
-        K.SESSION_REMINDER: (member, session, {"hours": 24, "occurrence": f"24h-{moment(session.starts_at)}"}),
+        K.SESSION_REMINDER: (member, session, {"hours": 24, "occurrence": f"24h-{occurrence_time(session.starts_at)}"}),
         K.SESSION_CHANGED: (member, session, {"changes": [{"field": "venue", "old": "A", "new": "B"}]}),
         K.SESSION_CANCELLED: (member, session, {}),
         K.APPLICATION_APPROVED: (applicant, approved, {}),
         K.APPLICATION_DECLINED: (declined, refused, {}),
         K.CO_TEACHING_INVITATION: (co_teacher, invitation, {}),
-        K.DETAILS_CHECK: (lead, session, {"occurrence": moment(session.starts_at)}),
+        K.DETAILS_CHECK: (lead, session, {"occurrence": occurrence_time(session.starts_at)}),
         K.TAKE_REGISTER: (lead, session, {}),
         K.COMMITTEE_DIGEST: (committee_member, None, {}),
         K.FEEDBACK_REQUEST: (member, session, {"path": "/feedback/give/1/"}),
