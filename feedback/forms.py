@@ -5,9 +5,9 @@ from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from feedback.enums import FormPurpose, MetricKey, QuestionKind, rating_ends, scale_labels
+from feedback.enums import ANSWER_TEXT_MAX_LENGTH, FormPurpose, MetricKey, QuestionKind, rating_ends, scale_labels
 from feedback.models import Form
-from feedback.services import ANSWER_TEXT_MAX_LENGTH, QuestionSpec
+from feedback.services import QuestionSpec
 from members.permissions import is_teacher
 
 

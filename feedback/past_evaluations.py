@@ -30,8 +30,10 @@ from feedback.enums import (
     QuestionKind,
     YearBand,
 )
+from feedback.errors import date_shown
 from feedback.models import Answer, Form, Interview, PendingResponse, Question, Response, Survey, SurveyImport
-from feedback.services import _day, _rng, create_survey
+from feedback.services import create_survey
+from feedback.services.responses import shuffler
 from meded.spreadsheets import ImportRefused, RowError, UnreadableFile
 from members.academic_year import AcademicYear
 from members.models import Member
@@ -232,7 +234,7 @@ def _import_dates(
     elif closes_at > now:
         problems.append(
             _("An imported survey must already have closed; %s is still to come. Give the day it closed.")
-            % _day(closes_at)
+            % date_shown(closes_at)
         )
     if problems:
         raise SurveyImportError([RowError(0, problem) for problem in problems])
@@ -262,9 +264,9 @@ def _write_imported(survey: Survey, imported: list) -> None:
             Answer(response=response, question=a.question, number=a.number, option=a.option, text=a.text)
             for a in row.answers
         ]
-        _rng.shuffle(rows)
+        shuffler.shuffle(rows)
         responses.append((response, rows))
-    _rng.shuffle(responses)
+    shuffler.shuffle(responses)
     for _response, rows in responses:
         answers.extend(rows)
     Response.objects.bulk_create([response for response, _rows in responses], batch_size=1000)
@@ -416,7 +418,7 @@ def import_transcript(
             Answer(response=response, question=question, text=text)
             for response, text in zip(responses, anonymised.excerpts, strict=True)
         ]
-        _rng.shuffle(answers)
+        shuffler.shuffle(answers)
         Response.objects.bulk_create([answer.response for answer in answers])
         Answer.objects.bulk_create(answers)
     result.interview = interview

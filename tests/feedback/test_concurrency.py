@@ -1,6 +1,6 @@
 """Submissions at once, on real PostgreSQL connections: one response per member, and no receipt
 lost or refused while every submission rewrites the session's receipts and releases batches; and
-an edit of the form made during a submission waits for it (`services._hold_form`).
+an edit of the form made during a submission waits for it (`feedback.services.responses._hold_form`).
 
 The controls show that this harness catches the damage when the rewrite is not serialised by the
 session-row lock, and when the submission does not hold the form.
@@ -12,7 +12,6 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
-from feedback import services
 from feedback.enums import FormPurpose
 from feedback.models import Answer, PendingResponse, Receipt, Response, SessionForm
 from feedback.services import (
@@ -20,6 +19,7 @@ from feedback.services import (
     QuestionSpec,
     choose_session_form,
     create_form,
+    responses,
     submit_response,
     update_form,
 )
@@ -127,7 +127,7 @@ def _edit_during_a_submission(monkeypatch, *, wait: float):
     session = _session_with([member])
     choose_session_form(session=session, form=form, by=None)
     answers = answers_for(form)
-    read, paused, resume, edited = services._answers_for, threading.Event(), threading.Event(), threading.Event()
+    read, paused, resume, edited = responses._answers_for, threading.Event(), threading.Event(), threading.Event()
 
     def read_then_pause(**kwargs):
         rows = read(**kwargs)
@@ -135,7 +135,7 @@ def _edit_during_a_submission(monkeypatch, *, wait: float):
         resume.wait(timeout=30)
         return rows
 
-    monkeypatch.setattr(services, "_answers_for", read_then_pause)
+    monkeypatch.setattr(responses, "_answers_for", read_then_pause)
     outcome = {}
 
     def submit():
@@ -180,7 +180,7 @@ def test_an_edit_during_a_submission_waits_for_it_and_the_session_keeps_the_form
 
 
 def test_control_without_holding_the_form_the_edit_moves_the_session_under_its_answers(monkeypatch):
-    monkeypatch.setattr(services, "_hold_form", lambda form: None)
+    monkeypatch.setattr(responses, "_hold_form", lambda form: None)
     session, form, edited_meanwhile, outcome = _edit_during_a_submission(monkeypatch, wait=15)
 
     assert edited_meanwhile

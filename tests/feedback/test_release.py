@@ -14,7 +14,7 @@ from feedback.models import Answer, PendingResponse, Response, Survey
 from feedback.results import comments_for_moderation, session_results, survey_export, survey_results
 from feedback.results import sessions_with_comments as results_sessions_with_comments
 from feedback.sealing import SealBroken, unseal
-from feedback.services import release_due, release_survey, submit_response
+from feedback.services import release_due, release_survey, responses, submit_response
 from tests.factories import MemberFactory
 from tests.feedback.factories import answers_for, attend, ended_session, physical_order, session_form, survey_form
 from tests.feedback.test_surveys import a_survey
@@ -212,7 +212,7 @@ class _Reversing:
 
 
 def test_a_release_is_not_stored_in_the_order_it_arrived(monkeypatch):
-    monkeypatch.setattr(services, "_rng", _Reversing())
+    monkeypatch.setattr(responses, "shuffler", _Reversing())
     session, members = _session_with(5)
     for number, member in enumerate(members, start=1):
         _respond(session, member, number)

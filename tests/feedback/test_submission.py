@@ -212,22 +212,21 @@ def test_answers_to_a_form_edited_after_the_page_was_opened_are_refused_with_a_r
 def test_answers_to_a_question_deleted_while_answering_are_refused_with_a_reason(monkeypatch):
     """An editor's change lands between reading the form and writing the answers; the foreign
     keys (checked at commit) refuse the answers and the member is told to reload."""
-    from feedback import services
     from feedback.models import PendingResponse, Question, Receipt, Response
-    from feedback.services import FeedbackError, submit_response
+    from feedback.services import FeedbackError, responses, submit_response
 
     session, member = ended_session(), MemberFactory()
     attend(session, member)
     form = session_form()
     answers = answers_for(form)
-    read_form = services._answers_for
+    read_form = responses._answers_for
 
     def read_then_edited(**kwargs):
         rows = read_form(**kwargs)
         Question.objects.filter(form=form, kind="text").delete()  # the concurrent in-place edit
         return rows
 
-    monkeypatch.setattr(services, "_answers_for", read_then_edited)
+    monkeypatch.setattr(responses, "_answers_for", read_then_edited)
     with pytest.raises(FeedbackError, match=r"^The form has just been changed; reload the page and answer again\.$"):
         submit_response(member=member, session=session, answers=answers)
     assert not PendingResponse.objects.exists() and not Response.objects.exists() and not Receipt.objects.exists()

@@ -362,9 +362,9 @@ def test_a_dry_run_checks_everything_and_writes_nothing():
 
 
 def test_responses_and_their_answers_are_written_in_a_random_order(monkeypatch):
-    from feedback import services
+    from feedback.services import responses
 
-    monkeypatch.setattr(services._rng, "shuffle", lambda items: items.reverse())
+    monkeypatch.setattr(responses.shuffler, "shuffle", lambda items: items.reverse())
     run(exports.qualtrics_csv())
     with connection.cursor() as cursor:
         position = {"sqlite": "rowid", "postgresql": "ctid"}[connection.vendor]
