@@ -1,3 +1,6 @@
+"""Members: the factories of the members app, used by every app's tests (kept at the top of
+tests/ as everything builds on them)."""
+
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
@@ -29,3 +32,9 @@ class MemberFactory(factory.django.DjangoModelFactory):
     def roles(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.groups.add(*(Group.objects.get_or_create(name=Role(role).group_name)[0] for role in extracted))
+
+
+class StudentFactory(MemberFactory):
+    """A member in year 2, the year the session factories' published sessions are for."""
+
+    year_of_study = 2

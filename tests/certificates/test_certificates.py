@@ -20,10 +20,10 @@ from portfolio.selectors import choosable_comments
 from portfolio.services import pick_comments
 from teachers.enums import TeachingRole
 from teachers.services import apply_to_teach, approve_application
-from tests.events.factories import RosterEntryFactory
 from tests.factories import MemberFactory
 from tests.feedback.factories import attend
 from tests.feedback.test_results import default_session_form, past_session, respond, respond_many
+from tests.teachers.factories import RosterEntryFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -16,10 +16,10 @@ from certificates.document import texts
 from certificates.models import Certificate
 from teachers.enums import TeachingRole
 from teachers.services import apply_to_teach, approve_application
-from tests.events.factories import RosterEntryFactory
 from tests.factories import PASSWORD, MemberFactory
 from tests.feedback.factories import attend
 from tests.feedback.test_results import default_session_form, past_session, respond
+from tests.teachers.factories import RosterEntryFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

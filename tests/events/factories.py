@@ -9,8 +9,10 @@ from django.utils import timezone
 from events.enums import SessionFormat, SessionStatus
 from events.models import Series, Session, SessionTargetYear
 from teachers.enums import TeachingRole
-from teachers.models import RosterEntry
 from tests.factories import MemberFactory
+from tests.teachers.factories import RosterEntryFactory
+
+MEETING_URL = "https://teams.example/j"
 
 
 def in_days(days: float, *, hour: int = 18) -> dt.datetime:
@@ -66,10 +68,38 @@ class SessionTargetYearFactory(factory.django.DjangoModelFactory):
     year = 3
 
 
-class RosterEntryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = RosterEntry
+class ApprovedSessionFactory(SessionFactory):
+    """A session as a teacher's proposal leaves it once the committee approved it (what
+    `propose_session` then `approve_session` write, without the change log): "Renal", published,
+    in person at LT1 for 30, for year 2, starting `starts_in` from now (two days) for an hour,
+    created and led by `teacher` (a new year-5 teacher unless given), whose year the roster
+    records. Traits: `hybrid` and `online` (with a meeting link; online has no room or places),
+    `running` (started five minutes ago)."""
 
-    session = factory.SubFactory(SessionFactory)
-    teacher = factory.SubFactory(MemberFactory, roles=["teacher"])
-    role = TeachingRole.CO_TEACHER
+    class Params:
+        teacher = factory.SubFactory(MemberFactory, roles=["teacher"], year_of_study=5)
+        starts_in = dt.timedelta(days=2)
+        hybrid = factory.Trait(format=SessionFormat.HYBRID, meeting_url=MEETING_URL)
+        online = factory.Trait(format=SessionFormat.ONLINE, venue="", capacity=None, meeting_url=MEETING_URL)
+        running = factory.Trait(starts_in=-dt.timedelta(minutes=5))
+
+    title = "Renal"
+    venue = "LT1"
+    capacity = 30
+    status = SessionStatus.PUBLISHED
+    starts_at = factory.LazyAttribute(lambda o: timezone.now() + o.starts_in)
+    created_by = factory.SelfAttribute("teacher")
+
+    @factory.post_generation
+    def target_years(obj, create, extracted, **kwargs):
+        if create:
+            for year in [2] if extracted is None else extracted:
+                SessionTargetYearFactory(session=obj, year=year)
+
+    @factory.post_generation
+    def lead(obj, create, extracted, **kwargs):
+        if create:
+            teacher = obj.created_by if extracted is None else extracted
+            RosterEntryFactory(
+                session=obj, teacher=teacher, role=TeachingRole.LEAD, year_of_study=teacher.year_of_study
+            )

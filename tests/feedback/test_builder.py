@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from feedback.models import Form, SessionForm
 from feedback.services import specs_for, submit_response
-from tests.events.factories import RosterEntryFactory
 from tests.factories import MemberFactory
 from tests.feedback.factories import answers_for, attend, ended_session, session_form
+from tests.teachers.factories import RosterEntryFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from feedback.enums import FormPurpose, QuestionKind
 from feedback.services import QuestionSpec, create_form, create_survey
-from tests.events.factories import RosterEntryFactory
 from tests.factories import MemberFactory
 from tests.feedback.factories import attend, ended_session, survey_form
+from tests.teachers.factories import RosterEntryFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,9 @@ from events.enums import SessionStatus
 from feedback.enums import FormPurpose, QuestionKind
 from feedback.models import Answer, Form, Option, Question, Response
 from feedback.results import session_results, teacher_results
-from tests.events.factories import RosterEntryFactory, SessionFactory
+from tests.events.factories import SessionFactory
 from tests.factories import MemberFactory
+from tests.teachers.factories import RosterEntryFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -35,8 +35,9 @@ from teachers.enums import ApplicationStatus, InvitationStatus, TeachingRole
 from teachers.models import CoTeachingInvitation, RosterEntry, TeacherApplication
 from teachers.services import apply_to_teach, approve_application
 from tests.analytics.factories import held_session
-from tests.events.factories import RosterEntryFactory, SessionFactory
+from tests.events.factories import SessionFactory
 from tests.factories import PASSWORD, MemberFactory
+from tests.teachers.factories import RosterEntryFactory
 
 pytestmark = pytest.mark.django_db
 

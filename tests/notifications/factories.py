@@ -7,8 +7,9 @@ from attendance.models import Registration
 from events.enums import SessionFormat, SessionStatus
 from notifications.enums import MessageKind
 from notifications.models import Message
-from tests.events.factories import RosterEntryFactory, SessionFactory
+from tests.events.factories import SessionFactory
 from tests.factories import MemberFactory
+from tests.teachers.factories import RosterEntryFactory
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 # The locmem backend's send, patched to stand for the mail server's replies.

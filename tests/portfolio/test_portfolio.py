@@ -15,10 +15,10 @@ from portfolio.models import PickedComment
 from portfolio.selectors import choosable_comments, is_portfolio_metric, portfolio_for
 from portfolio.services import PortfolioError, pick_comments
 from teachers.enums import TeachingRole
-from tests.events.factories import RosterEntryFactory
 from tests.factories import MemberFactory
 from tests.feedback.factories import attend
 from tests.feedback.test_results import default_session_form, past_session, respond, respond_many
+from tests.teachers.factories import RosterEntryFactory
 
 pytestmark = pytest.mark.django_db
 
