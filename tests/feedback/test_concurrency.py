@@ -23,6 +23,7 @@ from feedback.services import (
     submit_response,
     update_form,
 )
+from tests.concurrency import all_at_once
 from tests.factories import MemberFactory
 from tests.feedback.factories import answers_for, attend, ended_session, sealed_answers, session_form
 
@@ -30,27 +31,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (as in CI)"),
 ]
-
-
-def _all_at_once(members, action):
-    barrier = threading.Barrier(len(members))
-    failures = []
-
-    def run(member):
-        try:
-            barrier.wait(timeout=30)
-            action(member)
-        except Exception as error:  # collected and asserted by the caller
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(member,)) for member in members]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return failures
 
 
 def _session_with(members):
@@ -68,7 +48,7 @@ def test_the_same_member_eight_times_at_once_gives_one_response(settings, minimu
     session = _session_with([member])
     answers = answers_for(session_form())
 
-    failures = _all_at_once([member] * 8, lambda m: submit_response(member=m, session=session, answers=answers))
+    failures = all_at_once([member] * 8, lambda m: submit_response(member=m, session=session, answers=answers))
 
     assert (PendingResponse.objects.count(), Response.objects.count(), Receipt.objects.count()) == (
         pending,
@@ -86,7 +66,7 @@ def test_twenty_members_at_once_all_respond_and_their_receipts_end_in_member_ord
     session = _session_with(members)
     answers = answers_for(session_form())
 
-    failures = _all_at_once(members, lambda m: submit_response(member=m, session=session, answers=answers))
+    failures = all_at_once(members, lambda m: submit_response(member=m, session=session, answers=answers))
 
     assert failures == []
     assert (PendingResponse.objects.count(), Response.objects.filter(session=session).count()) == (0, 20)
@@ -109,7 +89,7 @@ def test_control_without_the_lock_this_harness_sees_lost_or_refused_submissions(
             Receipt.objects.filter(session=session).delete()
             Receipt.objects.bulk_create(Receipt(member_id=pk, session=session) for pk in sorted(existing | {member.pk}))
 
-    failures = _all_at_once(members, unlocked_rewrite)
+    failures = all_at_once(members, unlocked_rewrite)
 
     assert failures or Receipt.objects.filter(session=session).count() < len(members)
 

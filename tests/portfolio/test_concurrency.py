@@ -2,16 +2,16 @@
 after the other, and the portfolio never quotes more than five. The control shows that without
 the lock on the teacher's row the same harness sees choices collide."""
 
-import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from members.models import Member
 from portfolio import services
 from portfolio.models import PickedComment
 from portfolio.selectors import choosable_comments
+from tests.concurrency import all_at_once
 from tests.factories import MemberFactory
 from tests.feedback.test_results import default_session_form, past_session, respond
 
@@ -45,27 +45,6 @@ def slow_check(monkeypatch):
     monkeypatch.setattr(services, "choosable_comments", slow)
 
 
-def _all_at_once(choices, teacher):
-    barrier = threading.Barrier(len(choices))
-    failures = []
-
-    def run(ids):
-        try:
-            barrier.wait(timeout=30)
-            services.pick_comments(teacher=teacher, answer_ids=ids)
-        except Exception as error:  # collected and asserted by the caller
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(ids,)) for ids in choices]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return failures
-
-
 def _choices(teacher):
     ids = [comment.id for comment in choosable_comments(teacher=teacher)]
     return [ids[0:5], ids[3:8], ids[1:6], ids[2:7]]
@@ -74,7 +53,7 @@ def _choices(teacher):
 def test_choices_saved_at_once_are_each_applied_whole(teacher_with_comments, slow_check):
     choices = _choices(teacher_with_comments)
 
-    failures = _all_at_once(choices, teacher_with_comments)
+    failures = all_at_once(choices, lambda ids: services.pick_comments(teacher=teacher_with_comments, answer_ids=ids))
 
     assert failures == []
     saved = list(
@@ -95,7 +74,7 @@ def test_control_without_the_lock_choices_collide(teacher_with_comments, slow_ch
     choices = _choices(teacher_with_comments)
     monkeypatch.setattr(services, "Member", Unlocked)
 
-    failures = _all_at_once(choices, teacher_with_comments)
+    failures = all_at_once(choices, lambda ids: services.pick_comments(teacher=teacher_with_comments, answer_ids=ids))
 
     assert failures and all(isinstance(error, services.PortfolioError) for error in failures)
     assert PickedComment.objects.filter(teacher=teacher_with_comments).count() <= 5
