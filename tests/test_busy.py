@@ -1,42 +1,22 @@
 """A request that waits too long for a row another transaction holds answers "busy, please try
 again" (503) instead of a 500 or a hung worker, and keeps nothing; on real PostgreSQL, as in CI."""
 
-import datetime as dt
 import threading
 import time
 
 import pytest
 from django.db import connection, connections, transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from attendance.models import Registration
 from events.models import Session
-from events.services import approve_session
-from teachers.services import propose_session
+from tests.events.factories import ApprovedSessionFactory
 from tests.factories import MemberFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="lock timeouts need PostgreSQL (as in CI)"),
 ]
-
-
-def _session():
-    teacher = MemberFactory(roles=["teacher"], year_of_study=5)
-    start = timezone.now() + dt.timedelta(days=2)
-    session = propose_session(
-        teacher=teacher,
-        submit=True,
-        title="Popular",
-        format="in_person",
-        venue="LT1",
-        capacity=10,
-        target_years=[2],
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-    )
-    return approve_session(session=session, by=teacher)
 
 
 class _HeldLock:
@@ -74,7 +54,7 @@ def test_every_connection_waits_at_most_three_seconds_for_a_lock():
 
 
 def test_registering_while_another_holds_the_session_says_busy_and_keeps_nothing(client, caplog):
-    session = _session()
+    session = ApprovedSessionFactory(title="Popular", capacity=10)
     client.force_login(MemberFactory(year_of_study=2))
     url = reverse("attendance:register", args=[session.pk])
 

@@ -11,39 +11,18 @@ from django.utils import timezone
 from attendance.models import Registration
 from attendance.selectors import checked_in_count
 from attendance.services import RegistrationRefused, cancel_registration, check_in, register
-from events.services import approve_session, cancel_session
-from teachers.services import propose_session
-from tests.factories import PASSWORD, MemberFactory
+from events.services import cancel_session
+from tests.events.factories import ApprovedSessionFactory
+from tests.factories import PASSWORD, MemberFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _session(*, starts_in=dt.timedelta(days=3), capacity=2):
-    teacher = MemberFactory(roles=["teacher"], year_of_study=5)
-    start = timezone.now() + starts_in
-    session = propose_session(
-        teacher=teacher,
-        submit=True,
-        title="Renal",
-        format="in_person",
-        target_years=[2],
-        venue="LT1",
-        capacity=capacity,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-    )
-    return approve_session(session=session, by=teacher)
-
-
-def _student():
-    return MemberFactory(year_of_study=2)
 
 
 @pytest.fixture
 def checked_in():
     """A member checked in during the half hour before the start, when check-in is already open."""
-    session = _session(starts_in=dt.timedelta(minutes=10))
-    member = _student()
+    session = ApprovedSessionFactory(starts_in=dt.timedelta(minutes=10))
+    member = StudentFactory()
     registration = register(session=session, member=member)
     check_in(session=session, member=member, source="qr")
     registration.refresh_from_db()
@@ -70,8 +49,8 @@ def test_a_checked_in_place_cannot_be_cancelled_before_the_start(checked_in):
 def test_checking_in_again_after_a_cancelled_check_in_checks_in_afresh():
     # A row cancelled after its check-in (as the service allowed before): its old check-in is not
     # the member's attendance, so checking in again must give them a place and mark them present.
-    session = _session(starts_in=dt.timedelta(minutes=10))
-    member = _student()
+    session = ApprovedSessionFactory(starts_in=dt.timedelta(minutes=10))
+    member = StudentFactory()
     registration = register(session=session, member=member)
     old = timezone.now() - dt.timedelta(minutes=5)
     Registration.objects.filter(pk=registration.pk).update(
@@ -91,8 +70,8 @@ def test_checking_in_again_after_a_cancelled_check_in_checks_in_afresh():
 
 
 def test_the_checked_in_count_counts_only_members_holding_a_place(client):
-    session = _session(starts_in=dt.timedelta(minutes=10))
-    present, gone = _student(), _student()
+    session = ApprovedSessionFactory(starts_in=dt.timedelta(minutes=10))
+    present, gone = StudentFactory(), StudentFactory()
     for member in (present, gone):
         register(session=session, member=member)
         check_in(session=session, member=member, source="qr")
@@ -118,8 +97,8 @@ def test_session_page_offers_no_cancelling_once_checked_in(client, checked_in):
 def test_my_sessions_offers_cancelling_only_while_it_is_open(client, checked_in, settings):
     settings.ALLOW_LATE_REGISTRATION = True
     member = checked_in.member
-    upcoming = register(session=_session(), member=member)
-    running = register(session=_session(starts_in=-dt.timedelta(minutes=5)), member=member)
+    upcoming = register(session=ApprovedSessionFactory(), member=member)
+    running = register(session=ApprovedSessionFactory(starts_in=-dt.timedelta(minutes=5)), member=member)
     client.force_login(member)
 
     content = client.get(reverse("attendance:mine")).content.decode()
@@ -131,8 +110,8 @@ def test_my_sessions_offers_cancelling_only_while_it_is_open(client, checked_in,
 
 
 def test_cancel_buttons_link_to_the_confirmation_page(client):
-    session = _session()
-    member = _student()
+    session = ApprovedSessionFactory()
+    member = StudentFactory()
     registration = register(session=session, member=member)
     client.force_login(member)
 
@@ -145,9 +124,9 @@ def test_cancel_buttons_link_to_the_confirmation_page(client):
 
 
 def test_my_sessions_offers_leaving_a_waiting_list_through_the_confirmation_page(client):
-    session = _session(capacity=1)
-    register(session=session, member=_student())
-    member = _student()
+    session = ApprovedSessionFactory(capacity=1)
+    register(session=session, member=StudentFactory())
+    member = StudentFactory()
     waiting = register(session=session, member=member)
     client.force_login(member)
 
@@ -161,10 +140,10 @@ def test_my_sessions_offers_leaving_a_waiting_list_through_the_confirmation_page
 
 
 def test_confirm_page_says_the_place_goes_to_the_first_on_the_waiting_list_and_cancels_nothing(client):
-    session = _session(capacity=1)
-    member = _student()
+    session = ApprovedSessionFactory(capacity=1)
+    member = StudentFactory()
     registration = register(session=session, member=member)
-    register(session=session, member=_student())  # waiting
+    register(session=session, member=StudentFactory())  # waiting
     client.force_login(member)
 
     response = client.get(_confirm_url(registration))
@@ -180,8 +159,8 @@ def test_confirm_page_says_the_place_goes_to_the_first_on_the_waiting_list_and_c
 
 
 def test_confirm_page_says_the_place_goes_back_to_the_pool_when_nobody_is_waiting(client):
-    session = _session(capacity=2)
-    member = _student()
+    session = ApprovedSessionFactory(capacity=2)
+    member = StudentFactory()
     registration = register(session=session, member=member)
     client.force_login(member)
 
@@ -192,10 +171,10 @@ def test_confirm_page_says_the_place_goes_back_to_the_pool_when_nobody_is_waitin
 
 
 def test_confirm_page_at_a_cancelled_session_offers_the_place_to_no_one(client):
-    session = _session(capacity=1)
-    member = _student()
+    session = ApprovedSessionFactory(capacity=1)
+    member = StudentFactory()
     registration = register(session=session, member=member)
-    register(session=session, member=_student())  # waiting, but the session is off
+    register(session=session, member=StudentFactory())  # waiting, but the session is off
     cancel_session(session=session, by=session.created_by, reason="Ill")
     client.force_login(member)
 
@@ -206,9 +185,9 @@ def test_confirm_page_at_a_cancelled_session_offers_the_place_to_no_one(client):
 
 
 def test_confirm_page_for_a_waiting_list_place_says_they_leave_the_list(client):
-    session = _session(capacity=1)
-    register(session=session, member=_student())
-    member = _student()
+    session = ApprovedSessionFactory(capacity=1)
+    register(session=session, member=StudentFactory())
+    member = StudentFactory()
     waiting = register(session=session, member=member)
     client.force_login(member)
 
@@ -220,8 +199,8 @@ def test_confirm_page_for_a_waiting_list_place_says_they_leave_the_list(client):
 
 
 def test_confirming_cancels_hands_the_place_on_and_returns_to_my_sessions(client):
-    session = _session(capacity=1)
-    member, next_in_line = _student(), _student()
+    session = ApprovedSessionFactory(capacity=1)
+    member, next_in_line = StudentFactory(), StudentFactory()
     registration = register(session=session, member=member)
     waiting = register(session=session, member=next_in_line)
     client.force_login(member)
@@ -249,9 +228,9 @@ def test_confirming_after_checking_in_is_refused_with_a_message(client, checked_
 
 
 def test_confirm_page_is_not_found_for_another_members_or_a_cancelled_registration(client):
-    session = _session()
-    registration = register(session=session, member=_student())
-    client.force_login(_student())
+    session = ApprovedSessionFactory()
+    registration = register(session=session, member=StudentFactory())
+    client.force_login(StudentFactory())
 
     assert client.get(_confirm_url(registration)).status_code == 404
     assert client.post(_confirm_url(registration)).status_code == 404
@@ -264,8 +243,8 @@ def test_confirm_page_is_not_found_for_another_members_or_a_cancelled_registrati
 
 
 def test_confirming_needs_the_csrf_token():
-    session = _session()
-    member = _student()
+    session = ApprovedSessionFactory()
+    member = StudentFactory()
     registration = register(session=session, member=member)
     client = Client(enforce_csrf_checks=True)
     assert client.login(email=member.email, password=PASSWORD)

@@ -6,18 +6,16 @@ protected by the lock.
 """
 
 import datetime as dt
-import threading
 import time
 
 import pytest
-from django.db import connection, connections, transaction
-from django.utils import timezone
+from django.db import connection, transaction
 
 from attendance.enums import RegistrationState
 from attendance.models import Registration
 from attendance.services import RegistrationRefused, cancel_registration, check_in, register, waitlist_position
-from events.services import approve_session
-from teachers.services import propose_session
+from tests.concurrency import all_at_once
+from tests.events.factories import ApprovedSessionFactory
 from tests.factories import MemberFactory
 
 pytestmark = [
@@ -28,50 +26,13 @@ pytestmark = [
 MEMBERS, PLACES = 50, 10
 
 
-def _session():
-    teacher = MemberFactory(roles=["teacher"], year_of_study=5)
-    start = timezone.now() + dt.timedelta(days=2)
-    session = propose_session(
-        teacher=teacher,
-        submit=True,
-        title="Popular",
-        format="in_person",
-        venue="LT1",
-        capacity=PLACES,
-        target_years=[2],
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-    )
-    return approve_session(session=session, by=teacher)
-
-
-def _all_at_once(members, action):
-    barrier = threading.Barrier(len(members))
-    failures = []
-
-    def run(member):
-        try:
-            barrier.wait(timeout=30)
-            action(member)
-        except Exception as error:  # collected and asserted by the caller
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(member,)) for member in members]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return failures, time.monotonic() - started
-
-
 def test_fifty_members_at_once_get_ten_places_and_forty_ordered_waiting_list_places(capsys):
-    session = _session()
+    session = ApprovedSessionFactory(title="Popular", capacity=PLACES)
     members = [MemberFactory(year_of_study=2) for _ in range(MEMBERS)]
 
-    failures, seconds = _all_at_once(members, lambda m: register(session=session, member=m, mode="in_person"))
+    started = time.monotonic()
+    failures = all_at_once(members, lambda m: register(session=session, member=m, mode="in_person"))
+    seconds = time.monotonic() - started
 
     assert failures == []
     registrations = list(Registration.objects.filter(session=session).order_by("queued_at", "pk"))
@@ -90,10 +51,10 @@ def test_fifty_members_at_once_get_ten_places_and_forty_ordered_waiting_list_pla
 
 
 def test_the_same_member_twice_at_once_holds_one_registration():
-    session = _session()
+    session = ApprovedSessionFactory(title="Popular", capacity=PLACES)
     member = MemberFactory(year_of_study=2)
 
-    failures, _ = _all_at_once([member] * 8, lambda m: register(session=session, member=m, mode="in_person"))
+    failures = all_at_once([member] * 8, lambda m: register(session=session, member=m, mode="in_person"))
 
     assert Registration.objects.filter(session=session, member=member).count() == 1
     assert len(failures) == 7
@@ -101,7 +62,7 @@ def test_the_same_member_twice_at_once_holds_one_registration():
 
 
 def test_control_without_the_lock_this_harness_sees_overbooking():
-    session = _session()
+    session = ApprovedSessionFactory(title="Popular", capacity=PLACES)
     members = [MemberFactory(year_of_study=2) for _ in range(MEMBERS)]
 
     def unlocked_register(member):
@@ -112,7 +73,7 @@ def test_control_without_the_lock_this_harness_sees_overbooking():
             state = RegistrationState.REGISTERED if taken < PLACES else RegistrationState.WAITLISTED
             Registration.objects.create(session=session, member=member, mode="in_person", state=state, year_of_study=2)
 
-    failures, _ = _all_at_once(members, unlocked_register)
+    failures = all_at_once(members, unlocked_register)
 
     assert failures == []
     assert Registration.objects.filter(session=session, state=RegistrationState.REGISTERED).count() > PLACES
@@ -121,22 +82,8 @@ def test_control_without_the_lock_this_harness_sees_overbooking():
 def test_checking_in_and_cancelling_at_once_never_loses_the_check_in():
     # Both take the session's lock, so whichever comes second sees the first: a cancellation after
     # the check-in is refused, and a check-in after the cancellation checks the member in afresh.
-    teacher = MemberFactory(roles=["teacher"], year_of_study=5)
-    start = timezone.now() + dt.timedelta(minutes=10)  # check-in is open; cancelling still would be
-    session = approve_session(
-        session=propose_session(
-            teacher=teacher,
-            submit=True,
-            title="Renal",
-            format="in_person",
-            venue="LT1",
-            capacity=PLACES,
-            target_years=[2],
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=1),
-        ),
-        by=teacher,
-    )
+    # Check-in is open; cancelling still would be.
+    session = ApprovedSessionFactory(starts_in=dt.timedelta(minutes=10), capacity=PLACES)
     members = [MemberFactory(year_of_study=2) for _ in range(PLACES)]
     registrations = {member.pk: register(session=session, member=member) for member in members}
 
@@ -151,7 +98,7 @@ def test_checking_in_and_cancelling_at_once_never_loses_the_check_in():
                 pass
 
     jobs = [(action, member) for member in members for action in ("check in", "cancel")]
-    failures, _ = _all_at_once(jobs, check_in_or_cancel)
+    failures = all_at_once(jobs, check_in_or_cancel)
 
     assert failures == []
     rows = Registration.objects.filter(session=session)

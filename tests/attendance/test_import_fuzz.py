@@ -7,14 +7,12 @@ import datetime as dt
 import io
 
 import pytest
-from django.utils import timezone
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 
 from attendance.enums import AttendanceStatus
 from attendance.services import AttendanceImportError, apply_attendance_import, plan_attendance_import
-from events.services import approve_session
-from teachers.services import propose_session
+from tests.events.factories import ApprovedSessionFactory
 from tests.factories import MemberFactory
 from tests.fuzzing import (
     FUZZ,
@@ -95,19 +93,7 @@ reports = st.one_of(
 
 @pytest.fixture
 def session(db):
-    teacher = MemberFactory(roles=["teacher"], year_of_study=5)
-    start = timezone.now() + dt.timedelta(days=1)
-    session = propose_session(
-        teacher=teacher,
-        submit=True,
-        title="Renal",
-        format="online",
-        meeting_url="https://teams.example/j",
-        target_years=[2],
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-    )
-    return approve_session(session=session, by=teacher)
+    return ApprovedSessionFactory(online=True, starts_in=dt.timedelta(days=1))
 
 
 @pytest.fixture

@@ -1,12 +1,9 @@
 """The register's history: every change to an attendance status is kept, with who made it, when,
 how, and the status before and after, for the committee to settle a disputed register."""
 
-import datetime as dt
-
 import pytest
 from django.db import IntegrityError
 from django.urls import reverse
-from django.utils import timezone
 
 from attendance.models import AttendanceChange
 from attendance.services import (
@@ -17,8 +14,7 @@ from attendance.services import (
     register,
     take_register,
 )
-from events.services import approve_session
-from teachers.services import propose_session
+from tests.events.factories import ApprovedSessionFactory
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,23 +23,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _registrations_during_the_session(settings):
     settings.ALLOW_LATE_REGISTRATION = True
-
-
-def _running_session(teacher):
-    start = timezone.now() - dt.timedelta(minutes=5)
-    session = propose_session(
-        teacher=teacher,
-        submit=True,
-        title="Renal",
-        format="hybrid",
-        venue="LT1",
-        capacity=60,
-        meeting_url="https://teams.example/j",
-        target_years=[2],
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-    )
-    return approve_session(session=session, by=teacher)
 
 
 def _history(session):
@@ -56,7 +35,7 @@ def _history(session):
 
 
 def test_checking_in_is_recorded_as_done_by_the_attendee(teacher):
-    session = _running_session(teacher)
+    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
     ada = MemberFactory(first_name="Ada", year_of_study=2)
     register(session=session, member=ada, mode="in_person")
 
@@ -67,7 +46,7 @@ def test_checking_in_is_recorded_as_done_by_the_attendee(teacher):
 
 
 def test_each_register_save_records_only_what_it_changed_and_earlier_changes_stay(teacher, committee_member):
-    session = _running_session(teacher)
+    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
     ada = register(session=session, member=MemberFactory(first_name="Ada", year_of_study=2), mode="in_person")
     ben = register(session=session, member=MemberFactory(first_name="Ben", year_of_study=2), mode="in_person")
 
@@ -83,7 +62,7 @@ def test_each_register_save_records_only_what_it_changed_and_earlier_changes_sta
 
 
 def test_a_walk_in_and_an_imported_register_are_recorded_with_who_added_them(teacher, committee_member):
-    session = _running_session(teacher)
+    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
     cara = MemberFactory(first_name="Cara", email="cara@example.ac.uk", year_of_study=2)
     MemberFactory(first_name="Dev", email="dev@example.ac.uk", year_of_study=2)
 
@@ -101,14 +80,14 @@ def test_a_walk_in_and_an_imported_register_are_recorded_with_who_added_them(tea
 
 
 def test_a_change_that_changes_nothing_cannot_be_recorded(teacher):
-    session = _running_session(teacher)
+    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
     ada = register(session=session, member=MemberFactory(year_of_study=2), mode="in_person")
     with pytest.raises(IntegrityError):
         AttendanceChange.objects.create(registration=ada, source="teacher", old_status="late", new_status="late")
 
 
 def test_the_committee_sees_the_history_on_the_register_and_the_teacher_does_not(client, teacher, committee_member):
-    session = _running_session(teacher)
+    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
     ada = register(
         session=session, member=MemberFactory(first_name="Ada", last_name="Adams", year_of_study=2), mode="in_person"
     )
@@ -129,7 +108,7 @@ def test_the_committee_sees_the_history_on_the_register_and_the_teacher_does_not
 def test_the_registers_history_costs_one_query_however_long(
     client, teacher, committee_member, people, django_assert_num_queries
 ):
-    session = _running_session(teacher)
+    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
     registrations = [
         register(session=session, member=MemberFactory(year_of_study=2), mode="in_person") for _ in range(people)
     ]
@@ -145,7 +124,7 @@ def test_the_registers_history_costs_one_query_however_long(
 
 
 def test_the_history_is_read_only_in_the_admin(client, teacher, admin_user):
-    session = _running_session(teacher)
+    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
     ada = register(session=session, member=MemberFactory(year_of_study=2), mode="in_person")
     take_register(session=session, by=teacher, statuses={ada.pk: "present"})
     change = AttendanceChange.objects.get()

@@ -1,40 +1,20 @@
 """The register page: a row per person whose statuses are real radios drawn as buttons."""
 
-import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from attendance.models import Registration
 from attendance.services import register
-from events.services import approve_session
-from teachers.services import propose_session
+from tests.events.factories import ApprovedSessionFactory
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _session(teacher):
-    start = timezone.now() + dt.timedelta(days=2)
-    session = propose_session(
-        teacher=teacher,
-        submit=True,
-        title="Renal",
-        format="hybrid",
-        venue="LT1",
-        capacity=30,
-        meeting_url="https://teams.example/j",
-        target_years=[2],
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-    )
-    return approve_session(session=session, by=teacher)
-
-
 def test_each_person_is_a_group_named_by_them_with_a_labelled_button_per_status(client, teacher):
-    session = _session(teacher)
+    session = ApprovedSessionFactory(teacher=teacher, hybrid=True)
     ada = register(
         session=session, member=MemberFactory(first_name="Ada", last_name="Adams", year_of_study=2), mode="in_person"
     )
@@ -67,7 +47,7 @@ def test_each_person_is_a_group_named_by_them_with_a_labelled_button_per_status(
 
 
 def test_saving_the_register_changes_a_persons_status(client, teacher):
-    session = _session(teacher)
+    session = ApprovedSessionFactory(teacher=teacher, hybrid=True)
     ada, ben = (
         register(session=session, member=MemberFactory(last_name=name, year_of_study=2), mode="online")
         for name in ("Adams", "Brown")

@@ -8,36 +8,15 @@ from icalendar import Calendar
 from attendance.enums import RegistrationState
 from attendance.models import Registration
 from attendance.services import RegistrationRefused, cancel_registration, register, waitlist_position
+from events.enums import SessionStatus
 from events.selectors import session_for_page
-from events.services import approve_session, calendar_token_for, cancel_session
-from teachers.services import propose_session
-from tests.factories import MemberFactory
+from events.services import calendar_token_for, cancel_session
+from tests.events.factories import ApprovedSessionFactory, SessionFactory
+from tests.factories import MemberFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
 START = timezone.now() + dt.timedelta(days=3)
-
-
-def _session(*, fmt="in_person", capacity=2, online_capacity=None, years=(2,), start=START, publish=True):
-    teacher = MemberFactory(roles=["teacher"], year_of_study=5)
-    session = propose_session(
-        teacher=teacher,
-        submit=publish,
-        title="Renal",
-        format=fmt,
-        target_years=list(years),
-        venue="" if fmt == "online" else "LT1",
-        meeting_url="" if fmt == "in_person" else "https://teams.example/j",
-        capacity=capacity if fmt != "online" else None,
-        online_capacity=online_capacity,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-    )
-    return approve_session(session=session, by=teacher) if publish else session
-
-
-def _student(year=2):
-    return MemberFactory(year_of_study=year)
 
 
 def _states(session):
@@ -47,8 +26,8 @@ def _states(session):
 
 
 def test_registration_records_the_year_of_study_at_that_moment():
-    session = _session()
-    member = _student()
+    session = ApprovedSessionFactory()
+    member = StudentFactory()
     registration = register(session=session, member=member)
     member.year_of_study = 3
     member.save()
@@ -58,30 +37,30 @@ def test_registration_records_the_year_of_study_at_that_moment():
 
 @pytest.mark.parametrize("year", [1, 3, None])
 def test_only_members_in_a_target_year_may_register(year):
-    session = _session(years=(2,))
+    session = ApprovedSessionFactory(target_years=[2])
     with pytest.raises(RegistrationRefused):
-        register(session=session, member=_student(year))
+        register(session=session, member=MemberFactory(year_of_study=year))
     assert Registration.objects.count() == 0
 
 
 def test_refusal_explains_the_year_mismatch():
-    session = _session(years=(1, 2))
+    session = ApprovedSessionFactory(target_years=[1, 2])
     with pytest.raises(RegistrationRefused) as refused:
-        register(session=session, member=_student(4))
+        register(session=session, member=MemberFactory(year_of_study=4))
     assert str(refused.value) == "This session is for year 1, 2; your profile says year 4."
 
 
 def test_past_capacity_members_join_the_waiting_list_in_order():
-    session = _session(capacity=2)
-    members = [_student() for _ in range(5)]
+    session = ApprovedSessionFactory(capacity=2)
+    members = [StudentFactory() for _ in range(5)]
     registrations = [register(session=session, member=m) for m in members]
     assert _states(session) == ["registered", "registered", "waitlisted", "waitlisted", "waitlisted"]
     assert [waitlist_position(r) for r in registrations] == [None, None, 1, 2, 3]
 
 
 def test_cancelling_a_place_promotes_the_first_in_line_for_that_mode():
-    session = _session(capacity=1)
-    first, second, third = (register(session=session, member=_student()) for _ in range(3))
+    session = ApprovedSessionFactory(capacity=1)
+    first, second, third = (register(session=session, member=StudentFactory()) for _ in range(3))
 
     promoted = cancel_registration(registration=first)
 
@@ -93,17 +72,17 @@ def test_cancelling_a_place_promotes_the_first_in_line_for_that_mode():
 
 
 def test_leaving_the_waiting_list_promotes_nobody_and_moves_the_queue_up():
-    session = _session(capacity=1)
-    _, second, third = (register(session=session, member=_student()) for _ in range(3))
+    session = ApprovedSessionFactory(capacity=1)
+    _, second, third = (register(session=session, member=StudentFactory()) for _ in range(3))
     assert cancel_registration(registration=second) is None
     third.refresh_from_db()
     assert (third.state, waitlist_position(third)) == ("waitlisted", 1)
 
 
 def test_hybrid_sessions_have_a_capacity_and_a_queue_per_mode():
-    session = _session(fmt="hybrid", capacity=1, online_capacity=1)
-    in_person = [register(session=session, member=_student(), mode="in_person") for _ in range(2)]
-    online = [register(session=session, member=_student(), mode="online") for _ in range(2)]
+    session = ApprovedSessionFactory(hybrid=True, capacity=1, online_capacity=1)
+    in_person = [register(session=session, member=StudentFactory(), mode="in_person") for _ in range(2)]
+    online = [register(session=session, member=StudentFactory(), mode="online") for _ in range(2)]
     assert [r.state for r in in_person] == ["registered", "waitlisted"]
     assert [r.state for r in online] == ["registered", "waitlisted"]
 
@@ -115,18 +94,18 @@ def test_hybrid_sessions_have_a_capacity_and_a_queue_per_mode():
 
 
 def test_a_hybrid_session_needs_a_mode_and_online_sessions_have_no_limit():
-    hybrid = _session(fmt="hybrid", capacity=1)
+    hybrid = ApprovedSessionFactory(hybrid=True, capacity=1)
     with pytest.raises(RegistrationRefused, match="in person or join online"):
-        register(session=hybrid, member=_student())
-    online = _session(fmt="online")
-    assert {register(session=online, member=_student()).state for _ in range(5)} == {"registered"}
+        register(session=hybrid, member=StudentFactory())
+    online = ApprovedSessionFactory(online=True)
+    assert {register(session=online, member=StudentFactory()).state for _ in range(5)} == {"registered"}
 
 
 def test_registering_again_after_cancelling_goes_to_the_back_of_the_queue():
-    session = _session(capacity=1)
-    member = _student()
+    session = ApprovedSessionFactory(capacity=1)
+    member = StudentFactory()
     first = register(session=session, member=member)
-    waiting = register(session=session, member=_student())
+    waiting = register(session=session, member=StudentFactory())
     cancel_registration(registration=first)  # promotes `waiting`
     again = register(session=session, member=member)
     assert again.pk == first.pk  # one row per member and session, ever
@@ -136,34 +115,34 @@ def test_registering_again_after_cancelling_goes_to_the_back_of_the_queue():
 
 
 def test_a_member_cannot_register_twice():
-    session = _session()
-    member = _student()
+    session = ApprovedSessionFactory()
+    member = StudentFactory()
     register(session=session, member=member)
     with pytest.raises(RegistrationRefused, match="already registered"):
         register(session=session, member=member)
 
 
 def test_registration_closes_at_the_start_unless_late_registration_is_allowed(settings):
-    session = _session(start=timezone.now() - dt.timedelta(minutes=5))
+    session = ApprovedSessionFactory(running=True)
     with pytest.raises(RegistrationRefused, match="closed when the session started"):
-        register(session=session, member=_student())
+        register(session=session, member=StudentFactory())
     settings.ALLOW_LATE_REGISTRATION = True
-    assert register(session=session, member=_student()).state == "registered"
+    assert register(session=session, member=StudentFactory()).state == "registered"
 
 
 def test_no_registration_for_drafts_or_cancelled_sessions():
-    draft = _session(publish=False)
+    draft = SessionFactory(status=SessionStatus.SUBMITTED, target_years=[2])
     with pytest.raises(RegistrationRefused, match="not open for registration"):
-        register(session=draft, member=_student())
-    cancelled = _session()
+        register(session=draft, member=StudentFactory())
+    cancelled = ApprovedSessionFactory()
     cancel_session(session=cancelled, by=cancelled.created_by, reason="Ill")
     with pytest.raises(RegistrationRefused, match="not open for registration"):
-        register(session=cancelled, member=_student())
+        register(session=cancelled, member=StudentFactory())
 
 
 def test_a_place_cannot_be_cancelled_after_the_start():
-    session = _session()
-    registration = register(session=session, member=_student())
+    session = ApprovedSessionFactory()
+    registration = register(session=session, member=StudentFactory())
     session.starts_at = timezone.now() - dt.timedelta(minutes=1)
     session.save()
     with pytest.raises(RegistrationRefused, match="has started"):
@@ -171,18 +150,18 @@ def test_a_place_cannot_be_cancelled_after_the_start():
 
 
 def test_places_left_are_counted_in_sql_for_the_session_page():
-    session = _session(fmt="hybrid", capacity=3, online_capacity=2)
-    register(session=session, member=_student(), mode="in_person")
-    register(session=session, member=_student(), mode="online")
-    register(session=session, member=_student(), mode="online")
-    register(session=session, member=_student(), mode="online")  # waitlisted: takes no place
+    session = ApprovedSessionFactory(hybrid=True, capacity=3, online_capacity=2)
+    register(session=session, member=StudentFactory(), mode="in_person")
+    register(session=session, member=StudentFactory(), mode="online")
+    register(session=session, member=StudentFactory(), mode="online")
+    register(session=session, member=StudentFactory(), mode="online")  # waitlisted: takes no place
     page = session_for_page(pk=session.pk)
     assert (page.in_person_places_left, page.online_places_left) == (2, 0)
 
 
 def test_register_button_gives_a_place_and_shows_the_link(client):
-    session = _session(fmt="online")
-    member = _student()
+    session = ApprovedSessionFactory(online=True)
+    member = StudentFactory()
     client.force_login(member)
     before = client.get(reverse("events:detail", args=[session.pk])).content.decode()
     assert "https://teams.example/j" not in before
@@ -195,9 +174,9 @@ def test_register_button_gives_a_place_and_shows_the_link(client):
 
 
 def test_a_full_session_tells_the_member_their_place_in_line(client):
-    session = _session(capacity=1)
-    register(session=session, member=_student())
-    client.force_login(_student())
+    session = ApprovedSessionFactory(capacity=1)
+    register(session=session, member=StudentFactory())
+    client.force_login(StudentFactory())
     response = client.post(reverse("attendance:register", args=[session.pk]), follow=True)
     content = response.content.decode()
     assert "is full: you are number 1 on the waiting list" in content
@@ -205,32 +184,32 @@ def test_a_full_session_tells_the_member_their_place_in_line(client):
 
 
 def test_register_view_shows_refusals_as_messages(client):
-    session = _session(years=(1,))
-    client.force_login(_student(2))
+    session = ApprovedSessionFactory(target_years=[1])
+    client.force_login(MemberFactory(year_of_study=2))
     response = client.post(reverse("attendance:register", args=[session.pk]), follow=True)
     assert "This session is for year 1; your profile says year 2." in response.content.decode()
 
 
 def test_drafts_cannot_be_registered_for_and_do_not_leak(client):
-    draft = _session(publish=False)
-    client.force_login(_student())
+    draft = SessionFactory(status=SessionStatus.SUBMITTED, target_years=[2])
+    client.force_login(StudentFactory())
     assert client.post(reverse("attendance:register", args=[draft.pk])).status_code == 404
 
 
 def test_members_cancel_only_their_own_registration(client):
-    session = _session()
-    registration = register(session=session, member=_student())
-    client.force_login(_student())
+    session = ApprovedSessionFactory()
+    registration = register(session=session, member=StudentFactory())
+    client.force_login(StudentFactory())
     assert client.post(reverse("attendance:cancel", args=[registration.pk])).status_code == 404
     registration.refresh_from_db()
     assert registration.state == "registered"
 
 
 def test_my_sessions_lists_upcoming_waiting_and_cancellation(client):
-    member = _student()
-    booked = _session(fmt="online")
-    full = _session(capacity=1)
-    register(session=full, member=_student())
+    member = StudentFactory()
+    booked = ApprovedSessionFactory(online=True)
+    full = ApprovedSessionFactory(capacity=1)
+    register(session=full, member=StudentFactory())
     register(session=booked, member=member)
     register(session=full, member=member)
     client.force_login(member)
@@ -247,21 +226,19 @@ def test_my_sessions_lists_upcoming_waiting_and_cancellation(client):
 
 @pytest.mark.parametrize("count", [5, 200])
 def test_my_sessions_query_count_does_not_grow(client, django_assert_num_queries, count):
-    member = _student()
+    member = StudentFactory()
     teacher = MemberFactory(roles=["teacher"], year_of_study=5)
     for n in range(count):
         start = START + dt.timedelta(hours=n)
-        session = propose_session(
+        session = ApprovedSessionFactory(
             teacher=teacher,
-            submit=True,
+            online=True,
             title=f"S{n}",
-            format="online",
             meeting_url="https://t.example/j",
-            target_years=[2],
             starts_at=start,
             ends_at=start + dt.timedelta(minutes=50),
         )
-        register(session=approve_session(session=session, by=teacher), member=member)
+        register(session=session, member=member)
     client.force_login(member)
     with django_assert_num_queries(7):  # session, member, groups, registrations + sessions, years, roster, teachers
         response = client.get(reverse("attendance:mine"))
@@ -269,11 +246,11 @@ def test_my_sessions_query_count_does_not_grow(client, django_assert_num_queries
 
 
 def test_personal_feed_includes_sessions_the_member_has_a_place_at(client):
-    session = _session(fmt="online")
-    member = _student()
+    session = ApprovedSessionFactory(online=True)
+    member = StudentFactory()
     register(session=session, member=member)
-    waiting_session = _session(capacity=1)
-    register(session=waiting_session, member=_student())
+    waiting_session = ApprovedSessionFactory(capacity=1)
+    register(session=waiting_session, member=StudentFactory())
     register(session=waiting_session, member=member)
 
     response = client.get(reverse("events:personal_feed", args=[calendar_token_for(member=member).token]))

@@ -17,8 +17,7 @@ from attendance.services import (
     plan_attendance_import,
     register,
 )
-from events.services import approve_session
-from teachers.services import propose_session
+from tests.events.factories import ApprovedSessionFactory
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,19 +60,7 @@ ZOOM = (
 
 @pytest.fixture
 def session():
-    teacher = MemberFactory(roles=["teacher"], year_of_study=5)
-    start = timezone.now() + dt.timedelta(days=1)
-    session = propose_session(
-        teacher=teacher,
-        submit=True,
-        title="Renal",
-        format="online",
-        meeting_url="https://teams.example/j",
-        target_years=[2],
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-    )
-    return approve_session(session=session, by=teacher)
+    return ApprovedSessionFactory(online=True, starts_in=dt.timedelta(days=1))
 
 
 @pytest.fixture
