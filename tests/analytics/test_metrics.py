@@ -36,8 +36,8 @@ from teachers.services import add_to_roster, apply_to_teach, approve_application
 from tests.events.factories import SeriesFactory, SessionFactory
 from tests.factories import MemberFactory
 from tests.feedback.coding_data import codes, empty_codebook
-from tests.feedback.factories import answers_for, attend, session_form, survey_form
-from tests.feedback.test_results import by_metric, make_form
+from tests.feedback.factories import answers_for, attend, make_form, session_form, survey_form
+from tests.feedback.test_results import by_metric
 
 pytestmark = pytest.mark.django_db
 

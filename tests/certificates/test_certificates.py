@@ -21,8 +21,7 @@ from portfolio.services import pick_comments
 from teachers.enums import TeachingRole
 from teachers.services import apply_to_teach, approve_application
 from tests.factories import MemberFactory
-from tests.feedback.factories import attend
-from tests.feedback.test_results import default_session_form, past_session, respond, respond_many
+from tests.feedback.factories import attend, past_session, respond, respond_many, session_form
 from tests.teachers.factories import RosterEntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +49,7 @@ def tom(chloe, settings):
     settings.FEEDBACK_MIN_RESPONSES = 3
     tom = MemberFactory(first_name="Tom", last_name="Okafor", email="tom@example.ac.uk", year_of_study=5)
     approve_application(application=apply_to_teach(member=tom, subjects="Renal", motivations=["career"]), by=chloe)
-    form = default_session_form()
+    form = session_form()
     renal = past_session(lead=tom, days_ago=30, title="Renal", target_years=[1, 2])
     cardiac = past_session(days_ago=20, title="Cardiac", target_years=[2])
     RosterEntryFactory(session=cardiac, teacher=tom, role=TeachingRole.CO_TEACHER)

@@ -17,8 +17,7 @@ from certificates.models import Certificate
 from teachers.enums import TeachingRole
 from teachers.services import apply_to_teach, approve_application
 from tests.factories import PASSWORD, MemberFactory
-from tests.feedback.factories import attend
-from tests.feedback.test_results import default_session_form, past_session, respond
+from tests.feedback.factories import attend, past_session, respond, session_form
 from tests.teachers.factories import RosterEntryFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,7 +46,7 @@ def teacher(settings):
     chloe = MemberFactory(first_name="Chloe", last_name="Chair", roles=["committee"])
     tom = MemberFactory(first_name="Tom", last_name="Okafor", email="tom@example.ac.uk", year_of_study=5)
     approve_application(application=apply_to_teach(member=tom, subjects="Renal", motivations=["career"]), by=chloe)
-    form = default_session_form()
+    form = session_form()
     acid_base = past_session(lead=tom, days_ago=21, title="Acid–base balance", target_years=[2, 3])
     ecg = past_session(days_ago=14, title="ECG basics", target_years=[3])
     RosterEntryFactory(session=ecg, teacher=tom, role=TeachingRole.CO_TEACHER)

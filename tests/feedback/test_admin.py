@@ -116,8 +116,7 @@ def test_no_question_can_be_added_to_an_answered_form(admin_client_, response):
 
 
 def test_a_survey_with_responses_keeps_its_form_in_the_admin(admin_client_, settings):
-    from tests.feedback.factories import survey_form
-    from tests.feedback.test_surveys import a_survey
+    from tests.feedback.factories import a_survey, survey_form
 
     survey = a_survey(form=survey_form())
     url = reverse("admin:feedback_survey_change", args=[survey.pk])

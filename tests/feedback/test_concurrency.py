@@ -174,8 +174,7 @@ def test_a_surveys_first_answer_during_an_edit_of_its_form_is_refused_not_deadlo
     moved and asks the member to reload. Taking the survey's lock before the form's would
     deadlock the two (a 500 for the member, answers lost)."""
     from feedback.models import Form, Survey
-    from tests.feedback.factories import survey_form
-    from tests.feedback.test_surveys import a_survey
+    from tests.feedback.factories import a_survey, survey_form
 
     survey = a_survey(form=survey_form())
     member = MemberFactory(year_of_study=2)

@@ -6,14 +6,14 @@ from django.urls import reverse
 from feedback.models import Answer
 from feedback.results import comments_for_moderation, session_results
 from tests.factories import MemberFactory
-from tests.feedback.test_results import by_metric, default_session_form, past_session, respond
-from tests.feedback.test_surveys import answer, closed_survey
+from tests.feedback.factories import answer, closed_survey, past_session, respond, session_form
+from tests.feedback.test_results import by_metric
 
 pytestmark = pytest.mark.django_db
 
 
 def _comment(session, text: str) -> Answer:
-    respond(form=default_session_form(), session=session, overall=4, improve=text)
+    respond(form=session_form(), session=session, overall=4, improve=text)
     return Answer.objects.get(text=text)
 
 
@@ -23,7 +23,7 @@ def test_moderation_lists_session_comments_newest_sessions_first(client, committ
         _comment(older, text)
     _comment(newer, "new one")
     answer(closed_survey(), "years_1_2", society_gives="A survey comment, not moderated here")
-    respond(form=default_session_form(), session=newer, overall=5)  # a rating is not a comment
+    respond(form=session_form(), session=newer, overall=5)  # a rating is not a comment
     client.force_login(committee_member)
     response = client.get(reverse("feedback:moderation"))
     comments = list(response.context["comments"])

@@ -16,8 +16,15 @@ from feedback.results import sessions_with_comments as results_sessions_with_com
 from feedback.sealing import SealBroken, unseal
 from feedback.services import release_due, release_survey, responses, submit_response
 from tests.factories import MemberFactory
-from tests.feedback.factories import answers_for, attend, ended_session, physical_order, session_form, survey_form
-from tests.feedback.test_surveys import a_survey
+from tests.feedback.factories import (
+    a_survey,
+    answers_for,
+    attend,
+    ended_session,
+    physical_order,
+    session_form,
+    survey_form,
+)
 
 pytestmark = pytest.mark.django_db
 

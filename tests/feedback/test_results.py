@@ -2,71 +2,22 @@
 the subtraction cases. Responses are written straight to the tables here; who may respond is
 tested with the submission service."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from events.enums import SessionStatus
-from feedback.enums import FormPurpose, QuestionKind
-from feedback.models import Answer, Form, Option, Question, Response
+from feedback.enums import QuestionKind
+from feedback.models import Answer
 from feedback.results import session_results, teacher_results
-from tests.events.factories import SessionFactory
 from tests.factories import MemberFactory
+from tests.feedback.factories import make_form, past_session, respond, respond_many, session_form
 from tests.teachers.factories import RosterEntryFactory
 
 pytestmark = pytest.mark.django_db
 
 
-# --- Helpers, shared with the survey and moderation tests ----------------------------------------
-
-
-def default_session_form() -> Form:
-    return Form.objects.get(family="session-feedback", is_current=True)
-
-
-def past_session(*, lead=None, days_ago: int = 2, **kwargs):
-    start = timezone.now() - dt.timedelta(days=days_ago)
-    return SessionFactory(
-        status=SessionStatus.COMPLETED, starts_at=start, ends_at=start + dt.timedelta(hours=1), lead=lead, **kwargs
-    )
-
-
-def make_form(*questions, family: str = "custom", version: int = 1, purpose: str = FormPurpose.SESSION) -> Form:
-    """A form from (kind, text, metric key, required, options) tuples."""
-    Form.objects.filter(family=family, is_current=True).update(is_current=False)
-    form = Form.objects.create(family=family, version=version, purpose=purpose, title=family.title())
-    for position, (kind, text, metric_key, required, options) in enumerate(questions, 1):
-        question = Question.objects.create(
-            form=form, position=position, kind=kind, text=text, metric_key=metric_key, is_required=required
-        )
-        for index, value in enumerate(options, 1):
-            Option.objects.create(question=question, position=index, value=value, label=value.replace("_", " ").title())
-    return form
-
-
-def respond(*, form: Form, session=None, survey=None, band: str = "", **answers) -> Response:
-    """One anonymous response. Keyword names are metric keys, or `q<position>` for untagged
-    questions; values are 1–5, an option value, a list of option values, or text."""
-    response = Response.objects.create(form=form, session=session, survey=survey, year_band=band)
-    questions = {q.metric_key or f"q{q.position}": q for q in form.questions.prefetch_related("options")}
-    for name, value in answers.items():
-        question = questions[name]
-        if question.kind in (QuestionKind.LIKERT, QuestionKind.RATING):
-            Answer.objects.create(response=response, question=question, number=value)
-        elif question.kind == QuestionKind.TEXT:
-            Answer.objects.create(response=response, question=question, text=value)
-        else:
-            options = {option.value: option for option in question.options.all()}
-            for chosen in value if isinstance(value, list) else [value]:
-                Answer.objects.create(response=response, question=question, option=options[chosen])
-    return response
-
-
-def respond_many(count: int, *, form: Form, session=None, **answers) -> list[Response]:
-    return [respond(form=form, session=session, **answers) for _ in range(count)]
+# --- Readers, shared with the survey and moderation tests ----------------------------------------
 
 
 def by_metric(results, metric_key: str):
@@ -89,7 +40,7 @@ def counts(question) -> list:
 def test_session_below_the_minimum_shows_only_how_many_responded(settings):
     settings.FEEDBACK_MIN_RESPONSES = 5
     session = past_session()
-    respond_many(4, form=default_session_form(), session=session, overall=5, knowledge=5)
+    respond_many(4, form=session_form(), session=session, overall=5, knowledge=5)
     results = session_results(session=session)
     assert (results.responses, results.is_shown, results.questions) == (4, False, [])
 
@@ -97,7 +48,7 @@ def test_session_below_the_minimum_shows_only_how_many_responded(settings):
 def test_session_at_the_minimum_shows_each_distribution_mean_and_agreement(settings):
     settings.FEEDBACK_MIN_RESPONSES = 5
     session = past_session()
-    form = default_session_form()
+    form = session_form()
     for knowledge, overall, preference in [
         (5, 5, "online"),
         (4, 4, "online"),
@@ -143,7 +94,7 @@ def test_session_at_the_minimum_shows_each_distribution_mean_and_agreement(setti
 def test_ratings_are_labelled_by_what_they_measure(settings):
     settings.FEEDBACK_MIN_RESPONSES = 5
     session = past_session()
-    respond_many(5, form=default_session_form(), session=session, overall=4, confidence_before=2)
+    respond_many(5, form=session_form(), session=session, overall=4, confidence_before=2)
     results = session_results(session=session)
     assert [bar.label for bar in by_metric(results, "overall").figures.bars] == [
         "1 – poor",
@@ -164,7 +115,7 @@ def test_ratings_are_labelled_by_what_they_measure(settings):
 def test_question_order_follows_the_form(settings):
     settings.FEEDBACK_MIN_RESPONSES = 1
     session = past_session()
-    form = default_session_form()
+    form = session_form()
     respond(form=form, session=session, overall=4)
     assert [q.text for q in session_results(session=session).questions] == [
         q.text for q in form.questions.order_by("position")
@@ -204,7 +155,7 @@ def test_multiple_choice_counts_people_and_their_share_of_those_answering(settin
 def test_comments_come_in_random_key_order_not_arrival(settings):
     settings.FEEDBACK_MIN_RESPONSES = 1
     session = past_session()
-    form = default_session_form()
+    form = session_form()
     for text in ["first", "second", "third", "fourth", "fifth", "sixth"]:
         respond(form=form, session=session, overall=4, went_well=text)
     comments = by_metric(session_results(session=session), "went_well").comments
@@ -215,7 +166,7 @@ def test_comments_come_in_random_key_order_not_arrival(settings):
 def test_teachers_never_see_held_back_comments_and_the_committee_sees_them_marked(settings):
     settings.FEEDBACK_MIN_RESPONSES = 1
     session = past_session()
-    form = default_session_form()
+    form = session_form()
     respond(form=form, session=session, overall=4, improve="Louder please")
     respond(form=form, session=session, overall=4, improve="Rude remark")
     Answer.objects.filter(text="Rude remark").update(is_held_back=True)
@@ -231,7 +182,7 @@ def test_teachers_never_see_held_back_comments_and_the_committee_sees_them_marke
 def test_all_my_sessions_adds_up_only_sessions_that_reach_the_minimum(settings):
     settings.FEEDBACK_MIN_RESPONSES = 5
     teacher = MemberFactory(roles=["teacher"])
-    form = default_session_form()
+    form = session_form()
     small, large = past_session(lead=teacher, days_ago=1), past_session(lead=teacher, days_ago=3)
     respond_many(4, form=form, session=small, knowledge=1, improve="small session")
     respond_many(5, form=form, session=large, knowledge=5)
@@ -272,7 +223,7 @@ def test_all_my_sessions_leaves_out_a_question_hidden_on_its_session_page(settin
 def test_all_my_sessions_shows_nothing_when_no_session_reaches_the_minimum(settings):
     settings.FEEDBACK_MIN_RESPONSES = 5
     teacher = MemberFactory(roles=["teacher"])
-    form = default_session_form()
+    form = session_form()
     for days_ago in (1, 2, 3):
         respond_many(4, form=form, session=past_session(lead=teacher, days_ago=days_ago), knowledge=3)
     results = teacher_results(teacher=teacher)
@@ -283,7 +234,7 @@ def test_all_my_sessions_shows_nothing_when_no_session_reaches_the_minimum(setti
 def test_all_my_sessions_is_only_the_teachers_own_sessions(settings):
     settings.FEEDBACK_MIN_RESPONSES = 1
     teacher, other = MemberFactory(roles=["teacher"]), MemberFactory(roles=["teacher"])
-    form = default_session_form()
+    form = session_form()
     mine, theirs = past_session(lead=other), past_session(lead=other)
     RosterEntryFactory(session=mine, teacher=teacher)  # co-teaching counts
     respond(form=form, session=mine, knowledge=4)
@@ -338,7 +289,7 @@ def test_session_page_below_the_minimum_says_how_many_responded(client, settings
     settings.FEEDBACK_MIN_RESPONSES = 5
     teacher = MemberFactory(roles=["teacher"])
     session = past_session(lead=teacher)
-    respond_many(3, form=default_session_form(), session=session, knowledge=5, went_well="Great cases")
+    respond_many(3, form=session_form(), session=session, knowledge=5, went_well="Great cases")
     client.force_login(teacher)
     response = client.get(reverse("feedback:session_results", args=[session.pk]))
     assert response.status_code == 200
@@ -352,7 +303,7 @@ def test_session_page_shows_the_lead_teacher_the_results_without_held_back_comme
     settings.FEEDBACK_MIN_RESPONSES = 2
     teacher = MemberFactory(roles=["teacher"])
     session = past_session(lead=teacher)
-    form = default_session_form()
+    form = session_form()
     respond(form=form, session=session, knowledge=5, went_well="Great cases")
     respond(form=form, session=session, knowledge=4, went_well="Something unkind")
     Answer.objects.filter(text="Something unkind").update(is_held_back=True)
@@ -367,7 +318,7 @@ def test_session_page_shows_the_lead_teacher_the_results_without_held_back_comme
 def test_session_page_shows_the_committee_held_back_comments_marked(client, settings, committee_member):
     settings.FEEDBACK_MIN_RESPONSES = 1
     session = past_session()
-    respond(form=default_session_form(), session=session, knowledge=5, went_well="Something unkind")
+    respond(form=session_form(), session=session, knowledge=5, went_well="Something unkind")
     Answer.objects.update(is_held_back=True)
     client.force_login(committee_member)
     html = client.get(reverse("feedback:session_results", args=[session.pk])).content.decode()
@@ -379,7 +330,7 @@ def test_session_page_shows_the_committee_held_back_comments_marked(client, sett
 def test_session_page_is_not_found_for_anyone_not_teaching_it(client, settings, roles):
     settings.FEEDBACK_MIN_RESPONSES = 1
     session = past_session(lead=MemberFactory(roles=["teacher"]))
-    respond(form=default_session_form(), session=session, knowledge=5)
+    respond(form=session_form(), session=session, knowledge=5)
     client.force_login(MemberFactory(roles=roles))
     assert client.get(reverse("feedback:session_results", args=[session.pk])).status_code == 404
     assert client.get(reverse("feedback:session_results", args=[session.pk + 1])).status_code == 404
@@ -390,7 +341,7 @@ def test_co_teacher_sees_the_session_results(client, settings):
     co_teacher = MemberFactory(roles=["teacher"])
     session = past_session(lead=MemberFactory(roles=["teacher"]))
     RosterEntryFactory(session=session, teacher=co_teacher)
-    respond(form=default_session_form(), session=session, knowledge=5)
+    respond(form=session_form(), session=session, knowledge=5)
     client.force_login(co_teacher)
     response = client.get(reverse("feedback:session_results", args=[session.pk]))
     assert response.context["results"].responses == 1
@@ -399,7 +350,7 @@ def test_co_teacher_sees_the_session_results(client, settings):
 def test_my_results_page_lists_sessions_and_the_totals_shown(client, settings):
     settings.FEEDBACK_MIN_RESPONSES = 5
     teacher = MemberFactory(roles=["teacher"])
-    form = default_session_form()
+    form = session_form()
     small = past_session(lead=teacher, days_ago=1, title="Small group")
     large = past_session(lead=teacher, days_ago=3, title="Big lecture")
     respond_many(2, form=form, session=small, knowledge=1, went_well="From the small one")

@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import MemberFactory
-from tests.feedback.test_results import default_session_form, past_session, respond
-from tests.feedback.test_surveys import answer, closed_survey
+from tests.feedback.factories import answer, closed_survey, past_session, respond, session_form
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +15,7 @@ def _minimum(settings):
 
 
 def _feedback(session, count: int) -> None:
-    form = default_session_form()
+    form = session_form()
     for n in range(count):
         respond(
             form=form,

@@ -14,39 +14,14 @@ from django.utils import timezone
 from feedback.enums import FormPurpose, QuestionKind, YearBand
 from feedback.models import Form, Response, Survey
 from feedback.results import survey_export, survey_results, survey_status
-from feedback.services import create_survey
 from tests.factories import MemberFactory
-from tests.feedback.test_results import by_metric, by_text, counts, make_form, respond
+from tests.feedback.factories import a_survey, answer, closed_survey, make_form, respond, survey_form
+from tests.feedback.test_results import by_metric, by_text, counts
 
 pytestmark = pytest.mark.django_db
 
 EARLY, LATER = YearBand.YEARS_1_2, YearBand.YEARS_3_6
 LONDON = zoneinfo.ZoneInfo("Europe/London")
-
-
-def society_form() -> Form:
-    return Form.objects.get(family="society-survey", is_current=True)
-
-
-def a_survey(*, form=None, opens_in_days: float = -7, closes_in_days: float = 7, years=(), title="Annual survey"):
-    now = timezone.now()
-    return create_survey(
-        form=form or society_form(),
-        title=title,
-        opens_at=now + dt.timedelta(days=opens_in_days),
-        closes_at=now + dt.timedelta(days=closes_in_days),
-        years=years,
-        by=None,
-    )
-
-
-def closed_survey(**kwargs):
-    """A survey that closed yesterday: its responses are released, and its results shown."""
-    return a_survey(opens_in_days=-14, closes_in_days=-1, **kwargs)
-
-
-def answer(survey, band, count=1, **answers):
-    return [respond(form=survey.form, survey=survey, band=band, **answers) for _ in range(count)]
 
 
 def band_figures(question) -> dict:
@@ -342,7 +317,7 @@ def test_committee_sends_a_survey_in_london_time(client, committee_member):
     response = client.post(
         reverse("feedback:survey_create"),
         {
-            "form": society_form().pk,
+            "form": survey_form().pk,
             "title": "Society survey 2027",
             "opens_at": "2027-06-01T09:00",
             "closes_at": "2027-06-30T17:00",
@@ -352,7 +327,7 @@ def test_committee_sends_a_survey_in_london_time(client, committee_member):
     assert response.status_code == 302
     assert response["Location"] == reverse("feedback:surveys")
     survey = Survey.objects.get()
-    assert (survey.title, survey.form, survey.created_by) == ("Society survey 2027", society_form(), committee_member)
+    assert (survey.title, survey.form, survey.created_by) == ("Society survey 2027", survey_form(), committee_member)
     # British Summer Time: 09:00 in London is 08:00 UTC.
     assert survey.opens_at == dt.datetime(2027, 6, 1, 9, tzinfo=LONDON)
     assert survey.opens_at.astimezone(dt.UTC).hour == 8
@@ -363,7 +338,7 @@ def test_a_survey_for_every_member_has_no_years(client, committee_member):
     client.force_login(committee_member)
     client.post(
         reverse("feedback:survey_create"),
-        {"form": society_form().pk, "title": "All", "opens_at": "2027-01-10T09:00", "closes_at": "2027-01-20T09:00"},
+        {"form": survey_form().pk, "title": "All", "opens_at": "2027-01-10T09:00", "closes_at": "2027-01-20T09:00"},
     )
     assert list(Survey.objects.get().audience_years.all()) == []
 
@@ -373,7 +348,7 @@ def test_a_survey_must_close_after_it_opens(client, committee_member):
     response = client.post(
         reverse("feedback:survey_create"),
         {
-            "form": society_form().pk,
+            "form": survey_form().pk,
             "title": "Back to front",
             "opens_at": "2027-01-10T09:00",
             "closes_at": "2027-01-09T09:00",
@@ -392,7 +367,7 @@ def test_only_current_survey_forms_can_be_sent(client, committee_member):
         {"form": session_form.pk, "title": "Wrong", "opens_at": "2027-01-10T09:00", "closes_at": "2027-01-20T09:00"},
     )
     assert list(response.context["form"].errors) == ["form"]
-    assert list(response.context["form"].fields["form"].queryset) == [society_form()]
+    assert list(response.context["form"].fields["form"].queryset) == [survey_form()]
     assert not Survey.objects.exists()
 
 

@@ -213,7 +213,7 @@ def test_the_default_form_while_a_session_follows_it_openly_gets_a_new_version()
 
 
 def test_a_form_of_an_open_survey_gets_a_new_version_and_the_survey_moves_to_it():
-    from tests.feedback.test_surveys import a_survey
+    from tests.feedback.factories import a_survey
 
     form = create_form(title="Pulse survey", purpose=FormPurpose.SURVEY, questions=[RATING], by=None)
     survey = a_survey(form=form)

@@ -13,7 +13,7 @@ from portfolio.models import PickedComment
 from portfolio.selectors import choosable_comments
 from tests.concurrency import all_at_once
 from tests.factories import MemberFactory
-from tests.feedback.test_results import default_session_form, past_session, respond
+from tests.feedback.factories import past_session, respond, session_form
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -27,7 +27,7 @@ def teacher_with_comments(settings):
     teacher = MemberFactory(roles=["teacher"])
     session = past_session(lead=teacher)
     for index in range(8):
-        respond(form=default_session_form(), session=session, overall=4, went_well=f"Comment {index}")
+        respond(form=session_form(), session=session, overall=4, went_well=f"Comment {index}")
     return teacher
 
 

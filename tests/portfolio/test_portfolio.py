@@ -16,8 +16,7 @@ from portfolio.selectors import choosable_comments, is_portfolio_metric, portfol
 from portfolio.services import PortfolioError, pick_comments
 from teachers.enums import TeachingRole
 from tests.factories import MemberFactory
-from tests.feedback.factories import attend
-from tests.feedback.test_results import default_session_form, past_session, respond, respond_many
+from tests.feedback.factories import attend, past_session, respond, respond_many, session_form
 from tests.teachers.factories import RosterEntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +35,7 @@ def tom():
 @pytest.fixture
 def taught(tom):
     """Three sessions: two led (one below the minimum), one co-taught; all ended."""
-    form = default_session_form()
+    form = session_form()
     renal = past_session(lead=tom, days_ago=30, title="Renal physiology")
     cardiac = past_session(days_ago=20, title="Cardiac cycle")
     RosterEntryFactory(session=cardiac, teacher=tom, role=TeachingRole.CO_TEACHER)
@@ -100,7 +99,7 @@ def test_a_session_below_the_minimum_shows_no_figures_nor_comments(client, tom, 
 
 
 def test_teacher_picks_up_to_five_released_comments_they_can_see(tom, taught):
-    held = respond(form=default_session_form(), session=taught["renal"], overall=4, went_well="Held back")
+    held = respond(form=session_form(), session=taught["renal"], overall=4, went_well="Held back")
     Answer.objects.filter(response=held, text="Held back").update(is_held_back=True)
     choosable = {comment.text: comment.id for comment in choosable_comments(teacher=tom)}
     assert sorted(choosable) == ["Clear on Cardiac cycle", "Clear on Renal physiology"]
@@ -122,7 +121,7 @@ def test_teacher_picks_up_to_five_released_comments_they_can_see(tom, taught):
 def test_a_teacher_cannot_pick_another_teachers_comment(tom, taught):
     other = MemberFactory(roles=["teacher"])
     theirs = past_session(lead=other, title="Theirs")
-    respond_many(3, form=default_session_form(), session=theirs, overall=5, went_well="Not Tom's")
+    respond_many(3, form=session_form(), session=theirs, overall=5, went_well="Not Tom's")
     answer = Answer.objects.filter(text="Not Tom's").first()
 
     with pytest.raises(PortfolioError):
@@ -130,7 +129,7 @@ def test_a_teacher_cannot_pick_another_teachers_comment(tom, taught):
 
 
 def test_no_more_than_five_comments(tom, taught):
-    respond_many(6, form=default_session_form(), session=taught["renal"], overall=4, went_well="More")
+    respond_many(6, form=session_form(), session=taught["renal"], overall=4, went_well="More")
     ids = [comment.id for comment in choosable_comments(teacher=tom)]
     assert len(ids) >= 6
 

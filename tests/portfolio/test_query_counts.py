@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from attendance.enums import AttendanceStatus
 from tests.factories import MemberFactory
-from tests.feedback.factories import attend
-from tests.feedback.test_results import default_session_form, past_session, respond
+from tests.feedback.factories import attend, past_session, respond, session_form
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +22,7 @@ def test_portfolio_query_count_does_not_grow(client, django_assert_num_queries, 
     for days_ago in range(1, sessions + 1):
         session = past_session(lead=teacher, days_ago=days_ago)
         for n in range(3):
-            respond(form=default_session_form(), session=session, overall=n + 2, went_well=f"Comment {n}")
+            respond(form=session_form(), session=session, overall=n + 2, went_well=f"Comment {n}")
         attend(session, MemberFactory(year_of_study=2), attendance=AttendanceStatus.PRESENT)
     client.force_login(teacher)
 
