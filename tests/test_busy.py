@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from attendance.models import Registration
 from events.models import Session
-from tests.events.factories import ApprovedSessionFactory
+from tests.events.factories import ProposedSessionFactory
 from tests.factories import MemberFactory
 
 pytestmark = [
@@ -54,7 +54,7 @@ def test_every_connection_waits_at_most_three_seconds_for_a_lock():
 
 
 def test_registering_while_another_holds_the_session_says_busy_and_keeps_nothing(client, caplog):
-    session = ApprovedSessionFactory(title="Popular", capacity=10)
+    session = ProposedSessionFactory(title="Popular", capacity=10)
     client.force_login(MemberFactory(year_of_study=2))
     url = reverse("attendance:register", args=[session.pk])
 

@@ -12,7 +12,7 @@ from attendance.models import Registration
 from attendance.selectors import checked_in_count
 from attendance.services import RegistrationRefused, cancel_registration, check_in, register
 from events.services import cancel_session
-from tests.events.factories import ApprovedSessionFactory
+from tests.events.factories import ProposedSessionFactory
 from tests.factories import PASSWORD, MemberFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def checked_in():
     """A member checked in during the half hour before the start, when check-in is already open."""
-    session = ApprovedSessionFactory(starts_in=dt.timedelta(minutes=10))
+    session = ProposedSessionFactory(starts_in=dt.timedelta(minutes=10))
     member = StudentFactory()
     registration = register(session=session, member=member)
     check_in(session=session, member=member, source="qr")
@@ -49,7 +49,7 @@ def test_a_checked_in_place_cannot_be_cancelled_before_the_start(checked_in):
 def test_checking_in_again_after_a_cancelled_check_in_checks_in_afresh():
     # A row cancelled after its check-in (as the service allowed before): its old check-in is not
     # the member's attendance, so checking in again must give them a place and mark them present.
-    session = ApprovedSessionFactory(starts_in=dt.timedelta(minutes=10))
+    session = ProposedSessionFactory(starts_in=dt.timedelta(minutes=10))
     member = StudentFactory()
     registration = register(session=session, member=member)
     old = timezone.now() - dt.timedelta(minutes=5)
@@ -70,7 +70,7 @@ def test_checking_in_again_after_a_cancelled_check_in_checks_in_afresh():
 
 
 def test_the_checked_in_count_counts_only_members_holding_a_place(client):
-    session = ApprovedSessionFactory(starts_in=dt.timedelta(minutes=10))
+    session = ProposedSessionFactory(starts_in=dt.timedelta(minutes=10))
     present, gone = StudentFactory(), StudentFactory()
     for member in (present, gone):
         register(session=session, member=member)
@@ -97,8 +97,8 @@ def test_session_page_offers_no_cancelling_once_checked_in(client, checked_in):
 def test_my_sessions_offers_cancelling_only_while_it_is_open(client, checked_in, settings):
     settings.ALLOW_LATE_REGISTRATION = True
     member = checked_in.member
-    upcoming = register(session=ApprovedSessionFactory(), member=member)
-    running = register(session=ApprovedSessionFactory(starts_in=-dt.timedelta(minutes=5)), member=member)
+    upcoming = register(session=ProposedSessionFactory(), member=member)
+    running = register(session=ProposedSessionFactory(starts_in=-dt.timedelta(minutes=5)), member=member)
     client.force_login(member)
 
     content = client.get(reverse("attendance:mine")).content.decode()
@@ -110,7 +110,7 @@ def test_my_sessions_offers_cancelling_only_while_it_is_open(client, checked_in,
 
 
 def test_cancel_buttons_link_to_the_confirmation_page(client):
-    session = ApprovedSessionFactory()
+    session = ProposedSessionFactory()
     member = StudentFactory()
     registration = register(session=session, member=member)
     client.force_login(member)
@@ -124,7 +124,7 @@ def test_cancel_buttons_link_to_the_confirmation_page(client):
 
 
 def test_my_sessions_offers_leaving_a_waiting_list_through_the_confirmation_page(client):
-    session = ApprovedSessionFactory(capacity=1)
+    session = ProposedSessionFactory(capacity=1)
     register(session=session, member=StudentFactory())
     member = StudentFactory()
     waiting = register(session=session, member=member)
@@ -140,7 +140,7 @@ def test_my_sessions_offers_leaving_a_waiting_list_through_the_confirmation_page
 
 
 def test_confirm_page_says_the_place_goes_to_the_first_on_the_waiting_list_and_cancels_nothing(client):
-    session = ApprovedSessionFactory(capacity=1)
+    session = ProposedSessionFactory(capacity=1)
     member = StudentFactory()
     registration = register(session=session, member=member)
     register(session=session, member=StudentFactory())  # waiting
@@ -159,7 +159,7 @@ def test_confirm_page_says_the_place_goes_to_the_first_on_the_waiting_list_and_c
 
 
 def test_confirm_page_says_the_place_goes_back_to_the_pool_when_nobody_is_waiting(client):
-    session = ApprovedSessionFactory(capacity=2)
+    session = ProposedSessionFactory(capacity=2)
     member = StudentFactory()
     registration = register(session=session, member=member)
     client.force_login(member)
@@ -171,7 +171,7 @@ def test_confirm_page_says_the_place_goes_back_to_the_pool_when_nobody_is_waitin
 
 
 def test_confirm_page_at_a_cancelled_session_offers_the_place_to_no_one(client):
-    session = ApprovedSessionFactory(capacity=1)
+    session = ProposedSessionFactory(capacity=1)
     member = StudentFactory()
     registration = register(session=session, member=member)
     register(session=session, member=StudentFactory())  # waiting, but the session is off
@@ -185,7 +185,7 @@ def test_confirm_page_at_a_cancelled_session_offers_the_place_to_no_one(client):
 
 
 def test_confirm_page_for_a_waiting_list_place_says_they_leave_the_list(client):
-    session = ApprovedSessionFactory(capacity=1)
+    session = ProposedSessionFactory(capacity=1)
     register(session=session, member=StudentFactory())
     member = StudentFactory()
     waiting = register(session=session, member=member)
@@ -199,7 +199,7 @@ def test_confirm_page_for_a_waiting_list_place_says_they_leave_the_list(client):
 
 
 def test_confirming_cancels_hands_the_place_on_and_returns_to_my_sessions(client):
-    session = ApprovedSessionFactory(capacity=1)
+    session = ProposedSessionFactory(capacity=1)
     member, next_in_line = StudentFactory(), StudentFactory()
     registration = register(session=session, member=member)
     waiting = register(session=session, member=next_in_line)
@@ -228,7 +228,7 @@ def test_confirming_after_checking_in_is_refused_with_a_message(client, checked_
 
 
 def test_confirm_page_is_not_found_for_another_members_or_a_cancelled_registration(client):
-    session = ApprovedSessionFactory()
+    session = ProposedSessionFactory()
     registration = register(session=session, member=StudentFactory())
     client.force_login(StudentFactory())
 
@@ -243,7 +243,7 @@ def test_confirm_page_is_not_found_for_another_members_or_a_cancelled_registrati
 
 
 def test_confirming_needs_the_csrf_token():
-    session = ApprovedSessionFactory()
+    session = ProposedSessionFactory()
     member = StudentFactory()
     registration = register(session=session, member=member)
     client = Client(enforce_csrf_checks=True)

@@ -11,7 +11,7 @@ from attendance.services import CheckInRefused, check_in, register
 from feedback.selectors import feedback_due
 from feedback.services import FeedbackError, check_can_respond_to_session
 from tests.attendance.factories import RegistrationFactory
-from tests.events.factories import ApprovedSessionFactory
+from tests.events.factories import ProposedSessionFactory
 from tests.factories import PASSWORD, MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_short_codes_are_six_digits_and_expire_the_same_way():
 
 
 def test_check_in_marks_a_registrant_present_in_person(teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
     member = MemberFactory(year_of_study=2)
     register(session=session, member=member, mode="online")  # registered online, came in person
 
@@ -63,13 +63,13 @@ def test_check_in_marks_a_registrant_present_in_person(teacher):
 
 def test_after_the_grace_period_check_in_is_late(teacher, settings):
     settings.CHECK_IN_GRACE_MINUTES = 10
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, starts_in=-dt.timedelta(minutes=15))
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, starts_in=-dt.timedelta(minutes=15))
     registration, _ = check_in(session=session, member=MemberFactory(year_of_study=2), source="code")
     assert registration.attendance == "late"
 
 
 def test_checking_in_twice_keeps_the_first_time(teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
     member = MemberFactory(year_of_study=2)
     first, _ = check_in(session=session, member=member, source="qr")
     second, new = check_in(session=session, member=member, source="code")
@@ -79,13 +79,13 @@ def test_checking_in_twice_keeps_the_first_time(teacher):
 
 
 def test_an_eligible_member_who_did_not_register_is_a_walk_in(teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
     registration, _ = check_in(session=session, member=MemberFactory(year_of_study=2), source="qr")
     assert (registration.is_walk_in, registration.state, registration.year_of_study) == (True, "registered", 2)
 
 
 def test_members_of_other_years_are_refused_and_check_in_closes_at_the_end(teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True, target_years=[1])
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True, target_years=[1])
     with pytest.raises(CheckInRefused, match="other years"):
         check_in(session=session, member=MemberFactory(year_of_study=4), source="qr")
     later = timezone.now() + dt.timedelta(hours=2)
@@ -94,7 +94,7 @@ def test_members_of_other_years_are_refused_and_check_in_closes_at_the_end(teach
 
 
 def test_scanning_the_qr_code_after_signing_in_checks_in(client, teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
     member = MemberFactory(year_of_study=2)
     url = reverse("attendance:check_in", args=[session.pk, checkin.token_for(session.pk)])
 
@@ -107,7 +107,7 @@ def test_scanning_the_qr_code_after_signing_in_checks_in(client, teacher):
 
 
 def test_a_signed_in_phone_checks_in_with_the_one_request_the_qr_link_makes(client, teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
     member = MemberFactory(year_of_study=2)
     client.force_login(member)
 
@@ -119,7 +119,7 @@ def test_a_signed_in_phone_checks_in_with_the_one_request_the_qr_link_makes(clie
 
 
 def test_an_expired_qr_code_explains_and_offers_the_typed_code(client, teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
     client.force_login(MemberFactory(year_of_study=2))
     old = checkin.token_for(session.pk, at=time.time() - 120)
     content = client.get(reverse("attendance:check_in", args=[session.pk, old])).content.decode()
@@ -128,7 +128,7 @@ def test_an_expired_qr_code_explains_and_offers_the_typed_code(client, teacher):
 
 
 def test_typing_the_short_code_checks_in(client, teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
     member = MemberFactory(year_of_study=2)
     client.force_login(member)
     wrong = client.post(
@@ -143,7 +143,7 @@ def test_typing_the_short_code_checks_in(client, teacher):
 def test_with_redis_away_typing_the_short_code_checks_in_at_once(client, teacher, redis_away):
     # The typed code's limiter counts tries in the cache; with Redis stopped or frozen it lets
     # everyone try (meded/cache.py), and a wrong code is still refused.
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
     member = MemberFactory(year_of_study=2)
     client.force_login(member)
     wrong = "000000" if checkin.short_code_for(session.pk) != "000000" else "111111"
@@ -161,7 +161,7 @@ def test_with_redis_away_typing_the_short_code_checks_in_at_once(client, teacher
 
 def test_with_redis_away_scanning_the_qr_code_signs_in_and_checks_in_at_once(client, teacher, redis_away):
     # Most attendees scan on a phone that is not signed in: sign-in is the part that needs Redis.
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
     member = MemberFactory(year_of_study=2)
     url = reverse("attendance:check_in", args=[session.pk, checkin.token_for(session.pk)])
 
@@ -179,7 +179,7 @@ def test_with_redis_away_scanning_the_qr_code_signs_in_and_checks_in_at_once(cli
 
 
 def test_the_screen_shows_a_qr_code_and_its_state_updates(client, teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
     check_in(session=session, member=MemberFactory(year_of_study=2), source="qr")
     client.force_login(teacher)
 
@@ -193,14 +193,14 @@ def test_the_screen_shows_a_qr_code_and_its_state_updates(client, teacher):
 
 
 def test_attendees_cannot_open_the_screen(client, teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
     client.force_login(MemberFactory(year_of_study=2))
     assert client.get(reverse("attendance:screen", args=[session.pk])).status_code == 403
     assert client.get(reverse("attendance:screen_state", args=[session.pk])).status_code == 403
 
 
 def test_the_register_saves_statuses_in_bulk_and_adds_walk_ins(client, teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
     a, b, c = (MemberFactory(year_of_study=2, last_name=name) for name in ("Adams", "Brown", "Clark"))
     ra, rb, _ = (register(session=session, member=m, mode="in_person") for m in (a, b, c))
     walk_in = MemberFactory(email="walk.in@example.ac.uk", year_of_study=2)
@@ -221,7 +221,7 @@ def test_the_register_saves_statuses_in_bulk_and_adds_walk_ins(client, teacher):
 
 def test_teachers_may_correct_the_register_for_a_limited_time_the_committee_always(client, teacher, settings):
     settings.REGISTER_EDIT_DAYS = 7
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, starts_in=-dt.timedelta(days=9))
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, starts_in=-dt.timedelta(days=9))
     client.force_login(teacher)
     assert client.get(reverse("attendance:sheet", args=[session.pk])).status_code == 403
     client.force_login(MemberFactory(roles=["committee"]))
@@ -229,8 +229,8 @@ def test_teachers_may_correct_the_register_for_a_limited_time_the_committee_alwa
 
 
 def test_a_register_only_touches_its_own_sessions_registrations(client, teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
-    other = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    other = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
     outsider = register(session=other, member=MemberFactory(year_of_study=2), mode="in_person")
     client.force_login(teacher)
     client.post(reverse("attendance:sheet", args=[session.pk]), {f"status-{outsider.pk}": "absent"})
@@ -250,7 +250,7 @@ def test_register_csv_is_safe_for_spreadsheets_and_counts_blanks_absent_once_tak
     import csv
     import io
 
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
     sly = MemberFactory(first_name="=HYPERLINK(1)", last_name="Sly", email="sly@example.ac.uk", year_of_study=2)
     quiet = MemberFactory(first_name="Quiet", last_name="Quinn", email="quiet@example.ac.uk", year_of_study=2)
     present = register(session=session, member=sly, mode="in_person")
@@ -276,7 +276,7 @@ def test_register_csv_is_safe_for_spreadsheets_and_counts_blanks_absent_once_tak
 
 
 def test_attended_members_download_an_attendance_certificate_from_my_sessions(client, teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
     member = MemberFactory(first_name="Aisha", last_name="Khan", year_of_study=2)
     registration, _ = check_in(session=session, member=member, source="qr")
     session.ends_at = timezone.now() - dt.timedelta(minutes=1)
@@ -299,7 +299,7 @@ def test_attended_members_download_an_attendance_certificate_from_my_sessions(cl
 def test_a_teacher_cannot_add_themself_or_a_member_of_another_year_as_a_walk_in(client, teacher):
     teacher.last_name = "Okafor"
     teacher.save()
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True)
     year_five = MemberFactory(email="year.five@example.ac.uk", year_of_study=5, first_name="Finn", last_name="Five")
     client.force_login(teacher)
     url = reverse("attendance:sheet", args=[session.pk])
@@ -313,7 +313,7 @@ def test_a_teacher_cannot_add_themself_or_a_member_of_another_year_as_a_walk_in(
 
 
 def test_a_teacher_on_the_register_all_the_same_cannot_give_feedback_on_their_session(teacher):
-    session = ApprovedSessionFactory(
+    session = ProposedSessionFactory(
         teacher=teacher, hybrid=True, starts_in=-dt.timedelta(minutes=120)
     )  # an hour long: it has ended
     RegistrationFactory(session=session, member=teacher, walk_in=True)

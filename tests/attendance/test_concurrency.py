@@ -15,7 +15,7 @@ from attendance.enums import RegistrationState
 from attendance.models import Registration
 from attendance.services import RegistrationRefused, cancel_registration, check_in, register, waitlist_position
 from tests.concurrency import all_at_once
-from tests.events.factories import ApprovedSessionFactory
+from tests.events.factories import ProposedSessionFactory
 from tests.factories import MemberFactory
 
 pytestmark = [
@@ -27,7 +27,7 @@ MEMBERS, PLACES = 50, 10
 
 
 def test_fifty_members_at_once_get_ten_places_and_forty_ordered_waiting_list_places(capsys):
-    session = ApprovedSessionFactory(title="Popular", capacity=PLACES)
+    session = ProposedSessionFactory(title="Popular", capacity=PLACES)
     members = [MemberFactory(year_of_study=2) for _ in range(MEMBERS)]
 
     started = time.monotonic()
@@ -51,7 +51,7 @@ def test_fifty_members_at_once_get_ten_places_and_forty_ordered_waiting_list_pla
 
 
 def test_the_same_member_twice_at_once_holds_one_registration():
-    session = ApprovedSessionFactory(title="Popular", capacity=PLACES)
+    session = ProposedSessionFactory(title="Popular", capacity=PLACES)
     member = MemberFactory(year_of_study=2)
 
     failures = all_at_once([member] * 8, lambda m: register(session=session, member=m, mode="in_person"))
@@ -62,7 +62,7 @@ def test_the_same_member_twice_at_once_holds_one_registration():
 
 
 def test_control_without_the_lock_this_harness_sees_overbooking():
-    session = ApprovedSessionFactory(title="Popular", capacity=PLACES)
+    session = ProposedSessionFactory(title="Popular", capacity=PLACES)
     members = [MemberFactory(year_of_study=2) for _ in range(MEMBERS)]
 
     def unlocked_register(member):
@@ -83,7 +83,7 @@ def test_checking_in_and_cancelling_at_once_never_loses_the_check_in():
     # Both take the session's lock, so whichever comes second sees the first: a cancellation after
     # the check-in is refused, and a check-in after the cancellation checks the member in afresh.
     # Check-in is open; cancelling still would be.
-    session = ApprovedSessionFactory(starts_in=dt.timedelta(minutes=10), capacity=PLACES)
+    session = ProposedSessionFactory(starts_in=dt.timedelta(minutes=10), capacity=PLACES)
     members = [MemberFactory(year_of_study=2) for _ in range(PLACES)]
     registrations = {member.pk: register(session=session, member=member) for member in members}
 

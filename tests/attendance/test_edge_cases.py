@@ -15,7 +15,7 @@ from events.attendees import attendees_by_session
 from events.enums import SessionStatus
 from events.models import Session
 from events.services import cancel_session, update_session
-from tests.events.factories import ApprovedSessionFactory, SessionFactory, in_days
+from tests.events.factories import ProposedSessionFactory, SessionFactory
 from tests.factories import PASSWORD, MemberFactory
 from tests.feedback.factories import attend, ended_session
 
@@ -28,7 +28,7 @@ def teacher():
 
 
 def test_a_larger_capacity_goes_to_those_waiting_before_a_newcomer(teacher):
-    session = ApprovedSessionFactory(teacher=teacher, capacity=1)
+    session = ProposedSessionFactory(teacher=teacher, capacity=1)
     register(session=session, member=MemberFactory(year_of_study=2))
     waiting = register(session=session, member=MemberFactory(year_of_study=2))
     update_session(session=session, changed_by=teacher, target_years=[2], capacity=3)
@@ -41,7 +41,7 @@ def test_a_larger_capacity_goes_to_those_waiting_before_a_newcomer(teacher):
 
 
 def test_cancelling_a_place_in_a_cancelled_session_promotes_nobody(teacher):
-    session = ApprovedSessionFactory(teacher=teacher, capacity=1)
+    session = ProposedSessionFactory(teacher=teacher, capacity=1)
     first = register(session=session, member=MemberFactory(year_of_study=2))
     waiting = register(session=session, member=MemberFactory(year_of_study=2))
     cancel_session(session=session, by=teacher, reason="Ill")
@@ -52,7 +52,7 @@ def test_cancelling_a_place_in_a_cancelled_session_promotes_nobody(teacher):
 
 
 def test_my_sessions_labels_a_cancelled_session_and_hides_its_link(client, teacher):
-    session = ApprovedSessionFactory(teacher=teacher, online=True)
+    session = ProposedSessionFactory(teacher=teacher, online=True)
     member = MemberFactory(year_of_study=2)
     register(session=session, member=member)
     cancel_session(session=session, by=teacher, reason="Ill")
@@ -65,7 +65,7 @@ def test_my_sessions_labels_a_cancelled_session_and_hides_its_link(client, teach
 def test_my_sessions_gives_queue_positions_in_one_query(client, teacher, django_assert_num_queries):
     member = MemberFactory(year_of_study=2)
     for n in range(3):
-        session = ApprovedSessionFactory(teacher=teacher, starts_in=dt.timedelta(days=2 + n), capacity=1)
+        session = ProposedSessionFactory(teacher=teacher, starts_in=dt.timedelta(days=2 + n), capacity=1)
         register(session=session, member=MemberFactory(year_of_study=2))
         register(session=session, member=MemberFactory(year_of_study=2))
         register(session=session, member=member)
@@ -76,7 +76,7 @@ def test_my_sessions_gives_queue_positions_in_one_query(client, teacher, django_
 
 
 def test_a_registered_attendee_gets_the_meeting_link_in_the_ics(client, teacher):
-    session = ApprovedSessionFactory(teacher=teacher, online=True)
+    session = ProposedSessionFactory(teacher=teacher, online=True)
     member = MemberFactory(year_of_study=2)
     register(session=session, member=member)
     client.force_login(member)
@@ -85,7 +85,7 @@ def test_a_registered_attendee_gets_the_meeting_link_in_the_ics(client, teacher)
 
 
 def test_the_typed_code_can_be_tried_only_a_few_times_a_minute(client, teacher):
-    session = ApprovedSessionFactory(teacher=teacher, starts_in=-dt.timedelta(minutes=1), capacity=1)
+    session = ProposedSessionFactory(teacher=teacher, starts_in=-dt.timedelta(minutes=1), capacity=1)
     client.force_login(MemberFactory(year_of_study=2))
     wrong = "000000" if checkin.short_code_for(session.pk) != "000000" else "111111"
     for _ in range(5):
@@ -97,7 +97,7 @@ def test_the_typed_code_can_be_tried_only_a_few_times_a_minute(client, teacher):
 
 @pytest.mark.parametrize("token", ["é" * 32, "%00", "z" * 32])
 def test_malformed_check_in_tokens_are_refused_not_errors(client, teacher, token):
-    session = ApprovedSessionFactory(teacher=teacher, starts_in=-dt.timedelta(minutes=1), capacity=1)
+    session = ProposedSessionFactory(teacher=teacher, starts_in=-dt.timedelta(minutes=1), capacity=1)
     client.force_login(MemberFactory(year_of_study=2))
     response = client.get(f"/check-in/{session.pk}/{token}/")
     assert response.status_code == 200
@@ -105,7 +105,7 @@ def test_malformed_check_in_tokens_are_refused_not_errors(client, teacher, token
 
 
 def test_scanning_before_signing_in_still_checks_in_after_a_slow_sign_in(client, teacher):
-    session = ApprovedSessionFactory(teacher=teacher, starts_in=-dt.timedelta(minutes=1), capacity=1)
+    session = ProposedSessionFactory(teacher=teacher, starts_in=-dt.timedelta(minutes=1), capacity=1)
     member = MemberFactory(email="slow@example.ac.uk", year_of_study=2)
     url = reverse("attendance:check_in", args=[session.pk, checkin.token_for(session.pk)])
     assert client.get(url).status_code == 302  # to the sign-in page, remembering the scan
@@ -118,8 +118,8 @@ def test_scanning_before_signing_in_still_checks_in_after_a_slow_sign_in(client,
 
 
 def test_no_register_for_a_draft(client, teacher):
-    draft = SessionFactory(
-        created_by=teacher, lead=teacher, title="Draft", venue="LT1", target_years=[2], starts_at=in_days(1)
+    draft = ProposedSessionFactory(
+        teacher=teacher, status=SessionStatus.DRAFT, title="Draft", capacity=None, starts_in=dt.timedelta(days=1)
     )
     client.force_login(teacher)
     assert client.get(reverse("attendance:sheet", args=[draft.pk])).status_code == 404
@@ -127,7 +127,7 @@ def test_no_register_for_a_draft(client, teacher):
 
 
 def test_a_session_open_to_all_years_takes_any_year_and_shows_in_every_years_catalogue(client, teacher):
-    session = ApprovedSessionFactory(teacher=teacher, capacity=None)
+    session = ProposedSessionFactory(teacher=teacher, capacity=None)
     update_session(session=session, changed_by=teacher, target_years=[2], is_open_to_all_years=True)
     member = MemberFactory(year_of_study=5)
     assert register(session=session, member=member).state == "registered"
@@ -139,7 +139,7 @@ def test_a_session_open_to_all_years_takes_any_year_and_shows_in_every_years_cat
 def test_a_typed_code_in_an_online_session_records_online_attendance(teacher):
     from attendance.services import check_in
 
-    session = ApprovedSessionFactory(teacher=teacher, online=True, starts_in=-dt.timedelta(minutes=1))
+    session = ProposedSessionFactory(teacher=teacher, online=True, starts_in=-dt.timedelta(minutes=1))
     registration, _ = check_in(session=session, member=MemberFactory(year_of_study=2), source="code")
     assert registration.attended_mode == "online"
 

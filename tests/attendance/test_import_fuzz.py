@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from attendance.enums import AttendanceStatus
 from attendance.services import AttendanceImportError, apply_attendance_import, plan_attendance_import
-from tests.events.factories import ApprovedSessionFactory
+from tests.events.factories import ProposedSessionFactory
 from tests.factories import MemberFactory
 from tests.fuzzing import (
     FUZZ,
@@ -93,7 +93,7 @@ reports = st.one_of(
 
 @pytest.fixture
 def session(db):
-    return ApprovedSessionFactory(online=True, starts_in=dt.timedelta(days=1))
+    return ProposedSessionFactory(online=True, starts_in=dt.timedelta(days=1))
 
 
 @pytest.fixture

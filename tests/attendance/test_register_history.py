@@ -14,7 +14,7 @@ from attendance.services import (
     register,
     take_register,
 )
-from tests.events.factories import ApprovedSessionFactory
+from tests.events.factories import ProposedSessionFactory
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def _history(session):
 
 
 def test_checking_in_is_recorded_as_done_by_the_attendee(teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
     ada = MemberFactory(first_name="Ada", year_of_study=2)
     register(session=session, member=ada, mode="in_person")
 
@@ -46,7 +46,7 @@ def test_checking_in_is_recorded_as_done_by_the_attendee(teacher):
 
 
 def test_each_register_save_records_only_what_it_changed_and_earlier_changes_stay(teacher, committee_member):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
     ada = register(session=session, member=MemberFactory(first_name="Ada", year_of_study=2), mode="in_person")
     ben = register(session=session, member=MemberFactory(first_name="Ben", year_of_study=2), mode="in_person")
 
@@ -62,7 +62,7 @@ def test_each_register_save_records_only_what_it_changed_and_earlier_changes_sta
 
 
 def test_a_walk_in_and_an_imported_register_are_recorded_with_who_added_them(teacher, committee_member):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
     cara = MemberFactory(first_name="Cara", email="cara@example.ac.uk", year_of_study=2)
     MemberFactory(first_name="Dev", email="dev@example.ac.uk", year_of_study=2)
 
@@ -80,14 +80,14 @@ def test_a_walk_in_and_an_imported_register_are_recorded_with_who_added_them(tea
 
 
 def test_a_change_that_changes_nothing_cannot_be_recorded(teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
     ada = register(session=session, member=MemberFactory(year_of_study=2), mode="in_person")
     with pytest.raises(IntegrityError):
         AttendanceChange.objects.create(registration=ada, source="teacher", old_status="late", new_status="late")
 
 
 def test_the_committee_sees_the_history_on_the_register_and_the_teacher_does_not(client, teacher, committee_member):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
     ada = register(
         session=session, member=MemberFactory(first_name="Ada", last_name="Adams", year_of_study=2), mode="in_person"
     )
@@ -108,7 +108,7 @@ def test_the_committee_sees_the_history_on_the_register_and_the_teacher_does_not
 def test_the_registers_history_costs_one_query_however_long(
     client, teacher, committee_member, people, django_assert_num_queries
 ):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
     registrations = [
         register(session=session, member=MemberFactory(year_of_study=2), mode="in_person") for _ in range(people)
     ]
@@ -124,7 +124,7 @@ def test_the_registers_history_costs_one_query_however_long(
 
 
 def test_the_history_is_read_only_in_the_admin(client, teacher, admin_user):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True, running=True, capacity=60)
     ada = register(session=session, member=MemberFactory(year_of_study=2), mode="in_person")
     take_register(session=session, by=teacher, statuses={ada.pk: "present"})
     change = AttendanceChange.objects.get()

@@ -7,14 +7,14 @@ from django.urls import reverse
 
 from attendance.models import Registration
 from attendance.services import register
-from tests.events.factories import ApprovedSessionFactory
+from tests.events.factories import ProposedSessionFactory
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_each_person_is_a_group_named_by_them_with_a_labelled_button_per_status(client, teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True)
     ada = register(
         session=session, member=MemberFactory(first_name="Ada", last_name="Adams", year_of_study=2), mode="in_person"
     )
@@ -47,7 +47,7 @@ def test_each_person_is_a_group_named_by_them_with_a_labelled_button_per_status(
 
 
 def test_saving_the_register_changes_a_persons_status(client, teacher):
-    session = ApprovedSessionFactory(teacher=teacher, hybrid=True)
+    session = ProposedSessionFactory(teacher=teacher, hybrid=True)
     ada, ben = (
         register(session=session, member=MemberFactory(last_name=name, year_of_study=2), mode="online")
         for name in ("Adams", "Brown")

@@ -11,7 +11,7 @@ from attendance.services import RegistrationRefused, cancel_registration, regist
 from events.enums import SessionStatus
 from events.selectors import session_for_page
 from events.services import calendar_token_for, cancel_session
-from tests.events.factories import ApprovedSessionFactory, SessionFactory
+from tests.events.factories import ProposedSessionFactory
 from tests.factories import MemberFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def _states(session):
 
 
 def test_registration_records_the_year_of_study_at_that_moment():
-    session = ApprovedSessionFactory()
+    session = ProposedSessionFactory()
     member = StudentFactory()
     registration = register(session=session, member=member)
     member.year_of_study = 3
@@ -37,21 +37,21 @@ def test_registration_records_the_year_of_study_at_that_moment():
 
 @pytest.mark.parametrize("year", [1, 3, None])
 def test_only_members_in_a_target_year_may_register(year):
-    session = ApprovedSessionFactory(target_years=[2])
+    session = ProposedSessionFactory(target_years=[2])
     with pytest.raises(RegistrationRefused):
         register(session=session, member=MemberFactory(year_of_study=year))
     assert Registration.objects.count() == 0
 
 
 def test_refusal_explains_the_year_mismatch():
-    session = ApprovedSessionFactory(target_years=[1, 2])
+    session = ProposedSessionFactory(target_years=[1, 2])
     with pytest.raises(RegistrationRefused) as refused:
         register(session=session, member=MemberFactory(year_of_study=4))
     assert str(refused.value) == "This session is for year 1, 2; your profile says year 4."
 
 
 def test_past_capacity_members_join_the_waiting_list_in_order():
-    session = ApprovedSessionFactory(capacity=2)
+    session = ProposedSessionFactory(capacity=2)
     members = [StudentFactory() for _ in range(5)]
     registrations = [register(session=session, member=m) for m in members]
     assert _states(session) == ["registered", "registered", "waitlisted", "waitlisted", "waitlisted"]
@@ -59,7 +59,7 @@ def test_past_capacity_members_join_the_waiting_list_in_order():
 
 
 def test_cancelling_a_place_promotes_the_first_in_line_for_that_mode():
-    session = ApprovedSessionFactory(capacity=1)
+    session = ProposedSessionFactory(capacity=1)
     first, second, third = (register(session=session, member=StudentFactory()) for _ in range(3))
 
     promoted = cancel_registration(registration=first)
@@ -72,7 +72,7 @@ def test_cancelling_a_place_promotes_the_first_in_line_for_that_mode():
 
 
 def test_leaving_the_waiting_list_promotes_nobody_and_moves_the_queue_up():
-    session = ApprovedSessionFactory(capacity=1)
+    session = ProposedSessionFactory(capacity=1)
     _, second, third = (register(session=session, member=StudentFactory()) for _ in range(3))
     assert cancel_registration(registration=second) is None
     third.refresh_from_db()
@@ -80,7 +80,7 @@ def test_leaving_the_waiting_list_promotes_nobody_and_moves_the_queue_up():
 
 
 def test_hybrid_sessions_have_a_capacity_and_a_queue_per_mode():
-    session = ApprovedSessionFactory(hybrid=True, capacity=1, online_capacity=1)
+    session = ProposedSessionFactory(hybrid=True, capacity=1, online_capacity=1)
     in_person = [register(session=session, member=StudentFactory(), mode="in_person") for _ in range(2)]
     online = [register(session=session, member=StudentFactory(), mode="online") for _ in range(2)]
     assert [r.state for r in in_person] == ["registered", "waitlisted"]
@@ -94,15 +94,15 @@ def test_hybrid_sessions_have_a_capacity_and_a_queue_per_mode():
 
 
 def test_a_hybrid_session_needs_a_mode_and_online_sessions_have_no_limit():
-    hybrid = ApprovedSessionFactory(hybrid=True, capacity=1)
+    hybrid = ProposedSessionFactory(hybrid=True, capacity=1)
     with pytest.raises(RegistrationRefused, match="in person or join online"):
         register(session=hybrid, member=StudentFactory())
-    online = ApprovedSessionFactory(online=True)
+    online = ProposedSessionFactory(online=True)
     assert {register(session=online, member=StudentFactory()).state for _ in range(5)} == {"registered"}
 
 
 def test_registering_again_after_cancelling_goes_to_the_back_of_the_queue():
-    session = ApprovedSessionFactory(capacity=1)
+    session = ProposedSessionFactory(capacity=1)
     member = StudentFactory()
     first = register(session=session, member=member)
     waiting = register(session=session, member=StudentFactory())
@@ -115,7 +115,7 @@ def test_registering_again_after_cancelling_goes_to_the_back_of_the_queue():
 
 
 def test_a_member_cannot_register_twice():
-    session = ApprovedSessionFactory()
+    session = ProposedSessionFactory()
     member = StudentFactory()
     register(session=session, member=member)
     with pytest.raises(RegistrationRefused, match="already registered"):
@@ -123,7 +123,7 @@ def test_a_member_cannot_register_twice():
 
 
 def test_registration_closes_at_the_start_unless_late_registration_is_allowed(settings):
-    session = ApprovedSessionFactory(running=True)
+    session = ProposedSessionFactory(running=True)
     with pytest.raises(RegistrationRefused, match="closed when the session started"):
         register(session=session, member=StudentFactory())
     settings.ALLOW_LATE_REGISTRATION = True
@@ -131,17 +131,17 @@ def test_registration_closes_at_the_start_unless_late_registration_is_allowed(se
 
 
 def test_no_registration_for_drafts_or_cancelled_sessions():
-    draft = SessionFactory(status=SessionStatus.SUBMITTED, target_years=[2])
+    draft = ProposedSessionFactory(status=SessionStatus.SUBMITTED)
     with pytest.raises(RegistrationRefused, match="not open for registration"):
         register(session=draft, member=StudentFactory())
-    cancelled = ApprovedSessionFactory()
+    cancelled = ProposedSessionFactory()
     cancel_session(session=cancelled, by=cancelled.created_by, reason="Ill")
     with pytest.raises(RegistrationRefused, match="not open for registration"):
         register(session=cancelled, member=StudentFactory())
 
 
 def test_a_place_cannot_be_cancelled_after_the_start():
-    session = ApprovedSessionFactory()
+    session = ProposedSessionFactory()
     registration = register(session=session, member=StudentFactory())
     session.starts_at = timezone.now() - dt.timedelta(minutes=1)
     session.save()
@@ -150,7 +150,7 @@ def test_a_place_cannot_be_cancelled_after_the_start():
 
 
 def test_places_left_are_counted_in_sql_for_the_session_page():
-    session = ApprovedSessionFactory(hybrid=True, capacity=3, online_capacity=2)
+    session = ProposedSessionFactory(hybrid=True, capacity=3, online_capacity=2)
     register(session=session, member=StudentFactory(), mode="in_person")
     register(session=session, member=StudentFactory(), mode="online")
     register(session=session, member=StudentFactory(), mode="online")
@@ -160,7 +160,7 @@ def test_places_left_are_counted_in_sql_for_the_session_page():
 
 
 def test_register_button_gives_a_place_and_shows_the_link(client):
-    session = ApprovedSessionFactory(online=True)
+    session = ProposedSessionFactory(online=True)
     member = StudentFactory()
     client.force_login(member)
     before = client.get(reverse("events:detail", args=[session.pk])).content.decode()
@@ -174,7 +174,7 @@ def test_register_button_gives_a_place_and_shows_the_link(client):
 
 
 def test_a_full_session_tells_the_member_their_place_in_line(client):
-    session = ApprovedSessionFactory(capacity=1)
+    session = ProposedSessionFactory(capacity=1)
     register(session=session, member=StudentFactory())
     client.force_login(StudentFactory())
     response = client.post(reverse("attendance:register", args=[session.pk]), follow=True)
@@ -184,20 +184,20 @@ def test_a_full_session_tells_the_member_their_place_in_line(client):
 
 
 def test_register_view_shows_refusals_as_messages(client):
-    session = ApprovedSessionFactory(target_years=[1])
+    session = ProposedSessionFactory(target_years=[1])
     client.force_login(MemberFactory(year_of_study=2))
     response = client.post(reverse("attendance:register", args=[session.pk]), follow=True)
     assert "This session is for year 1; your profile says year 2." in response.content.decode()
 
 
 def test_drafts_cannot_be_registered_for_and_do_not_leak(client):
-    draft = SessionFactory(status=SessionStatus.SUBMITTED, target_years=[2])
+    draft = ProposedSessionFactory(status=SessionStatus.SUBMITTED)
     client.force_login(StudentFactory())
     assert client.post(reverse("attendance:register", args=[draft.pk])).status_code == 404
 
 
 def test_members_cancel_only_their_own_registration(client):
-    session = ApprovedSessionFactory()
+    session = ProposedSessionFactory()
     registration = register(session=session, member=StudentFactory())
     client.force_login(StudentFactory())
     assert client.post(reverse("attendance:cancel", args=[registration.pk])).status_code == 404
@@ -207,8 +207,8 @@ def test_members_cancel_only_their_own_registration(client):
 
 def test_my_sessions_lists_upcoming_waiting_and_cancellation(client):
     member = StudentFactory()
-    booked = ApprovedSessionFactory(online=True)
-    full = ApprovedSessionFactory(capacity=1)
+    booked = ProposedSessionFactory(online=True)
+    full = ProposedSessionFactory(capacity=1)
     register(session=full, member=StudentFactory())
     register(session=booked, member=member)
     register(session=full, member=member)
@@ -230,7 +230,7 @@ def test_my_sessions_query_count_does_not_grow(client, django_assert_num_queries
     teacher = MemberFactory(roles=["teacher"], year_of_study=5)
     for n in range(count):
         start = START + dt.timedelta(hours=n)
-        session = ApprovedSessionFactory(
+        session = ProposedSessionFactory(
             teacher=teacher,
             online=True,
             title=f"S{n}",
@@ -246,10 +246,10 @@ def test_my_sessions_query_count_does_not_grow(client, django_assert_num_queries
 
 
 def test_personal_feed_includes_sessions_the_member_has_a_place_at(client):
-    session = ApprovedSessionFactory(online=True)
+    session = ProposedSessionFactory(online=True)
     member = StudentFactory()
     register(session=session, member=member)
-    waiting_session = ApprovedSessionFactory(capacity=1)
+    waiting_session = ProposedSessionFactory(capacity=1)
     register(session=waiting_session, member=StudentFactory())
     register(session=waiting_session, member=member)
 

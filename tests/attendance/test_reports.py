@@ -17,7 +17,7 @@ from attendance.services import (
     plan_attendance_import,
     register,
 )
-from tests.events.factories import ApprovedSessionFactory
+from tests.events.factories import ProposedSessionFactory
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +60,7 @@ ZOOM = (
 
 @pytest.fixture
 def session():
-    return ApprovedSessionFactory(online=True, starts_in=dt.timedelta(days=1))
+    return ProposedSessionFactory(online=True, starts_in=dt.timedelta(days=1))
 
 
 @pytest.fixture

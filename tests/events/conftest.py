@@ -1,12 +1,8 @@
 """Fixtures shared by the events tests: a teacher and a published in-person session they lead."""
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
-from events.services import approve_session
-from teachers.services import propose_session
+from tests.events.factories import ProposedSessionFactory
 from tests.factories import MemberFactory
 
 
@@ -18,15 +14,4 @@ def lead():
 @pytest.fixture
 def session(lead):
     """Published, in two days' time, in person in LT1, for year 2; a module may define its own."""
-    start = timezone.now() + dt.timedelta(days=2)
-    session = propose_session(
-        teacher=lead,
-        submit=True,
-        title="Renal",
-        format="in_person",
-        venue="LT1",
-        target_years=[2],
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-    )
-    return approve_session(session=session, by=lead)
+    return ProposedSessionFactory(teacher=lead, capacity=None)

@@ -68,13 +68,14 @@ class SessionTargetYearFactory(factory.django.DjangoModelFactory):
     year = 3
 
 
-class ApprovedSessionFactory(SessionFactory):
+class ProposedSessionFactory(SessionFactory):
     """A session as a teacher's proposal leaves it once the committee approved it (what
     `propose_session` then `approve_session` write, without the change log): "Renal", published,
     in person at LT1 for 30, for year 2, starting `starts_in` from now (two days) for an hour,
     created and led by `teacher` (a new year-5 teacher unless given), whose year the roster
-    records. Traits: `hybrid` and `online` (with a meeting link; online has no room or places),
-    `running` (started five minutes ago)."""
+    records. Pass `status` for a proposal still in draft or awaiting approval. Traits: `hybrid`
+    and `online` (with a meeting link; online has no room or places), `running` (started five
+    minutes ago)."""
 
     class Params:
         teacher = factory.SubFactory(MemberFactory, roles=["teacher"], year_of_study=5)

@@ -6,29 +6,14 @@ from django.utils import timezone
 
 from events.clashes import warnings_for
 from events.selectors import approval_queue, session_for_page
-from events.services import approve_session, cancel_session, submit_session
-from teachers.services import add_to_roster, propose_session
+from events.services import cancel_session, submit_session
+from teachers.services import add_to_roster
+from tests.events.factories import ProposedSessionFactory
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
 START = (timezone.now() + dt.timedelta(days=5)).replace(hour=18, minute=0, second=0, microsecond=0)
-
-
-def _propose(teacher, *, title, years, start=START, hours=1.0, venue="Room 1", status="published"):
-    session = propose_session(
-        teacher=teacher,
-        title=title,
-        format="in_person",
-        venue=venue,
-        target_years=years,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=hours),
-        submit=status in ("submitted", "published"),
-    )
-    if status == "published":
-        session = approve_session(session=session, by=teacher)
-    return session
 
 
 def _warnings(session):
@@ -46,13 +31,19 @@ def priya():
 
 
 def test_no_warnings_for_a_session_alone(tom):
-    assert _warnings(_propose(tom, title="ECG", years=[3])) == []
+    alone = ProposedSessionFactory(teacher=tom, title="ECG", target_years=[3], venue="Room 1", starts_at=START)
+    assert _warnings(alone) == []
 
 
 def test_overlapping_session_for_a_shared_year_is_a_clash(tom, priya):
-    _propose(tom, title="ECG", years=[2, 3], venue="Room 1")
-    mine = _propose(
-        priya, title="Renal", years=[3, 4], start=START + dt.timedelta(minutes=30), venue="Room 2", status="draft"
+    ProposedSessionFactory(teacher=tom, title="ECG", target_years=[2, 3], venue="Room 1", starts_at=START)
+    mine = ProposedSessionFactory(
+        teacher=priya,
+        title="Renal",
+        target_years=[3, 4],
+        venue="Room 2",
+        starts_at=START + dt.timedelta(minutes=30),
+        status="draft",
     )
     assert _warnings(mine) == [
         f"Clashes with “ECG” ({timezone.localtime(START):%a} {timezone.localtime(START).day} "
@@ -61,26 +52,39 @@ def test_overlapping_session_for_a_shared_year_is_a_clash(tom, priya):
 
 
 def test_sessions_that_only_touch_or_share_no_year_do_not_clash(tom, priya):
-    _propose(tom, title="ECG", years=[3], venue="Room 1")
-    back_to_back = _propose(
-        priya, title="Renal", years=[3], start=START + dt.timedelta(hours=1), venue="Room 1", status="draft"
+    ProposedSessionFactory(teacher=tom, title="ECG", target_years=[3], venue="Room 1", starts_at=START)
+    back_to_back = ProposedSessionFactory(
+        teacher=priya,
+        title="Renal",
+        target_years=[3],
+        venue="Room 1",
+        starts_at=START + dt.timedelta(hours=1),
+        status="draft",
     )
-    other_year = _propose(priya, title="Neuro", years=[4], venue="Room 2", status="draft")
+    other_year = ProposedSessionFactory(
+        teacher=priya, title="Neuro", target_years=[4], venue="Room 2", starts_at=START, status="draft"
+    )
     assert _warnings(back_to_back) == []
     assert _warnings(other_year) == []
 
 
 def test_drafts_and_cancelled_sessions_do_not_count_as_clashes(tom, priya):
-    _propose(tom, title="Draft", years=[3], status="draft")
-    cancelled = _propose(tom, title="Off", years=[3], venue="Room 9")
+    ProposedSessionFactory(
+        teacher=tom, title="Draft", target_years=[3], venue="Room 1", starts_at=START, status="draft"
+    )
+    cancelled = ProposedSessionFactory(teacher=tom, title="Off", target_years=[3], venue="Room 9", starts_at=START)
     cancel_session(session=cancelled, by=tom, reason="Ill")
-    mine = _propose(priya, title="Renal", years=[3], venue="Room 2", status="draft")
+    mine = ProposedSessionFactory(
+        teacher=priya, title="Renal", target_years=[3], venue="Room 2", starts_at=START, status="draft"
+    )
     assert _warnings(mine) == []
 
 
 def test_teacher_already_teaching_and_venue_double_booked(tom, priya):
-    _propose(tom, title="ECG", years=[5], venue="Lecture Theatre 1")
-    mine = _propose(priya, title="Renal", years=[3], venue="lecture theatre 1 ", status="submitted")
+    ProposedSessionFactory(teacher=tom, title="ECG", target_years=[5], venue="Lecture Theatre 1", starts_at=START)
+    mine = ProposedSessionFactory(
+        teacher=priya, title="Renal", target_years=[3], venue="lecture theatre 1", starts_at=START, status="submitted"
+    )
     add_to_roster(session=mine, teacher=tom)
     assert _warnings(mine) == [
         "Tom Okafor is already teaching “ECG” at that time.",
@@ -90,20 +94,32 @@ def test_teacher_already_teaching_and_venue_double_booked(tom, priya):
 
 def test_near_peer_rule_flags_a_teacher_not_above_every_target_year(tom, settings):
     settings.NEAR_PEER_MIN_YEARS = 1
-    assert _warnings(_propose(tom, title="Finals prep", years=[4], status="draft")) == []
-    assert _warnings(_propose(tom, title="Peers", years=[3, 5], status="draft", venue="Room 3")) == [
-        "Tom Okafor (year 5) is not at least 1 year above year 5."
-    ]
+    finals = ProposedSessionFactory(
+        teacher=tom, title="Finals prep", target_years=[4], venue="Room 1", starts_at=START, status="draft"
+    )
+    assert _warnings(finals) == []
+    peers = ProposedSessionFactory(
+        teacher=tom, title="Peers", target_years=[3, 5], venue="Room 3", starts_at=START, status="draft"
+    )
+    assert _warnings(peers) == ["Tom Okafor (year 5) is not at least 1 year above year 5."]
     settings.NEAR_PEER_MIN_YEARS = 2
-    assert _warnings(_propose(tom, title="Close", years=[4], status="draft", venue="Room 4")) == [
-        "Tom Okafor (year 5) is not at least 2 years above year 4."
-    ]
+    close = ProposedSessionFactory(
+        teacher=tom, title="Close", target_years=[4], venue="Room 4", starts_at=START, status="draft"
+    )
+    assert _warnings(close) == ["Tom Okafor (year 5) is not at least 2 years above year 4."]
 
 
 @pytest.mark.parametrize("count", [1, 20])
 def test_warnings_for_many_sessions_take_a_fixed_number_of_queries(tom, django_assert_num_queries, count):
     for n in range(count):
-        session = _propose(tom, title=f"S{n}", years=[1], start=START + dt.timedelta(days=n), status="draft")
+        session = ProposedSessionFactory(
+            teacher=tom,
+            title=f"S{n}",
+            target_years=[1],
+            venue="Room 1",
+            starts_at=START + dt.timedelta(days=n),
+            status="draft",
+        )
         submit_session(session=session, by=tom)
     sessions = list(approval_queue())
     with django_assert_num_queries(4):  # sessions in the window, their target years, rosters, teachers
@@ -112,7 +128,7 @@ def test_warnings_for_many_sessions_take_a_fixed_number_of_queries(tom, django_a
 
 
 def test_proposing_a_clashing_session_warns_the_teacher_at_once(client, tom, priya):
-    _propose(tom, title="ECG", years=[3], venue="Room 1")
+    ProposedSessionFactory(teacher=tom, title="ECG", target_years=[3], venue="Room 1", starts_at=START)
     client.force_login(priya)
     start = timezone.localtime(START)
     response = client.post(
@@ -134,6 +150,8 @@ def test_proposing_a_clashing_session_warns_the_teacher_at_once(client, tom, pri
 
 
 def test_a_clash_over_several_years_names_them_as_years(tom, priya):
-    _propose(tom, title="ECG", years=[2, 3, 4], venue="Room 1")
-    mine = _propose(priya, title="Renal", years=[3, 4], venue="Room 2", status="draft")
+    ProposedSessionFactory(teacher=tom, title="ECG", target_years=[2, 3, 4], venue="Room 1", starts_at=START)
+    mine = ProposedSessionFactory(
+        teacher=priya, title="Renal", target_years=[3, 4], venue="Room 2", starts_at=START, status="draft"
+    )
     assert _warnings(mine)[0].endswith("18:00) for years 3, 4.")

@@ -6,25 +6,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from events.services import approve_session
-from teachers.services import propose_session
+from tests.events.factories import ProposedSessionFactory
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _published(teacher, *, title, start, years=(2,)):
-    session = propose_session(
-        teacher=teacher,
-        submit=True,
-        title=title,
-        format="online",
-        meeting_url="https://teams.example/j",
-        target_years=list(years),
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-    )
-    return approve_session(session=session, by=teacher)
 
 
 def _next_month_start():
@@ -36,8 +21,8 @@ def test_month_view_puts_sessions_on_their_day_for_the_members_year(client):
     teacher = MemberFactory(roles=["teacher"], year_of_study=5)
     month = _next_month_start()
     at = timezone.make_aware(dt.datetime.combine(month + dt.timedelta(days=9), dt.time(18, 30)))
-    _published(teacher, title="Renal", start=at)
-    _published(teacher, title="For year 4 only", start=at, years=[4])
+    ProposedSessionFactory(teacher=teacher, online=True, title="Renal", starts_at=at)
+    ProposedSessionFactory(teacher=teacher, online=True, title="For year 4 only", starts_at=at, target_years=[4])
     client.force_login(MemberFactory(year_of_study=2))
 
     response = client.get(reverse("events:month"), {"month": f"{month:%Y-%m}"})
@@ -72,7 +57,7 @@ def test_month_view_query_count_does_not_grow(client, django_assert_num_queries,
     month = _next_month_start()
     start = timezone.make_aware(dt.datetime.combine(month, dt.time(8)))
     for n in range(count):
-        _published(teacher, title=f"S{n}", start=start + dt.timedelta(hours=2 * n))
+        ProposedSessionFactory(teacher=teacher, online=True, title=f"S{n}", starts_at=start + dt.timedelta(hours=2 * n))
     client.force_login(MemberFactory(year_of_study=2))
     with django_assert_num_queries(8):  # session, member, groups, topics, series, sessions, years, roster + teachers
         response = client.get(reverse("events:month"), {"month": f"{month:%Y-%m}"})
