@@ -13,6 +13,7 @@ from attendance.services import check_in
 from events.enums import SessionFormat, SessionStatus
 from events.permissions import check_in_open, offers_check_in
 from events.selectors import sessions_open_for_check_in
+from tests.attendance.factories import RegistrationFactory
 from tests.events.factories import SessionFactory
 from tests.factories import MemberFactory
 
@@ -32,10 +33,6 @@ def _session(*, starts_in_minutes: float, format=SessionFormat.IN_PERSON, **kwar
         target_years=[2],
         **kwargs,
     )
-
-
-def _place(session, member, *, mode=Mode.IN_PERSON, state=RegistrationState.REGISTERED):
-    return Registration.objects.create(session=session, member=member, mode=mode, state=state, year_of_study=2)
 
 
 def _my_sessions(client, member) -> str:
@@ -92,7 +89,7 @@ def test_the_sql_form_of_check_in_open_agrees_with_the_predicate_on_the_same_row
 
 def test_check_in_is_offered_for_an_in_person_place_not_yet_checked_in(member):
     session = _session(starts_in_minutes=10, format=SessionFormat.HYBRID)
-    place = _place(session, member)
+    place = RegistrationFactory(session=session, member=member)
     assert offers_check_in(session, place)
     assert not offers_check_in(session, None)
     place.checked_in_at = timezone.now()
@@ -104,7 +101,7 @@ def test_check_in_is_offered_for_an_in_person_place_not_yet_checked_in(member):
 
 
 def test_before_check_in_opens_my_sessions_offers_cancel_and_no_check_in(client, member):
-    place = _place(_session(starts_in_minutes=45), member)
+    place = RegistrationFactory(session=_session(starts_in_minutes=45), member=member)
 
     page = _my_sessions(client, member)
 
@@ -114,7 +111,7 @@ def test_before_check_in_opens_my_sessions_offers_cancel_and_no_check_in(client,
 
 
 def test_while_check_in_is_open_my_sessions_offers_check_in_instead_of_cancel(client, member):
-    place = _place(_session(starts_in_minutes=20), member)
+    place = RegistrationFactory(session=_session(starts_in_minutes=20), member=member)
 
     page = _my_sessions(client, member)
 
@@ -124,7 +121,7 @@ def test_while_check_in_is_open_my_sessions_offers_check_in_instead_of_cancel(cl
 
 
 def test_once_checked_in_my_sessions_says_when_in_london_time_and_offers_neither(client, member):
-    place = _place(_session(starts_in_minutes=-5), member)
+    place = RegistrationFactory(session=_session(starts_in_minutes=-5), member=member)
     # 17:56 UTC on a summer's day is 18:56 in London.
     Registration.objects.filter(pk=place.pk).update(checked_in_at=dt.datetime(2026, 6, 2, 17, 56, tzinfo=dt.UTC))
 
@@ -137,7 +134,7 @@ def test_once_checked_in_my_sessions_says_when_in_london_time_and_offers_neither
 
 def test_an_online_place_is_offered_the_meeting_link_not_check_in(client, member):
     session = _session(starts_in_minutes=10, format=SessionFormat.ONLINE)
-    _place(session, member, mode=Mode.ONLINE)
+    RegistrationFactory(session=session, member=member, online=True)
 
     page = _my_sessions(client, member)
 
@@ -146,15 +143,15 @@ def test_an_online_place_is_offered_the_meeting_link_not_check_in(client, member
 
 
 def test_a_waiting_list_place_is_not_offered_check_in(client, member):
-    _place(_session(starts_in_minutes=10), member, state=RegistrationState.WAITLISTED)
+    RegistrationFactory(session=_session(starts_in_minutes=10), member=member, waitlisted=True)
 
     assert "Check in now" not in _my_sessions(client, member)
 
 
 def test_only_the_members_own_places_are_offered_check_in(client, member):
     other = MemberFactory(year_of_study=2)
-    _place(_session(starts_in_minutes=10), other)
-    mine = _place(_session(starts_in_minutes=10), member)
+    RegistrationFactory(session=_session(starts_in_minutes=10), member=other)
+    mine = RegistrationFactory(session=_session(starts_in_minutes=10), member=member)
     Registration.objects.filter(pk=mine.pk).update(checked_in_at=timezone.now())
 
     page = _my_sessions(client, member)
@@ -165,7 +162,7 @@ def test_only_the_members_own_places_are_offered_check_in(client, member):
 
 def test_the_session_page_offers_check_in_instead_of_cancel_while_it_is_open(client, member):
     session = _session(starts_in_minutes=20)
-    place = _place(session, member)
+    place = RegistrationFactory(session=session, member=member)
 
     page = _session_page(client, member, session)
 
@@ -176,7 +173,7 @@ def test_the_session_page_offers_check_in_instead_of_cancel_while_it_is_open(cli
 
 def test_the_session_page_offers_cancel_before_check_in_opens(client, member):
     session = _session(starts_in_minutes=45)
-    place = _place(session, member)
+    place = RegistrationFactory(session=session, member=member)
 
     page = _session_page(client, member, session)
 
@@ -186,7 +183,7 @@ def test_the_session_page_offers_cancel_before_check_in_opens(client, member):
 
 def test_the_session_page_says_when_the_member_checked_in(client, member):
     session = _session(starts_in_minutes=-5)
-    place = _place(session, member)
+    place = RegistrationFactory(session=session, member=member)
     check_in(session=session, member=member, source=AttendanceSource.QR)
     place.refresh_from_db()
 

@@ -8,13 +8,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from attendance.enums import AttendanceSource, AttendanceStatus, Mode, RegistrationState
+from attendance.enums import AttendanceSource, AttendanceStatus, Mode
 from attendance.models import RegisterTaken, Registration
 from events.enums import SessionFormat, SessionStatus
 from events.models import Session
 from feedback.models import Coding, Receipt
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
+from tests.attendance.factories import RegistrationFactory
 from tests.events.factories import SessionFactory
 from tests.factories import MemberFactory
 from tests.feedback.coding_data import session_comment, text_question
@@ -35,12 +36,6 @@ def _session(*, starts_in: dt.timedelta, status=SessionStatus.PUBLISHED, format=
         ends_at=starts_at + dt.timedelta(hours=1),
         target_years=[2],
         **kwargs,
-    )
-
-
-def _place(session, member, *, mode=Mode.IN_PERSON, state=RegistrationState.REGISTERED, **fields):
-    return Registration.objects.create(
-        session=session, member=member, mode=mode, state=state, year_of_study=member.year_of_study, **fields
     )
 
 
@@ -84,7 +79,7 @@ def test_the_next_session_is_the_soonest_place_held_with_its_date_as_written_in_
     _session(starts_in=dt.timedelta(days=1), title="Not booked")
     cancelled = _session(starts_in=dt.timedelta(hours=5), title="Called off", status=SessionStatus.CANCELLED)
     for session in (later, sooner, cancelled):
-        _place(session, member)
+        RegistrationFactory(session=session, member=member)
 
     card = _section(_home(client, member), "next-place")
 
@@ -95,7 +90,7 @@ def test_the_next_session_is_the_soonest_place_held_with_its_date_as_written_in_
 
 def test_the_next_session_offers_check_in_only_while_it_is_open(client, member):
     session = _session(starts_in=dt.timedelta(minutes=45))
-    _place(session, member)
+    RegistrationFactory(session=session, member=member)
     assert "Check in now" not in _home(client, member)
 
     Session.objects.filter(pk=session.pk).update(starts_at=timezone.now() + dt.timedelta(minutes=20))
@@ -107,7 +102,7 @@ def test_once_checked_in_the_next_session_says_when(client, member):
     session = _session(starts_in=dt.timedelta(minutes=-10))
     # 09:05 UTC in winter is 09:05 in London; in summer it would read 10:05.
     at = timezone.now().replace(hour=9, minute=5)
-    _place(session, member, checked_in_at=at, attendance=AttendanceStatus.PRESENT)
+    RegistrationFactory(session=session, member=member, checked_in_at=at, attendance=AttendanceStatus.PRESENT)
 
     card = _section(_home(client, member), "next-place")
 
@@ -117,7 +112,7 @@ def test_once_checked_in_the_next_session_says_when(client, member):
 
 def test_an_online_place_shows_the_meeting_link_and_an_in_person_place_at_a_hybrid_session_does_not(client, member):
     online = _session(starts_in=dt.timedelta(days=1), format=SessionFormat.HYBRID)
-    _place(online, member, mode=Mode.ONLINE)
+    RegistrationFactory(session=online, member=member, online=True)
     assert 'href="https://teams.example/meet"' in _section(_home(client, member), "next-place")
 
     Registration.objects.filter(member=member).update(mode=Mode.IN_PERSON)
@@ -125,7 +120,7 @@ def test_an_online_place_shows_the_meeting_link_and_an_in_person_place_at_a_hybr
 
 
 def _attended(session, member):
-    return _place(session, member, attendance=AttendanceStatus.PRESENT)
+    return RegistrationFactory(session=session, member=member, attendance=AttendanceStatus.PRESENT)
 
 
 def test_feedback_to_give_is_counted_and_links_to_the_list(client, member):
@@ -144,8 +139,10 @@ def test_feedback_to_give_is_counted_and_links_to_the_list(client, member):
 def test_waiting_list_places_show_the_members_position(client, member):
     session = _session(starts_in=dt.timedelta(days=3), title="Popular")
     ahead = MemberFactory(year_of_study=2)
-    _place(session, ahead, state=RegistrationState.WAITLISTED, queued_at=timezone.now() - dt.timedelta(hours=1))
-    _place(session, member, state=RegistrationState.WAITLISTED)
+    RegistrationFactory(
+        session=session, member=ahead, waitlisted=True, queued_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    RegistrationFactory(session=session, member=member, waitlisted=True)
 
     waiting = _home(client, member).split('data-testid="waiting-places"')[1]
 
@@ -155,8 +152,10 @@ def test_waiting_list_places_show_the_members_position(client, member):
 
 def test_a_member_never_sees_another_members_places_feedback_or_queue(client, member):
     other = MemberFactory(year_of_study=2)
-    _place(_session(starts_in=dt.timedelta(minutes=10), title="Theirs"), other)
-    _place(_session(starts_in=dt.timedelta(days=2), title="Their queue"), other, state=RegistrationState.WAITLISTED)
+    RegistrationFactory(session=_session(starts_in=dt.timedelta(minutes=10), title="Theirs"), member=other)
+    RegistrationFactory(
+        session=_session(starts_in=dt.timedelta(days=2), title="Their queue"), member=other, waitlisted=True
+    )
     _attended(_session(starts_in=-dt.timedelta(days=1), status=SessionStatus.COMPLETED, title="Their past"), other)
 
     page = _home(client, member)
@@ -221,7 +220,9 @@ def test_the_committee_sees_each_count_linking_to_its_list(client, committee_mem
         _session(starts_in=-dt.timedelta(days=days), status=SessionStatus.COMPLETED)
     recent = _registered(_session(starts_in=-dt.timedelta(days=3), status=SessionStatus.COMPLETED))
     imported = _session(starts_in=-dt.timedelta(days=4), status=SessionStatus.COMPLETED)
-    _place(imported, MemberFactory(year_of_study=2), attendance_source=AttendanceSource.IMPORT)
+    RegistrationFactory(
+        session=imported, member=MemberFactory(year_of_study=2), attendance_source=AttendanceSource.IMPORT
+    )
     _session(starts_in=-dt.timedelta(days=5), status=SessionStatus.CANCELLED)
     # Comments: two on a recent session, one on a session whose feedback closed long ago.
     old = _registered(_session(starts_in=-dt.timedelta(days=30), status=SessionStatus.COMPLETED))
@@ -293,10 +294,14 @@ def test_members_and_teachers_see_no_committee_counts(client, member, teacher):
 
 def _student_world(member, n: int):
     for i in range(n):
-        _place(_session(starts_in=dt.timedelta(minutes=10 + i), format=SessionFormat.HYBRID), member, mode=Mode.ONLINE)
+        RegistrationFactory(
+            session=_session(starts_in=dt.timedelta(minutes=10 + i), format=SessionFormat.HYBRID),
+            member=member,
+            online=True,
+        )
         queue = _session(starts_in=dt.timedelta(days=2 + i))
-        _place(queue, MemberFactory(year_of_study=2), state=RegistrationState.WAITLISTED)
-        _place(queue, member, state=RegistrationState.WAITLISTED)
+        RegistrationFactory(session=queue, member=MemberFactory(year_of_study=2), waitlisted=True)
+        RegistrationFactory(session=queue, member=member, waitlisted=True)
         _attended(_session(starts_in=-dt.timedelta(days=1 + i), status=SessionStatus.COMPLETED), member)
 
 

@@ -12,8 +12,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.urls import reverse
 from django.utils import timezone
 
-from attendance.enums import AttendanceStatus, Mode, RegistrationState
-from attendance.models import Registration
+from attendance.enums import AttendanceStatus
 from certificates.enums import CertificateKind
 from certificates.models import Certificate
 from feedback.services import submit_response
@@ -24,6 +23,7 @@ from notifications.services import notify
 from teachers.enums import TeachingRole
 from teachers.models import CoTeachingInvitation, RosterEntry
 from teachers.services import apply_to_teach, decline_application
+from tests.attendance.factories import RegistrationFactory
 from tests.events.factories import SessionFactory
 from tests.factories import MemberFactory
 from tests.feedback.factories import answers_for, attend, ended_session, session_form
@@ -31,17 +31,6 @@ from tests.feedback.factories import answers_for, attend, ended_session, session
 pytestmark = pytest.mark.django_db
 
 FILES = ["data.json", "profile.csv", *(f"{section}.csv" for section in SECTIONS), "README.txt"]
-
-
-def _place(session, member, **fields):
-    return Registration.objects.create(
-        session=session,
-        member=member,
-        mode=Mode.IN_PERSON,
-        state=RegistrationState.REGISTERED,
-        year_of_study=member.year_of_study,
-        **fields,
-    )
 
 
 def _read_zip(content: bytes) -> dict[str, str]:
@@ -60,8 +49,8 @@ def someone_else(db):
 
 def test_export_holds_the_members_own_data_in_each_section(member, teacher, committee_member, someone_else):
     session = SessionFactory(title="Renal physiology", target_years=[2])
-    _place(session, member, attendance=AttendanceStatus.LATE)
-    _place(session, someone_else, attendance=AttendanceStatus.PRESENT)
+    RegistrationFactory(session=session, member=member, attendance=AttendanceStatus.LATE)
+    RegistrationFactory(session=session, member=someone_else, attendance=AttendanceStatus.PRESENT)
     taught = SessionFactory(title="Suturing workshop")
     RosterEntry.objects.create(session=taught, teacher=member, role=TeachingRole.CO_TEACHER, year_of_study=2)
     RosterEntry.objects.create(session=taught, teacher=someone_else, role=TeachingRole.LEAD, year_of_study=2)
@@ -115,8 +104,8 @@ def test_export_holds_the_members_own_data_in_each_section(member, teacher, comm
 
 def test_export_has_nothing_of_other_members(member, committee_member, someone_else):
     session = SessionFactory(title="Renal physiology", target_years=[2])
-    _place(session, member)
-    _place(session, someone_else)
+    RegistrationFactory(session=session, member=member)
+    RegistrationFactory(session=session, member=someone_else)
     RosterEntry.objects.create(session=session, teacher=someone_else, role=TeachingRole.LEAD, year_of_study=2)
     CoTeachingInvitation.objects.create(session=session, teacher=member, invited_by=someone_else)
     CoTeachingInvitation.objects.create(session=session, teacher=someone_else, invited_by=member)
@@ -146,7 +135,9 @@ def test_export_lists_feedback_given_but_never_the_answers(member):
 
 
 def test_download_is_a_zip_of_json_and_csv_files(client, member):
-    _place(SessionFactory(title="Renal physiology"), member, attendance=AttendanceStatus.PRESENT)
+    RegistrationFactory(
+        session=SessionFactory(title="Renal physiology"), member=member, attendance=AttendanceStatus.PRESENT
+    )
     client.force_login(member)
 
     response = client.get(reverse("home:my_data"))
@@ -176,7 +167,7 @@ def test_each_member_downloads_only_their_own_data(client, member, someone_else)
 def test_csv_cells_that_look_like_formulas_are_made_safe(member):
     member.first_name = '=HYPERLINK("https://evil.example","Aisha")'
     member.save()
-    _place(SessionFactory(title="+SUM(1,2)"), member)
+    RegistrationFactory(session=SessionFactory(title="+SUM(1,2)"), member=member)
 
     files = _read_zip(member_data_zip(export_member_data(member=member)))
 
@@ -189,7 +180,7 @@ def test_export_queries_do_not_grow_with_the_data(member, someone_else, django_a
     def add(n):
         for _ in range(n):
             session = SessionFactory(starts_at=timezone.now() - dt.timedelta(days=3))
-            _place(session, member)
+            RegistrationFactory(session=session, member=member)
             RosterEntry.objects.create(session=SessionFactory(), teacher=member, role=TeachingRole.LEAD)
             CoTeachingInvitation.objects.create(session=session, teacher=member, invited_by=someone_else)
             notify(kind=MessageKind.SESSION_CHANGED, recipient=member, about=session)
