@@ -13,8 +13,9 @@ from tests.factories import MemberFactory
 
 class RegistrationFactory(factory.django.DjangoModelFactory):
     """A place in person at a published session, for a member in year 2, with the member's year
-    recorded as the service records it. Traits: `waitlisted`, `cancelled`, `online`, `present`
-    (attended in the mode booked), `walk_in` (present without having registered ahead)."""
+    recorded as the service records it. Traits: `waitlisted`, `cancelled`, `online`, `attended`
+    (present, or as `attendance` says, in the mode booked), `walk_in` (attended without having
+    registered ahead)."""
 
     class Meta:
         model = Registration
@@ -29,8 +30,8 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
         waitlisted = factory.Trait(state=RegistrationState.WAITLISTED)
         cancelled = factory.Trait(state=RegistrationState.CANCELLED)
         online = factory.Trait(mode=Mode.ONLINE)
-        present = factory.Trait(attendance=AttendanceStatus.PRESENT, attended_mode=factory.SelfAttribute("mode"))
-        walk_in = factory.Trait(present=True, is_walk_in=True)
+        attended = factory.Trait(attendance=AttendanceStatus.PRESENT, attended_mode=factory.SelfAttribute("mode"))
+        walk_in = factory.Trait(attended=True, is_walk_in=True)
 
 
 class RegisterTakenFactory(factory.django.DjangoModelFactory):

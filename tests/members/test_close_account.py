@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from analytics.metrics import for_year
-from attendance.enums import AttendanceStatus, Mode, RegistrationState
+from attendance.enums import AttendanceStatus, Mode
 from attendance.models import Registration
 from attendance.services import register
 from certificates.enums import CertificateKind
@@ -35,6 +35,7 @@ from teachers.enums import ApplicationStatus, InvitationStatus, TeachingRole
 from teachers.models import CoTeachingInvitation, RosterEntry, TeacherApplication
 from teachers.services import apply_to_teach, approve_application
 from tests.analytics.factories import held_session
+from tests.attendance.factories import RegistrationFactory
 from tests.events.factories import SessionFactory
 from tests.factories import PASSWORD, MemberFactory
 from tests.teachers.factories import RosterEntryFactory
@@ -53,18 +54,6 @@ def upcoming_session(*, capacity=1, days=5, status=SessionStatus.PUBLISHED, **fi
         capacity=capacity,
         target_years=[2],
         **fields,
-    )
-
-
-def attended(session, member, *, attendance=AttendanceStatus.PRESENT, mode=Mode.IN_PERSON):
-    return Registration.objects.create(
-        session=session,
-        member=member,
-        mode=mode,
-        state=RegistrationState.REGISTERED,
-        year_of_study=member.year_of_study,
-        attendance=attendance,
-        attended_mode=mode if attendance in AttendanceStatus.attended else "",
     )
 
 
@@ -102,7 +91,7 @@ def test_closing_keeps_past_registrations_teaching_applications_and_receipts_exa
     taught = held_session(day=dt.date(2025, 11, 5))
     past = held_session(day=dt.date(2025, 11, 12))
     RosterEntry.objects.create(session=taught, teacher=member, role=TeachingRole.CO_TEACHER, year_of_study=2)
-    place = attended(past, member, attendance=AttendanceStatus.LATE)
+    place = RegistrationFactory(session=past, member=member, attended=True, attendance=AttendanceStatus.LATE)
     Receipt.objects.create(member=member, session=past)
     application = apply_to_teach(member=member, subjects="Anatomy", motivations=["helping_others"])
     approve_application(application=application, by=teacher)
@@ -129,7 +118,7 @@ def test_closing_gives_future_places_to_the_waiting_list_and_leaves_past_ones(me
     waiting = register(session=session, member=MemberFactory(year_of_study=2))
     register(session=other_session, member=MemberFactory(year_of_study=2))
     my_queue_place = register(session=other_session, member=member)
-    past = attended(held_session(day=dt.date(2025, 11, 5), years=(2,)), member)
+    past = RegistrationFactory(session=held_session(day=dt.date(2025, 11, 5), years=(2,)), member=member, attended=True)
     assert (mine.state, waiting.state, my_queue_place.state) == ("registered", "waitlisted", "waitlisted")
 
     close_account(member=member, by=member)
@@ -211,12 +200,12 @@ def test_dashboard_figures_are_equal_before_and_after_closing_an_account(teacher
     for day, fmt in [(dt.date(2025, 10, 8), "in_person"), (dt.date(2026, 2, 4), "online")]:
         session = held_session(day=day, format=fmt, years=(1, 2, 4))
         mode = Mode.ONLINE if fmt == "online" else Mode.IN_PERSON
-        attended(session, leaver, mode=mode)
-        attended(session, others[0], attendance=AttendanceStatus.ABSENT, mode=mode)
-        attended(session, others[1], mode=mode)
+        RegistrationFactory(session=session, member=leaver, mode=mode, attended=True)
+        RegistrationFactory(session=session, member=others[0], mode=mode, attendance=AttendanceStatus.ABSENT)
+        RegistrationFactory(session=session, member=others[1], mode=mode, attended=True)
     taught = held_session(day=dt.date(2026, 3, 11), years=(1,))
     RosterEntry.objects.create(session=taught, teacher=leaver, role=TeachingRole.CO_TEACHER, year_of_study=2)
-    attended(taught, others[2])
+    RegistrationFactory(session=taught, member=others[2], attended=True)
     application = apply_to_teach(member=leaver, subjects="Anatomy", motivations=["helping_others", "career"])
     approve_application(application=application, by=committee_member)
     TeacherApplication.objects.filter(pk=application.pk).update(created_at=dt.datetime(2025, 9, 1, tzinfo=LONDON))
@@ -233,7 +222,7 @@ def test_dashboard_figures_are_equal_before_and_after_closing_an_account(teacher
 
 
 def test_deleting_a_member_who_registered_is_refused_instead_of_changing_the_figures(member):
-    place = attended(held_session(day=dt.date(2025, 11, 5)), member)
+    place = RegistrationFactory(session=held_session(day=dt.date(2025, 11, 5)), member=member, attended=True)
 
     with pytest.raises(ProtectedError):
         Member.objects.get(pk=member.pk).delete()
@@ -382,7 +371,7 @@ def test_admin_action_needs_the_permission_to_delete_members(client, member):
 
 
 def test_admin_cannot_delete_a_member_who_registered_and_is_pointed_to_closing(admin_client_, member):
-    place = attended(held_session(day=dt.date(2025, 11, 5)), member)
+    place = RegistrationFactory(session=held_session(day=dt.date(2025, 11, 5)), member=member, attended=True)
     url = reverse("admin:members_member_delete", args=[member.pk])
 
     page = admin_client_.get(url)

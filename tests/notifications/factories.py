@@ -3,12 +3,12 @@
 import datetime as dt
 import zoneinfo
 
-from attendance.models import Registration
 from events.enums import SessionFormat, SessionStatus
 from notifications.enums import MessageKind
 from notifications.models import Message
+from tests.attendance.factories import RegistrationFactory
 from tests.events.factories import SessionFactory
-from tests.factories import MemberFactory
+from tests.factories import StudentFactory
 from tests.teachers.factories import RosterEntryFactory
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -29,10 +29,6 @@ def hybrid_session(**fields):
     return published_session(format=SessionFormat.HYBRID, meeting_url=MEETING_URL, **fields)
 
 
-def student(**fields):
-    return MemberFactory(year_of_study=2, **fields)
-
-
 def rows(**filters):
     """The outbox as (kind, recipient id, occurrence), in a stable order."""
     return sorted(Message.objects.filter(**filters).values_list("kind", "recipient_id", "occurrence"))
@@ -51,8 +47,8 @@ def cancellation_messages(count, **fields):
     session = published_session()
     messages = []
     for _ in range(count):
-        member = student()
-        Registration.objects.create(session=session, member=member, mode="in_person", state="registered")
+        member = StudentFactory()
+        RegistrationFactory(session=session, member=member)
         messages.append(
             Message.objects.create(
                 kind=MessageKind.SESSION_CANCELLED,

@@ -5,16 +5,17 @@ import datetime as dt
 import pytest
 
 from attendance.messages import reminder_replaced, session_reminders
-from attendance.models import RegisterTaken, Registration
+from attendance.models import Registration
 from attendance.services import cancel_registration, register
 from events.enums import SessionStatus
 from events.services import cancel_session, update_session
 from notifications.due import write_due_messages
 from notifications.enums import MessageKind
 from notifications.models import Message
+from tests.attendance.factories import RegisterTakenFactory, RegistrationFactory
 from tests.events.factories import SessionFactory
-from tests.factories import MemberFactory
-from tests.notifications.factories import LONDON, published_session, rows, student
+from tests.factories import MemberFactory, StudentFactory
+from tests.notifications.factories import LONDON, published_session, rows
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,7 @@ def _reminders():
 def session_with_people(lead):
     """Published, five days ahead, with one registered, one waiting and one cancelled member."""
     session = published_session(lead=lead, capacity=1)
-    registered, waiting, cancelled = student(), student(), student()
+    registered, waiting, cancelled = StudentFactory(), StudentFactory(), StudentFactory()
     register(session=session, member=registered)
     cancel_registration(registration=register(session=session, member=cancelled))
     register(session=session, member=waiting)
@@ -100,7 +101,7 @@ def test_running_the_sweep_twice_writes_nothing_new(session_with_people):
 
 def test_someone_who_registered_after_the_reminders_moment_gets_only_the_later_one(lead):
     session = published_session(lead=lead)
-    early, late = student(), student()
+    early, late = StudentFactory(), StudentFactory()
     register(session=session, member=early)
     registration = register(session=session, member=late)
     # They registered 20 hours before the start, after the 24-hour reminder's moment.
@@ -113,7 +114,7 @@ def test_someone_who_registered_after_the_reminders_moment_gets_only_the_later_o
 
 def test_someone_promoted_after_the_reminders_moment_does_not_get_it(lead):
     session = published_session(lead=lead, capacity=1)
-    holder, waiting = student(), student()
+    holder, waiting = StudentFactory(), StudentFactory()
     held = register(session=session, member=holder)
     register(session=session, member=waiting)
     cancel_registration(registration=held)
@@ -125,13 +126,7 @@ def test_someone_promoted_after_the_reminders_moment_does_not_get_it(lead):
 @pytest.mark.parametrize("status", [SessionStatus.DRAFT, SessionStatus.SUBMITTED, SessionStatus.CANCELLED])
 def test_no_reminder_for_a_session_that_is_not_published(status):
     session = SessionFactory(status=status, target_years=[2])
-    Registration.objects.create(
-        session=session,
-        member=student(),
-        mode="in_person",
-        state="registered",
-        queued_at=session.starts_at - 5 * 24 * HOUR,
-    )
+    RegistrationFactory(session=session, member=StudentFactory(), queued_at=session.starts_at - 5 * 24 * HOUR)
     write_due_messages(now=session.starts_at - HOUR)
     assert _reminders() == []
 
@@ -190,9 +185,7 @@ def test_the_sweeps_window_and_the_check_when_sending_agree(lead, settings):
     sessions = {}
     for offset in offsets:
         session = published_session(starts_at=now + offset, ends_at=now + offset + HOUR)
-        Registration.objects.create(
-            session=session, member=student(), mode="in_person", state="registered", queued_at=now - 7 * 24 * HOUR
-        )
+        RegistrationFactory(session=session, member=StudentFactory(), queued_at=now - 7 * 24 * HOUR)
         sessions[session.pk] = offset
 
     session_reminders(now=now)
@@ -221,7 +214,7 @@ def test_the_sweeps_window_and_the_check_when_sending_agree(lead, settings):
 
 def test_details_check_goes_to_the_roster_two_days_before(lead, teacher):
     session = published_session(lead=lead, co_teachers=[teacher])
-    register(session=session, member=student())
+    register(session=session, member=StudentFactory())
     Message.objects.all().delete()
     write_due_messages(now=session.starts_at - 2 * 24 * HOUR - MINUTE)
     assert rows(kind=DETAILS) == []
@@ -250,7 +243,7 @@ def test_take_the_register_goes_to_the_roster_after_the_end(lead, teacher, statu
 
 def test_no_register_request_once_the_register_is_taken(lead):
     session = published_session(lead=lead)
-    RegisterTaken.objects.create(session=session, taken_by=lead)
+    RegisterTakenFactory(session=session, taken_by=lead)
     write_due_messages(now=session.ends_at + HOUR)
     assert rows(kind=TAKE_REGISTER) == []
 

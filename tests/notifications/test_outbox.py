@@ -21,8 +21,8 @@ from teachers.services import (
     invite_co_teacher,
 )
 from tests.events.factories import SessionFactory
-from tests.factories import MemberFactory
-from tests.notifications.factories import MEETING_URL, hybrid_session, published_session, rows, student
+from tests.factories import MemberFactory, StudentFactory
+from tests.notifications.factories import MEETING_URL, hybrid_session, published_session, rows
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ def test_writing_the_same_cause_again_creates_nothing_and_queues_nothing(
 
 def test_notify_many_counts_only_the_rows_it_wrote(member):
     session = published_session()
-    others = [student(), student()]
+    others = [StudentFactory(), StudentFactory()]
     assert notify_many(kind=CANCELLED, recipients=[member], about=session, occurrence="cancelled") == 1
     assert notify_many(kind=CANCELLED, recipients=[member, *others], about=session, occurrence="cancelled") == 2
     assert Message.objects.filter(kind=CANCELLED).count() == 3
@@ -114,7 +114,7 @@ def test_notify_many_counts_only_the_rows_it_wrote(member):
 
 def test_registering_when_full_writes_a_waitlist_message_not_a_confirmation(member):
     session = published_session(capacity=1)
-    first = student()
+    first = StudentFactory()
     register(session=session, member=first)
     waiting = register(session=session, member=member)
     assert waiting.state == RegistrationState.WAITLISTED
@@ -128,7 +128,7 @@ def test_registering_when_full_writes_a_waitlist_message_not_a_confirmation(memb
 
 def test_a_cancelled_place_promotes_only_the_first_waiting_with_one_message():
     session = published_session(capacity=1)
-    holder, first_waiting, second_waiting = student(), student(), student()
+    holder, first_waiting, second_waiting = StudentFactory(), StudentFactory(), StudentFactory()
     held = register(session=session, member=holder)
     register(session=session, member=first_waiting)
     register(session=session, member=second_waiting)
@@ -142,9 +142,9 @@ def test_a_cancelled_place_promotes_only_the_first_waiting_with_one_message():
 
 def test_cancelling_a_waiting_place_promotes_nobody():
     session = published_session(capacity=1)
-    register(session=session, member=student())
-    waiting = register(session=session, member=student())
-    register(session=session, member=student())
+    register(session=session, member=StudentFactory())
+    waiting = register(session=session, member=StudentFactory())
+    register(session=session, member=StudentFactory())
     cancel_registration(registration=waiting)
     assert Message.objects.filter(kind=PROMOTED).count() == 0
 
@@ -157,7 +157,7 @@ def busy_session(lead, teacher):
     """Published with room for one: a registered member, one waiting, one who cancelled, and
     a lead and a co-teacher on the roster."""
     session = hybrid_session(lead=lead, co_teachers=[teacher], capacity=1, online_capacity=1)
-    registered, waiting, cancelled = student(), student(), student()
+    registered, waiting, cancelled = StudentFactory(), StudentFactory(), StudentFactory()
     register(session=session, member=registered, mode="in_person")
     gone = register(session=session, member=cancelled, mode="in_person")
     cancel_registration(registration=gone)  # was waiting, so frees nothing

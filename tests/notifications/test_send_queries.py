@@ -14,8 +14,8 @@ from notifications.due import write_due_messages
 from notifications.enums import MessageKind
 from notifications.models import Message
 from notifications.sending import send_messages
-from tests.factories import MemberFactory
-from tests.notifications.factories import published_session, student
+from tests.factories import MemberFactory, StudentFactory
+from tests.notifications.factories import published_session
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def test_change_e_mails_cost_a_fixed_few_queries_however_many(registrants, mailo
     lead = MemberFactory(roles=["teacher"], year_of_study=5)
     session = published_session(lead=lead, format="hybrid", meeting_url="https://teams.example.com/l/1")
     for n in range(registrants):
-        register(session=session, member=student(), mode="online" if n % 2 else "in_person")
+        register(session=session, member=StudentFactory(), mode="online" if n % 2 else "in_person")
     Message.objects.all().delete()
     update_session(
         session=session,
@@ -57,7 +57,7 @@ def test_change_e_mails_cost_a_fixed_few_queries_however_many(registrants, mailo
 def test_reminders_cost_a_fixed_few_queries_however_many(registrants, mailoutbox):
     session = published_session()
     for _ in range(registrants):
-        register(session=session, member=student())
+        register(session=session, member=StudentFactory())
     Message.objects.all().delete()
     write_due_messages(now=session.starts_at - dt.timedelta(hours=20))
 

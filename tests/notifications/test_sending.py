@@ -27,7 +27,7 @@ from teachers.services import (
     invite_co_teacher,
 )
 from tests.events.factories import SessionFactory
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, StudentFactory
 from tests.notifications.factories import (
     LONDON,
     MEETING_URL,
@@ -35,7 +35,6 @@ from tests.notifications.factories import (
     backdate,
     hybrid_session,
     published_session,
-    student,
 )
 
 pytestmark = pytest.mark.django_db
@@ -145,7 +144,7 @@ def test_a_cancellation_carries_a_cancelled_calendar_entry(summer_session, membe
 
 def test_only_online_registrants_see_the_meeting_link_in_their_confirmation(mailoutbox):
     session = hybrid_session()
-    online, in_person = student(), student()
+    online, in_person = StudentFactory(), StudentFactory()
     register(session=session, member=online, mode="online")
     register(session=session, member=in_person, mode="in_person")
     _send(_one(recipient=online), _one(recipient=in_person))
@@ -161,7 +160,7 @@ def test_only_online_registrants_see_the_meeting_link_in_their_confirmation(mail
 
 def test_a_change_shows_the_link_to_online_registrants_and_teachers_only(lead, mailoutbox):
     session = hybrid_session(lead=lead)
-    online, in_person = student(), student()
+    online, in_person = StudentFactory(), StudentFactory()
     register(session=session, member=online, mode="online")
     register(session=session, member=in_person, mode="in_person")
     update_session(session=session, changed_by=lead, target_years=[2], venue="Seminar Room 4")
@@ -297,7 +296,7 @@ def test_the_last_allowed_attempt_fails_the_message(summer_session, member, sett
 
 
 def test_one_refused_message_does_not_stop_the_rest_of_the_batch(summer_session, mailoutbox):
-    first, second = student(), student()
+    first, second = StudentFactory(), StudentFactory()
     register(session=summer_session, member=first)
     register(session=summer_session, member=second)
     refused, fine = _one(recipient=first), _one(recipient=second)
@@ -418,7 +417,7 @@ def _every_kind(lead, member, committee_member):
         title="Renal physiology", capacity=0, starts_at=SUMMER_START, ends_at=SUMMER_START + dt.timedelta(hours=1)
     )
     waiting = register(session=full, member=member)
-    applicant, declined = student(), student()
+    applicant, declined = StudentFactory(), StudentFactory()
     approved = approve_application(
         application=apply_to_teach(member=applicant, subjects="Renal", motivations=["career"]), by=committee_member
     )
@@ -431,7 +430,7 @@ def _every_kind(lead, member, committee_member):
     invitation = invite_co_teacher(session=session, invited_by=lead, teacher=co_teacher)
     SessionFactory(title="Awaiting", status="submitted")
     # Registration messages name the moment of their cause; only the latest is still wanted.
-    waiter = student()
+    waiter = StudentFactory()
     promoted = register(session=published_session(title="Renal physiology", starts_at=SUMMER_START), member=waiter)
     promoted.promoted_at = timezone.now()
     promoted.save(update_fields=["promoted_at"])
@@ -443,7 +442,7 @@ def _every_kind(lead, member, committee_member):
         opens_at=timezone.now() - dt.timedelta(days=1),
         closes_at=timezone.now() + dt.timedelta(days=7),
     )
-    newcomer = student(first_name="Nia")
+    newcomer = StudentFactory(first_name="Nia")
     newcomer.set_unusable_password()
     newcomer.save()
     return {

@@ -21,7 +21,8 @@ from notifications.due import write_due_messages
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
 from notifications.sending import CLAIM_LEASE, RECORD_AFTER, RECORD_EVERY, RENEW_AFTER, retry_delay, send_messages
-from tests.notifications.factories import SEND, published_session, student
+from tests.factories import StudentFactory
+from tests.notifications.factories import SEND, published_session
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,7 @@ def clock():
 def _reminders(count: int) -> list[int]:
     session = published_session()
     for _ in range(count):
-        register(session=session, member=student())
+        register(session=session, member=StudentFactory())
     Message.objects.all().delete()
     write_due_messages(now=session.starts_at - dt.timedelta(hours=20))
     return list(Message.objects.filter(kind=MessageKind.SESSION_REMINDER).order_by("pk").values_list("pk", flat=True))
@@ -197,7 +198,7 @@ def test_outcomes_written_together_are_each_recorded_as_they_happened(clock, mai
     by_email = _recipients(ids)
     order = sorted(by_email, key=by_email.get)
     refused, later, gone, fine_1, fine_2 = order
-    Message.objects.filter(pk=by_email[gone]).update(recipient=student(is_active=False))
+    Message.objects.filter(pk=by_email[gone]).update(recipient=StudentFactory(is_active=False))
     replies = {
         refused: smtplib.SMTPRecipientsRefused({refused: (550, b"5.1.1 No such user")}),
         later: smtplib.SMTPResponseException(451, b"4.3.0 Try again later"),
