@@ -3,12 +3,13 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from attendance.models import RegisterTaken
 from events.enums import SessionFormat, SessionStatus
 from events.models import Session
-from teachers.models import RosterEntry
+from teachers.enums import TeachingRole
+from tests.attendance.factories import RegisterTakenFactory
 from tests.events.factories import SessionFactory
 from tests.factories import MemberFactory
+from tests.teachers.factories import RosterEntryFactory
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -29,6 +30,6 @@ def held_session(
         **fields,
     )
     lead = MemberFactory(year_of_study=5, roles=["teacher"])
-    RosterEntry.objects.create(session=session, teacher=lead, role="lead", year_of_study=5)
-    RegisterTaken.objects.create(session=session)
+    RosterEntryFactory(session=session, teacher=lead, role=TeachingRole.LEAD, year_of_study=5)
+    RegisterTakenFactory(session=session)
     return session

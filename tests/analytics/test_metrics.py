@@ -16,7 +16,6 @@ from django.conf import settings
 
 from analytics.metrics import Filters, for_year
 from attendance.enums import AttendanceSource, AttendanceStatus, Mode, RegistrationState
-from attendance.models import RegisterTaken
 from events.enums import SessionFormat, SessionStatus
 from events.models import Session
 from feedback import coding
@@ -33,6 +32,7 @@ from feedback.services import (
 from members.academic_year import AcademicYear
 from teachers.models import TeacherApplication
 from teachers.services import add_to_roster, apply_to_teach, approve_application, decline_application
+from tests.attendance.factories import RegisterTakenFactory
 from tests.events.factories import SeriesFactory, SessionFactory
 from tests.factories import MemberFactory
 from tests.feedback.coding_data import codes, empty_codebook
@@ -87,7 +87,7 @@ def session(
     starts_at = starts_at or at(2025, 11, 5)
     made = SessionFactory(status=status, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=hours), **fields)
     if register:
-        RegisterTaken.objects.create(session=made)
+        RegisterTakenFactory(session=made)
     return made
 
 

@@ -11,6 +11,7 @@ from certificates.models import Certificate
 from events.services import approve_session, complete_ended_sessions
 from teachers.selectors import teaching_log
 from teachers.services import NothingToCertify, add_to_roster, issue_teaching_certificate, propose_session
+from tests.attendance.factories import RegistrationFactory
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -139,20 +140,12 @@ def test_teaching_log_page_totals_the_hours(client, tom):
 
 
 def test_the_log_and_certificate_count_attendees_and_the_dashboard_lists_registers_to_take(client, tom):
-    from attendance.models import Registration
     from attendance.services import take_register
 
     session = _taught(tom, title="Renal", days_ago=3, hours=1)
     complete_ended_sessions()
     for status in ("present", "late", "absent"):
-        Registration.objects.create(
-            session=session,
-            member=MemberFactory(year_of_study=2),
-            mode="in_person",
-            state="registered",
-            year_of_study=2,
-            attendance=status,
-        )
+        RegistrationFactory(session=session, member=MemberFactory(year_of_study=2), attendance=status)
     client.force_login(tom)
     assert "Registers to take" in client.get(reverse("teachers:dashboard")).content.decode()
 
