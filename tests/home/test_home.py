@@ -9,16 +9,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from attendance.enums import AttendanceSource, AttendanceStatus, Mode
-from attendance.models import RegisterTaken, Registration
+from attendance.models import Registration
 from events.enums import SessionFormat, SessionStatus
 from events.models import Session
 from feedback.models import Coding, Receipt
-from notifications.enums import MessageKind, MessageStatus
-from notifications.models import Message
-from tests.attendance.factories import RegistrationFactory
+from notifications.enums import MessageStatus
+from tests.attendance.factories import RegisterTakenFactory, RegistrationFactory
 from tests.events.factories import SessionFactory
 from tests.factories import MemberFactory
 from tests.feedback.coding_data import session_comment, text_question
+from tests.notifications.factories import MessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +177,7 @@ def test_a_teacher_sees_their_next_session_taught_and_registers_to_take(client, 
     for days in (1, 2):
         _session(starts_in=-dt.timedelta(days=days), status=SessionStatus.COMPLETED, lead=teacher)
     taken = _session(starts_in=-dt.timedelta(days=3), status=SessionStatus.COMPLETED, lead=teacher)
-    RegisterTaken.objects.create(session=taken, taken_by=teacher, taken_at=timezone.now())
+    RegisterTakenFactory(session=taken, taken_by=teacher, taken_at=timezone.now())
     _session(starts_in=-dt.timedelta(days=9), status=SessionStatus.COMPLETED, lead=teacher)  # too late for them
 
     teaching = _section(_home(client, teacher), "teaching")
@@ -199,14 +199,8 @@ def test_a_teacher_is_offered_the_check_in_screen_while_check_in_is_open(client,
 # The committee
 
 
-def _failed_email(status=MessageStatus.FAILED):
-    return Message.objects.create(
-        kind=MessageKind.COMMITTEE_DIGEST, recipient=MemberFactory(), occurrence=str(timezone.now()), status=status
-    )
-
-
 def _registered(session):
-    RegisterTaken.objects.create(session=session, taken_by=session.created_by, taken_at=timezone.now())
+    RegisterTakenFactory(session=session, taken_by=session.created_by, taken_at=timezone.now())
     return session
 
 
@@ -231,8 +225,8 @@ def test_the_committee_sees_each_count_linking_to_its_list(client, committee_mem
     session_comment("Old news", session=old, question=question)
     Coding.objects.create(answer=first, coder=committee_member)  # coded by them already
     for _ in range(3):
-        _failed_email()
-    _failed_email(MessageStatus.SENT)
+        MessageFactory(status=MessageStatus.FAILED)
+    MessageFactory(status=MessageStatus.SENT)
 
     committee = _section(_home(client, committee_member), "committee")
 
@@ -261,7 +255,7 @@ def test_comments_on_a_session_the_committee_member_teaches_are_not_theirs_to_mo
 def test_failed_emails_link_to_the_outbox_for_those_who_may_open_it(client, committee_member):
     committee_member.is_staff = committee_member.is_superuser = True
     committee_member.save(update_fields=["is_staff", "is_superuser"])
-    _failed_email()
+    MessageFactory(status=MessageStatus.FAILED)
 
     committee = _section(_home(client, committee_member), "committee")
 
@@ -271,7 +265,7 @@ def test_failed_emails_link_to_the_outbox_for_those_who_may_open_it(client, comm
 
 def test_a_committee_with_nothing_waiting_is_told_so_calmly(client, committee_member):
     _registered(_session(starts_in=-dt.timedelta(days=1), status=SessionStatus.COMPLETED))
-    _failed_email(MessageStatus.SENT)
+    MessageFactory(status=MessageStatus.SENT)
 
     committee = _section(_home(client, committee_member), "committee")
 
@@ -318,7 +312,7 @@ def _committee_world(n: int):
         _session(starts_in=dt.timedelta(days=10 + i), status=SessionStatus.SUBMITTED)
         past = _session(starts_in=-dt.timedelta(days=1 + i), status=SessionStatus.COMPLETED)
         session_comment(f"Comment {i}", session=past, question=question)
-        _failed_email()
+        MessageFactory(status=MessageStatus.FAILED)
 
 
 # Session, member, groups; the member's upcoming places (+ their rosters), queue positions and

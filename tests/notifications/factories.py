@@ -1,20 +1,38 @@
-"""Sessions, members and outbox helpers for the notification tests."""
+"""Outbox rows, sessions and helpers for the notification tests."""
 
 import datetime as dt
 import zoneinfo
+
+import factory
+from django.utils import timezone
 
 from events.enums import SessionFormat, SessionStatus
 from notifications.enums import MessageKind
 from notifications.models import Message
 from tests.attendance.factories import RegistrationFactory
 from tests.events.factories import SessionFactory
-from tests.factories import StudentFactory
+from tests.factories import MemberFactory, StudentFactory
 from tests.teachers.factories import RosterEntryFactory
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 # The locmem backend's send, patched to stand for the mail server's replies.
 SEND = "django.core.mail.backends.locmem.EmailBackend.send_messages"
 MEETING_URL = "https://teams.example/l/meetup-join/renal-42"
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """A pending committee digest to a new member, written `days_old` days ago (today unless told)."""
+
+    class Meta:
+        model = Message
+
+    class Params:
+        days_old = 0
+
+    kind = MessageKind.COMMITTEE_DIGEST
+    recipient = factory.SubFactory(MemberFactory)
+    occurrence = factory.Sequence(lambda n: f"occurrence-{n}")
+    created_at = factory.LazyAttribute(lambda o: timezone.now() - dt.timedelta(days=o.days_old))
 
 
 def published_session(*, lead=None, co_teachers=(), years=(2,), **fields):
@@ -50,7 +68,7 @@ def cancellation_messages(count, **fields):
         member = StudentFactory()
         RegistrationFactory(session=session, member=member)
         messages.append(
-            Message.objects.create(
+            MessageFactory(
                 kind=MessageKind.SESSION_CANCELLED,
                 recipient=member,
                 about_type="events.session",

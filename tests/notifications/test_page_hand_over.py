@@ -12,6 +12,7 @@ from notifications import tasks
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
 from tests.integration.network import SilentServer, free_port
+from tests.notifications.factories import MessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def broker_away(request, settings):
 
 
 def test_a_page_gives_up_on_the_broker_at_once_and_leaves_the_mail_to_the_sweep(broker_away, member):
-    message = Message.objects.create(
+    message = MessageFactory(
         recipient=member, kind=MessageKind.ACCOUNT, occurrence="test", context={"to": [member.email], "subject": "s"}
     )
     started = time.monotonic()
