@@ -28,12 +28,22 @@ def survey_form() -> Form:
     return Form.objects.get(family="society-survey", is_current=True)
 
 
-def ended_session(*, hours_ago: float = 2, status: str = SessionStatus.COMPLETED, register_taken: bool = False, **kw):
-    """A session that ended `hours_ago` (negative: ends in the future), an hour long."""
+def ended_session(
+    *,
+    hours_ago: float = 2,
+    status: str = SessionStatus.COMPLETED,
+    register_taken: bool = False,
+    attended_by=(),
+    **kw,
+):
+    """A session that ended `hours_ago` (negative: ends in the future), an hour long, that the
+    members `attended_by` attended in person."""
     ends_at = timezone.now() - dt.timedelta(hours=hours_ago)
     session = SessionFactory(status=status, starts_at=ends_at - dt.timedelta(hours=1), ends_at=ends_at, **kw)
     if register_taken:
         RegisterTakenFactory(session=session)
+    for member in attended_by:
+        attend(session, member)
     return session
 
 

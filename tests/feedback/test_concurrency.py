@@ -25,7 +25,7 @@ from feedback.services import (
 )
 from tests.concurrency import all_at_once
 from tests.factories import MemberFactory
-from tests.feedback.factories import answers_for, attend, ended_session, sealed_answers, session_form
+from tests.feedback.factories import answers_for, ended_session, sealed_answers, session_form
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -33,19 +33,12 @@ pytestmark = [
 ]
 
 
-def _session_with(members):
-    session = ended_session()
-    for member in members:
-        attend(session, member)
-    return session
-
-
 @pytest.mark.parametrize(("minimum", "pending", "released"), [(5, 1, 0), (1, 0, 1)])
 def test_the_same_member_eight_times_at_once_gives_one_response(settings, minimum, pending, released):
     """Whether the one response waits sealed or is released at once (N = 1)."""
     settings.FEEDBACK_MIN_RESPONSES = minimum
     member = MemberFactory()
-    session = _session_with([member])
+    session = ended_session(attended_by=[member])
     answers = answers_for(session_form())
 
     failures = all_at_once([member] * 8, lambda m: submit_response(member=m, session=session, answers=answers))
@@ -63,7 +56,7 @@ def test_the_same_member_eight_times_at_once_gives_one_response(settings, minimu
 def test_twenty_members_at_once_all_respond_and_their_receipts_end_in_member_order(settings):
     settings.FEEDBACK_MIN_RESPONSES = 5
     members = [MemberFactory() for _ in range(20)]
-    session = _session_with(members)
+    session = ended_session(attended_by=members)
     answers = answers_for(session_form())
 
     failures = all_at_once(members, lambda m: submit_response(member=m, session=session, answers=answers))
@@ -79,7 +72,7 @@ def test_twenty_members_at_once_all_respond_and_their_receipts_end_in_member_ord
 
 def test_control_without_the_lock_this_harness_sees_lost_or_refused_submissions():
     members = [MemberFactory() for _ in range(20)]
-    session = _session_with(members)
+    session = ended_session(attended_by=members)
 
     def unlocked_rewrite(member):
         # What the receipt rewrite would be without the session-row lock: read, pause, replace.
@@ -104,7 +97,7 @@ def _edit_during_a_submission(monkeypatch, *, wait: float):
     thread ended with."""
     form = create_form(title="Workshop feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
     member = MemberFactory()
-    session = _session_with([member])
+    session = ended_session(attended_by=[member])
     choose_session_form(session=session, form=form, by=None)
     answers = answers_for(form)
     read, paused, resume, edited = responses._answers_for, threading.Event(), threading.Event(), threading.Event()

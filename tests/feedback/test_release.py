@@ -19,7 +19,6 @@ from tests.factories import MemberFactory
 from tests.feedback.factories import (
     a_survey,
     answers_for,
-    attend,
     ended_session,
     physical_order,
     session_form,
@@ -32,14 +31,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _five(settings):
     settings.FEEDBACK_MIN_RESPONSES = 5
-
-
-def _session_with(count: int):
-    session = ended_session(register_taken=True)
-    members = [MemberFactory() for _ in range(count)]
-    for member in members:
-        attend(session, member)
-    return session, members
 
 
 def _respond(session, member, number: int) -> PendingResponse:
@@ -60,7 +51,8 @@ def _close(survey: Survey) -> None:
 
 
 def test_the_fifth_response_releases_the_first_five_together():
-    session, members = _session_with(5)
+    members = MemberFactory.create_batch(5)
+    session = ended_session(register_taken=True, attended_by=members)
     for number, member in enumerate(members[:4], start=1):
         _respond(session, member, number)
         assert (PendingResponse.objects.filter(session=session).count(), Response.objects.count()) == (number, 0)
@@ -75,7 +67,8 @@ def test_the_fifth_response_releases_the_first_five_together():
 
 
 def test_the_sixth_to_ninth_change_nothing_shown_and_the_tenth_releases_five_more():
-    session, members = _session_with(10)
+    members = MemberFactory.create_batch(10)
+    session = ended_session(register_taken=True, attended_by=members)
     for number, member in enumerate(members[:5], start=1):
         _respond(session, member, number)
     shown_at_five = _shown(session_results(session=session))
@@ -92,7 +85,8 @@ def test_the_sixth_to_ninth_change_nothing_shown_and_the_tenth_releases_five_mor
 
 
 def test_nothing_is_shown_from_pending_responses_and_their_words_are_in_no_column(client, committee_member, teacher):
-    session, members = _session_with(7)
+    members = MemberFactory.create_batch(7)
+    session = ended_session(register_taken=True, attended_by=members)
     session.roster.create(teacher=teacher, role="lead")
     for number, member in enumerate(members, start=1):
         _respond(session, member, number)
@@ -197,7 +191,8 @@ def test_no_answer_arrives_after_the_release():
 
 
 def test_release_keeps_every_answer_exactly():
-    session, members = _session_with(5)
+    members = MemberFactory.create_batch(5)
+    session = ended_session(register_taken=True, attended_by=members)
     given = []
     for number, member in enumerate(members, start=1):
         answers = answers_for(session_form(), overall=number, text=f"Comment number {number}")
@@ -220,7 +215,8 @@ class _Reversing:
 
 def test_a_release_is_not_stored_in_the_order_it_arrived(monkeypatch):
     monkeypatch.setattr(responses, "shuffler", _Reversing())
-    session, members = _session_with(5)
+    members = MemberFactory.create_batch(5)
+    session = ended_session(register_taken=True, attended_by=members)
     for number, member in enumerate(members, start=1):
         _respond(session, member, number)
     comments = [text for text in physical_order("feedback_answer", "text") if text.startswith("Comment number")]
@@ -229,7 +225,8 @@ def test_a_release_is_not_stored_in_the_order_it_arrived(monkeypatch):
 
 
 def test_pending_envelopes_are_opaque_the_same_size_and_bound_to_their_scope(settings):
-    session, members = _session_with(3)
+    members = MemberFactory.create_batch(3)
+    session = ended_session(register_taken=True, attended_by=members)
     _respond(session, members[0], 1)
     long = answers_for(session_form(), text="x" * 1500)
     submit_response(member=members[1], session=session, answers=long)
@@ -244,7 +241,8 @@ def test_pending_envelopes_are_opaque_the_same_size_and_bound_to_their_scope(set
 
 
 def test_an_envelope_sealed_with_a_retired_key_holds_the_release_back_until_the_key_is_a_fallback(settings, caplog):
-    session, members = _session_with(6)
+    members = MemberFactory.create_batch(6)
+    session = ended_session(register_taken=True, attended_by=members)
     for number, member in enumerate(members[:4], start=1):
         _respond(session, member, number)
     old_key = settings.SECRET_KEY
@@ -261,10 +259,12 @@ def test_an_envelope_sealed_with_a_retired_key_holds_the_release_back_until_the_
 
 
 def test_committee_lists_offer_only_sessions_with_a_release(client, committee_member):
-    released, _members = _session_with(5)
+    _members = MemberFactory.create_batch(5)
+    released = ended_session(register_taken=True, attended_by=_members)
     for number, member in enumerate(_members, start=1):
         _respond(released, member, number)
-    pending, members = _session_with(3)
+    members = MemberFactory.create_batch(3)
+    pending = ended_session(register_taken=True, attended_by=members)
     for number, member in enumerate(members, start=1):
         _respond(pending, member, number)
     assert [s.pk for s in results_sessions_with_comments(viewer=committee_member)[0]] == [released.pk]
@@ -287,7 +287,8 @@ def test_a_question_deleted_after_answers_were_sealed_does_not_stop_the_release(
     sealed, the release leaves those answers out (they answer nothing now) and goes ahead."""
     from feedback.models import Question
 
-    session, members = _session_with(5)
+    members = MemberFactory.create_batch(5)
+    session = ended_session(register_taken=True, attended_by=members)
     for number, member in enumerate(members[:4], start=1):
         _respond(session, member, number)
     Question.objects.filter(form=session_form(), metric_key="improve").delete()
