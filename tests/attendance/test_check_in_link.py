@@ -10,29 +10,16 @@ from django.utils import timezone
 from attendance.enums import AttendanceSource, Mode, RegistrationState
 from attendance.models import Registration
 from attendance.services import check_in
-from events.enums import SessionFormat, SessionStatus
+from events.enums import SessionStatus
 from events.permissions import check_in_open, offers_check_in
 from events.selectors import sessions_open_for_check_in
 from tests.attendance.factories import RegistrationFactory
-from tests.events.factories import SessionFactory
+from tests.events.factories import PublishedSessionFactory, SessionFactory
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
 CHECK_IN = reverse("attendance:code")
-
-
-def _session(*, starts_in_minutes: float, format=SessionFormat.IN_PERSON, **kwargs):
-    starts_at = timezone.now() + dt.timedelta(minutes=starts_in_minutes)
-    return SessionFactory(
-        status=SessionStatus.PUBLISHED,
-        format=format,
-        meeting_url="https://teams.example/j" if format != SessionFormat.IN_PERSON else "",
-        starts_at=starts_at,
-        ends_at=starts_at + dt.timedelta(hours=1),
-        target_years=[2],
-        **kwargs,
-    )
 
 
 def _my_sessions(client, member) -> str:
@@ -88,7 +75,7 @@ def test_the_sql_form_of_check_in_open_agrees_with_the_predicate_on_the_same_row
 
 
 def test_check_in_is_offered_for_an_in_person_place_not_yet_checked_in(member):
-    session = _session(starts_in_minutes=10, format=SessionFormat.HYBRID)
+    session = PublishedSessionFactory(starts_in=dt.timedelta(minutes=10), hybrid=True)
     place = RegistrationFactory(session=session, member=member)
     assert offers_check_in(session, place)
     assert not offers_check_in(session, None)
@@ -101,7 +88,7 @@ def test_check_in_is_offered_for_an_in_person_place_not_yet_checked_in(member):
 
 
 def test_before_check_in_opens_my_sessions_offers_cancel_and_no_check_in(client, member):
-    place = RegistrationFactory(session=_session(starts_in_minutes=45), member=member)
+    place = RegistrationFactory(session=PublishedSessionFactory(starts_in=dt.timedelta(minutes=45)), member=member)
 
     page = _my_sessions(client, member)
 
@@ -111,7 +98,7 @@ def test_before_check_in_opens_my_sessions_offers_cancel_and_no_check_in(client,
 
 
 def test_while_check_in_is_open_my_sessions_offers_check_in_instead_of_cancel(client, member):
-    place = RegistrationFactory(session=_session(starts_in_minutes=20), member=member)
+    place = RegistrationFactory(session=PublishedSessionFactory(starts_in=dt.timedelta(minutes=20)), member=member)
 
     page = _my_sessions(client, member)
 
@@ -121,7 +108,7 @@ def test_while_check_in_is_open_my_sessions_offers_check_in_instead_of_cancel(cl
 
 
 def test_once_checked_in_my_sessions_says_when_in_london_time_and_offers_neither(client, member):
-    place = RegistrationFactory(session=_session(starts_in_minutes=-5), member=member)
+    place = RegistrationFactory(session=PublishedSessionFactory(starts_in=dt.timedelta(minutes=-5)), member=member)
     # 17:56 UTC on a summer's day is 18:56 in London.
     Registration.objects.filter(pk=place.pk).update(checked_in_at=dt.datetime(2026, 6, 2, 17, 56, tzinfo=dt.UTC))
 
@@ -133,7 +120,7 @@ def test_once_checked_in_my_sessions_says_when_in_london_time_and_offers_neither
 
 
 def test_an_online_place_is_offered_the_meeting_link_not_check_in(client, member):
-    session = _session(starts_in_minutes=10, format=SessionFormat.ONLINE)
+    session = PublishedSessionFactory(starts_in=dt.timedelta(minutes=10), online=True)
     RegistrationFactory(session=session, member=member, online=True)
 
     page = _my_sessions(client, member)
@@ -143,15 +130,17 @@ def test_an_online_place_is_offered_the_meeting_link_not_check_in(client, member
 
 
 def test_a_waiting_list_place_is_not_offered_check_in(client, member):
-    RegistrationFactory(session=_session(starts_in_minutes=10), member=member, waitlisted=True)
+    RegistrationFactory(
+        session=PublishedSessionFactory(starts_in=dt.timedelta(minutes=10)), member=member, waitlisted=True
+    )
 
     assert "Check in now" not in _my_sessions(client, member)
 
 
 def test_only_the_members_own_places_are_offered_check_in(client, member):
     other = MemberFactory(year_of_study=2)
-    RegistrationFactory(session=_session(starts_in_minutes=10), member=other)
-    mine = RegistrationFactory(session=_session(starts_in_minutes=10), member=member)
+    RegistrationFactory(session=PublishedSessionFactory(starts_in=dt.timedelta(minutes=10)), member=other)
+    mine = RegistrationFactory(session=PublishedSessionFactory(starts_in=dt.timedelta(minutes=10)), member=member)
     Registration.objects.filter(pk=mine.pk).update(checked_in_at=timezone.now())
 
     page = _my_sessions(client, member)
@@ -161,7 +150,7 @@ def test_only_the_members_own_places_are_offered_check_in(client, member):
 
 
 def test_the_session_page_offers_check_in_instead_of_cancel_while_it_is_open(client, member):
-    session = _session(starts_in_minutes=20)
+    session = PublishedSessionFactory(starts_in=dt.timedelta(minutes=20))
     place = RegistrationFactory(session=session, member=member)
 
     page = _session_page(client, member, session)
@@ -172,7 +161,7 @@ def test_the_session_page_offers_check_in_instead_of_cancel_while_it_is_open(cli
 
 
 def test_the_session_page_offers_cancel_before_check_in_opens(client, member):
-    session = _session(starts_in_minutes=45)
+    session = PublishedSessionFactory(starts_in=dt.timedelta(minutes=45))
     place = RegistrationFactory(session=session, member=member)
 
     page = _session_page(client, member, session)
@@ -182,7 +171,7 @@ def test_the_session_page_offers_cancel_before_check_in_opens(client, member):
 
 
 def test_the_session_page_says_when_the_member_checked_in(client, member):
-    session = _session(starts_in_minutes=-5)
+    session = PublishedSessionFactory(starts_in=dt.timedelta(minutes=-5))
     place = RegistrationFactory(session=session, member=member)
     check_in(session=session, member=member, source=AttendanceSource.QR)
     place.refresh_from_db()
@@ -196,6 +185,6 @@ def test_the_session_page_says_when_the_member_checked_in(client, member):
 
 
 def test_someone_without_a_place_is_not_offered_check_in_on_the_session_page(client, member):
-    session = _session(starts_in_minutes=10)
+    session = PublishedSessionFactory(starts_in=dt.timedelta(minutes=10))
 
     assert "Check in now" not in _session_page(client, member, session)

@@ -30,16 +30,23 @@ class SeriesFactory(factory.django.DjangoModelFactory):
 
 
 class SessionFactory(factory.django.DjangoModelFactory):
-    """A draft, in person, a week ahead, for year 3. Pass `target_years=[...]` and `lead=member`."""
+    """A draft, in person, a week ahead at 18:00 (or `starts_in` from now), for year 3. Pass
+    `target_years=[...]` and `lead=member`. Traits: `hybrid` and `online` (with a meeting link;
+    online has no room or places)."""
 
     class Meta:
         model = Session
         skip_postgeneration_save = True
 
+    class Params:
+        starts_in = None
+        hybrid = factory.Trait(format=SessionFormat.HYBRID, meeting_url=MEETING_URL)
+        online = factory.Trait(format=SessionFormat.ONLINE, venue="", capacity=None, meeting_url=MEETING_URL)
+
     title = factory.Sequence(lambda n: f"Session {n}")
     format = SessionFormat.IN_PERSON
     venue = "Lecture Theatre 1"
-    starts_at = factory.LazyFunction(lambda: in_days(7))
+    starts_at = factory.LazyAttribute(lambda o: in_days(7) if o.starts_in is None else timezone.now() + o.starts_in)
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=1))
     status = SessionStatus.DRAFT
     created_by = factory.SubFactory(MemberFactory, roles=["teacher"])
@@ -68,34 +75,36 @@ class SessionTargetYearFactory(factory.django.DjangoModelFactory):
     year = 3
 
 
-class ProposedSessionFactory(SessionFactory):
-    """A session as a teacher's proposal leaves it once the committee approved it (what
-    `propose_session` then `approve_session` write, without the change log): "Renal", published,
-    in person at LT1 for 30, for year 2, starting `starts_in` from now (two days) for an hour,
-    created and led by `teacher` (a new year-5 teacher unless given), whose year the roster
-    records. Pass `status` for a proposal still in draft or awaiting approval. Traits: `hybrid`
-    and `online` (with a meeting link; online has no room or places), `running` (started five
-    minutes ago)."""
+class PublishedSessionFactory(SessionFactory):
+    """A session in the catalogue: published, for year 2 (the `member` fixture's year). Pass a
+    `status` for one that went on from there (completed, cancelled)."""
 
-    class Params:
-        teacher = factory.SubFactory(MemberFactory, roles=["teacher"], year_of_study=5)
-        starts_in = dt.timedelta(days=2)
-        hybrid = factory.Trait(format=SessionFormat.HYBRID, meeting_url=MEETING_URL)
-        online = factory.Trait(format=SessionFormat.ONLINE, venue="", capacity=None, meeting_url=MEETING_URL)
-        running = factory.Trait(starts_in=-dt.timedelta(minutes=5))
-
-    title = "Renal"
-    venue = "LT1"
-    capacity = 30
     status = SessionStatus.PUBLISHED
-    starts_at = factory.LazyAttribute(lambda o: timezone.now() + o.starts_in)
-    created_by = factory.SelfAttribute("teacher")
 
     @factory.post_generation
     def target_years(obj, create, extracted, **kwargs):
         if create:
             for year in [2] if extracted is None else extracted:
                 SessionTargetYearFactory(session=obj, year=year)
+
+
+class ProposedSessionFactory(PublishedSessionFactory):
+    """A session as a teacher's proposal leaves it once the committee approved it (what
+    `propose_session` then `approve_session` write, without the change log): "Renal", published,
+    in person at LT1 for 30, for year 2, starting `starts_in` from now (two days) for an hour,
+    created and led by `teacher` (a new year-5 teacher unless given), whose year the roster
+    records. Pass `status` for a proposal still in draft or awaiting approval. Traits as for
+    sessions, and `running` (started five minutes ago)."""
+
+    class Params:
+        teacher = factory.SubFactory(MemberFactory, roles=["teacher"], year_of_study=5)
+        starts_in = dt.timedelta(days=2)
+        running = factory.Trait(starts_in=-dt.timedelta(minutes=5))
+
+    title = "Renal"
+    venue = "LT1"
+    capacity = 30
+    created_by = factory.SelfAttribute("teacher")
 
     @factory.post_generation
     def lead(obj, create, extracted, **kwargs):

@@ -10,33 +10,22 @@ from django.utils import timezone
 
 from attendance.enums import AttendanceSource, AttendanceStatus, Mode
 from attendance.models import Registration
-from events.enums import SessionFormat, SessionStatus
+from events.enums import SessionStatus
 from events.models import Session
 from feedback.models import Coding, Receipt
 from notifications.enums import MessageStatus
 from tests.attendance.factories import RegisterTakenFactory, RegistrationFactory
-from tests.events.factories import SessionFactory
+from tests.events.factories import PublishedSessionFactory
 from tests.factories import MemberFactory
 from tests.feedback.coding_data import session_comment, text_question
 from tests.notifications.factories import MessageFactory
 
 pytestmark = pytest.mark.django_db
 
+MEETING_URL = "https://teams.example/meet"
+
 HOME = reverse("home")
 DESCRIPTION = "MedEd is the medical school"
-
-
-def _session(*, starts_in: dt.timedelta, status=SessionStatus.PUBLISHED, format=SessionFormat.IN_PERSON, **kwargs):
-    starts_at = timezone.now() + starts_in
-    return SessionFactory(
-        status=status,
-        format=format,
-        meeting_url="" if format == SessionFormat.IN_PERSON else "https://teams.example/meet",
-        starts_at=starts_at,
-        ends_at=starts_at + dt.timedelta(hours=1),
-        target_years=[2],
-        **kwargs,
-    )
 
 
 def _home(client, member) -> str:
@@ -74,10 +63,12 @@ def test_a_signed_in_member_sees_their_own_things_before_the_description(client,
 
 
 def test_the_next_session_is_the_soonest_place_held_with_its_date_as_written_in_the_uk(client, member):
-    later = _session(starts_in=dt.timedelta(days=9), title="Later")
-    sooner = _session(starts_in=dt.timedelta(days=2), title="Sooner")
-    _session(starts_in=dt.timedelta(days=1), title="Not booked")
-    cancelled = _session(starts_in=dt.timedelta(hours=5), title="Called off", status=SessionStatus.CANCELLED)
+    later = PublishedSessionFactory(starts_in=dt.timedelta(days=9), title="Later")
+    sooner = PublishedSessionFactory(starts_in=dt.timedelta(days=2), title="Sooner")
+    PublishedSessionFactory(starts_in=dt.timedelta(days=1), title="Not booked")
+    cancelled = PublishedSessionFactory(
+        starts_in=dt.timedelta(hours=5), title="Called off", status=SessionStatus.CANCELLED
+    )
     for session in (later, sooner, cancelled):
         RegistrationFactory(session=session, member=member)
 
@@ -89,7 +80,7 @@ def test_the_next_session_is_the_soonest_place_held_with_its_date_as_written_in_
 
 
 def test_the_next_session_offers_check_in_only_while_it_is_open(client, member):
-    session = _session(starts_in=dt.timedelta(minutes=45))
+    session = PublishedSessionFactory(starts_in=dt.timedelta(minutes=45))
     RegistrationFactory(session=session, member=member)
     assert "Check in now" not in _home(client, member)
 
@@ -99,7 +90,7 @@ def test_the_next_session_offers_check_in_only_while_it_is_open(client, member):
 
 
 def test_once_checked_in_the_next_session_says_when(client, member):
-    session = _session(starts_in=dt.timedelta(minutes=-10))
+    session = PublishedSessionFactory(starts_in=dt.timedelta(minutes=-10))
     # 09:05 UTC in winter is 09:05 in London; in summer it would read 10:05.
     at = timezone.now().replace(hour=9, minute=5)
     RegistrationFactory(session=session, member=member, checked_in_at=at, attendance=AttendanceStatus.PRESENT)
@@ -111,7 +102,7 @@ def test_once_checked_in_the_next_session_says_when(client, member):
 
 
 def test_an_online_place_shows_the_meeting_link_and_an_in_person_place_at_a_hybrid_session_does_not(client, member):
-    online = _session(starts_in=dt.timedelta(days=1), format=SessionFormat.HYBRID)
+    online = PublishedSessionFactory(starts_in=dt.timedelta(days=1), hybrid=True, meeting_url=MEETING_URL)
     RegistrationFactory(session=online, member=member, online=True)
     assert 'href="https://teams.example/meet"' in _section(_home(client, member), "next-place")
 
@@ -125,11 +116,13 @@ def _attended(session, member):
 
 def test_feedback_to_give_is_counted_and_links_to_the_list(client, member):
     for days in (1, 2):
-        _attended(_session(starts_in=-dt.timedelta(days=days), status=SessionStatus.COMPLETED), member)
-    given = _session(starts_in=-dt.timedelta(days=3), status=SessionStatus.COMPLETED)
+        _attended(PublishedSessionFactory(starts_in=-dt.timedelta(days=days), status=SessionStatus.COMPLETED), member)
+    given = PublishedSessionFactory(starts_in=-dt.timedelta(days=3), status=SessionStatus.COMPLETED)
     _attended(given, member)
     Receipt.objects.create(session=given, member=member)
-    _attended(_session(starts_in=-dt.timedelta(days=40), status=SessionStatus.COMPLETED), member)  # closed
+    _attended(
+        PublishedSessionFactory(starts_in=-dt.timedelta(days=40), status=SessionStatus.COMPLETED), member
+    )  # closed
 
     page = _home(client, member)
 
@@ -137,7 +130,7 @@ def test_feedback_to_give_is_counted_and_links_to_the_list(client, member):
 
 
 def test_waiting_list_places_show_the_members_position(client, member):
-    session = _session(starts_in=dt.timedelta(days=3), title="Popular")
+    session = PublishedSessionFactory(starts_in=dt.timedelta(days=3), title="Popular")
     ahead = MemberFactory(year_of_study=2)
     RegistrationFactory(
         session=session, member=ahead, waitlisted=True, queued_at=timezone.now() - dt.timedelta(hours=1)
@@ -152,11 +145,18 @@ def test_waiting_list_places_show_the_members_position(client, member):
 
 def test_a_member_never_sees_another_members_places_feedback_or_queue(client, member):
     other = MemberFactory(year_of_study=2)
-    RegistrationFactory(session=_session(starts_in=dt.timedelta(minutes=10), title="Theirs"), member=other)
     RegistrationFactory(
-        session=_session(starts_in=dt.timedelta(days=2), title="Their queue"), member=other, waitlisted=True
+        session=PublishedSessionFactory(starts_in=dt.timedelta(minutes=10), title="Theirs"), member=other
     )
-    _attended(_session(starts_in=-dt.timedelta(days=1), status=SessionStatus.COMPLETED, title="Their past"), other)
+    RegistrationFactory(
+        session=PublishedSessionFactory(starts_in=dt.timedelta(days=2), title="Their queue"),
+        member=other,
+        waitlisted=True,
+    )
+    _attended(
+        PublishedSessionFactory(starts_in=-dt.timedelta(days=1), status=SessionStatus.COMPLETED, title="Their past"),
+        other,
+    )
 
     page = _home(client, member)
 
@@ -170,15 +170,19 @@ def test_a_member_never_sees_another_members_places_feedback_or_queue(client, me
 
 def test_a_teacher_sees_their_next_session_taught_and_registers_to_take(client, teacher, settings):
     settings.REGISTER_EDIT_DAYS = 7
-    _session(starts_in=dt.timedelta(days=5), title="Taught later", lead=teacher)
-    _session(starts_in=dt.timedelta(days=2), title="Taught next", lead=teacher)
-    _session(starts_in=dt.timedelta(days=1), title="Someone else's", lead=MemberFactory(roles=["teacher"]))
-    _session(starts_in=dt.timedelta(days=1), title="A draft", status=SessionStatus.DRAFT, lead=teacher)
+    PublishedSessionFactory(starts_in=dt.timedelta(days=5), title="Taught later", lead=teacher)
+    PublishedSessionFactory(starts_in=dt.timedelta(days=2), title="Taught next", lead=teacher)
+    PublishedSessionFactory(
+        starts_in=dt.timedelta(days=1), title="Someone else's", lead=MemberFactory(roles=["teacher"])
+    )
+    PublishedSessionFactory(starts_in=dt.timedelta(days=1), title="A draft", status=SessionStatus.DRAFT, lead=teacher)
     for days in (1, 2):
-        _session(starts_in=-dt.timedelta(days=days), status=SessionStatus.COMPLETED, lead=teacher)
-    taken = _session(starts_in=-dt.timedelta(days=3), status=SessionStatus.COMPLETED, lead=teacher)
+        PublishedSessionFactory(starts_in=-dt.timedelta(days=days), status=SessionStatus.COMPLETED, lead=teacher)
+    taken = PublishedSessionFactory(starts_in=-dt.timedelta(days=3), status=SessionStatus.COMPLETED, lead=teacher)
     RegisterTakenFactory(session=taken, taken_by=teacher, taken_at=timezone.now())
-    _session(starts_in=-dt.timedelta(days=9), status=SessionStatus.COMPLETED, lead=teacher)  # too late for them
+    PublishedSessionFactory(
+        starts_in=-dt.timedelta(days=9), status=SessionStatus.COMPLETED, lead=teacher
+    )  # too late for them
 
     teaching = _section(_home(client, teacher), "teaching")
 
@@ -189,7 +193,7 @@ def test_a_teacher_sees_their_next_session_taught_and_registers_to_take(client, 
 
 
 def test_a_teacher_is_offered_the_check_in_screen_while_check_in_is_open(client, teacher):
-    session = _session(starts_in=dt.timedelta(minutes=15), lead=teacher)
+    session = PublishedSessionFactory(starts_in=dt.timedelta(minutes=15), lead=teacher)
 
     teaching = _section(_home(client, teacher), "teaching")
 
@@ -206,20 +210,20 @@ def _registered(session):
 
 def test_the_committee_sees_each_count_linking_to_its_list(client, committee_member):
     for _ in range(2):
-        _session(starts_in=dt.timedelta(days=10), status=SessionStatus.SUBMITTED)
-    _session(starts_in=dt.timedelta(days=10), status=SessionStatus.DRAFT)
+        PublishedSessionFactory(starts_in=dt.timedelta(days=10), status=SessionStatus.SUBMITTED)
+    PublishedSessionFactory(starts_in=dt.timedelta(days=10), status=SessionStatus.DRAFT)
     # Without a register: two ended held sessions; not one with a register, an imported report,
     # one still to come or one cancelled.
     for days in (1, 2):
-        _session(starts_in=-dt.timedelta(days=days), status=SessionStatus.COMPLETED)
-    recent = _registered(_session(starts_in=-dt.timedelta(days=3), status=SessionStatus.COMPLETED))
-    imported = _session(starts_in=-dt.timedelta(days=4), status=SessionStatus.COMPLETED)
+        PublishedSessionFactory(starts_in=-dt.timedelta(days=days), status=SessionStatus.COMPLETED)
+    recent = _registered(PublishedSessionFactory(starts_in=-dt.timedelta(days=3), status=SessionStatus.COMPLETED))
+    imported = PublishedSessionFactory(starts_in=-dt.timedelta(days=4), status=SessionStatus.COMPLETED)
     RegistrationFactory(
         session=imported, member=MemberFactory(year_of_study=2), attendance_source=AttendanceSource.IMPORT
     )
-    _session(starts_in=-dt.timedelta(days=5), status=SessionStatus.CANCELLED)
+    PublishedSessionFactory(starts_in=-dt.timedelta(days=5), status=SessionStatus.CANCELLED)
     # Comments: two on a recent session, one on a session whose feedback closed long ago.
-    old = _registered(_session(starts_in=-dt.timedelta(days=30), status=SessionStatus.COMPLETED))
+    old = _registered(PublishedSessionFactory(starts_in=-dt.timedelta(days=30), status=SessionStatus.COMPLETED))
     question = text_question()
     first, _second = (session_comment(text, session=recent, question=question) for text in ("Great", "Too fast"))
     session_comment("Old news", session=old, question=question)
@@ -241,8 +245,10 @@ def test_the_committee_sees_each_count_linking_to_its_list(client, committee_mem
 
 
 def test_comments_on_a_session_the_committee_member_teaches_are_not_theirs_to_moderate(client, committee_member):
-    own = _registered(_session(starts_in=-dt.timedelta(days=2), status=SessionStatus.COMPLETED, lead=committee_member))
-    other = _registered(_session(starts_in=-dt.timedelta(days=2), status=SessionStatus.COMPLETED))
+    own = _registered(
+        PublishedSessionFactory(starts_in=-dt.timedelta(days=2), status=SessionStatus.COMPLETED, lead=committee_member)
+    )
+    other = _registered(PublishedSessionFactory(starts_in=-dt.timedelta(days=2), status=SessionStatus.COMPLETED))
     question = text_question()
     session_comment("About my own session", session=own, question=question)
     session_comment("About someone else's", session=other, question=question)
@@ -264,7 +270,7 @@ def test_failed_emails_link_to_the_outbox_for_those_who_may_open_it(client, comm
 
 
 def test_a_committee_with_nothing_waiting_is_told_so_calmly(client, committee_member):
-    _registered(_session(starts_in=-dt.timedelta(days=1), status=SessionStatus.COMPLETED))
+    _registered(PublishedSessionFactory(starts_in=-dt.timedelta(days=1), status=SessionStatus.COMPLETED))
     MessageFactory(status=MessageStatus.SENT)
 
     committee = _section(_home(client, committee_member), "committee")
@@ -275,7 +281,7 @@ def test_a_committee_with_nothing_waiting_is_told_so_calmly(client, committee_me
 
 
 def test_members_and_teachers_see_no_committee_counts(client, member, teacher):
-    _session(starts_in=dt.timedelta(days=10), status=SessionStatus.SUBMITTED)
+    PublishedSessionFactory(starts_in=dt.timedelta(days=10), status=SessionStatus.SUBMITTED)
 
     for who in (member, teacher):
         page = _home(client, who)
@@ -289,28 +295,30 @@ def test_members_and_teachers_see_no_committee_counts(client, member, teacher):
 def _student_world(member, n: int):
     for i in range(n):
         RegistrationFactory(
-            session=_session(starts_in=dt.timedelta(minutes=10 + i), format=SessionFormat.HYBRID),
+            session=PublishedSessionFactory(
+                starts_in=dt.timedelta(minutes=10 + i), hybrid=True, meeting_url=MEETING_URL
+            ),
             member=member,
             online=True,
         )
-        queue = _session(starts_in=dt.timedelta(days=2 + i))
+        queue = PublishedSessionFactory(starts_in=dt.timedelta(days=2 + i))
         RegistrationFactory(session=queue, member=MemberFactory(year_of_study=2), waitlisted=True)
         RegistrationFactory(session=queue, member=member, waitlisted=True)
-        _attended(_session(starts_in=-dt.timedelta(days=1 + i), status=SessionStatus.COMPLETED), member)
+        _attended(PublishedSessionFactory(starts_in=-dt.timedelta(days=1 + i), status=SessionStatus.COMPLETED), member)
 
 
 def _teacher_world(teacher, n: int):
     for i in range(n):
-        _session(starts_in=dt.timedelta(minutes=10 + i), lead=teacher)
-        _session(starts_in=-dt.timedelta(days=1 + i), status=SessionStatus.COMPLETED, lead=teacher)
-        _session(starts_in=dt.timedelta(days=3 + i), status=SessionStatus.DRAFT, lead=teacher)
+        PublishedSessionFactory(starts_in=dt.timedelta(minutes=10 + i), lead=teacher)
+        PublishedSessionFactory(starts_in=-dt.timedelta(days=1 + i), status=SessionStatus.COMPLETED, lead=teacher)
+        PublishedSessionFactory(starts_in=dt.timedelta(days=3 + i), status=SessionStatus.DRAFT, lead=teacher)
 
 
 def _committee_world(n: int):
     question = text_question()
     for i in range(n):
-        _session(starts_in=dt.timedelta(days=10 + i), status=SessionStatus.SUBMITTED)
-        past = _session(starts_in=-dt.timedelta(days=1 + i), status=SessionStatus.COMPLETED)
+        PublishedSessionFactory(starts_in=dt.timedelta(days=10 + i), status=SessionStatus.SUBMITTED)
+        past = PublishedSessionFactory(starts_in=-dt.timedelta(days=1 + i), status=SessionStatus.COMPLETED)
         session_comment(f"Comment {i}", session=past, question=question)
         MessageFactory(status=MessageStatus.FAILED)
 

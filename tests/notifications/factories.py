@@ -6,11 +6,11 @@ import zoneinfo
 import factory
 from django.utils import timezone
 
-from events.enums import SessionFormat, SessionStatus
+from events.enums import SessionFormat
 from notifications.enums import MessageKind
 from notifications.models import Message
 from tests.attendance.factories import RegistrationFactory
-from tests.events.factories import SessionFactory
+from tests.events.factories import PublishedSessionFactory
 from tests.factories import MemberFactory, StudentFactory
 from tests.teachers.factories import RosterEntryFactory
 
@@ -37,7 +37,7 @@ class MessageFactory(factory.django.DjangoModelFactory):
 
 def published_session(*, lead=None, co_teachers=(), years=(2,), **fields):
     """A published session for year 2 (the `member` fixture's year), a week ahead unless told."""
-    session = SessionFactory(status=SessionStatus.PUBLISHED, target_years=list(years), lead=lead, **fields)
+    session = PublishedSessionFactory(target_years=list(years), lead=lead, **fields)
     for teacher in co_teachers:
         RosterEntryFactory(session=session, teacher=teacher)
     return session
