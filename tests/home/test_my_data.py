@@ -21,12 +21,12 @@ from notifications.enums import Category, MessageKind
 from notifications.preferences import unsubscribe
 from notifications.services import notify
 from teachers.enums import TeachingRole
-from teachers.models import CoTeachingInvitation, RosterEntry
 from teachers.services import apply_to_teach, decline_application
 from tests.attendance.factories import RegistrationFactory
 from tests.events.factories import SessionFactory
 from tests.factories import MemberFactory
 from tests.feedback.factories import answers_for, attend, ended_session, session_form
+from tests.teachers.factories import CoTeachingInvitationFactory, RosterEntryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,9 +52,9 @@ def test_export_holds_the_members_own_data_in_each_section(member, teacher, comm
     RegistrationFactory(session=session, member=member, attendance=AttendanceStatus.LATE)
     RegistrationFactory(session=session, member=someone_else, attendance=AttendanceStatus.PRESENT)
     taught = SessionFactory(title="Suturing workshop")
-    RosterEntry.objects.create(session=taught, teacher=member, role=TeachingRole.CO_TEACHER, year_of_study=2)
-    RosterEntry.objects.create(session=taught, teacher=someone_else, role=TeachingRole.LEAD, year_of_study=2)
-    CoTeachingInvitation.objects.create(session=taught, teacher=member, invited_by=someone_else)
+    RosterEntryFactory(session=taught, teacher=member, role=TeachingRole.CO_TEACHER, year_of_study=2)
+    RosterEntryFactory(session=taught, teacher=someone_else, role=TeachingRole.LEAD, year_of_study=2)
+    CoTeachingInvitationFactory(session=taught, teacher=member, invited_by=someone_else)
     application = apply_to_teach(
         member=member, subjects="Anatomy", motivations=["career", "other"], other_motivation="Fun"
     )
@@ -106,9 +106,9 @@ def test_export_has_nothing_of_other_members(member, committee_member, someone_e
     session = SessionFactory(title="Renal physiology", target_years=[2])
     RegistrationFactory(session=session, member=member)
     RegistrationFactory(session=session, member=someone_else)
-    RosterEntry.objects.create(session=session, teacher=someone_else, role=TeachingRole.LEAD, year_of_study=2)
-    CoTeachingInvitation.objects.create(session=session, teacher=member, invited_by=someone_else)
-    CoTeachingInvitation.objects.create(session=session, teacher=someone_else, invited_by=member)
+    RosterEntryFactory(session=session, teacher=someone_else, role=TeachingRole.LEAD, year_of_study=2)
+    CoTeachingInvitationFactory(session=session, teacher=member, invited_by=someone_else)
+    CoTeachingInvitationFactory(session=session, teacher=someone_else, invited_by=member)
     apply_to_teach(member=someone_else, subjects="Secret subject", motivations=["career"])
     unsubscribe(member=someone_else, category=Category.FEEDBACK)
     notify(kind=MessageKind.MEMBER_INVITATION, recipient=someone_else)
@@ -181,8 +181,8 @@ def test_export_queries_do_not_grow_with_the_data(member, someone_else, django_a
         for _ in range(n):
             session = SessionFactory(starts_at=timezone.now() - dt.timedelta(days=3))
             RegistrationFactory(session=session, member=member)
-            RosterEntry.objects.create(session=SessionFactory(), teacher=member, role=TeachingRole.LEAD)
-            CoTeachingInvitation.objects.create(session=session, teacher=member, invited_by=someone_else)
+            RosterEntryFactory(session=SessionFactory(), teacher=member, role=TeachingRole.LEAD)
+            CoTeachingInvitationFactory(session=session, teacher=member, invited_by=someone_else)
             notify(kind=MessageKind.SESSION_CHANGED, recipient=member, about=session)
 
     add(1)

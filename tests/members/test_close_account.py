@@ -38,7 +38,7 @@ from tests.analytics.factories import held_session
 from tests.attendance.factories import RegistrationFactory
 from tests.events.factories import SessionFactory
 from tests.factories import PASSWORD, MemberFactory
-from tests.teachers.factories import RosterEntryFactory
+from tests.teachers.factories import CoTeachingInvitationFactory, RosterEntryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +90,7 @@ def test_closing_removes_name_email_login_and_personal_settings_and_keeps_the_ro
 def test_closing_keeps_past_registrations_teaching_applications_and_receipts_exactly(member, teacher):
     taught = held_session(day=dt.date(2025, 11, 5))
     past = held_session(day=dt.date(2025, 11, 12))
-    RosterEntry.objects.create(session=taught, teacher=member, role=TeachingRole.CO_TEACHER, year_of_study=2)
+    RosterEntryFactory(session=taught, teacher=member, role=TeachingRole.CO_TEACHER, year_of_study=2)
     place = RegistrationFactory(session=past, member=member, attended=True, attendance=AttendanceStatus.LATE)
     Receipt.objects.create(member=member, session=past)
     application = apply_to_teach(member=member, subjects="Anatomy", motivations=["helping_others"])
@@ -135,9 +135,9 @@ def test_closing_gives_future_places_to_the_waiting_list_and_leaves_past_ones(me
 
 def test_closing_removes_pending_invitations_and_application_and_certificates(member, teacher):
     session = upcoming_session()
-    RosterEntry.objects.create(session=session, teacher=teacher, role=TeachingRole.LEAD, year_of_study=5)
-    to_member = CoTeachingInvitation.objects.create(session=session, teacher=member, invited_by=teacher)
-    answered = CoTeachingInvitation.objects.create(
+    RosterEntryFactory(session=session, teacher=teacher, role=TeachingRole.LEAD, year_of_study=5)
+    to_member = CoTeachingInvitationFactory(session=session, teacher=member, invited_by=teacher)
+    answered = CoTeachingInvitationFactory(
         session=upcoming_session(), teacher=member, invited_by=teacher, status=InvitationStatus.DECLINED
     )
     apply_to_teach(member=member, subjects="Anatomy", motivations=["career"])
@@ -204,7 +204,7 @@ def test_dashboard_figures_are_equal_before_and_after_closing_an_account(teacher
         RegistrationFactory(session=session, member=others[0], mode=mode, attendance=AttendanceStatus.ABSENT)
         RegistrationFactory(session=session, member=others[1], mode=mode, attended=True)
     taught = held_session(day=dt.date(2026, 3, 11), years=(1,))
-    RosterEntry.objects.create(session=taught, teacher=leaver, role=TeachingRole.CO_TEACHER, year_of_study=2)
+    RosterEntryFactory(session=taught, teacher=leaver, role=TeachingRole.CO_TEACHER, year_of_study=2)
     RegistrationFactory(session=taught, member=others[2], attended=True)
     application = apply_to_teach(member=leaver, subjects="Anatomy", motivations=["helping_others", "career"])
     approve_application(application=application, by=committee_member)
