@@ -18,6 +18,7 @@ from events.services import (
     update_session,
 )
 from teachers.services import propose_session
+from tests.attendance.factories import RegistrationFactory
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -250,7 +251,7 @@ def test_only_online_places_see_a_hybrid_sessions_link_in_the_private_feed(clien
 def test_online_place_in_python_and_in_sql_agree(teacher):
     session, in_person, online = _in_person_and_online_places(teacher)
     waiting = MemberFactory(year_of_study=1)
-    Registration.objects.create(session=session, member=waiting, mode="online", state="waitlisted")
+    RegistrationFactory(session=session, member=waiting, online=True, waitlisted=True)
     for member in (in_person, online, waiting, teacher):
         registration = Registration.objects.filter(session=session, member=member).first()
         in_sql = Session.objects.filter(pk=session.pk).annotate(p=online_place_at(member=member)).get().p

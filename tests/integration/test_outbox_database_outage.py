@@ -15,12 +15,11 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from attendance.models import Registration
-from events.enums import SessionStatus
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
 from notifications.sending import CLAIM_LEASE, SWEEP_GRACE
-from tests.events.factories import SessionFactory
+from tests.attendance.factories import RegistrationFactory
+from tests.events.factories import PublishedSessionFactory
 from tests.factories import MemberFactory
 from tests.integration.conftest import wait_for
 from tests.integration.network import CuttableProxy, SmtpSink
@@ -87,16 +86,12 @@ class Outage:
 def _registered(count: int) -> list[str]:
     """`count` members registered days ago for a session 20 hours ahead: the next sweep writes
     their 24-hour reminders, one batch handed to the worker as it commits them."""
-    session = SessionFactory(
-        status=SessionStatus.PUBLISHED, target_years=[2], starts_at=timezone.now() + dt.timedelta(hours=20)
-    )
+    session = PublishedSessionFactory(starts_in=dt.timedelta(hours=20))
     emails = [f"student{n}@example.ac.uk" for n in range(1, count + 1)]
     for email in emails:
-        Registration.objects.create(
+        RegistrationFactory(
             session=session,
             member=MemberFactory(email=email, year_of_study=2),
-            mode="in_person",
-            state="registered",
             queued_at=timezone.now() - dt.timedelta(days=3),
         )
     return emails
