@@ -1,12 +1,11 @@
 """Issue 12: a member's year of study is not theirs to change; they ask the committee, and every
 change of it (import, rollover, approved request, admin, sign-up, first setting) is logged."""
 
-import threading
 import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +24,7 @@ from members.services import (
     update_profile,
     withdraw_year_of_study_request,
 )
+from tests.concurrency import all_at_once
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -479,27 +479,6 @@ def test_signing_up_logs_the_year_given(client):
 # Two committee members at once, on real PostgreSQL connections
 
 
-def _all_at_once(count: int, action) -> list[Exception]:
-    barrier = threading.Barrier(count)
-    failures = []
-
-    def run():
-        try:
-            barrier.wait(timeout=30)
-            action()
-        except Exception as error:  # collected and asserted by the caller
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return failures
-
-
 needs_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (as in CI)")
 
 
@@ -509,9 +488,8 @@ def test_eight_committee_members_approving_at_once_apply_the_request_once():
     member = MemberFactory(year_of_study=2)
     deciders = [MemberFactory(roles=["committee"]) for _ in range(8)]
     year_request = request_year_of_study_correction(member=member, year=3)
-    queue = iter(deciders)
 
-    failures = _all_at_once(8, lambda: approve_year_of_study_request(year_request=year_request, by=next(queue)))
+    failures = all_at_once(deciders, lambda by: approve_year_of_study_request(year_request=year_request, by=by))
 
     assert len(failures) == 7
     assert {type(f) for f in failures} == {YearOfStudyRefused}
@@ -525,7 +503,7 @@ def test_control_without_the_lock_this_harness_sees_a_double_approval():
     member = MemberFactory(year_of_study=2)
     year_request = request_year_of_study_correction(member=member, year=3)
 
-    def unlocked_approve():
+    def unlocked_approve(_):
         # What the approval would be without select_for_update: read, check, pause, write.
         with transaction.atomic():
             state = YearOfStudyRequest.objects.values_list("state", flat=True).get(pk=year_request.pk)
@@ -536,7 +514,7 @@ def test_control_without_the_lock_this_harness_sees_a_double_approval():
                     state=YearRequestState.APPROVED, decided_at=timezone.now()
                 )
 
-    assert _all_at_once(8, unlocked_approve) == []
+    assert all_at_once(range(8), unlocked_approve) == []
     assert YearOfStudyChange.objects.filter(member=member).count() > 1
 
 
