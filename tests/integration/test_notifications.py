@@ -13,16 +13,17 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar
 
-from events.enums import SessionFormat, SessionStatus
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
 from notifications.sending import SWEEP_GRACE
-from tests.events.factories import SessionFactory
+from tests.events.factories import PublishedSessionFactory
 from tests.factories import MemberFactory
 from tests.integration.conftest import ROOT, wait_for
 from tests.integration.network import CuttableProxy, SmtpSink
 
 pytestmark = pytest.mark.integration
+
+MEETING_URL = "https://teams.example.com/l/meetup-join/renal"
 
 
 @pytest.fixture
@@ -95,22 +96,11 @@ def _recipients(sink: SmtpSink) -> list[str]:
     return sorted(message["To"] for message in sink.messages)
 
 
-def _online_session():
-    return SessionFactory(
-        title="Renal physiology",
-        status=SessionStatus.PUBLISHED,
-        format=SessionFormat.ONLINE,
-        venue="",
-        meeting_url="https://teams.example.com/l/meetup-join/renal",
-        target_years=[2],
-    )
-
-
 def test_registration_is_confirmed_by_a_real_worker_over_smtp_with_a_calendar_file(
     process_env, smtp_sink, celery_worker_process
 ):
     _worker, worker_log = celery_worker_process
-    session = _online_session()
+    session = PublishedSessionFactory(online=True, title="Renal physiology", meeting_url=MEETING_URL)
     MemberFactory(email="aisha.khan@example.ac.uk", first_name="Aisha", year_of_study=2)
 
     result = register_in_web_process(process_env, session_id=session.pk, emails=["aisha.khan@example.ac.uk"])
@@ -140,7 +130,7 @@ def test_a_broker_outage_loses_no_email_and_sends_none_twice(
 ):
     proxy, _url = broker_proxy
     _worker, worker_log = celery_worker_process
-    session = _online_session()
+    session = PublishedSessionFactory(online=True, title="Renal physiology", meeting_url=MEETING_URL)
     emails = [f"student{n}@example.ac.uk" for n in range(1, 6)]
     for email in emails:
         MemberFactory(email=email, year_of_study=2)
