@@ -35,6 +35,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from events.models import Session
 from feedback.enums import InterviewRole, QuestionKind
 from feedback.models import Answer, Code, Coding, Interview, Theme
 from feedback.permissions import sessions_taught_by
@@ -189,8 +190,6 @@ def codes_of(*, answer: Answer, coder) -> set[int]:
 
 def sessions_with_comments() -> list[tuple[int, str, object]]:
     """(id, title, starts_at) of every session that has a written comment, latest first."""
-    from events.models import Session
-
     return list(
         Session.objects.filter(Exists(comments().filter(response__session=OuterRef("pk"))))
         .order_by("-starts_at", "pk")

@@ -17,6 +17,7 @@ it they cannot be opened.
 
 import json
 
+from feedback.enums import QuestionKind
 from meded.crypto import CannotOpen, decrypt, encrypt
 
 # Envelope sizes are whole blocks of this many bytes.
@@ -39,8 +40,6 @@ def envelope_size(questions, *, text_max: int) -> int:
     `questions` gives (kind, number of options) for each question; a written answer holds at
     most `text_max` characters. Whole PAD_TO blocks.
     """
-    from feedback.enums import QuestionKind
-
     size = _ROW_BYTES
     for kind, options in questions:
         if kind == QuestionKind.TEXT:

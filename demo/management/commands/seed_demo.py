@@ -4,9 +4,19 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from members.demo import password_hash
+from attendance.demo import CERTIFIED_SESSION, seed_attendance, seed_certificate
+from events.enums import SessionStatus
+from events.models import Series, Session
+from events.services import cancel_session, create_session
+from feedback.demo import seed_feedback
+from meded.links import url_for
+from members.academic_year import AcademicYear
+from members.demo import as_then, day_in, password_hash, year_then
 from members.enums import Role
 from members.models import Member
+from teachers.enums import TeachingRole
+from teachers.models import ApplicationMotivation, TeacherApplication
+from teachers.services import add_to_roster
 
 DEMO_PASSWORD = "meded-demo"  # noqa: S105 -- published demo login, printed by the command itself
 
@@ -72,12 +82,8 @@ class Command(BaseCommand):
             rows.append(f"  {email:<32} {('year ' + str(year)) if year else '':<8} {role_text}")
         sessions_created = _seed_sessions(domain)
         _seed_applications(domain)
-        from attendance.demo import CERTIFIED_SESSION, seed_attendance, seed_certificate
-
         registrations = seed_attendance(domain=domain, password=DEMO_PASSWORD)
         certificate = seed_certificate(domain=domain)
-        from feedback.demo import seed_feedback
-
         feedback_given, survey_answers, codings = seed_feedback(domain=domain)
         self.stdout.write(f"Demo members ready ({created} created). Every demo password is: {DEMO_PASSWORD}")
         self.stdout.write(
@@ -88,8 +94,6 @@ class Command(BaseCommand):
             f"{codings} comments coded."
         )
         self.stdout.write("\n".join(rows))
-        from meded.links import url_for
-
         if certificate:
             self.stdout.write(
                 f"{certificate.holder.email} attended “{CERTIFIED_SESSION}” and has a certificate of attendance: "
@@ -194,10 +198,6 @@ def _seed_sessions(domain: str) -> int:
 
     from django.utils import timezone
 
-    from events.models import Series
-    from members.academic_year import AcademicYear
-    from members.demo import day_in
-
     series, _ = Series.objects.get_or_create(
         title="Year 2 pathology revision", defaults={"description": "Weekly revision before the summer exams."}
     )
@@ -223,13 +223,6 @@ def _seed_session(domain: str, fields: dict, *, starts_at, hours: float, lead: s
     is created unpublished and then cancelled, which sends nobody a message (the demo e-mails no
     one); `taught_in` (an earlier academic year) records the teachers' year of study then."""
     import datetime as dt
-
-    from events.enums import SessionStatus
-    from events.models import Session
-    from events.services import cancel_session, create_session
-    from members.demo import as_then
-    from teachers.enums import TeachingRole
-    from teachers.services import add_to_roster
 
     title, topic, format_, years = fields["title"], fields["topic"], fields["format"], fields["target_years"]
     if Session.objects.filter(title=title).exists():
@@ -279,10 +272,6 @@ def _seed_applications(domain: str) -> None:
     import datetime as dt
 
     from django.utils import timezone
-
-    from members.academic_year import AcademicYear
-    from members.demo import day_in, year_then
-    from teachers.models import ApplicationMotivation, TeacherApplication
 
     committee = Member.objects.get(email=f"committee@{domain}")
     current = AcademicYear.current()
