@@ -1,6 +1,6 @@
 """What members are asked for their feedback (registered with `notifications.registry` by
 `FeedbackConfig.ready()`): the request after a session and its reminder, and an invitation to
-answer a survey. The sweep that writes them is `feedback.requests` (its own beat task)."""
+answer a survey. The sweep that writes them is `feedback.asking` (its own beat task)."""
 
 from django.utils import timezone
 

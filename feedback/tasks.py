@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from feedback.requests import write_feedback_requests
+from feedback.asking import write_feedback_requests
 from feedback.services import release_due
 
 

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from attendance.enums import AttendanceStatus
+from feedback.asking import write_feedback_requests
 from feedback.models import Form
-from feedback.requests import write_feedback_requests
 from feedback.services import create_survey, submit_response
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
