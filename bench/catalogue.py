@@ -56,6 +56,9 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench import harness  # noqa: E402 -- importable once the project root is on the path
+
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meded.settings")
@@ -208,14 +211,8 @@ class Server:
     def __init__(self, *, config: str, dataset: str, database: str, port: int, static_root: str, log_dir: str):
         self.config, self.dataset, self.port = config, dataset, port
         config, _, root = config.partition("@")
-        kind, _, shape = config.partition(":")
-        workers, _, threads = shape.partition("x")
         command = [sys.executable, "-m", "gunicorn", "meded.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-        command += ["--workers", workers]
-        if kind == "gthread":
-            command += ["--worker-class", "gthread", "--threads", threads or "1"]
-        elif kind != "sync":
-            raise SystemExit(f"unknown worker class {kind!r}: sync:N or gthread:NxT")
+        command += harness.worker_options(config)
         env = os.environ | {
             "DATABASE_URL": database,
             "DEBUG": "0",
