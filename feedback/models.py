@@ -113,7 +113,7 @@ class Option(models.Model):
         return self.label
 
 
-class SessionForm(models.Model):
+class FormChoice(models.Model):
     """A session's choice of a form other than the default."""
 
     session = models.OneToOneField("events.Session", on_delete=models.CASCADE, related_name="feedback_form_choice")

@@ -25,11 +25,11 @@ from feedback.enums import (
 from feedback.errors import FeedbackError
 from feedback.models import (
     Form,
+    FormChoice,
     Option,
     PendingResponse,
     Question,
     Response,
-    SessionForm,
     Survey,
 )
 from members.models import Member
@@ -94,9 +94,9 @@ def choose_session_form(*, session: Session, form: Form, by: Member) -> Form:
         if _has_feedback(session=locked):
             raise FeedbackError(_("This session already has feedback, so its form can no longer change."))
         if form.is_default:
-            SessionForm.objects.filter(session=locked).delete()
+            FormChoice.objects.filter(session=locked).delete()
         else:
-            SessionForm.objects.update_or_create(session=locked, defaults={"form": form})
+            FormChoice.objects.update_or_create(session=locked, defaults={"form": form})
     return form
 
 
@@ -231,7 +231,7 @@ def update_form(*, form: Form, title: str, intro: str, questions: Sequence[Quest
         unanswered = ~Exists(Response.objects.filter(session=OuterRef("session_id"))) & ~Exists(
             PendingResponse.objects.filter(session=OuterRef("session_id"))
         )
-        SessionForm.objects.filter(unanswered, form=current).update(form=successor)
+        FormChoice.objects.filter(unanswered, form=current).update(form=successor)
         Survey.objects.filter(
             ~Exists(Response.objects.filter(survey=OuterRef("pk"))),
             ~Exists(PendingResponse.objects.filter(survey=OuterRef("pk"))),
@@ -277,6 +277,6 @@ def make_default(*, form: Form, by: Member | None) -> Form:
         answered = Exists(Response.objects.filter(session=OuterRef("session_id"))) | Exists(
             PendingResponse.objects.filter(session=OuterRef("session_id"))
         )
-        SessionForm.objects.filter(~answered, form=form).delete()
+        FormChoice.objects.filter(~answered, form=form).delete()
     form.is_default = True
     return form

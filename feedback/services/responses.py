@@ -37,12 +37,12 @@ from feedback.errors import FeedbackError, date_and_time_shown, date_shown
 from feedback.models import (
     Answer,
     Form,
+    FormChoice,
     Option,
     PendingResponse,
     Question,
     Receipt,
     Response,
-    SessionForm,
     Survey,
     scope_label,
 )
@@ -420,7 +420,7 @@ def _submit(*, member: Member, answers: dict, session: Session | None, survey: S
                 raise FeedbackError(changed)
             # Pin the form on the first response, so a later change of default never splits a
             # session's answers across two forms.
-            SessionForm.objects.get_or_create(session=locked, defaults={"form": form})
+            FormChoice.objects.get_or_create(session=locked, defaults={"form": form})
             rows = _answers_for(form=form, answers=answers, member=member)
             pending = _seal(rows, form=form, band="", session=locked)
             _rewrite_receipts(member=member, session=locked)

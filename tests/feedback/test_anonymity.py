@@ -144,7 +144,7 @@ def test_submitting_writes_no_time_and_nothing_outside_feedback_and_sign_ins_kee
         "feedback_pendingresponse",
         "feedback_response",
         "feedback_answer",
-        "feedback_sessionform",
+        "feedback_formchoice",
     }
     for member in members:
         client.force_login(member)

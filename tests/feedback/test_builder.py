@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from feedback.models import Form, SessionForm
+from feedback.models import Form, FormChoice
 from feedback.services import specs_for, submit_response
 from tests.factories import MemberFactory
 from tests.feedback.factories import answers_for, attend, ended_session, session_form
@@ -134,7 +134,7 @@ def test_the_lead_teacher_chooses_the_form_and_a_co_teacher_may_not(client, teac
     client.force_login(teacher)
     page = client.post(reverse("feedback:session_form", args=[session.pk]), {"form": other.pk})
     assert page["Location"] == reverse("events:detail", args=[session.pk])
-    assert SessionForm.objects.get(session=session).form == other
+    assert FormChoice.objects.get(session=session).form == other
 
 
 def test_only_current_session_forms_are_offered(client, committee_member):
@@ -144,7 +144,7 @@ def test_only_current_session_forms_are_offered(client, committee_member):
     page = client.post(reverse("feedback:session_form", args=[session.pk]), {"form": survey.pk})
     assert page.status_code == 200
     assert "Select a valid choice." in page.content.decode()
-    assert not SessionForm.objects.exists()
+    assert not FormChoice.objects.exists()
 
 
 def test_each_question_fieldset_starts_with_its_legend(client, committee_member):

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from feedback.enums import FormPurpose
-from feedback.models import Answer, PendingResponse, Receipt, Response, SessionForm
+from feedback.models import Answer, FormChoice, PendingResponse, Receipt, Response
 from feedback.services import (
     FeedbackError,
     QuestionSpec,
@@ -148,7 +148,7 @@ def test_an_edit_during_a_submission_waits_for_it_and_the_session_keeps_the_form
     assert isinstance(pending, PendingResponse) and pending.form_id == form.pk
     assert successor.version == 2 and successor.pk != form.pk  # the form had a response by then
     # The session stays on the version its sealed answers answered, whose question is still there.
-    assert SessionForm.objects.get(session=session).form_id == form.pk
+    assert FormChoice.objects.get(session=session).form_id == form.pk
     assert {answer.question.form_id for answer in sealed_answers(pending)} == {form.pk}
 
 
@@ -158,7 +158,7 @@ def test_control_without_holding_the_form_the_edit_moves_the_session_under_its_a
 
     assert edited_meanwhile
     assert outcome["submission"].form_id == form.pk
-    assert SessionForm.objects.get(session=session).form_id == outcome["edit"].pk  # split across two versions
+    assert FormChoice.objects.get(session=session).form_id == outcome["edit"].pk  # split across two versions
 
 
 def test_a_surveys_first_answer_during_an_edit_of_its_form_is_refused_not_deadlocked():

@@ -3,7 +3,7 @@
 import pytest
 
 from feedback.enums import FormPurpose, QuestionKind
-from feedback.models import Answer, Form, PendingResponse, Question, Response, SessionForm
+from feedback.models import Answer, Form, FormChoice, PendingResponse, Question, Response
 from feedback.services import (
     FeedbackError,
     QuestionSpec,
@@ -91,8 +91,8 @@ def test_sessions_that_chose_an_answered_form_move_to_the_new_version_only_witho
     waiting = ended_session()
     choose_session_form(session=waiting, form=form, by=None)
     saved = update_form(form=form, title="Workshop", intro="", questions=[RATING, CHOICE], by=None)
-    assert SessionForm.objects.get(session=answered).form == form
-    assert SessionForm.objects.get(session=waiting).form == saved
+    assert FormChoice.objects.get(session=answered).form == form
+    assert FormChoice.objects.get(session=waiting).form == saved
 
 
 def test_an_old_version_cannot_be_edited():
@@ -130,9 +130,9 @@ def test_choosing_the_default_clears_the_choice_and_survey_forms_are_refused():
     session = ended_session()
     form = create_form(title="Workshop feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
     choose_session_form(session=session, form=form, by=None)
-    assert SessionForm.objects.get(session=session).form == form
+    assert FormChoice.objects.get(session=session).form == form
     choose_session_form(session=session, form=session_form(), by=None)
-    assert not SessionForm.objects.filter(session=session).exists()
+    assert not FormChoice.objects.filter(session=session).exists()
     survey = Form.objects.get(family="society-survey")
     with pytest.raises(FeedbackError):
         choose_session_form(session=session, form=survey, by=None)
@@ -164,7 +164,7 @@ def _session_answered_by(count: int):
 def test_a_new_default_after_five_responses_leaves_the_sixth_on_the_form_they_answered():
     old = session_form()
     session, sixth = _session_answered_by(5)
-    assert SessionForm.objects.get(session=session).form == old  # pinned by the first response
+    assert FormChoice.objects.get(session=session).form == old  # pinned by the first response
     other = create_form(title="Short feedback", purpose=FormPurpose.SESSION, questions=[RATING], by=None)
     make_default(form=other, by=None)
     fresh = ended_session()
@@ -190,7 +190,7 @@ def test_making_a_chosen_form_the_default_keeps_it_pinned_on_an_answered_session
     unanswered = ended_session()
     choose_session_form(session=unanswered, form=chosen, by=None)
     make_default(form=chosen, by=None)
-    assert list(SessionForm.objects.values_list("session", "form")) == [(answered.pk, chosen.pk)]
+    assert list(FormChoice.objects.values_list("session", "form")) == [(answered.pk, chosen.pk)]
     make_default(form=session_form(), by=None)
     assert form_for_session(type(answered).objects.get(pk=answered.pk)) == chosen
 
