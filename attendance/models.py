@@ -7,6 +7,25 @@ from attendance.enums import AttendanceSource, AttendanceStatus, Mode, Registrat
 from members.enums import YearOfStudy
 
 
+class RegistrationQuerySet(models.QuerySet):
+    """The states and modes other apps ask about, by name. The events app reads registrations
+    through `session.registrations` without importing this app, and these methods spare it (and
+    everyone) spelling a state."""
+
+    def active(self):
+        """Places held and places on the waiting list: everything not cancelled."""
+        return self.exclude(state=RegistrationState.CANCELLED)
+
+    def holding_places(self):
+        return self.filter(state=RegistrationState.REGISTERED)
+
+    def in_person(self):
+        return self.filter(mode=Mode.IN_PERSON)
+
+    def online(self):
+        return self.filter(mode=Mode.ONLINE)
+
+
 class Registration(models.Model):
     """A member's place (or place in the queue) at a session, in one mode.
 
@@ -33,6 +52,8 @@ class Registration(models.Model):
     attendance_source = models.CharField(_("taken by"), max_length=10, choices=AttendanceSource.choices, blank=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
 
+    objects = RegistrationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
@@ -48,7 +69,7 @@ class Registration(models.Model):
             models.Index(
                 fields=["session"],
                 include=["member", "year_of_study", "attendance", "attended_mode", "mode"],
-                condition=models.Q(state="registered"),
+                condition=models.Q(state=RegistrationState.REGISTERED),
                 name="registration_places_covering",
             ),
             # Sessions whose attendance came from an imported report (a few): no scan to find them.
@@ -59,6 +80,28 @@ class Registration(models.Model):
 
     def __str__(self):
         return f"{self.member} – {self.session} ({self.get_state_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        """Holding a place or waiting for one: not cancelled."""
+        return self.state != RegistrationState.CANCELLED
+
+    @property
+    def holds_place(self) -> bool:
+        """Registered, not on the waiting list or cancelled."""
+        return self.state == RegistrationState.REGISTERED
+
+    @property
+    def is_waitlisted(self) -> bool:
+        return self.state == RegistrationState.WAITLISTED
+
+    @property
+    def is_in_person(self) -> bool:
+        return self.mode == Mode.IN_PERSON
+
+    @property
+    def is_online(self) -> bool:
+        return self.mode == Mode.ONLINE
 
     @property
     def has_attended(self) -> bool:

@@ -9,6 +9,7 @@
 """
 
 import csv
+import enum
 import io
 import math
 import re
@@ -35,6 +36,13 @@ class Participant:
     seconds: int = 0
 
 
+class ReportKind(enum.StrEnum):
+    TEAMS = "teams"  # a Microsoft Teams attendance report
+    ZOOM = "zoom"  # a Zoom participants export
+    PLAIN = "plain"  # a plain register: email,status rows
+    UNKNOWN = "unknown"  # not recognised (the report carries why)
+
+
 @dataclass
 class PlainRow:
     row_number: int
@@ -46,7 +54,7 @@ class PlainRow:
 
 @dataclass
 class ParsedReport:
-    kind: str  # "teams", "zoom" or "plain"
+    kind: ReportKind
     participants: dict[str, Participant] = field(default_factory=dict)  # by lower-cased email
     nameless: list[str] = field(default_factory=list)  # participants without an email (guests)
     rows: list[PlainRow] = field(default_factory=list)
@@ -109,7 +117,7 @@ def _add(report: ParsedReport, name: str, email: str, seconds: int) -> None:
 
 
 def _teams(rows: list[list[str]]) -> ParsedReport:
-    report = ParsedReport(kind="teams")
+    report = ParsedReport(kind=ReportKind.TEAMS)
     section, header, totals, activities = None, None, [], []
     for row_number, row in enumerate(rows, start=1):
         first = row[0].lower() if row else ""
@@ -165,7 +173,7 @@ def _zoom(rows: list[list[str]]) -> ParsedReport | None:
     if not headers:
         return None
     start = headers[-1]
-    report = ParsedReport(kind="zoom")
+    report = ParsedReport(kind=ReportKind.ZOOM)
     header = rows[start]
     name_at = _column(header, "name (original name)", "name")
     email_at = _column(header, "user email", "email")
@@ -194,7 +202,7 @@ def _zoom(rows: list[list[str]]) -> ParsedReport | None:
 
 
 def _plain(records: list[list[str]]) -> ParsedReport:
-    report = ParsedReport(kind="plain")
+    report = ParsedReport(kind=ReportKind.PLAIN)
     header = [cell.strip().lower() for cell in records[0]]
     index = {name: position for position, name in enumerate(header)}
     seen: dict[str, int] = {}
@@ -238,12 +246,12 @@ def read_report(*, data: bytes, filename: str) -> ParsedReport:
             records = _lines(_decode(data))
             refuse_control_characters(records, named_by_header=False)
     except UnreadableFile as error:
-        return ParsedReport(kind="unknown", errors=error.errors)
+        return ParsedReport(kind=ReportKind.UNKNOWN, errors=error.errors)
     except csv.Error:
-        return ParsedReport(kind="unknown", errors=[RowError(0, _("The file could not be read."))])
+        return ParsedReport(kind=ReportKind.UNKNOWN, errors=[RowError(0, _("The file could not be read."))])
     records = [row for row in records if row is not None]
     if not records:
-        return ParsedReport(kind="unknown", errors=[RowError(0, _("The file is empty."))])
+        return ParsedReport(kind=ReportKind.UNKNOWN, errors=[RowError(0, _("The file is empty."))])
     flat = " ".join(" ".join(row).lower() for row in records[:40])
     header = [cell.strip().lower() for cell in records[0]]
     if "email" in header and "status" in header:
@@ -258,7 +266,7 @@ def read_report(*, data: bytes, filename: str) -> ParsedReport:
             report.errors.append(RowError(0, _("No participants were found in this report.")))
         return report
     return ParsedReport(
-        kind="unknown",
+        kind=ReportKind.UNKNOWN,
         errors=[
             RowError(
                 0,

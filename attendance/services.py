@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from attendance.certificates import attendance_certificate_body
 from attendance.enums import AttendanceSource, AttendanceStatus, Mode, RegistrationState
 from attendance.models import AttendanceChange, RegisterTaken, Registration
-from attendance.reports import PlainRow, read_report
+from attendance.reports import PlainRow, ReportKind, read_report
 from attendance.selectors import waitlist_positions
 from certificates import services as certificate_services
 from certificates.enums import CertificateKind
@@ -353,13 +353,18 @@ class AttendanceImportError(ImportRefused):
 class AttendanceImportPlan:
     """What an import will do (the preview), then did."""
 
-    kind: str
+    kind: ReportKind
     present: list[tuple[Member, int]] = field(default_factory=list)  # (member, seconds) reaching the share
     too_short: list[tuple[Member, int]] = field(default_factory=list)
     statuses: list[tuple[Member, PlainRow]] = field(default_factory=list)  # plain registers
     unmatched: list[str] = field(default_factory=list)  # participants who are not members
     minimum_seconds: int = 0
     applied: bool = False
+
+    @property
+    def is_plain_register(self) -> bool:
+        """From an email,status register, which sets statuses, rather than a meeting report."""
+        return self.kind == ReportKind.PLAIN
 
 
 def plan_attendance_import(*, session: Session, data: bytes, filename: str) -> AttendanceImportPlan:
@@ -378,7 +383,7 @@ def plan_attendance_import(*, session: Session, data: bytes, filename: str) -> A
     ]
     if report.errors or unknown:
         raise AttendanceImportError(sorted(report.errors + unknown, key=lambda error: error.row_number))
-    if report.kind == "plain":
+    if report.kind == ReportKind.PLAIN:
         plan.statuses = [(members[row.email], row) for row in report.rows]
         return plan
     length = (session.ends_at - session.starts_at).total_seconds()
@@ -408,7 +413,7 @@ def apply_attendance_import(
     with transaction.atomic():
         Session.objects.select_for_update().get(pk=session.pk)
         existing = {r.member_id: r for r in Registration.objects.filter(session=session)}
-        if plan.kind == "plain":
+        if plan.is_plain_register:
             changes = [
                 (
                     m,

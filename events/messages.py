@@ -36,7 +36,7 @@ def _details_check(message, session: Session, batch: Batch) -> dict:
         session,
         # Co-teachers cannot edit a published session: they are pointed at the lead instead.
         edit_url=url_for("events:edit", session.pk) if can_edit_session(message.recipient, session) else "",
-        registered=session.registrations.filter(state="registered").count(),
+        registered=session.registrations.holding_places().count(),
     )
 
 

@@ -94,6 +94,22 @@ class Session(models.Model):
         return self.title
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == SessionStatus.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == SessionStatus.PUBLISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SessionStatus.CANCELLED
+
+    @property
+    def is_hybrid(self) -> bool:
+        return self.format == SessionFormat.HYBRID
+
+    @property
     def duration_hours(self) -> float:
         return (self.ends_at - self.starts_at).total_seconds() / 3600
 

@@ -83,7 +83,7 @@ def can_cancel_session(user, session: Session) -> bool:
 def holds_online_place(registration) -> bool:
     """Whether a registration (the attendance app's row, or None) is a place to join online. Its
     SQL form is `events.selectors.online_place_at`; a test checks they agree."""
-    return registration is not None and registration.state == "registered" and registration.mode == "online"
+    return registration is not None and registration.holds_place and registration.is_online
 
 
 def sees_meeting_link(user, session: Session, *, online_place: bool = False) -> bool:
@@ -141,7 +141,7 @@ def offers_check_in(session: Session, registration, *, now=None) -> bool:
     online place, whose way in is the meeting link."""
     return (
         registration is not None
-        and registration.state == "registered"
+        and registration.holds_place
         and registration.checked_in_at is None
         and not holds_online_place(registration)
         and check_in_open(session, now=now)
@@ -166,6 +166,6 @@ def cancellation_open(session: Session, registration, *, now=None) -> bool:
     given up (no one is offered it). The session page, My sessions, the confirmation page and
     `attendance.services.cancel_registration` all ask this."""
     now = now or timezone.now()
-    if registration is None or registration.state not in ("registered", "waitlisted"):
+    if registration is None or not registration.is_active:
         return False
     return registration.checked_in_at is None and now < session.starts_at

@@ -13,26 +13,29 @@ from events.models import Series, Session
 from events.permissions import on_roster
 
 
-def _places_taken(mode: str) -> Coalesce:
+def _registrations() -> QuerySet:
+    """The attendance app's registrations, reached through the session's reverse relation (this
+    app does not import the apps above it); their queryset names the states and modes."""
+    return Session._meta.get_field("registrations").related_model.objects.all()
+
+
+def _places_taken(places: QuerySet) -> Coalesce:
     # A correlated subquery per row rather than a join and GROUP BY: PostgreSQL evaluates it only
     # for the rows a page returns (after ORDER BY and LIMIT), each an index-only scan of
     # `registration_places_covering`, and `count()` leaves it out. A join counted the places of
     # every matching session, and read every registration, before the page was cut.
-    registrations = Session._meta.get_field("registrations").related_model.objects
     taken = (
-        registrations.filter(session=OuterRef("pk"), state="registered", mode=mode)
-        .order_by()
-        .values("session")
-        .annotate(taken=Count("*"))
-        .values("taken")
+        places.filter(session=OuterRef("pk")).order_by().values("session").annotate(taken=Count("*")).values("taken")
     )
     return Coalesce(Subquery(taken), 0)
 
 
 def with_places_taken(sessions: QuerySet[Session]) -> QuerySet[Session]:
-    """Annotate how many places each mode has given out (the attendance app's registrations, read
-    through their reverse relation; the literals are attendance's Mode and RegistrationState)."""
-    return sessions.annotate(in_person_taken=_places_taken("in_person"), online_taken=_places_taken("online"))
+    """Annotate how many places each mode has given out."""
+    places = _registrations().holding_places()
+    return sessions.annotate(
+        in_person_taken=_places_taken(places.in_person()), online_taken=_places_taken(places.online())
+    )
 
 
 def with_listing_joins(sessions: QuerySet[Session]) -> QuerySet[Session]:
@@ -135,7 +138,9 @@ def sessions_for_year_feed(*, year: int, now: dt.datetime | None = None) -> Quer
 def sessions_for_personal_feed(*, member, now: dt.datetime | None = None) -> QuerySet[Session]:
     """A member's own feed: the sessions they teach and those they have a place at."""
     now = now or timezone.now()
-    mine = on_roster(member=member) | Q(registrations__member=member, registrations__state="registered")
+    mine = on_roster(member=member) | Q(
+        pk__in=_registrations().holding_places().filter(member=member).values("session")
+    )
     ids = Session.objects.filter(mine, status__in=LISTED_IN_FEEDS, ends_at__gte=now - FEED_HISTORY).values("pk")
     return (
         with_listing_joins(Session.objects.filter(pk__in=ids))
@@ -147,11 +152,4 @@ def sessions_for_personal_feed(*, member, now: dt.datetime | None = None) -> Que
 def online_place_at(*, member) -> Exists:
     """SQL form of `events.permissions.holds_online_place`: the member holds an online place at
     the session (the attendance app's rows, read through the session's relation)."""
-    return Exists(
-        Session.objects.filter(
-            pk=OuterRef("pk"),
-            registrations__member=member,
-            registrations__state="registered",
-            registrations__mode="online",
-        )
-    )
+    return Exists(_registrations().holding_places().online().filter(session=OuterRef("pk"), member=member))

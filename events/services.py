@@ -143,7 +143,7 @@ def update_session(*, session: Session, changed_by: Member, target_years: Iterab
 
 def _people_to_tell(session: Session) -> set[int]:
     """Everyone holding a place or waiting for one, and the session's teachers."""
-    registrants = session.registrations.exclude(state="cancelled").values_list("member_id", flat=True)
+    registrants = session.registrations.active().values_list("member_id", flat=True)
     return {*registrants, *session.roster.values_list("teacher_id", flat=True)}
 
 

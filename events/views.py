@@ -181,8 +181,8 @@ class SessionDetailView(SessionObjectMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user, session = self.request.user, self.session
         # The viewer's own registration (the attendance app's table, read through its relation).
-        registration = session.registrations.filter(member=user).exclude(state="cancelled").first()
-        registered = registration is not None and registration.state == "registered"
+        registration = session.registrations.active().filter(member=user).first()
+        registered = registration is not None and registration.holds_place
         can_edit = permissions.can_edit_session(user, session)
         can_review = permissions.can_review_sessions(user) and session.status == SessionStatus.SUBMITTED
         # What the apps above events own and the page shows (the viewer's place in a waiting list).
@@ -372,7 +372,7 @@ class SessionCalendarView(SessionObjectMixin, View):
     """One session as an .ics file to add to a calendar."""
 
     def get(self, request, *args, **kwargs):
-        registration = self.session.registrations.filter(member=request.user, state="registered").first()
+        registration = self.session.registrations.holding_places().filter(member=request.user).first()
         payload = ical.calendar_bytes(
             [self.session],
             name=self.session.title,
@@ -454,7 +454,7 @@ class MaterialView(LoginRequiredMixin, View):
         if material is None:
             raise Http404
         session = selectors.session_for_page(pk=material.session_id)
-        registered = session.registrations.filter(member=request.user, state="registered").exists()
+        registered = session.registrations.holding_places().filter(member=request.user).exists()
         allowed = permissions.sees_materials(request.user, session, registered=registered)
         if not (permissions.can_view_session(request.user, session) and allowed):
             raise Http404

@@ -14,6 +14,14 @@ class FormPurpose(models.TextChoices):
         return [(value, label) for value, label in cls.choices if value != cls.INTERVIEW]
 
 
+class SurveyStatus(models.TextChoices):
+    """Where a survey stands at a moment (`feedback.results.survey_status`), from its dates."""
+
+    UPCOMING = "upcoming", _("Upcoming")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
 class QuestionKind(models.TextChoices):
     LIKERT = "likert", _("Agreement (strongly disagree … strongly agree)")
     RATING = "rating", _("Rating from 1 to 5")

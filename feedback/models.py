@@ -91,6 +91,19 @@ class Question(models.Model):
     def __str__(self):
         return self.text
 
+    @property
+    def is_text(self) -> bool:
+        return self.kind == QuestionKind.TEXT
+
+    @property
+    def is_rating(self) -> bool:
+        return self.kind == QuestionKind.RATING
+
+    @property
+    def takes_several(self) -> bool:
+        """A multiple-choice question: several options may be ticked."""
+        return self.kind == QuestionKind.MULTIPLE
+
 
 class Option(models.Model):
     """A choice of a single- or multiple-choice question. `value` is the stable key metrics count by."""

@@ -188,6 +188,14 @@ class YearOfStudyRequest(models.Model):
     def is_pending(self) -> bool:
         return self.state == YearRequestState.PENDING
 
+    @property
+    def is_approved(self) -> bool:
+        return self.state == YearRequestState.APPROVED
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.state == YearRequestState.WITHDRAWN
+
 
 class YearOfStudyChange(models.Model):
     """One row for every change of a member's year of study, whatever made it (see YearChangeSource)."""

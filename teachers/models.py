@@ -63,10 +63,12 @@ class TeacherApplication(models.Model):
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["member"], condition=models.Q(status="pending"), name="application_one_pending_per_member"
+                fields=["member"],
+                condition=models.Q(status=ApplicationStatus.PENDING),
+                name="application_one_pending_per_member",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="declined") | ~models.Q(decline_reason=""),
+                condition=~models.Q(status=ApplicationStatus.DECLINED) | ~models.Q(decline_reason=""),
                 name="application_declined_with_reason",
             ),
         ]
@@ -117,7 +119,9 @@ class CoTeachingInvitation(models.Model):
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["session", "teacher"], condition=models.Q(status="pending"), name="invitation_one_pending"
+                fields=["session", "teacher"],
+                condition=models.Q(status=InvitationStatus.PENDING),
+                name="invitation_one_pending",
             )
         ]
 

@@ -50,7 +50,6 @@ from feedback.results.sessions import (
     teacher_results,
 )
 from feedback.results.surveys import (
-    SURVEY_STATUS_LABELS,
     SurveyResults,
     survey_comments_export,
     survey_export,
@@ -61,7 +60,6 @@ from feedback.results.surveys import (
 )
 
 __all__ = [
-    "SURVEY_STATUS_LABELS",
     "Bar",
     "Comment",
     "Figures",

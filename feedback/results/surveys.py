@@ -8,7 +8,7 @@ from django.db.models import Count, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from feedback.enums import MetricKey, QuestionKind, YearBand
+from feedback.enums import MetricKey, QuestionKind, SurveyStatus, YearBand
 from feedback.models import Answer, PendingResponse, Response, Survey
 from feedback.results.counting import (
     Figures,
@@ -55,7 +55,7 @@ def survey_results(*, survey: Survey, with_comments: bool = True, now=None) -> S
     dashboard reads figures only)."""
     minimum = minimum_responses()
     responses = Response.objects.filter(survey=survey)
-    if survey_status(survey, now=now) != "closed":
+    if survey_status(survey, now=now) != SurveyStatus.CLOSED:
         # Only the number of people is shown while answers come in, by band too: a band's count
         # says nothing about what anyone answered.
         answered = Counter()
@@ -140,7 +140,7 @@ def survey_export(*, survey: Survey) -> tuple[list[str], list[list]]:
     every_question = list(survey.form.questions.order_by("position"))
     questions = [question for question in every_question if question.kind != QuestionKind.TEXT]
     header = [str(_("Year band")), *(f"{question.position}. {question.text}" for question in questions)]
-    if survey_status(survey) != "closed":
+    if survey_status(survey) != SurveyStatus.CLOSED:
         return header, []  # nothing is read from a survey until it closes
     responses = Response.objects.filter(survey=survey)
     bands = dict(responses.values_list("id", "year_band").order_by())
@@ -201,7 +201,7 @@ def survey_comments_export(*, survey: Survey) -> tuple[list[str], list[list]]:
     `survey_export`. No rows below N responses, nor while the survey is open."""
     header = [str(_("Question")), str(_("Comment"))]
     responses = Response.objects.filter(survey=survey)
-    if survey_status(survey) != "closed" or responses.count() < minimum_responses():
+    if survey_status(survey) != SurveyStatus.CLOSED or responses.count() < minimum_responses():
         return header, []
     comments = (
         Answer.objects.filter(response__in=responses, question__kind=QuestionKind.TEXT)
@@ -212,15 +212,12 @@ def survey_comments_export(*, survey: Survey) -> tuple[list[str], list[list]]:
     return header, [[f"{position}. {question}", text] for position, question, text in comments]
 
 
-def survey_status(survey: Survey, *, now=None) -> str:
-    """Whether the survey is "upcoming", "open" or "closed" at `now`."""
+def survey_status(survey: Survey, *, now=None) -> SurveyStatus:
+    """Whether the survey is upcoming, open or closed at `now`."""
     now = now or timezone.now()
     if now < survey.opens_at:
-        return "upcoming"
-    return "open" if now < survey.closes_at else "closed"
-
-
-SURVEY_STATUS_LABELS = {"upcoming": _("Upcoming"), "open": _("Open"), "closed": _("Closed")}
+        return SurveyStatus.UPCOMING
+    return SurveyStatus.OPEN if now < survey.closes_at else SurveyStatus.CLOSED
 
 
 def surveys_for_committee() -> QuerySet[Survey]:

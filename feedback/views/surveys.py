@@ -18,7 +18,7 @@ from django.views.generic import FormView, TemplateView
 
 from events.forms import DATETIME_LOCAL, DateTimeLocalInput
 from feedback import permissions, results
-from feedback.enums import FormPurpose, ImportSource
+from feedback.enums import FormPurpose, ImportSource, SurveyStatus
 from feedback.models import Form, PendingResponse, Survey, SurveyImport
 from feedback.results.counting import rows_counted
 from feedback.services import FeedbackError, create_survey, release_survey
@@ -80,9 +80,8 @@ class SurveyListView(SurveyManagerMixin, TemplateView):
         surveys = list(results.surveys_for_committee())
         for survey in surveys:
             survey.status = results.survey_status(survey, now=now)
-            survey.status_label = results.SURVEY_STATUS_LABELS[survey.status]
             survey.years = sorted(entry.year for entry in survey.audience_years.all())
-        return super().get_context_data(**kwargs) | {"surveys": surveys}
+        return super().get_context_data(**kwargs) | {"surveys": surveys, "SurveyStatus": SurveyStatus}
 
 
 class SurveyCreateView(SurveyManagerMixin, FormView):
@@ -131,7 +130,7 @@ class SurveyObjectMixin(SurveyManagerMixin):
         )
         if survey is None:
             raise Http404
-        if survey.sealed_count and results.survey_status(survey) == "closed":
+        if survey.sealed_count and results.survey_status(survey) == SurveyStatus.CLOSED:
             survey.sealed_count -= release_survey(survey)
         return survey
 
@@ -143,7 +142,7 @@ class SurveyExportMixin(SurveyObjectMixin):
         if not self.request.user.is_authenticated or not self.test_func():
             return super().dispatch(request, *args, **kwargs)
         survey = self.get_survey(kwargs["pk"])
-        if results.survey_status(survey) != "closed":
+        if results.survey_status(survey) != SurveyStatus.CLOSED:
             messages.info(request, _("The answers can be downloaded once the survey closes."))
             return redirect("feedback:survey_results", pk=survey.pk)
         self.survey = survey
@@ -159,7 +158,7 @@ class SurveyResultsView(SurveyObjectMixin, TemplateView):
         return super().get_context_data(**kwargs) | {
             "survey": survey,
             "import_source": source,
-            "status": results.SURVEY_STATUS_LABELS[results.survey_status(survey)],
+            "status": results.survey_status(survey).label,
             "results": results.survey_results(survey=survey),
         }
 

@@ -27,7 +27,7 @@ class Command(ImportCommand):
             plan = plan_attendance_import(session=session, data=data, filename=file.name)
         except AttendanceImportError as error:
             raise self.refused(file.name, error.errors) from None
-        if plan.kind == "plain":
+        if plan.is_plain_register:
             self.stdout.write(f"{len(plan.statuses)} attendance status(es) to record.")
         else:
             self.stdout.write(

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from attendance.demo import CERTIFIED_SESSION, seed_attendance, seed_certificate
-from events.enums import SessionStatus
+from events.enums import SessionFormat, SessionStatus
 from events.models import Series, Session
 from events.services import cancel_session, create_session
 from feedback.demo import seed_feedback
@@ -14,7 +14,7 @@ from members.academic_year import AcademicYear
 from members.demo import as_then, day_in, password_hash, year_then
 from members.enums import Role
 from members.models import Member
-from teachers.enums import TeachingRole
+from teachers.enums import ApplicationStatus, TeachingRole
 from teachers.models import ApplicationMotivation, TeacherApplication
 from teachers.services import add_to_roster
 
@@ -210,7 +210,13 @@ def _seed_sessions(domain: str) -> int:
         created += _seed_session(domain, fields, starts_at=starts_at, hours=hours, lead=lead, series=series)
     for title, topic, (month, day), hour, hours, format_, years, lead in HISTORY_SESSIONS:
         starts_at = timezone.make_aware(dt.datetime.combine(day_in(last_year, month, day), dt.time(hour)))
-        status = "cancelled" if title in CANCELLATIONS else "published" if title in NO_REGISTER else "completed"
+        status = (
+            SessionStatus.CANCELLED
+            if title in CANCELLATIONS
+            else SessionStatus.PUBLISHED
+            if title in NO_REGISTER
+            else SessionStatus.COMPLETED
+        )
         fields = {"title": title, "topic": topic, "format": format_, "target_years": years, "status": status}
         created += _seed_session(
             domain, fields, starts_at=starts_at, hours=hours, lead=lead, series=series, taught_in=last_year
@@ -224,7 +230,8 @@ def _seed_session(domain: str, fields: dict, *, starts_at, hours: float, lead: s
     one); `taught_in` (an earlier academic year) records the teachers' year of study then."""
     import datetime as dt
 
-    title, topic, format_, years = fields["title"], fields["topic"], fields["format"], fields["target_years"]
+    title, topic, years = fields["title"], fields["topic"], fields["target_years"]
+    format_ = SessionFormat(fields["format"])
     if Session.objects.filter(title=title).exists():
         return False
     locals_ = [lead, *([CO_TEACHERS[title]] if title in CO_TEACHERS else [])]
@@ -239,10 +246,10 @@ def _seed_session(domain: str, fields: dict, *, starts_at, hours: float, lead: s
         ends_at=starts_at + dt.timedelta(hours=hours),
         series=series if topic == "Pathology" else None,
         description=f"A near-peer session on {topic.lower()} for years {', '.join(map(str, years))}.",
-        venue="" if format_ == "online" else "Lecture Theatre 1, Sir Alexander Fleming Building",
-        meeting_url="" if format_ == "in_person" else "https://teams.microsoft.com/l/meetup-join/demo",
-        capacity=None if format_ == "online" else 40,
-        online_capacity=60 if format_ == "hybrid" else None,
+        venue="Lecture Theatre 1, Sir Alexander Fleming Building" if format_.has_venue else "",
+        meeting_url="https://teams.microsoft.com/l/meetup-join/demo" if format_.has_link else "",
+        capacity=40 if format_.has_venue else None,
+        online_capacity=60 if format_ == SessionFormat.HYBRID else None,
     )
     for teacher, role in zip(teachers, (TeachingRole.LEAD, TeachingRole.CO_TEACHER), strict=False):
         add_to_roster(session=session, teacher=teacher, role=role)
@@ -282,7 +289,7 @@ def _seed_applications(domain: str) -> None:
         year = AcademicYear(current.start_year - years_ago)
         applied_on = min(day_in(year, month, day), timezone.localdate())
         applied_at = timezone.make_aware(dt.datetime.combine(applied_on, dt.time(12)))
-        approved = status == "approved"
+        approved = status == ApplicationStatus.APPROVED
         # Written directly: these teachers are already in the Teachers group (seeded above).
         application = TeacherApplication.objects.create(
             member=member,
