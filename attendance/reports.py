@@ -51,6 +51,10 @@ class PlainRow:
     mode: str
     year_of_study: int | None
 
+    @property
+    def status_label(self) -> str:
+        return AttendanceStatus(self.status).label
+
 
 @dataclass
 class ParsedReport:

@@ -184,6 +184,18 @@ def test_the_page_previews_then_applies_and_only_staff_may(client, session, peop
     assert Registration.objects.filter(attendance="present", attendance_source="import").count() == 2
 
 
+def test_the_preview_of_a_plain_register_says_each_status_in_words(client, session, people):
+    client.force_login(session.created_by)
+    url = reverse("attendance:import_report", args=[session.pk])
+    register = b"email,status\naisha.khan@example.ac.uk,present\nBEN.JONES@example.ac.uk,LATE\n"
+
+    preview = client.post(url, {"file": SimpleUploadedFile("register.csv", register)}).content.decode()
+
+    assert "— Present</li>" in preview and "— Late</li>" in preview
+    assert "— present" not in preview and "— late" not in preview
+    assert "present online" not in preview  # a register sets statuses; it is not a meeting report
+
+
 ZOOM_WITH_MEETING_DATA = (
     b"Meeting ID,Topic,Start Time,End Time,User Email,Duration (Minutes),Participants\r\n"
     b"812 3456,Renal,22/07/2026 19:00,22/07/2026 20:00,host@example.ac.uk,60,3\r\n"
