@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from attendance.enums import Mode, RegistrationState
 from attendance.models import Registration
+from attendance.selectors import sessions_without_register
 from attendance.services import waitlist_position
 from events.enums import SessionStatus
 from events.ical import calendar_bytes
@@ -161,19 +162,21 @@ def _take_register(message, session: Session, batch: Batch) -> dict:
     return session_context(session, register_url=url_for("attendance:sheet", session.pk))
 
 
+# The most sessions a digest lists under one heading; it says how many more there are.
+DIGEST_LIST_LENGTH = 50
+
+
 def _digest(message, _about, batch: Batch) -> dict:
-    now = timezone.now()
-    awaiting = list(Session.objects.filter(status=SessionStatus.SUBMITTED).order_by("starts_at")[:50])
-    without_register = list(
-        Session.objects.filter(
-            status__in=SessionStatus.held,
-            ends_at__range=(now - dt.timedelta(days=14), now),
-            register_taken__isnull=True,
-        ).order_by("starts_at")[:50]
-    )
+    """Sessions awaiting approval, and those this academic year without a register (the count the
+    committee's home page shows, `sessions_without_register`), latest first."""
+    awaiting = list(Session.objects.filter(status=SessionStatus.SUBMITTED).order_by("starts_at")[:DIGEST_LIST_LENGTH])
+    without = sessions_without_register(now=timezone.now()).order_by("-starts_at", "-pk")
+    without_register = list(without[:DIGEST_LIST_LENGTH])
+    more = without.count() - DIGEST_LIST_LENGTH if len(without_register) == DIGEST_LIST_LENGTH else 0
     return {
         "awaiting": awaiting,
         "without_register": without_register,
+        "more_without_register": more,
         "approvals_url": url_for("events:approvals"),
         "week": message.occurrence,
     }
