@@ -5,6 +5,7 @@ from django.urls import include, path
 from home.views import HomeView
 from meded import health
 from meded.pages import SitePageView
+from members.sign_in import microsoft_sign_in
 
 admin.site.site_header = "MedEd administration"
 admin.site.site_title = "MedEd admin"
@@ -20,6 +21,8 @@ urlpatterns = [
     path("privacy/", SitePageView.as_view(template_name="pages/privacy.html"), name="privacy"),
     path("accessibility/", SitePageView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
     path("contact/", SitePageView.as_view(template_name="pages/contact.html"), name="contact"),
+    # allauth's own address, so that the Microsoft button keeps its "Keep me signed in" choice.
+    path("accounts/microsoft/login/", microsoft_sign_in),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),
     path("", include("certificates.urls")),

@@ -9,6 +9,7 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self):
+        from allauth.account.signals import user_logged_in as allauth_user_logged_in
         from django.contrib.auth import user_logged_in
         from django.contrib.auth.models import update_last_login
         from django.db.models.signals import post_save
@@ -17,10 +18,12 @@ class MembersConfig(AppConfig):
             checks,  # noqa: F401 -- registers the system checks
             messages,  # noqa: F401 -- registers its message kinds and roles with notifications
         )
+        from members.sign_in import apply_keep_signed_in
 
         # Sign-ins are recorded to the day only (see `record_sign_in_day`).
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
         user_logged_in.connect(record_sign_in_day, dispatch_uid="members.record_sign_in_day")
+        allauth_user_logged_in.connect(apply_keep_signed_in, dispatch_uid="members.keep_signed_in")
         post_save.connect(
             keep_social_sign_in_day, sender="socialaccount.SocialAccount", dispatch_uid="members.social_sign_in_day"
         )
