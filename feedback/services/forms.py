@@ -207,7 +207,8 @@ def update_form(*, form: Form, title: str, intro: str, questions: Sequence[Quest
     """
     _check_specs(questions)
     with transaction.atomic():
-        versions = list(Form.objects.select_for_update().filter(family=form.family).order_by("version"))
+        # In primary-key order, as every lock on several rows is (docs/architecture.md, Locks).
+        versions = list(Form.objects.select_for_update().filter(family=form.family).order_by("pk"))
         current = next((v for v in versions if v.is_current), None)
         if current is None or current.pk != form.pk:
             raise FeedbackError(_("Someone has saved a newer version of this form; edit that one instead."))
@@ -220,7 +221,7 @@ def update_form(*, form: Form, title: str, intro: str, questions: Sequence[Quest
         Form.objects.filter(pk=current.pk).update(is_current=False, is_default=False)
         successor = Form.objects.create(
             family=current.family,
-            version=versions[-1].version + 1,
+            version=max(v.version for v in versions) + 1,
             purpose=current.purpose,
             title=title.strip(),
             intro=intro.strip(),
