@@ -26,8 +26,8 @@ from events.permissions import (
     can_view_session,
     cancellation_open,
     check_in_open,
-    holds_online_place,
     offers_check_in,
+    offers_meeting_link,
 )
 from events.selectors import session_for_page, sessions_open_for_check_in
 from meded.links import url_for
@@ -142,12 +142,7 @@ class MySessionsView(LoginRequiredMixin, TemplateView):
         for registration in groups["waitlisted"]:
             registration.can_cancel = cancellation_open(registration.session, registration)
         for registration in groups["upcoming"]:
-            # An online place's way in is the meeting link, while the session goes ahead.
-            registration.joins_online = (
-                holds_online_place(registration)
-                and bool(registration.session.meeting_url)
-                and registration.session.status != SessionStatus.CANCELLED
-            )
+            registration.joins_online = offers_meeting_link(registration.session, registration)
             # While check-in is open the way in is offered, not a cancellation.
             registration.offers_check_in = offers_check_in(registration.session, registration)
             registration.can_cancel = cancellation_open(registration.session, registration) and not check_in_open(

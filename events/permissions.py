@@ -86,6 +86,14 @@ def holds_online_place(registration) -> bool:
     return registration is not None and registration.holds_place and registration.is_online
 
 
+def offers_meeting_link(session: Session, registration) -> bool:
+    """Whether a member's place (the attendance app's row, or None) offers "Join online": an
+    online place (`holds_online_place`) at a session going ahead with a meeting link. Being
+    allowed to see the link (`sees_meeting_link`: teachers, the committee) does not make an
+    in-person place a way to join online. The home page and My sessions ask this."""
+    return holds_online_place(registration) and bool(session.meeting_url) and not session.is_cancelled
+
+
 def sees_meeting_link(user, session: Session, *, online_place: bool = False) -> bool:
     """The meeting link is for members holding an online place (`holds_online_place`: an
     in-person place at a hybrid session does not need it), the session's teachers and the

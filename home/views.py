@@ -58,9 +58,7 @@ def _member_home(user, *, now) -> dict:
     if place is not None:
         session = place.session
         place.offers_check_in = event_permissions.offers_check_in(session, place, now=now)
-        place.sees_meeting_link = bool(session.meeting_url) and event_permissions.sees_meeting_link(
-            user, session, online_place=event_permissions.holds_online_place(place)
-        )
+        place.joins_online = event_permissions.offers_meeting_link(session, place)
     positions = attendance_selectors.waitlist_positions(groups["waitlisted"])
     for registration in groups["waitlisted"]:
         registration.position = positions[registration.pk]
