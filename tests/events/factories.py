@@ -21,6 +21,12 @@ def in_days(days: float, *, hour: int = 18) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
 
+def _starts_at(*, starts_in: dt.timedelta | None, ended_ago: dt.timedelta | None) -> dt.datetime:
+    if ended_ago is not None:
+        return timezone.now() - ended_ago - dt.timedelta(hours=1)
+    return in_days(7) if starts_in is None else timezone.now() + starts_in
+
+
 class SeriesFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Series
@@ -30,9 +36,10 @@ class SeriesFactory(factory.django.DjangoModelFactory):
 
 
 class SessionFactory(factory.django.DjangoModelFactory):
-    """A draft, in person, a week ahead at 18:00 (or `starts_in` from now), for year 3. Pass
-    `target_years=[...]` and `lead=member`. Traits: `hybrid` and `online` (with a meeting link;
-    online has no room or places)."""
+    """A draft, in person, a week ahead at 18:00 (or `starts_in` from now), for an hour, for year
+    3. Pass `ended_ago` (a timedelta) for one that ended that long before now, having started an
+    hour before it ended. Pass `target_years=[...]` and `lead=member`. Traits: `hybrid` and
+    `online` (with a meeting link; online has no room or places)."""
 
     class Meta:
         model = Session
@@ -40,13 +47,14 @@ class SessionFactory(factory.django.DjangoModelFactory):
 
     class Params:
         starts_in = None
+        ended_ago = None
         hybrid = factory.Trait(format=SessionFormat.HYBRID, meeting_url=MEETING_URL)
         online = factory.Trait(format=SessionFormat.ONLINE, venue="", capacity=None, meeting_url=MEETING_URL)
 
     title = factory.Sequence(lambda n: f"Session {n}")
     format = SessionFormat.IN_PERSON
     venue = "Lecture Theatre 1"
-    starts_at = factory.LazyAttribute(lambda o: in_days(7) if o.starts_in is None else timezone.now() + o.starts_in)
+    starts_at = factory.LazyAttribute(lambda o: _starts_at(starts_in=o.starts_in, ended_ago=o.ended_ago))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=1))
     status = SessionStatus.DRAFT
     created_by = factory.SubFactory(MemberFactory, roles=["teacher"])

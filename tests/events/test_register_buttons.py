@@ -4,7 +4,6 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from events.enums import SessionStatus
 from events.permissions import can_take_register
@@ -12,13 +11,6 @@ from tests.events.factories import SessionFactory
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _ended(days_ago: float, **kwargs):
-    ends_at = timezone.now() - dt.timedelta(days=days_ago)
-    return SessionFactory(
-        status=SessionStatus.COMPLETED, starts_at=ends_at - dt.timedelta(hours=1), ends_at=ends_at, **kwargs
-    )
 
 
 def _buttons(client, session) -> dict[str, bool]:
@@ -39,7 +31,7 @@ def _pages(client, session) -> tuple[int, int]:
 
 def test_teacher_after_the_edit_window_is_offered_no_check_in_screen_or_register(client, teacher, settings):
     settings.REGISTER_EDIT_DAYS = 7
-    session = _ended(8, lead=teacher)
+    session = SessionFactory(status=SessionStatus.COMPLETED, ended_ago=dt.timedelta(days=8), lead=teacher)
     client.force_login(teacher)
 
     assert _buttons(client, session) == {"screen": False, "sheet": False, "results": True}
@@ -48,7 +40,7 @@ def test_teacher_after_the_edit_window_is_offered_no_check_in_screen_or_register
 
 def test_teacher_within_the_edit_window_is_offered_both_and_they_open(client, teacher, settings):
     settings.REGISTER_EDIT_DAYS = 7
-    session = _ended(6, lead=teacher)
+    session = SessionFactory(status=SessionStatus.COMPLETED, ended_ago=dt.timedelta(days=6), lead=teacher)
     client.force_login(teacher)
 
     assert _buttons(client, session) == {"screen": True, "sheet": True, "results": True}
@@ -57,7 +49,7 @@ def test_teacher_within_the_edit_window_is_offered_both_and_they_open(client, te
 
 def test_committee_after_the_edit_window_is_offered_both_and_they_open(client, teacher, settings):
     settings.REGISTER_EDIT_DAYS = 7
-    session = _ended(30, lead=teacher)
+    session = SessionFactory(status=SessionStatus.COMPLETED, ended_ago=dt.timedelta(days=30), lead=teacher)
     client.force_login(MemberFactory(roles=["committee"]))
 
     assert _buttons(client, session) == {"screen": True, "sheet": True, "results": True}
@@ -82,7 +74,7 @@ def test_teacher_of_a_draft_is_offered_neither(client, teacher):
 
 def test_the_edit_window_ends_exactly_register_edit_days_after_the_session(teacher, settings):
     settings.REGISTER_EDIT_DAYS = 7
-    session = _ended(1, lead=teacher)
+    session = SessionFactory(status=SessionStatus.COMPLETED, ended_ago=dt.timedelta(days=1), lead=teacher)
     limit = session.ends_at + dt.timedelta(days=7)
 
     assert can_take_register(teacher, session, now=limit) is True
@@ -91,8 +83,12 @@ def test_the_edit_window_ends_exactly_register_edit_days_after_the_session(teach
 
 def test_the_dashboard_lists_only_registers_the_teacher_may_still_take(client, teacher, settings):
     settings.REGISTER_EDIT_DAYS = 7
-    open_one = _ended(2, lead=teacher, title="Still open")
-    closed = _ended(9, lead=teacher, title="Long closed")
+    open_one = SessionFactory(
+        status=SessionStatus.COMPLETED, ended_ago=dt.timedelta(days=2), lead=teacher, title="Still open"
+    )
+    closed = SessionFactory(
+        status=SessionStatus.COMPLETED, ended_ago=dt.timedelta(days=9), lead=teacher, title="Long closed"
+    )
     client.force_login(teacher)
 
     page = client.get(reverse("teachers:dashboard")).content.decode()
