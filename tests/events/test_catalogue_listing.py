@@ -24,17 +24,6 @@ def _page(client, query=None) -> str:
     return client.get(reverse("events:catalogue"), query or {}).content.decode()
 
 
-def _submitted(lead, *, title="Cardiology", starts_at=None):
-    return SessionFactory(
-        status=SessionStatus.SUBMITTED,
-        title=title,
-        target_years=[2],
-        starts_at=starts_at or in_days(3),
-        capacity=30,
-        lead=lead,
-    )
-
-
 def test_the_next_member_of_the_year_gets_the_listing_without_reading_sessions(
     client, member, session, django_assert_num_queries
 ):
@@ -53,7 +42,14 @@ def test_the_next_member_of_the_year_gets_the_listing_without_reading_sessions(
 
 
 def test_a_session_published_shows_at_once(client, member, lead, session):
-    proposed = _submitted(lead)
+    proposed = SessionFactory(
+        status=SessionStatus.SUBMITTED,
+        title="Cardiology",
+        target_years=[2],
+        starts_at=in_days(3),
+        capacity=30,
+        lead=lead,
+    )
     client.force_login(member)
     assert "Cardiology" not in _page(client)
 
@@ -64,7 +60,17 @@ def test_a_session_published_shows_at_once(client, member, lead, session):
 
 
 def test_a_registration_changes_the_places_shown_at_once(client, member, lead):
-    session = approve_session(session=_submitted(lead), by=lead)
+    session = approve_session(
+        session=SessionFactory(
+            status=SessionStatus.SUBMITTED,
+            title="Cardiology",
+            target_years=[2],
+            starts_at=in_days(3),
+            capacity=30,
+            lead=lead,
+        ),
+        by=lead,
+    )
     client.force_login(member)
     assert "30 places left in person" in _page(client)
 
@@ -75,7 +81,17 @@ def test_a_registration_changes_the_places_shown_at_once(client, member, lead):
 
 def test_a_check_in_by_a_member_with_a_place_keeps_the_listing_and_a_walk_in_does_not(member, lead):
     now = timezone.now()
-    session = approve_session(session=_submitted(lead, starts_at=now + dt.timedelta(minutes=5)), by=lead)
+    session = approve_session(
+        session=SessionFactory(
+            status=SessionStatus.SUBMITTED,
+            title="Cardiology",
+            target_years=[2],
+            starts_at=now + dt.timedelta(minutes=5),
+            capacity=30,
+            lead=lead,
+        ),
+        by=lead,
+    )
     register(session=session, member=member)
     before = listing_key(YEAR_2)
 
@@ -134,7 +150,17 @@ def test_a_listing_is_kept_for_chosen_filters_and_plain_page_numbers(query):
 
 def test_a_listing_kept_from_a_first_visit_links_to_the_same_year_for_everyone(client, member, lead):
     for n in range(13):
-        approve_session(session=_submitted(lead, title=f"Tutorial {n:02}", starts_at=in_days(2 + n)), by=lead)
+        approve_session(
+            session=SessionFactory(
+                status=SessionStatus.SUBMITTED,
+                title=f"Tutorial {n:02}",
+                target_years=[2],
+                starts_at=in_days(2 + n),
+                capacity=30,
+                lead=lead,
+            ),
+            by=lead,
+        )
     client.force_login(member)
     _page(client)  # year 2's first visit: the member's own year
     client.force_login(MemberFactory(year_of_study=4))
