@@ -38,8 +38,9 @@ class SeriesFactory(factory.django.DjangoModelFactory):
 class SessionFactory(factory.django.DjangoModelFactory):
     """A draft, in person, a week ahead at 18:00 (or `starts_in` from now), for an hour, for year
     3. Pass `ended_ago` (a timedelta) for one that ended that long before now, having started an
-    hour before it ended. Pass `target_years=[...]` and `lead=member`. Traits: `hybrid` and
-    `online` (with a meeting link; online has no room or places)."""
+    hour before it ended, and `created_ago` (a timedelta) for one written that long ago (the
+    approval queue's oldest request comes first). Pass `target_years=[...]` and `lead=member`.
+    Traits: `hybrid` and `online` (with a meeting link; online has no room or places)."""
 
     class Meta:
         model = Session
@@ -48,6 +49,7 @@ class SessionFactory(factory.django.DjangoModelFactory):
     class Params:
         starts_in = None
         ended_ago = None
+        created_ago = None
         hybrid = factory.Trait(format=SessionFormat.HYBRID, meeting_url=MEETING_URL)
         online = factory.Trait(format=SessionFormat.ONLINE, venue="", capacity=None, meeting_url=MEETING_URL)
 
@@ -57,6 +59,7 @@ class SessionFactory(factory.django.DjangoModelFactory):
     starts_at = factory.LazyAttribute(lambda o: _starts_at(starts_in=o.starts_in, ended_ago=o.ended_ago))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=1))
     status = SessionStatus.DRAFT
+    created_at = factory.LazyAttribute(lambda o: timezone.now() - (o.created_ago or dt.timedelta()))
     created_by = factory.SubFactory(MemberFactory, roles=["teacher"])
     published_at = factory.LazyAttribute(lambda o: timezone.now() if o.status in SessionStatus.held else None)
     cancellation_reason = factory.LazyAttribute(

@@ -262,18 +262,12 @@ def test_lead_submits_a_draft_from_its_page(client, teacher, member):
 # The approval queue
 
 
-def _submitted(title, *, lead, days_ago):
-    return SessionFactory(
-        status=SUBMITTED, title=title, lead=lead, created_at=timezone.now() - dt.timedelta(days=days_ago)
-    )
-
-
 def _statuses(*sessions):
     return [Session.objects.get(pk=s.pk).status for s in sessions]
 
 
 def test_only_the_committee_sees_the_approval_queue(client, member, teacher, committee_member):
-    session = _submitted("Waiting", lead=teacher, days_ago=1)
+    session = SessionFactory(status=SUBMITTED, title="Waiting", lead=teacher, created_ago=dt.timedelta(days=1))
     url = reverse("events:approvals")
     for outsider in (member, teacher):
         client.force_login(outsider)
@@ -289,8 +283,8 @@ def test_only_the_committee_sees_the_approval_queue(client, member, teacher, com
 
 
 def test_approval_queue_lists_submitted_sessions_oldest_request_first(client, teacher, committee_member):
-    _submitted("Newer request", lead=teacher, days_ago=1)
-    _submitted("Older request", lead=teacher, days_ago=3)
+    SessionFactory(status=SUBMITTED, title="Newer request", lead=teacher, created_ago=dt.timedelta(days=1))
+    SessionFactory(status=SUBMITTED, title="Older request", lead=teacher, created_ago=dt.timedelta(days=3))
     # At other times, so that no clash warning names them.
     SessionFactory(status=DRAFT, title="Still a draft", lead=teacher, starts_at=in_days(20))
     SessionFactory(status=PUBLISHED, title="Already out", lead=teacher, starts_at=in_days(21))
@@ -310,8 +304,8 @@ def test_approval_queue_when_empty_says_so(client, committee_member):
 
 
 def test_committee_approves_one_session_with_its_button(client, teacher, committee_member):
-    first = _submitted("First", lead=teacher, days_ago=2)
-    second = _submitted("Second", lead=teacher, days_ago=1)
+    first = SessionFactory(status=SUBMITTED, title="First", lead=teacher, created_ago=dt.timedelta(days=2))
+    second = SessionFactory(status=SUBMITTED, title="Second", lead=teacher, created_ago=dt.timedelta(days=1))
     client.force_login(committee_member)
 
     # The row's button wins over whatever is ticked.
@@ -326,7 +320,10 @@ def test_committee_approves_one_session_with_its_button(client, teacher, committ
 
 
 def test_committee_approves_the_ticked_sessions(client, teacher, committee_member):
-    a, b, c = (_submitted(t, lead=teacher, days_ago=n) for n, t in enumerate(["A talk", "B talk", "C talk"]))
+    a, b, c = (
+        SessionFactory(status=SUBMITTED, title=t, lead=teacher, created_ago=dt.timedelta(days=n))
+        for n, t in enumerate(["A talk", "B talk", "C talk"])
+    )
     client.force_login(committee_member)
 
     response = client.post(reverse("events:approvals"), {"action": "approve", "session": [a.pk, b.pk]}, follow=True)
@@ -340,7 +337,10 @@ def test_committee_approves_the_ticked_sessions(client, teacher, committee_membe
 
 
 def test_committee_sends_the_ticked_sessions_back_with_a_comment(client, teacher, committee_member):
-    a, b, c = (_submitted(t, lead=teacher, days_ago=n) for n, t in enumerate(["A talk", "B talk", "C talk"]))
+    a, b, c = (
+        SessionFactory(status=SUBMITTED, title=t, lead=teacher, created_ago=dt.timedelta(days=n))
+        for n, t in enumerate(["A talk", "B talk", "C talk"])
+    )
     client.force_login(committee_member)
 
     response = client.post(
@@ -362,7 +362,10 @@ def test_committee_sends_the_ticked_sessions_back_with_a_comment(client, teacher
 
 @pytest.mark.parametrize("comment", ["", "   "])
 def test_sending_back_without_a_comment_is_refused_and_changes_nothing(client, teacher, committee_member, comment):
-    a, b = _submitted("A talk", lead=teacher, days_ago=2), _submitted("B talk", lead=teacher, days_ago=1)
+    a, b = (
+        SessionFactory(status=SUBMITTED, title="A talk", lead=teacher, created_ago=dt.timedelta(days=2)),
+        SessionFactory(status=SUBMITTED, title="B talk", lead=teacher, created_ago=dt.timedelta(days=1)),
+    )
     client.force_login(committee_member)
 
     response = client.post(
@@ -378,7 +381,7 @@ def test_sending_back_without_a_comment_is_refused_and_changes_nothing(client, t
 
 
 def test_approving_with_nothing_ticked_is_refused(client, teacher, committee_member):
-    session = _submitted("A talk", lead=teacher, days_ago=1)
+    session = SessionFactory(status=SUBMITTED, title="A talk", lead=teacher, created_ago=dt.timedelta(days=1))
     client.force_login(committee_member)
     response = client.post(reverse("events:approvals"), {"action": "approve"}, follow=True)
     assert response.context["approval_errors"] == [
@@ -388,8 +391,8 @@ def test_approving_with_nothing_ticked_is_refused(client, teacher, committee_mem
 
 
 def test_approving_a_session_someone_already_approved_skips_it(client, teacher, committee_member):
-    done = _submitted("Approved elsewhere", lead=teacher, days_ago=2)
-    waiting = _submitted("Waiting", lead=teacher, days_ago=1)
+    done = SessionFactory(status=SUBMITTED, title="Approved elsewhere", lead=teacher, created_ago=dt.timedelta(days=2))
+    waiting = SessionFactory(status=SUBMITTED, title="Waiting", lead=teacher, created_ago=dt.timedelta(days=1))
     Session.objects.filter(pk=done.pk).update(status=PUBLISHED)
     client.force_login(committee_member)
 
@@ -406,9 +409,9 @@ def test_each_session_awaiting_approval_is_a_card_with_its_warnings_and_its_appr
     client, teacher, committee_member
 ):
     published = SessionFactory(status=PUBLISHED, title="ECG", target_years=[3], starts_at=in_days(9))
-    clashing = _submitted("Murmurs", lead=teacher, days_ago=1)
+    clashing = SessionFactory(status=SUBMITTED, title="Murmurs", lead=teacher, created_ago=dt.timedelta(days=1))
     Session.objects.filter(pk=clashing.pk).update(starts_at=published.starts_at, ends_at=published.ends_at)
-    quiet = _submitted("Quiet", lead=teacher, days_ago=2)
+    quiet = SessionFactory(status=SUBMITTED, title="Quiet", lead=teacher, created_ago=dt.timedelta(days=2))
     client.force_login(committee_member)
 
     content = client.get(reverse("events:approvals")).content.decode()
