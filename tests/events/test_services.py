@@ -40,12 +40,6 @@ def _years(session):
     return sorted(session.target_years.values_list("year", flat=True))
 
 
-def _published(**kwargs):
-    return SessionFactory(
-        status=SessionStatus.PUBLISHED, starts_at=WINTER_START, ends_at=WINTER_START + dt.timedelta(hours=1), **kwargs
-    )
-
-
 # create_session
 
 
@@ -138,7 +132,13 @@ def test_update_session_saves_fields_and_replaces_target_years(teacher):
 
 
 def test_update_published_session_logs_each_change_to_time_venue_and_link(teacher):
-    session = _published(format=SessionFormat.HYBRID, venue="Room 1", meeting_url="https://teams.example/a")
+    session = SessionFactory(
+        status=SessionStatus.PUBLISHED,
+        starts_at=WINTER_START,
+        format=SessionFormat.HYBRID,
+        venue="Room 1",
+        meeting_url="https://teams.example/a",
+    )
 
     update_session(
         session=session,
@@ -162,7 +162,7 @@ def test_update_published_session_logs_each_change_to_time_venue_and_link(teache
 
 
 def test_update_published_session_with_unchanged_values_logs_nothing(teacher):
-    session = _published(venue="Room 1")
+    session = SessionFactory(status=SessionStatus.PUBLISHED, starts_at=WINTER_START, venue="Room 1")
     update_session(
         session=session,
         changed_by=teacher,
@@ -177,7 +177,7 @@ def test_update_published_session_with_unchanged_values_logs_nothing(teacher):
 
 
 def test_update_published_session_description_only_logs_nothing(teacher):
-    session = _published()
+    session = SessionFactory(status=SessionStatus.PUBLISHED, starts_at=WINTER_START)
     update_session(session=session, changed_by=teacher, target_years=[3], description="Updated reading list")
     assert SessionChange.objects.count() == 0
     session.refresh_from_db()
