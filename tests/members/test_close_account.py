@@ -11,7 +11,6 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import Permission
 from django.db.models import ProtectedError
 from django.urls import reverse
-from django.utils import timezone
 
 from analytics.metrics import for_year
 from attendance.enums import AttendanceStatus, Mode
@@ -36,25 +35,13 @@ from teachers.models import CoTeachingInvitation, RosterEntry, TeacherApplicatio
 from teachers.services import apply_to_teach, approve_application
 from tests.analytics.factories import held_session
 from tests.attendance.factories import RegistrationFactory
-from tests.events.factories import SessionFactory
+from tests.events.factories import PublishedSessionFactory
 from tests.factories import PASSWORD, MemberFactory
 from tests.teachers.factories import CoTeachingInvitationFactory, RosterEntryFactory
 
 pytestmark = pytest.mark.django_db
 
 LONDON = ZoneInfo("Europe/London")
-
-
-def upcoming_session(*, capacity=1, days=5, status=SessionStatus.PUBLISHED, **fields):
-    start = timezone.now() + dt.timedelta(days=days)
-    return SessionFactory(
-        status=status,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-        capacity=capacity,
-        target_years=[2],
-        **fields,
-    )
 
 
 # --- The service ---------------------------------------------------------------------------------
@@ -112,8 +99,8 @@ def test_closing_keeps_past_registrations_teaching_applications_and_receipts_exa
 
 
 def test_closing_gives_future_places_to_the_waiting_list_and_leaves_past_ones(member):
-    session = upcoming_session(capacity=1)
-    other_session = upcoming_session(capacity=1, days=9)
+    session = PublishedSessionFactory(starts_in=dt.timedelta(days=5), capacity=1)
+    other_session = PublishedSessionFactory(starts_in=dt.timedelta(days=9), capacity=1)
     mine = register(session=session, member=member)
     waiting = register(session=session, member=MemberFactory(year_of_study=2))
     register(session=other_session, member=MemberFactory(year_of_study=2))
@@ -134,11 +121,14 @@ def test_closing_gives_future_places_to_the_waiting_list_and_leaves_past_ones(me
 
 
 def test_closing_removes_pending_invitations_and_application_and_certificates(member, teacher):
-    session = upcoming_session()
+    session = PublishedSessionFactory(starts_in=dt.timedelta(days=5), capacity=1)
     RosterEntryFactory(session=session, teacher=teacher, role=TeachingRole.LEAD, year_of_study=5)
     to_member = CoTeachingInvitationFactory(session=session, teacher=member, invited_by=teacher)
     answered = CoTeachingInvitationFactory(
-        session=upcoming_session(), teacher=member, invited_by=teacher, status=InvitationStatus.DECLINED
+        session=PublishedSessionFactory(starts_in=dt.timedelta(days=5), capacity=1),
+        teacher=member,
+        invited_by=teacher,
+        status=InvitationStatus.DECLINED,
     )
     apply_to_teach(member=member, subjects="Anatomy", motivations=["career"])
     for code, kind in (("CERT1", CertificateKind.TEACHING), ("CERT2", CertificateKind.ATTENDANCE)):
@@ -153,7 +143,7 @@ def test_closing_removes_pending_invitations_and_application_and_certificates(me
 
 
 def test_closing_is_refused_while_the_member_is_on_an_upcoming_roster(teacher):
-    session = upcoming_session(title="Renal physiology")
+    session = PublishedSessionFactory(starts_in=dt.timedelta(days=5), capacity=1, title="Renal physiology")
     RosterEntryFactory(session=session, teacher=teacher, role=TeachingRole.LEAD)
 
     with pytest.raises(AccountClosingRefused, match="Renal physiology"):
@@ -164,7 +154,10 @@ def test_closing_is_refused_while_the_member_is_on_an_upcoming_roster(teacher):
 
 
 def test_a_cancelled_or_past_session_on_the_roster_does_not_stop_closing(teacher):
-    RosterEntryFactory(session=upcoming_session(status=SessionStatus.CANCELLED), teacher=teacher)
+    RosterEntryFactory(
+        session=PublishedSessionFactory(starts_in=dt.timedelta(days=5), capacity=1, status=SessionStatus.CANCELLED),
+        teacher=teacher,
+    )
     RosterEntryFactory(session=held_session(day=dt.date(2025, 11, 5)), teacher=teacher)
 
     assert close_account(member=teacher, by=teacher).is_closed
@@ -177,7 +170,7 @@ def test_closing_twice_is_refused(member):
 
 
 def test_nothing_more_is_sent_to_a_closed_account(member, mailoutbox):
-    session = upcoming_session(days=2)
+    session = PublishedSessionFactory(starts_in=dt.timedelta(days=2), capacity=1)
     notify(kind=MessageKind.SESSION_REMINDER, recipient=member, about=session, occurrence="24h")
     close_account(member=member, by=member)
 
@@ -313,7 +306,10 @@ def test_a_member_without_a_password_confirms_by_typing_their_address(client, me
 
 
 def test_close_page_shows_what_stops_closing_and_no_form(client, teacher):
-    RosterEntryFactory(session=upcoming_session(title="Renal physiology"), teacher=teacher)
+    RosterEntryFactory(
+        session=PublishedSessionFactory(starts_in=dt.timedelta(days=5), capacity=1, title="Renal physiology"),
+        teacher=teacher,
+    )
     client.force_login(teacher)
 
     page = client.get(reverse("members:close_account")).content.decode()
@@ -336,7 +332,10 @@ def admin_client_(client):
 
 
 def test_admin_action_confirms_then_closes_the_selected_accounts(admin_client_, member, teacher):
-    RosterEntryFactory(session=upcoming_session(title="Renal physiology"), teacher=teacher)
+    RosterEntryFactory(
+        session=PublishedSessionFactory(starts_in=dt.timedelta(days=5), capacity=1, title="Renal physiology"),
+        teacher=teacher,
+    )
     url = reverse("admin:members_member_changelist")
     selected = {"action": "close_accounts", "_selected_action": [member.pk, teacher.pk]}
 
