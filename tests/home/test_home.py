@@ -203,11 +203,6 @@ def test_a_teacher_is_offered_the_check_in_screen_while_check_in_is_open(client,
 # The committee
 
 
-def _registered(session):
-    RegisterTakenFactory(session=session, taken_by=session.created_by, taken_at=timezone.now())
-    return session
-
-
 def test_the_committee_sees_each_count_linking_to_its_list(client, committee_member):
     for _ in range(2):
         PublishedSessionFactory(starts_in=dt.timedelta(days=10), status=SessionStatus.SUBMITTED)
@@ -216,14 +211,16 @@ def test_the_committee_sees_each_count_linking_to_its_list(client, committee_mem
     # one still to come or one cancelled.
     for days in (1, 2):
         PublishedSessionFactory(starts_in=-dt.timedelta(days=days), status=SessionStatus.COMPLETED)
-    recent = _registered(PublishedSessionFactory(starts_in=-dt.timedelta(days=3), status=SessionStatus.COMPLETED))
+    recent = PublishedSessionFactory(starts_in=-dt.timedelta(days=3), status=SessionStatus.COMPLETED)
+    RegisterTakenFactory(session=recent, taken_by=recent.created_by, taken_at=timezone.now())
     imported = PublishedSessionFactory(starts_in=-dt.timedelta(days=4), status=SessionStatus.COMPLETED)
     RegistrationFactory(
         session=imported, member=MemberFactory(year_of_study=2), attendance_source=AttendanceSource.IMPORT
     )
     PublishedSessionFactory(starts_in=-dt.timedelta(days=5), status=SessionStatus.CANCELLED)
     # Comments: two on a recent session, one on a session whose feedback closed long ago.
-    old = _registered(PublishedSessionFactory(starts_in=-dt.timedelta(days=30), status=SessionStatus.COMPLETED))
+    old = PublishedSessionFactory(starts_in=-dt.timedelta(days=30), status=SessionStatus.COMPLETED)
+    RegisterTakenFactory(session=old, taken_by=old.created_by, taken_at=timezone.now())
     question = text_question()
     first, _second = (session_comment(text, session=recent, question=question) for text in ("Great", "Too fast"))
     session_comment("Old news", session=old, question=question)
@@ -245,10 +242,12 @@ def test_the_committee_sees_each_count_linking_to_its_list(client, committee_mem
 
 
 def test_comments_on_a_session_the_committee_member_teaches_are_not_theirs_to_moderate(client, committee_member):
-    own = _registered(
-        PublishedSessionFactory(starts_in=-dt.timedelta(days=2), status=SessionStatus.COMPLETED, lead=committee_member)
+    own = PublishedSessionFactory(
+        starts_in=-dt.timedelta(days=2), status=SessionStatus.COMPLETED, lead=committee_member
     )
-    other = _registered(PublishedSessionFactory(starts_in=-dt.timedelta(days=2), status=SessionStatus.COMPLETED))
+    other = PublishedSessionFactory(starts_in=-dt.timedelta(days=2), status=SessionStatus.COMPLETED)
+    for session in (own, other):
+        RegisterTakenFactory(session=session, taken_by=session.created_by, taken_at=timezone.now())
     question = text_question()
     session_comment("About my own session", session=own, question=question)
     session_comment("About someone else's", session=other, question=question)
@@ -270,7 +269,8 @@ def test_failed_emails_link_to_the_outbox_for_those_who_may_open_it(client, comm
 
 
 def test_a_committee_with_nothing_waiting_is_told_so_calmly(client, committee_member):
-    _registered(PublishedSessionFactory(starts_in=-dt.timedelta(days=1), status=SessionStatus.COMPLETED))
+    ended = PublishedSessionFactory(starts_in=-dt.timedelta(days=1), status=SessionStatus.COMPLETED)
+    RegisterTakenFactory(session=ended, taken_by=ended.created_by, taken_at=timezone.now())
     MessageFactory(status=MessageStatus.SENT)
 
     committee = _section(_home(client, committee_member), "committee")
