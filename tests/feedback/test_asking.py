@@ -12,7 +12,7 @@ from feedback.services import create_survey, submit_response
 from notifications.enums import MessageKind, MessageStatus
 from notifications.models import Message
 from notifications.sending import send_messages
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, StudentFactory
 from tests.feedback.factories import answers_for, attend, ended_session, session_form
 
 pytestmark = pytest.mark.django_db
@@ -20,10 +20,6 @@ pytestmark = pytest.mark.django_db
 
 def _asked(kind=MessageKind.FEEDBACK_REQUEST) -> set[str]:
     return set(Message.objects.filter(kind=kind).values_list("recipient__email", flat=True))
-
-
-def _student(name: str):
-    return MemberFactory(email=f"{name}@example.ac.uk", year_of_study=2)
 
 
 def test_the_request_goes_to_those_present_or_late_once_the_register_is_taken():
@@ -35,8 +31,8 @@ def test_the_request_goes_to_those_present_or_late_once_the_register_is_taken():
         ("excused", AttendanceStatus.EXCUSED),
         ("unmarked", ""),
     ]:
-        attend(session, _student(name), attendance=attendance)
-    attend(session, _student("walkin"), walk_in=True)
+        attend(session, StudentFactory(email=f"{name}@example.ac.uk"), attendance=attendance)
+    attend(session, StudentFactory(email="walkin@example.ac.uk"), walk_in=True)
 
     assert write_feedback_requests() == {"requests": 3, "reminders": 0, "surveys": 0}
     assert _asked() == {"present@example.ac.uk", "late@example.ac.uk", "walkin@example.ac.uk"}
@@ -44,8 +40,8 @@ def test_the_request_goes_to_those_present_or_late_once_the_register_is_taken():
 
 def test_before_the_register_is_taken_unmarked_registrants_are_asked_but_not_the_absent():
     session = ended_session(hours_ago=1)
-    attend(session, _student("unmarked"), attendance="")
-    attend(session, _student("absent"), attendance=AttendanceStatus.ABSENT)
+    attend(session, StudentFactory(email="unmarked@example.ac.uk"), attendance="")
+    attend(session, StudentFactory(email="absent@example.ac.uk"), attendance=AttendanceStatus.ABSENT)
 
     write_feedback_requests()
 
@@ -54,9 +50,9 @@ def test_before_the_register_is_taken_unmarked_registrants_are_asked_but_not_the
 
 def test_a_repeated_sweep_writes_nothing_new_and_nobody_is_asked_before_the_end():
     running = ended_session(hours_ago=-0.5)
-    attend(running, _student("early"))
+    attend(running, StudentFactory(email="early@example.ac.uk"))
     session = ended_session(hours_ago=1)
-    attend(session, _student("aisha"))
+    attend(session, StudentFactory(email="aisha@example.ac.uk"))
 
     assert write_feedback_requests() == {"requests": 1, "reminders": 0, "surveys": 0}
     assert write_feedback_requests() == {"requests": 0, "reminders": 0, "surveys": 0}
@@ -66,7 +62,7 @@ def test_a_repeated_sweep_writes_nothing_new_and_nobody_is_asked_before_the_end(
 def test_the_one_reminder_goes_after_the_set_days_only_to_those_who_have_not_answered(settings):
     settings.FEEDBACK_REMINDER_AFTER_DAYS = 3
     session = ended_session(hours_ago=1)
-    answered, silent = _student("answered"), _student("silent")
+    answered, silent = StudentFactory(email="answered@example.ac.uk"), StudentFactory(email="silent@example.ac.uk")
     attend(session, answered)
     attend(session, silent)
     assert write_feedback_requests() == {"requests": 2, "reminders": 0, "surveys": 0}
@@ -82,7 +78,7 @@ def test_the_reminder_never_comes_with_the_request(settings):
     """A member marked present days late is asked now, and reminded only days after that."""
     settings.FEEDBACK_REMINDER_AFTER_DAYS = 3
     session = ended_session(hours_ago=24 * 3 + 1)
-    attend(session, _student("corrected"))
+    attend(session, StudentFactory(email="corrected@example.ac.uk"))
 
     assert write_feedback_requests() == {"requests": 1, "reminders": 0, "surveys": 0}
     assert write_feedback_requests(now=timezone.now() + dt.timedelta(days=3, minutes=1)) == {
@@ -95,14 +91,14 @@ def test_the_reminder_never_comes_with_the_request(settings):
 def test_nothing_is_written_once_feedback_has_closed(settings):
     settings.FEEDBACK_WINDOW_DAYS = 14
     session = ended_session(hours_ago=24 * 14 + 1)
-    attend(session, _student("late_to_the_party"))
+    attend(session, StudentFactory(email="late_to_the_party@example.ac.uk"))
 
     assert write_feedback_requests() == {"requests": 0, "reminders": 0, "surveys": 0}
 
 
 def test_the_request_links_to_the_feedback_page_and_is_skipped_if_answered_meanwhile(mailoutbox):
     session = ended_session(hours_ago=1, title="Renal physiology")
-    keen, waiting = _student("keen"), _student("waiting")
+    keen, waiting = StudentFactory(email="keen@example.ac.uk"), StudentFactory(email="waiting@example.ac.uk")
     attend(session, keen)
     attend(session, waiting)
     write_feedback_requests()
@@ -121,7 +117,7 @@ def test_the_request_links_to_the_feedback_page_and_is_skipped_if_answered_meanw
 
 def test_requests_are_sent_while_the_window_is_open_but_not_after(mailoutbox, settings):
     session = ended_session(hours_ago=1)
-    attend(session, _student("slow"))
+    attend(session, StudentFactory(email="slow@example.ac.uk"))
     write_feedback_requests()
     # The worker picks the request up only after feedback has closed (e.g. a long outage).
     settings.FEEDBACK_WINDOW_DAYS = 0
@@ -135,10 +131,10 @@ def test_requests_are_sent_while_the_window_is_open_but_not_after(mailoutbox, se
 def test_an_open_survey_invites_its_audience_once_and_not_those_who_answered(mailoutbox):
     now = timezone.now()
     year1, _year2, year4, answered = (
-        _student("year1"),
-        _student("year2"),
+        StudentFactory(email="year1@example.ac.uk"),
+        StudentFactory(email="year2@example.ac.uk"),
         MemberFactory(email="year4@example.ac.uk", year_of_study=4),
-        _student("answered"),
+        StudentFactory(email="answered@example.ac.uk"),
     )
     year1.year_of_study = 1
     year1.save()
