@@ -1,5 +1,6 @@
 """Factories for sessions and their parts. They write rows directly (no workflow, no change log):
-tests of the workflow itself go through events.services."""
+tests of the workflow itself go through events.services, and `submitted_session` and
+`approved_session` build a session through the services, as a teacher and the committee would."""
 
 import datetime as dt
 
@@ -8,11 +9,14 @@ from django.utils import timezone
 
 from events.enums import SessionFormat, SessionStatus
 from events.models import Series, Session, SessionTargetYear
+from events.services import approve_session
 from teachers.enums import TeachingRole
+from teachers.services import propose_session
 from tests.factories import MemberFactory
 from tests.teachers.factories import RosterEntryFactory
 
 MEETING_URL = "https://teams.example/j"
+PROPOSED_MEETING_URL = "https://teams.example/join/abc"
 
 
 def in_days(days: float, *, hour: int = 18) -> dt.datetime:
@@ -124,3 +128,48 @@ class ProposedSessionFactory(PublishedSessionFactory):
             RosterEntryFactory(
                 session=obj, teacher=teacher, role=TeachingRole.LEAD, year_of_study=teacher.year_of_study
             )
+
+
+def submitted_session(
+    teacher,
+    *,
+    title: str = "Renal physiology",
+    format: str = SessionFormat.HYBRID,
+    venue: str | None = None,
+    meeting_url: str | None = None,
+    target_years=(1, 2),
+    starts_at: dt.datetime | None = None,
+    hours: float = 1,
+    description: str = "Bring questions.",
+    **fields,
+) -> Session:
+    """A session `teacher` proposed and submitted for approval through the services
+    (teachers.services.propose_session: the change log, and `teacher` on the roster as lead in
+    their year). Unless told: "Renal physiology", hybrid, in "Room 1" (none when online) and at
+    PROPOSED_MEETING_URL (none when in person), for years 1 and 2, five days ahead at 18:00 for
+    `hours` (one), described as "Bring questions.", with no limit on places. Other fields as for
+    events.services.create_session (`capacity`, `series`, ...)."""
+    starts_at = in_days(5) if starts_at is None else starts_at
+    if venue is None:
+        venue = "" if format == SessionFormat.ONLINE else "Room 1"
+    if meeting_url is None:
+        meeting_url = "" if format == SessionFormat.IN_PERSON else PROPOSED_MEETING_URL
+    return propose_session(
+        teacher=teacher,
+        submit=True,
+        title=title,
+        format=format,
+        venue=venue,
+        meeting_url=meeting_url,
+        target_years=list(target_years),
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=hours),
+        description=description,
+        **fields,
+    )
+
+
+def approved_session(teacher, **fields) -> Session:
+    """A session proposed as `submitted_session` (same defaults and fields) and then approved
+    through events.services.approve_session by `teacher`: published, as the committee leaves it."""
+    return approve_session(session=submitted_session(teacher, **fields), by=teacher)

@@ -11,7 +11,6 @@ from events.models import CalendarToken, Session
 from events.permissions import holds_online_place
 from events.selectors import online_place_at
 from events.services import (
-    approve_session,
     calendar_token_for,
     cancel_session,
     reset_calendar_token,
@@ -19,27 +18,12 @@ from events.services import (
 )
 from teachers.services import propose_session
 from tests.attendance.factories import RegistrationFactory
+from tests.events.factories import approved_session
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
 START = (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
-
-
-def _published(teacher, *, title="Renal physiology", years=(1, 2), start=START, fmt="hybrid"):
-    session = propose_session(
-        teacher=teacher,
-        submit=True,
-        title=title,
-        format=fmt,
-        venue="Room 1" if fmt != "online" else "",
-        meeting_url="https://teams.example/join/abc" if fmt != "in_person" else "",
-        target_years=list(years),
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-        description="Bring questions.",
-    )
-    return approve_session(session=session, by=teacher)
 
 
 def _events(response):
@@ -53,7 +37,7 @@ def teacher():
 
 
 def test_session_ics_parses_back_with_its_times_place_and_uid(client, teacher):
-    session = _published(teacher)
+    session = approved_session(teacher, starts_at=START)
     client.force_login(MemberFactory(year_of_study=1))
 
     response = client.get(reverse("events:ics", args=[session.pk]))
@@ -73,7 +57,7 @@ def test_session_ics_parses_back_with_its_times_place_and_uid(client, teacher):
 
 
 def test_a_change_of_time_keeps_the_uid_and_raises_the_sequence(client, teacher):
-    session = _published(teacher)
+    session = approved_session(teacher, starts_at=START)
     uid_before = f"session-{session.pk}@meded.example.ac.uk"
     update_session(
         session=session,
@@ -93,7 +77,7 @@ def test_a_change_of_time_keeps_the_uid_and_raises_the_sequence(client, teacher)
 
 
 def test_a_cancelled_session_is_sent_as_cancelled_with_a_higher_sequence(client, teacher):
-    session = _published(teacher)
+    session = approved_session(teacher, starts_at=START)
     cancel_session(session=session, by=teacher, reason="Teacher unwell")
 
     (event,) = _events(client.get(reverse("events:year_feed", args=[1])))
@@ -103,8 +87,8 @@ def test_a_cancelled_session_is_sent_as_cancelled_with_a_higher_sequence(client,
 
 
 def test_year_feed_is_public_lists_only_that_year_and_hides_meeting_links(client, teacher):
-    _published(teacher, title="For years 1 and 2")
-    _published(teacher, title="For year 4", years=[4], start=START + dt.timedelta(days=1))
+    approved_session(teacher, title="For years 1 and 2", starts_at=START)
+    approved_session(teacher, title="For year 4", target_years=[4], starts_at=START + dt.timedelta(days=1))
     propose_session(
         teacher=teacher,
         title="A draft",
@@ -126,8 +110,8 @@ def test_year_feed_for_a_year_outside_1_to_6_is_not_found(client):
 
 
 def test_personal_feed_lists_the_members_teaching_with_links_and_resetting_revokes_it(client, teacher):
-    _published(teacher, title="Mine")
-    _published(MemberFactory(roles=["teacher"], year_of_study=6), title="Someone else's")
+    approved_session(teacher, title="Mine", starts_at=START)
+    approved_session(MemberFactory(roles=["teacher"], year_of_study=6), title="Someone else's", starts_at=START)
     old = calendar_token_for(member=teacher).token
 
     events = _events(client.get(reverse("events:personal_feed", args=[old])))
@@ -162,7 +146,7 @@ def test_calendar_page_shows_the_private_link_and_replaces_it(client, teacher):
 @pytest.mark.parametrize("count", [5, 200])
 def test_feeds_take_a_fixed_number_of_queries(client, teacher, django_assert_num_queries, count):
     for n in range(count):
-        _published(teacher, title=f"S{n}", start=START + dt.timedelta(hours=n))
+        approved_session(teacher, title=f"S{n}", starts_at=START + dt.timedelta(hours=n))
     token = calendar_token_for(member=teacher).token
     with django_assert_num_queries(3):  # sessions, target years, roster with its teachers
         response = client.get(reverse("events:year_feed", args=[1]))
@@ -173,7 +157,7 @@ def test_feeds_take_a_fixed_number_of_queries(client, teacher, django_assert_num
 
 
 def test_public_year_feed_leaves_out_cancelled_drafts_and_teacher_names(client, teacher):
-    _published(teacher, title="Listed")
+    approved_session(teacher, title="Listed", starts_at=START)
     draft = propose_session(
         teacher=teacher,
         title="Abandoned draft",
@@ -194,14 +178,14 @@ def test_public_year_feed_leaves_out_cancelled_drafts_and_teacher_names(client, 
 def test_a_session_open_to_all_years_is_in_every_years_feed(client, teacher):
     from events.services import update_session
 
-    session = _published(teacher, title="Careers evening", years=[6])
+    session = approved_session(teacher, title="Careers evening", target_years=[6], starts_at=START)
     update_session(session=session, changed_by=teacher, target_years=[6], is_open_to_all_years=True)
     events = _events(client.get(reverse("events:year_feed", args=[1])))
     assert [str(e["summary"]) for e in events] == ["Careers evening"]
 
 
 def test_a_title_with_a_line_break_is_kept_on_one_line_when_written_and_edited(teacher):
-    session = _published(teacher, title="Renal physiology:\r\nthe nephron")
+    session = approved_session(teacher, title="Renal physiology:\r\nthe nephron", starts_at=START)
     assert session.title == "Renal physiology: the nephron"
     update_session(
         session=session, changed_by=teacher, target_years=[1, 2], title="Acid–base\nbalance", venue="Room\n2"
@@ -211,7 +195,7 @@ def test_a_title_with_a_line_break_is_kept_on_one_line_when_written_and_edited(t
 
 
 def test_a_session_whose_stored_title_holds_a_line_break_still_has_a_calendar_file(client, teacher):
-    session = _published(teacher)
+    session = approved_session(teacher, starts_at=START)
     # A row written before titles were kept on one line.
     Session.objects.filter(pk=session.pk).update(title="Renal\nphysiology", venue="Room\n1")
     client.force_login(teacher)
@@ -222,7 +206,7 @@ def test_a_session_whose_stored_title_holds_a_line_break_still_has_a_calendar_fi
 
 
 def _in_person_and_online_places(teacher):
-    session = _published(teacher, fmt="hybrid")
+    session = approved_session(teacher, format="hybrid", starts_at=START)
     in_person = MemberFactory(year_of_study=1)
     online = MemberFactory(year_of_study=2)
     register(session=session, member=in_person, mode="in_person")
