@@ -17,9 +17,7 @@ from attendance.enums import RegistrationState
 from attendance.models import Registration
 from events.enums import SessionStatus
 from events.models import Session
-from events.services import approve_session
-from teachers.services import propose_session
-from tests.events.factories import SessionFactory, in_days
+from tests.events.factories import SessionFactory, approved_session, in_days
 from tests.factories import MemberFactory
 from tests.feedback.factories import attend
 
@@ -94,27 +92,19 @@ def _signed_in(page: Page, live_server, member) -> Page:
     return page
 
 
-def _published(title: str, *, teacher, years=(3,), **fields) -> Session:
-    start = in_days(5)
-    session = propose_session(
-        teacher=teacher,
-        submit=True,
-        title=title,
-        format="in_person",
-        venue="Lecture Theatre 1",
-        capacity=30,
-        target_years=list(years),
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-        **fields,
-    )
-    return approve_session(session=session, by=teacher)
-
-
 def test_attendee_registers_then_cancels_through_the_confirm_page(live_server, page: Page):
     teacher = MemberFactory(first_name="Tom", year_of_study=5, roles=["teacher"])
     student = MemberFactory(first_name="Aisha", year_of_study=3)
-    session = _published("Cardiac cycle", teacher=teacher)
+    session = approved_session(
+        teacher,
+        title="Cardiac cycle",
+        format="in_person",
+        venue="Lecture Theatre 1",
+        capacity=30,
+        target_years=[3],
+        starts_at=in_days(5),
+        description="",
+    )
     page.set_viewport_size(DESKTOP)
     _signed_in(page, live_server, student).goto(f"{live_server.url}/sessions/{session.pk}/")
 
