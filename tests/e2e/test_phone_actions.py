@@ -12,8 +12,7 @@ from playwright.sync_api import Page, expect
 
 from attendance.models import Registration
 from attendance.services import register
-from events.services import approve_session
-from teachers.services import propose_session
+from tests.events.factories import approved_session, submitted_session
 from tests.factories import PASSWORD, MemberFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,22 +35,15 @@ FOCUSED_STATUS = """() => {
 FIRST_NAMES = ["Amira", "Ben", "Chloe", "Dev", "Ella", "Femi", "Grace", "Hannah", "Isaac", "Jack"]
 LAST_NAMES = ["Adams", "Brown", "Clarke", "Davies"]
 
-
-def _session(teacher, *, title, start, years, submit_only=False, **fields):
-    session = propose_session(
-        teacher=teacher,
-        submit=True,
-        title=title,
-        format=fields.pop("format", "hybrid"),
-        venue=fields.pop("venue", "Lecture Theatre 1, Sir Alexander Fleming Building"),
-        capacity=fields.pop("capacity", 60),
-        meeting_url="https://teams.microsoft.com/l/meetup-join/a-very-long-meeting-link-that-must-not-widen-the-page",
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=2),
-        target_years=years,
-        **fields,
-    )
-    return session if submit_only else approve_session(session=session, by=teacher)
+# What the sessions here share, besides each one's own: a long room name and meeting link that
+# must not widen the page, 60 places, two hours and no description.
+LONG_VENUE = "Lecture Theatre 1, Sir Alexander Fleming Building"
+PHONE_SESSION = {
+    "capacity": 60,
+    "meeting_url": "https://teams.microsoft.com/l/meetup-join/a-very-long-meeting-link-that-must-not-widen-the-page",
+    "hours": 2,
+    "description": "",
+}
 
 
 @pytest.fixture
@@ -70,8 +62,13 @@ def _sign_in(page: Page, live_server, member):
 
 def _full_register(teacher) -> tuple:
     start = timezone.now() + dt.timedelta(days=3)
-    session = _session(
-        teacher, title="Prescribing safety assessment: a long title that has to wrap", start=start, years=[4, 5]
+    session = approved_session(
+        teacher,
+        title="Prescribing safety assessment: a long title that has to wrap",
+        starts_at=start,
+        target_years=[4, 5],
+        venue=LONG_VENUE,
+        **PHONE_SESSION,
     )
     names = list(itertools.product(FIRST_NAMES, LAST_NAMES))
     names[-1] = ("Bartholomew", "Featherstonehaugh-Worthington")
@@ -189,30 +186,38 @@ def test_sessions_awaiting_approval_fit_a_phone_with_their_warnings_and_buttons(
     live_server, page: Page, committee_teacher, output_path
 ):
     start = timezone.now() + dt.timedelta(days=5)
-    published = _session(committee_teacher, title="Cardiac cycle and heart sounds", start=start, years=[4, 5])
-    _session(
+    published = approved_session(
+        committee_teacher,
+        title="Cardiac cycle and heart sounds",
+        starts_at=start,
+        target_years=[4, 5],
+        venue=LONG_VENUE,
+        **PHONE_SESSION,
+    )
+    submitted_session(
         MemberFactory(first_name="Lucy", last_name="Hart", year_of_study=6, roles=["teacher"]),
         title="Prescribing safety assessment: a practice paper under exam conditions",
-        start=published.starts_at,
-        years=[4, 5],
-        submit_only=True,
+        starts_at=published.starts_at,
+        target_years=[4, 5],
+        venue=LONG_VENUE,
+        **PHONE_SESSION,
     )
-    _session(
+    submitted_session(
         MemberFactory(first_name="Tom", last_name="Okafor", year_of_study=4, roles=["teacher"]),
         title="Cardiology for finals",
-        start=start + dt.timedelta(days=3),
-        years=[4, 5, 6],
+        starts_at=start + dt.timedelta(days=3),
+        target_years=[4, 5, 6],
         venue="Seminar Room 3",
-        submit_only=True,
+        **PHONE_SESSION,
     )
-    _session(
+    submitted_session(
         MemberFactory(year_of_study=5, roles=["teacher"]),
         title="Anatomy of the upper limb",
-        start=start + dt.timedelta(days=6),
-        years=[1, 2],
+        starts_at=start + dt.timedelta(days=6),
+        target_years=[1, 2],
         format="online",
         venue="",
-        submit_only=True,
+        **PHONE_SESSION,
     )
     _sign_in(page, live_server, committee_teacher)
 
@@ -232,11 +237,13 @@ def test_sessions_awaiting_approval_fit_a_phone_with_their_warnings_and_buttons(
 
 
 def test_the_catalogues_skip_link_takes_the_keyboard_past_the_filters(live_server, page: Page, committee_teacher):
-    _session(
+    approved_session(
         committee_teacher,
         title="Cardiac cycle and heart sounds",
-        start=timezone.now() + dt.timedelta(days=5),
-        years=[6],
+        starts_at=timezone.now() + dt.timedelta(days=5),
+        target_years=[6],
+        venue=LONG_VENUE,
+        **PHONE_SESSION,
     )
     _sign_in(page, live_server, committee_teacher)
     page.goto(f"{live_server.url}/sessions/")
