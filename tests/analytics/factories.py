@@ -1,4 +1,5 @@
-"""Sessions as the dashboard counts them, written straight to the tables (see tests/events/factories.py)."""
+"""Sessions as the dashboard and the metrics document count them, written straight to the tables
+(see tests/events/factories.py)."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -32,4 +33,25 @@ def held_session(
     lead = MemberFactory(year_of_study=5, roles=["teacher"])
     RosterEntryFactory(session=session, teacher=lead, role=TeachingRole.LEAD, year_of_study=5)
     RegisterTakenFactory(session=session)
+    return session
+
+
+def counted_session(
+    starts_at: dt.datetime | None = None,
+    *,
+    hours: float = 1,
+    status: str = SessionStatus.COMPLETED,
+    register_taken: bool = True,
+    **fields,
+) -> Session:
+    """A session of 2025-26 as the metrics document counts it: starting at `starts_at` (5 November
+    2025 at 18:00 London time unless given) for `hours`, completed unless `status` says otherwise,
+    with its register taken unless `register_taken=False`. Other fields as for SessionFactory (for
+    year 3 and led by nobody unless told)."""
+    starts_at = starts_at or dt.datetime(2025, 11, 5, 18, tzinfo=LONDON)
+    session = SessionFactory(
+        status=status, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=hours), **fields
+    )
+    if register_taken:
+        RegisterTakenFactory(session=session)
     return session

@@ -32,8 +32,8 @@ from feedback.services import (
 from members.academic_year import AcademicYear
 from teachers.models import TeacherApplication
 from teachers.services import add_to_roster, apply_to_teach, approve_application, decline_application
-from tests.attendance.factories import RegisterTakenFactory
-from tests.events.factories import SeriesFactory, SessionFactory
+from tests.analytics.factories import counted_session
+from tests.events.factories import SeriesFactory
 from tests.factories import MemberFactory
 from tests.feedback.coding_data import codes, empty_codebook
 from tests.feedback.factories import answers_for, attend, make_form, session_form, survey_form
@@ -75,26 +75,6 @@ def metrics(filters: Filters | None = None, *, year: AcademicYear = YEAR, now: d
     return for_year(year, filters=filters or Filters(), now=now)
 
 
-def session(
-    starts_at: dt.datetime | None = None,
-    *,
-    hours: float = 1,
-    status: str = SessionStatus.COMPLETED,
-    register: bool = True,
-    **fields,
-):
-    """A session of 2025-26 (5 November by default), completed, with its register taken."""
-    starts_at = starts_at or at(2025, 11, 5)
-    made = SessionFactory(status=status, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=hours), **fields)
-    if register:
-        RegisterTakenFactory(session=made)
-    return made
-
-
-def member(year: int | None = 3, **fields):
-    return MemberFactory(year_of_study=year, **fields)
-
-
 def teach(of, teacher):
     """Put `teacher` on the roster as the roster service does, recording their year now."""
     return add_to_roster(session=of, teacher=teacher)
@@ -116,7 +96,7 @@ def give_feedback(of, answers: list[dict], *, form=None) -> None:
     marked present, through the submission service the day the session ends."""
     form = form or session_form()
     for overrides in answers:
-        attendee = member()
+        attendee = MemberFactory()
         attend(of, attendee)
         submit_response(
             member=attendee,
@@ -137,7 +117,7 @@ def answer_survey(survey, years: list[int], *, more_to_come: bool = False, **ove
     unless `more_to_come`, the survey's close releases them all, as beat does."""
     for year in years:
         submit_response(
-            member=member(year),
+            member=MemberFactory(year_of_study=year),
             survey=survey,
             answers=answers_for(survey.form, **overrides),
             now=survey.opens_at + dt.timedelta(hours=1),
@@ -147,7 +127,7 @@ def answer_survey(survey, years: list[int], *, more_to_come: bool = False, **ove
 
 
 def approved_application(motivations: list[str], *, applied_at: dt.datetime, by) -> TeacherApplication:
-    application = apply_to_teach(member=member(), subjects="Renal", motivations=motivations)
+    application = apply_to_teach(member=MemberFactory(), subjects="Renal", motivations=motivations)
     approve_application(application=application, by=by)
     # Applying stamps the clock's time; move it into the year under test.
     TeacherApplication.objects.filter(pk=application.pk).update(created_at=applied_at)
@@ -192,8 +172,8 @@ def test_period_of_2025_26_runs_from_1_august_to_31_july():
 
 def test_empty_year_gives_zeros_no_rates_and_no_survey():
     # Data in the year before, which must not leak into 2025-26.
-    earlier = session(at(2025, 3, 5))
-    attend(earlier, member(1))
+    earlier = counted_session(at(2025, 3, 5))
+    attend(earlier, MemberFactory(year_of_study=1))
     society_survey(at(2025, 3, 1))
     nobody = {"n": 0, "pct": None}
     assert metrics() == {
@@ -252,13 +232,13 @@ def busy_year(sessions: int) -> None:
     """`sessions` sessions, each with a teacher, a walk-in, an absentee and five responses (one
     comment coded), a survey with five released responses (one comment coded), and an
     approved application: every section of the document has something to count."""
-    coder = member(roles=["committee"])
+    coder = MemberFactory(roles=["committee"])
     (theme_code,) = codes(Academic=["Exam preparation"]).values()
     for number in range(sessions):
-        held = session(at(2025, 10, 7) + dt.timedelta(weeks=number), format=SessionFormat.HYBRID)
-        teach(held, member(5, roles=["teacher"]))
-        attend(held, member(2), walk_in=True, mode=Mode.ONLINE, attended_mode=Mode.ONLINE)
-        attend(held, member(4), attendance=AttendanceStatus.ABSENT)
+        held = counted_session(at(2025, 10, 7) + dt.timedelta(weeks=number), format=SessionFormat.HYBRID)
+        teach(held, MemberFactory(year_of_study=5, roles=["teacher"]))
+        attend(held, MemberFactory(year_of_study=2), walk_in=True, mode=Mode.ONLINE, attended_mode=Mode.ONLINE)
+        attend(held, MemberFactory(year_of_study=4), attendance=AttendanceStatus.ABSENT)
         give_feedback(held, [{"went_well": f"Session {number}, comment {n}", "improve": ""} for n in range(5)])
         coding.save_coding(answer=comments_of(held)[f"Session {number}, comment 0"], coder=coder, codes=[theme_code])
     survey = society_survey(at(2026, 2, 2))
@@ -291,8 +271,8 @@ def test_document_takes_twelve_queries_with_a_survey_whatever_the_data(django_as
 @pytest.mark.parametrize("sessions", [1, 4])
 def test_document_takes_seven_queries_without_a_survey_whatever_the_data(django_assert_num_queries, sessions):
     for number in range(sessions):
-        held = session(at(2025, 10, 7) + dt.timedelta(weeks=number))
-        teach(held, member(5, roles=["teacher"]))
+        held = counted_session(at(2025, 10, 7) + dt.timedelta(weeks=number))
+        teach(held, MemberFactory(year_of_study=5, roles=["teacher"]))
         give_feedback(held, [{}] * 5)
     with django_assert_num_queries(7):  # six grouped queries, and one finding no survey
         doc = metrics()
@@ -303,14 +283,14 @@ def test_document_takes_seven_queries_without_a_survey_whatever_the_data(django_
 
 
 def test_session_starting_at_2330_london_on_31_july_belongs_to_the_year_ending():
-    late = session(at(2026, 7, 31, 23, 30))
+    late = counted_session(at(2026, 7, 31, 23, 30))
     assert late.starts_at.astimezone(dt.UTC) == dt.datetime(2026, 7, 31, 22, 30, tzinfo=dt.UTC)  # BST
     assert taught(metrics()) == (1, 1.0)
     assert taught(metrics(year=AcademicYear.parse("2026-27"))) == (0, 0.0)
 
 
 def test_session_starting_at_0030_london_on_1_august_belongs_to_the_next_year():
-    early = session(at(2026, 8, 1, 0, 30))
+    early = counted_session(at(2026, 8, 1, 0, 30))
     # Still 31 July in UTC: the year is cut in London time.
     assert early.starts_at.astimezone(dt.UTC) == dt.datetime(2026, 7, 31, 23, 30, tzinfo=dt.UTC)
     assert taught(metrics()) == (0, 0.0)
@@ -321,76 +301,79 @@ def test_session_starting_at_0030_london_on_1_august_belongs_to_the_next_year():
 
 
 def test_participants_count_registered_places_not_waitlisted_or_cancelled_ones():
-    held = session()
-    attend(held, member(1))
-    attend(held, member(2), state=RegistrationState.WAITLISTED, attendance="")
-    attend(held, member(4), state=RegistrationState.CANCELLED, attendance="")
+    held = counted_session()
+    attend(held, MemberFactory(year_of_study=1))
+    attend(held, MemberFactory(year_of_study=2), state=RegistrationState.WAITLISTED, attendance="")
+    attend(held, MemberFactory(year_of_study=4), state=RegistrationState.CANCELLED, attendance="")
     doc = metrics()
     assert (doc["participants"]["total"], by_year(doc)) == (1, {"1": 1})
 
 
 def test_participants_include_teachers_on_the_roster_of_sessions_not_cancelled():
-    teach(session(status=SessionStatus.DRAFT, register=False), member(5, roles=["teacher"]))
-    teach(session(status=SessionStatus.PUBLISHED), member(6, roles=["teacher"]))
+    teach(
+        counted_session(status=SessionStatus.DRAFT, register_taken=False),
+        MemberFactory(year_of_study=5, roles=["teacher"]),
+    )
+    teach(counted_session(status=SessionStatus.PUBLISHED), MemberFactory(year_of_study=6, roles=["teacher"]))
     doc = metrics()
     assert (doc["participants"]["total"], by_year(doc)) == (2, {"5": 1, "6": 1})
 
 
 def test_participants_leave_out_registrations_and_roster_of_cancelled_sessions():
-    cancelled = session(status=SessionStatus.CANCELLED, register=False)
-    attend(cancelled, member(1), attendance="")
-    teach(cancelled, member(5, roles=["teacher"]))
+    cancelled = counted_session(status=SessionStatus.CANCELLED, register_taken=False)
+    attend(cancelled, MemberFactory(year_of_study=1), attendance="")
+    teach(cancelled, MemberFactory(year_of_study=5, roles=["teacher"]))
     doc = metrics()
     assert (doc["participants"]["total"], by_year(doc), doc["teaching"]["teachers"]) == (0, {}, 0)
 
 
 def test_a_member_registered_for_several_sessions_is_one_participant():
-    regular = member(3)
+    regular = MemberFactory(year_of_study=3)
     for day in (5, 12, 19):
-        attend(session(at(2025, 11, day)), regular)
+        attend(counted_session(at(2025, 11, day)), regular)
     doc = metrics()
     assert (doc["participants"]["total"], by_year(doc)) == (1, {"3": 1})
 
 
 def test_a_teacher_who_also_attends_is_one_participant():
-    teacher = member(5, roles=["teacher"])
-    teach(session(at(2025, 11, 5)), teacher)
-    attend(session(at(2025, 11, 12)), teacher)
+    teacher = MemberFactory(year_of_study=5, roles=["teacher"])
+    teach(counted_session(at(2025, 11, 5)), teacher)
+    attend(counted_session(at(2025, 11, 12)), teacher)
     doc = metrics()
     assert (doc["participants"]["total"], by_year(doc), doc["teaching"]["teachers"]) == (1, {"5": 1}, 1)
 
 
 def test_participant_is_counted_in_the_highest_year_recorded_in_the_period():
-    someone = member(1, roles=["teacher"])
-    attend(session(at(2025, 9, 5)), someone)
+    someone = MemberFactory(year_of_study=1, roles=["teacher"])
+    attend(counted_session(at(2025, 9, 5)), someone)
     someone.year_of_study = 2
     someone.save(update_fields=["year_of_study"])
-    teach(session(at(2026, 6, 5)), someone)  # the roster records year 2
-    attend(session(at(2026, 9, 5)), someone, year_of_study=3)  # 2026-27: not this period's
+    teach(counted_session(at(2026, 6, 5)), someone)  # the roster records year 2
+    attend(counted_session(at(2026, 9, 5)), someone, year_of_study=3)  # 2026-27: not this period's
     assert by_year(metrics()) == {"2": 1}
 
 
 def test_participant_years_follow_each_years_records_not_the_profile_after_rollover():
     # Year 2 in 2024-25, year 3 in 2025-26, and year 4 on the profile now.
-    someone = member(4)
-    attend(session(at(2025, 2, 5)), someone, year_of_study=2)
-    attend(session(at(2025, 11, 5)), someone, year_of_study=3)
+    someone = MemberFactory(year_of_study=4)
+    attend(counted_session(at(2025, 2, 5)), someone, year_of_study=2)
+    attend(counted_session(at(2025, 11, 5)), someone, year_of_study=3)
     assert by_year(metrics(year=AcademicYear.parse("2024-25"))) == {"2": 1}
     assert by_year(metrics()) == {"3": 1}
 
 
 def test_teacher_is_counted_in_the_year_recorded_when_joining_the_roster():
-    teacher = member(5, roles=["teacher"])
-    teach(session(), teacher)
+    teacher = MemberFactory(year_of_study=5, roles=["teacher"])
+    teach(counted_session(), teacher)
     teacher.year_of_study = 6  # the rollover
     teacher.save(update_fields=["year_of_study"])
     assert by_year(metrics()) == {"5": 1}
 
 
 def test_participants_without_a_recorded_year_are_unknown_and_left_out_of_year_shares():
-    held = session()
-    attend(held, member(1))
-    attend(held, member(None))
+    held = counted_session()
+    attend(held, MemberFactory(year_of_study=1))
+    attend(held, MemberFactory(year_of_study=None))
     people = metrics()["participants"]
     assert (people["total"], people["unknown"], people["years"]["1"], people["bands"]["years_1_2"]) == (
         2,
@@ -401,9 +384,9 @@ def test_participants_without_a_recorded_year_are_unknown_and_left_out_of_year_s
 
 
 def test_band_shares_are_of_the_two_bands_rounded_half_up():
-    held = session()
+    held = counted_session()
     for year in [1] + [3] * 5 + [4] * 10:
-        attend(held, member(year))
+        attend(held, MemberFactory(year_of_study=year))
     people = metrics()["participants"]
     # 1/16 = 6.25 % and 5/16 = 31.25 %: half up gives 6.3 and 31.3 (round() would give 6.2 and 31.2).
     assert people["bands"] == {"years_1_2": {"n": 1, "pct": 6.3}, "years_3_6": {"n": 15, "pct": 93.8}}
@@ -418,9 +401,9 @@ def test_band_shares_are_of_the_two_bands_rounded_half_up():
 
 
 def test_year_shares_are_rounded_to_one_decimal():
-    held = session()
+    held = counted_session()
     for year in [1, 3, 3, 3, 3, 3]:
-        attend(held, member(year))
+        attend(held, MemberFactory(year_of_study=year))
     people = metrics()["participants"]
     assert (people["years"]["1"], people["years"]["3"]) == ({"n": 1, "pct": 16.7}, {"n": 5, "pct": 83.3})
 
@@ -429,50 +412,50 @@ def test_year_shares_are_rounded_to_one_decimal():
 
 
 def test_attendance_counts_present_and_late_as_attended_and_absent_or_unmarked_as_not():
-    held = session()
-    attend(held, member(), attendance=AttendanceStatus.PRESENT)
-    attend(held, member(), attendance=AttendanceStatus.LATE)
-    attend(held, member(), attendance=AttendanceStatus.ABSENT)
-    attend(held, member(), attendance="")  # the register was taken without marking them
+    held = counted_session()
+    attend(held, MemberFactory(), attendance=AttendanceStatus.PRESENT)
+    attend(held, MemberFactory(), attendance=AttendanceStatus.LATE)
+    attend(held, MemberFactory(), attendance=AttendanceStatus.ABSENT)
+    attend(held, MemberFactory(), attendance="")  # the register was taken without marking them
     assert metrics()["attendance"]["overall"] == {"registered": 4, "attended": 2, "rate_pct": 50.0}
 
 
 def test_attendance_leaves_out_excused_registrations():
-    held = session()
-    attend(held, member(), attendance=AttendanceStatus.PRESENT)
-    attend(held, member(), attendance=AttendanceStatus.ABSENT)
-    attend(held, member(), attendance=AttendanceStatus.EXCUSED)
+    held = counted_session()
+    attend(held, MemberFactory(), attendance=AttendanceStatus.PRESENT)
+    attend(held, MemberFactory(), attendance=AttendanceStatus.ABSENT)
+    attend(held, MemberFactory(), attendance=AttendanceStatus.EXCUSED)
     assert metrics()["attendance"]["overall"] == {"registered": 2, "attended": 1, "rate_pct": 50.0}
 
 
 def test_attendance_counts_walk_ins():
-    held = session()
-    attend(held, member(), walk_in=True)
-    attend(held, member(), attendance=AttendanceStatus.ABSENT)
+    held = counted_session()
+    attend(held, MemberFactory(), walk_in=True)
+    attend(held, MemberFactory(), attendance=AttendanceStatus.ABSENT)
     assert metrics()["attendance"]["overall"] == {"registered": 2, "attended": 1, "rate_pct": 50.0}
 
 
 def test_attendance_leaves_out_waitlisted_and_cancelled_registrations():
-    held = session()
-    attend(held, member(), attendance=AttendanceStatus.ABSENT)
-    attend(held, member(), state=RegistrationState.WAITLISTED, attendance="")
-    attend(held, member(), state=RegistrationState.CANCELLED, attendance="")
+    held = counted_session()
+    attend(held, MemberFactory(), attendance=AttendanceStatus.ABSENT)
+    attend(held, MemberFactory(), state=RegistrationState.WAITLISTED, attendance="")
+    attend(held, MemberFactory(), state=RegistrationState.CANCELLED, attendance="")
     assert metrics()["attendance"]["overall"] == {"registered": 1, "attended": 0, "rate_pct": 0.0}
 
 
 def test_member_on_the_sessions_own_roster_is_not_its_attendee():
-    teacher = member(5, roles=["teacher"])
-    own = session(at(2025, 11, 5))
+    teacher = MemberFactory(year_of_study=5, roles=["teacher"])
+    own = counted_session(at(2025, 11, 5))
     teach(own, teacher)
     attend(own, teacher)
-    attend(own, member(), attendance=AttendanceStatus.ABSENT)
-    attend(session(at(2025, 11, 12)), teacher)  # a session they only attend counts
+    attend(own, MemberFactory(), attendance=AttendanceStatus.ABSENT)
+    attend(counted_session(at(2025, 11, 12)), teacher)  # a session they only attend counts
     assert metrics()["attendance"]["overall"] == {"registered": 2, "attended": 1, "rate_pct": 50.0}
 
 
 def test_ended_session_without_a_register_is_counted_but_its_registrations_are_not():
-    attend(session(at(2025, 11, 5)), member(), attendance=AttendanceStatus.ABSENT)
-    attend(session(at(2025, 11, 12), register=False), member())
+    attend(counted_session(at(2025, 11, 5)), MemberFactory(), attendance=AttendanceStatus.ABSENT)
+    attend(counted_session(at(2025, 11, 12), register_taken=False), MemberFactory())
     attendance = metrics()["attendance"]
     assert (attendance["overall"], attendance["sessions_counted"], attendance["sessions_without_register"]) == (
         {"registered": 1, "attended": 0, "rate_pct": 0.0},
@@ -482,9 +465,9 @@ def test_ended_session_without_a_register_is_counted_but_its_registrations_are_n
 
 
 def test_imported_attendance_counts_a_session_without_a_register():
-    imported = session(register=False)
-    attend(imported, member(), attendance_source=AttendanceSource.IMPORT)
-    attend(imported, member(), attendance=AttendanceStatus.ABSENT, attendance_source=AttendanceSource.IMPORT)
+    imported = counted_session(register_taken=False)
+    attend(imported, MemberFactory(), attendance_source=AttendanceSource.IMPORT)
+    attend(imported, MemberFactory(), attendance=AttendanceStatus.ABSENT, attendance_source=AttendanceSource.IMPORT)
     attendance = metrics()["attendance"]
     assert (attendance["overall"], attendance["sessions_counted"], attendance["sessions_without_register"]) == (
         {"registered": 2, "attended": 1, "rate_pct": 50.0},
@@ -494,7 +477,7 @@ def test_imported_attendance_counts_a_session_without_a_register():
 
 
 def test_attendance_counts_published_sessions_that_have_ended():
-    attend(session(status=SessionStatus.PUBLISHED), member())
+    attend(counted_session(status=SessionStatus.PUBLISHED), MemberFactory())
     attendance = metrics()["attendance"]
     assert (attendance["overall"], attendance["sessions_counted"]) == (
         {"registered": 1, "attended": 1, "rate_pct": 100.0},
@@ -504,8 +487,8 @@ def test_attendance_counts_published_sessions_that_have_ended():
 
 @pytest.mark.parametrize("status", [SessionStatus.DRAFT, SessionStatus.SUBMITTED, SessionStatus.CANCELLED])
 def test_attendance_leaves_out_sessions_not_held(status):
-    attend(session(status=status), member())
-    attend(session(at(2025, 11, 12), status=status, register=False), member())
+    attend(counted_session(status=status), MemberFactory())
+    attend(counted_session(at(2025, 11, 12), status=status, register_taken=False), MemberFactory())
     attendance = metrics()["attendance"]
     assert (attendance["overall"], attendance["sessions_counted"], attendance["sessions_without_register"]) == (
         NO_RATE,
@@ -515,9 +498,9 @@ def test_attendance_leaves_out_sessions_not_held(status):
 
 
 def test_attendance_leaves_out_sessions_that_have_not_ended():
-    running = session(at(2026, 3, 4, 11, 30))  # until 12:30
-    attend(running, member())
-    session(at(2026, 3, 4, 11, 45), register=False)
+    running = counted_session(at(2026, 3, 4, 11, 30))  # until 12:30
+    attend(running, MemberFactory())
+    counted_session(at(2026, 3, 4, 11, 45), register_taken=False)
     attendance = metrics(now=at(2026, 3, 4, 12))["attendance"]
     assert (attendance["overall"], attendance["sessions_counted"], attendance["sessions_without_register"]) == (
         NO_RATE,
@@ -527,10 +510,10 @@ def test_attendance_leaves_out_sessions_that_have_not_ended():
 
 
 def test_attendance_is_by_the_year_recorded_on_the_registration():
-    held = session()
-    attend(held, member(4), year_of_study=2)  # registered in year 2, year 4 on the profile now
-    attend(held, member(5), attendance=AttendanceStatus.ABSENT)
-    attend(held, member(6), attendance=AttendanceStatus.LATE)
+    held = counted_session()
+    attend(held, MemberFactory(year_of_study=4), year_of_study=2)  # registered in year 2, year 4 on the profile now
+    attend(held, MemberFactory(year_of_study=5), attendance=AttendanceStatus.ABSENT)
+    attend(held, MemberFactory(year_of_study=6), attendance=AttendanceStatus.LATE)
     attendance = metrics()["attendance"]
     assert attendance["years"] == {
         "1": NO_RATE,
@@ -547,9 +530,9 @@ def test_attendance_is_by_the_year_recorded_on_the_registration():
 
 
 def test_attendance_without_a_recorded_year_is_unknown():
-    held = session()
-    attend(held, member(None))
-    attend(held, member(1), attendance=AttendanceStatus.ABSENT)
+    held = counted_session()
+    attend(held, MemberFactory(year_of_study=None))
+    attend(held, MemberFactory(year_of_study=1), attendance=AttendanceStatus.ABSENT)
     attendance = metrics()["attendance"]
     assert (attendance["unknown"], attendance["bands"]["years_1_2"], attendance["overall"]) == (
         {"registered": 1, "attended": 1, "rate_pct": 100.0},
@@ -559,9 +542,9 @@ def test_attendance_without_a_recorded_year_is_unknown():
 
 
 def test_attendance_months_are_london_months_in_order():
-    attend(session(at(2026, 5, 1, 0, 30)), member())  # 30 April 23:30 in UTC
-    attend(session(at(2025, 10, 14)), member(), attendance=AttendanceStatus.ABSENT)
-    attend(session(at(2025, 10, 28)), member())
+    attend(counted_session(at(2026, 5, 1, 0, 30)), MemberFactory())  # 30 April 23:30 in UTC
+    attend(counted_session(at(2025, 10, 14)), MemberFactory(), attendance=AttendanceStatus.ABSENT)
+    attend(counted_session(at(2025, 10, 28)), MemberFactory())
     months = metrics()["attendance"]["months"]
     assert list(months.items()) == [
         ("2025-10", {"registered": 2, "attended": 1, "rate_pct": 50.0}),
@@ -573,27 +556,27 @@ def test_attendance_months_are_london_months_in_order():
 
 
 def test_format_counts_attended_registrations_by_the_mode_attended():
-    hybrid = session(format=SessionFormat.HYBRID)
+    hybrid = counted_session(format=SessionFormat.HYBRID)
     for _ in range(3):
-        attend(hybrid, member(), mode=Mode.ONLINE, attended_mode=Mode.ONLINE)
-    attend(hybrid, member(), mode=Mode.ONLINE, attended_mode=Mode.IN_PERSON)  # came in after all
-    attend(hybrid, member(), mode=Mode.ONLINE, attendance=AttendanceStatus.ABSENT)
+        attend(hybrid, MemberFactory(), mode=Mode.ONLINE, attended_mode=Mode.ONLINE)
+    attend(hybrid, MemberFactory(), mode=Mode.ONLINE, attended_mode=Mode.IN_PERSON)  # came in after all
+    attend(hybrid, MemberFactory(), mode=Mode.ONLINE, attendance=AttendanceStatus.ABSENT)
     assert metrics()["format"]["overall"] == {"online": 3, "in_person": 1, "online_pct": 75.0}
 
 
 def test_format_falls_back_to_the_registered_mode_where_the_attended_mode_was_not_recorded():
-    hybrid = session(format=SessionFormat.HYBRID)
-    attend(hybrid, member(), mode=Mode.ONLINE, attended_mode="")
-    attend(hybrid, member(), mode=Mode.IN_PERSON, attended_mode="")
+    hybrid = counted_session(format=SessionFormat.HYBRID)
+    attend(hybrid, MemberFactory(), mode=Mode.ONLINE, attended_mode="")
+    attend(hybrid, MemberFactory(), mode=Mode.IN_PERSON, attended_mode="")
     assert metrics()["format"]["overall"] == {"online": 1, "in_person": 1, "online_pct": 50.0}
 
 
 def test_format_by_band_follows_the_year_on_the_registration():
-    hybrid = session(format=SessionFormat.HYBRID)
-    attend(hybrid, member(1), mode=Mode.ONLINE, attended_mode=Mode.ONLINE)
-    attend(hybrid, member(2), mode=Mode.ONLINE, attended_mode=Mode.ONLINE)
-    attend(hybrid, member(2))
-    attend(hybrid, member(5))
+    hybrid = counted_session(format=SessionFormat.HYBRID)
+    attend(hybrid, MemberFactory(year_of_study=1), mode=Mode.ONLINE, attended_mode=Mode.ONLINE)
+    attend(hybrid, MemberFactory(year_of_study=2), mode=Mode.ONLINE, attended_mode=Mode.ONLINE)
+    attend(hybrid, MemberFactory(year_of_study=2))
+    attend(hybrid, MemberFactory(year_of_study=5))
     assert metrics()["format"]["bands"] == {
         "years_1_2": {"online": 2, "in_person": 1, "online_pct": 66.7},
         "years_3_6": {"online": 0, "in_person": 1, "online_pct": 0.0},
@@ -604,30 +587,30 @@ def test_format_by_band_follows_the_year_on_the_registration():
 
 
 def test_teachers_are_distinct_members_on_rosters_of_sessions_not_cancelled():
-    first, second, only_cancelled = (member(5, roles=["teacher"]) for _ in range(3))
-    one, two = session(at(2025, 11, 5)), session(at(2025, 11, 12))
+    first, second, only_cancelled = (MemberFactory(year_of_study=5, roles=["teacher"]) for _ in range(3))
+    one, two = counted_session(at(2025, 11, 5)), counted_session(at(2025, 11, 12))
     teach(one, first)
     teach(two, first)
     teach(two, second)
-    teach(session(status=SessionStatus.CANCELLED, register=False), only_cancelled)
+    teach(counted_session(status=SessionStatus.CANCELLED, register_taken=False), only_cancelled)
     assert metrics()["teaching"]["teachers"] == 2
 
 
 def test_teaching_counts_completed_sessions_and_their_hours():
-    session(at(2025, 11, 5), hours=1.5)
-    session(at(2025, 11, 12), hours=2)
-    session(at(2025, 11, 19), hours=1, status=SessionStatus.PUBLISHED)
-    session(at(2025, 11, 26), hours=3, status=SessionStatus.CANCELLED, register=False)
+    counted_session(at(2025, 11, 5), hours=1.5)
+    counted_session(at(2025, 11, 12), hours=2)
+    counted_session(at(2025, 11, 19), hours=1, status=SessionStatus.PUBLISHED)
+    counted_session(at(2025, 11, 26), hours=3, status=SessionStatus.CANCELLED, register_taken=False)
     assert taught(metrics()) == (2, 3.5)
 
 
 def test_motivations_count_approved_applications_made_in_the_year_most_first():
-    committee = member(roles=["committee"])
+    committee = MemberFactory(roles=["committee"])
     approved_application(["career", "enjoyment"], applied_at=at(2025, 9, 1), by=committee)
     approved_application(["career"], applied_at=at(2026, 7, 31, 23, 30), by=committee)
     approved_application(["helping_others"], applied_at=at(2025, 7, 31, 23, 30), by=committee)  # 2024-25
-    apply_to_teach(member=member(), subjects="Cardiology", motivations=["community"])  # pending
-    declined = apply_to_teach(member=member(), subjects="Anatomy", motivations=["transferable_skills"])
+    apply_to_teach(member=MemberFactory(), subjects="Cardiology", motivations=["community"])  # pending
+    declined = apply_to_teach(member=MemberFactory(), subjects="Anatomy", motivations=["transferable_skills"])
     decline_application(application=declined, by=committee, reason="Apply again in year 3")
     TeacherApplication.objects.exclude(status="approved").update(created_at=at(2025, 10, 1))
     assert list(metrics()["teaching"]["motivations"].items()) == [("career", 2), ("enjoyment", 1)]
@@ -637,25 +620,25 @@ def test_motivations_count_approved_applications_made_in_the_year_most_first():
 
 
 def test_feedback_counts_responses_once_released():
-    give_feedback(session(), [{}] * 7)  # five released together, two waiting for three more
+    give_feedback(counted_session(), [{}] * 7)  # five released together, two waiting for three more
     assert metrics()["feedback"]["responses"] == 5
 
 
 def test_feedback_metrics_read_released_responses_only():
-    held = session()
+    held = counted_session()
     give_feedback(held, [{"overall": 4}] * 5)
     give_feedback(held, [{"overall": 1}] * 4)  # pending until a fifth comes
     assert metrics()["feedback"]["metrics"]["overall"] == {"n": 5, "mean": 4.0, "agree_pct": 100.0}
 
 
 def test_feedback_leaves_out_responses_to_sessions_outside_the_period():
-    give_feedback(session(at(2025, 7, 1)), [{}] * 5)
-    give_feedback(session(at(2026, 8, 3)), [{}] * 5)
+    give_feedback(counted_session(at(2025, 7, 1)), [{}] * 5)
+    give_feedback(counted_session(at(2026, 8, 3)), [{}] * 5)
     assert metrics()["feedback"] == {"responses": 0, "minimum": 5, "metrics": {}}
 
 
 def test_feedback_metric_at_the_minimum_gives_n_mean_and_agreement():
-    give_feedback(session(), [{"overall": rating} for rating in (5, 5, 4, 3, 1)])
+    give_feedback(counted_session(), [{"overall": rating} for rating in (5, 5, 4, 3, 1)])
     fours = {"n": 5, "mean": 4.0, "agree_pct": 100.0}
     # Every other scale question was answered 4 (answers_for's default).
     assert metrics()["feedback"]["metrics"] == {
@@ -679,14 +662,14 @@ def short_form():
 
 
 def with_form(of, form):
-    choose_session_form(session=of, form=form, by=member(roles=["committee"]))
+    choose_session_form(session=of, form=form, by=MemberFactory(roles=["committee"]))
     return of
 
 
 def test_feedback_metric_below_the_minimum_gives_only_its_n():
     form = short_form()
     answers = [{"confidence": 5}, {"confidence": 4}, {"confidence": 4}, {"confidence": ""}, {"confidence": ""}]
-    give_feedback(with_form(session(), form), answers, form=form)
+    give_feedback(with_form(counted_session(), form), answers, form=form)
     assert metrics()["feedback"]["metrics"] == {
         "overall": {"n": 5, "mean": 4.0, "agree_pct": 100.0},
         "confidence": {"n": 3, "suppressed": True},
@@ -695,8 +678,8 @@ def test_feedback_metric_below_the_minimum_gives_only_its_n():
 
 def test_feedback_mean_is_rounded_half_up_to_two_decimals():
     form = short_form()
-    first = with_form(session(at(2025, 11, 5)), form)
-    second = with_form(session(at(2025, 11, 12)), form)
+    first = with_form(counted_session(at(2025, 11, 5)), form)
+    second = with_form(counted_session(at(2025, 11, 12)), form)
     # Ten responses each (two released batches), eight of them answering the optional question.
     answers = [{"confidence": c} for c in (5, 5, 4, 4, 4, 3, 2, 2, "", "")]
     give_feedback(first, answers, form=form)
@@ -707,8 +690,8 @@ def test_feedback_mean_is_rounded_half_up_to_two_decimals():
 
 def test_feedback_counts_a_sessions_answers_only_where_its_own_results_show_them():
     form = short_form()
-    shown = with_form(session(at(2025, 11, 5)), form)
-    small = with_form(session(at(2025, 11, 12)), form)
+    shown = with_form(counted_session(at(2025, 11, 5)), form)
+    small = with_form(counted_session(at(2025, 11, 12)), form)
     give_feedback(shown, [{"confidence": 4}] * 5, form=form)
     # Five responses, three answering the optional question: too few for that session's page.
     give_feedback(small, [{"confidence": 1}] * 3 + [{"confidence": ""}] * 2, form=form)
@@ -759,7 +742,12 @@ def test_an_open_survey_is_not_the_years_survey_until_it_closes():
     still_open = society_survey(at(2026, 7, 20), title="Summer survey")  # closes on 3 August
     while_open = at(2026, 7, 25)
     for year in (1, 2, 3, 4, 5, 6):
-        submit_response(member=member(year), survey=still_open, answers=answers_for(still_open.form), now=while_open)
+        submit_response(
+            member=MemberFactory(year_of_study=year),
+            survey=still_open,
+            answers=answers_for(still_open.form),
+            now=while_open,
+        )
     assert metrics(now=while_open)["survey"]["title"] == "Spring survey"
     release_survey(still_open, now=while_open)  # refused: it has not closed
     closed_not_released = for_year(YEAR, filters=Filters(), now=still_open.closes_at)["survey"]
@@ -859,9 +847,9 @@ def comment_on(of, texts: list[str]) -> dict:
 def test_themes_count_coded_comments_of_the_periods_sessions_and_surveys_only():
     empty_codebook()
     book = codes(Academic=["Exam preparation"], Community=["Belonging"])
-    coder = member(roles=["committee"])
-    ours = comment_on(session(), ["Great tips", "Past papers", "Friendly", "Ok", "Fine"])
-    before = comment_on(session(at(2025, 6, 4)), ["Old tips", "b", "c", "d", "e"])
+    coder = MemberFactory(roles=["committee"])
+    ours = comment_on(counted_session(), ["Great tips", "Past papers", "Friendly", "Ok", "Fine"])
+    before = comment_on(counted_session(at(2025, 6, 4)), ["Old tips", "b", "c", "d", "e"])
     survey = society_survey(at(2026, 2, 2))
     answer_survey(survey, [1, 2, 3, 4, 5], text="Made friends")
     earlier_survey = society_survey(at(2025, 2, 2))
@@ -886,8 +874,8 @@ def test_themes_count_coded_comments_of_the_periods_sessions_and_surveys_only():
 def test_held_back_comments_are_counted_but_never_quoted():
     empty_codebook()
     book = codes(Academic=["Exam preparation"])
-    coder = member(roles=["committee"])
-    ours = comment_on(session(), ["Great tips", "As the only year 6 there, I loved it", "c", "d", "e"])
+    coder = MemberFactory(roles=["committee"])
+    ours = comment_on(counted_session(), ["Great tips", "As the only year 6 there, I loved it", "c", "d", "e"])
     for text in ("Great tips", "As the only year 6 there, I loved it"):
         coding.save_coding(answer=ours[text], coder=coder, codes=[book["Exam preparation"]])
     set_held_back(answer=ours["As the only year 6 there, I loved it"], held_back=True, by=coder)
@@ -907,38 +895,38 @@ def test_held_back_comments_are_counted_but_never_quoted():
 
 
 def test_format_filter_narrows_the_sessions():
-    session(at(2025, 11, 5), hours=2, format=SessionFormat.ONLINE)
-    session(at(2025, 11, 12), hours=1, format=SessionFormat.IN_PERSON)
+    counted_session(at(2025, 11, 5), hours=2, format=SessionFormat.ONLINE)
+    counted_session(at(2025, 11, 12), hours=1, format=SessionFormat.IN_PERSON)
     doc = metrics(Filters(format=SessionFormat.ONLINE))
     assert (taught(doc), doc["period"]["filters"]) == ((1, 2.0), {"format": "online"})
 
 
 def test_series_filter_narrows_the_sessions():
     revision = SeriesFactory(title="Year 2 pathology revision")
-    session(at(2025, 11, 5), hours=2, series=revision)
-    session(at(2025, 11, 12), hours=1, series=SeriesFactory(title="Clinical skills"))
-    session(at(2025, 11, 19), hours=1)
+    counted_session(at(2025, 11, 5), hours=2, series=revision)
+    counted_session(at(2025, 11, 12), hours=1, series=SeriesFactory(title="Clinical skills"))
+    counted_session(at(2025, 11, 19), hours=1)
     doc = metrics(Filters(series_id=revision.pk))
     assert (taught(doc), doc["period"]["filters"]) == ((1, 2.0), {"series_id": revision.pk})
 
 
 def test_topic_filter_narrows_the_sessions_whatever_the_case():
-    session(at(2025, 11, 5), hours=2, topic="Cardiology")
-    session(at(2025, 11, 12), hours=1, topic="Renal")
+    counted_session(at(2025, 11, 5), hours=2, topic="Cardiology")
+    counted_session(at(2025, 11, 12), hours=1, topic="Renal")
     assert taught(metrics(Filters(topic="cardiology"))) == (1, 2.0)
 
 
 def test_target_year_filter_narrows_the_sessions():
-    session(at(2025, 11, 5), hours=2, target_years=[1, 2])
-    session(at(2025, 11, 12), hours=1, target_years=[3])
+    counted_session(at(2025, 11, 5), hours=2, target_years=[1, 2])
+    counted_session(at(2025, 11, 12), hours=1, target_years=[3])
     assert taught(metrics(Filters(target_year=2))) == (1, 2.0)
 
 
 def test_term_dates_narrow_the_sessions_to_london_days_inclusive():
-    session(at(2025, 12, 31, 23, 30), hours=0.5)  # the day before the term
-    session(at(2026, 1, 1, 0, 0), hours=2)
-    session(at(2026, 3, 31, 23, 30), hours=1.5)  # 22:30 UTC on the last day (BST)
-    session(at(2026, 4, 1, 0, 30), hours=0.5)  # 31 March 23:30 in UTC, but 1 April in London
+    counted_session(at(2025, 12, 31, 23, 30), hours=0.5)  # the day before the term
+    counted_session(at(2026, 1, 1, 0, 0), hours=2)
+    counted_session(at(2026, 3, 31, 23, 30), hours=1.5)  # 22:30 UTC on the last day (BST)
+    counted_session(at(2026, 4, 1, 0, 30), hours=0.5)  # 31 March 23:30 in UTC, but 1 April in London
     doc = metrics(Filters(starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2026, 3, 31)))
     assert (taught(doc), doc["period"]) == (
         (2, 3.5),
@@ -947,11 +935,11 @@ def test_term_dates_narrow_the_sessions_to_london_days_inclusive():
 
 
 def test_filters_narrow_participants_attendance_and_feedback_alike():
-    online = session(at(2025, 11, 5), format=SessionFormat.ONLINE)
-    in_person = session(at(2025, 11, 12), format=SessionFormat.IN_PERSON)
-    attend(online, member(1), mode=Mode.ONLINE, attended_mode=Mode.ONLINE)
+    online = counted_session(at(2025, 11, 5), format=SessionFormat.ONLINE)
+    in_person = counted_session(at(2025, 11, 12), format=SessionFormat.IN_PERSON)
+    attend(online, MemberFactory(year_of_study=1), mode=Mode.ONLINE, attended_mode=Mode.ONLINE)
     give_feedback(in_person, [{}] * 5)
-    teach(in_person, member(5, roles=["teacher"]))
+    teach(in_person, MemberFactory(year_of_study=5, roles=["teacher"]))
     doc = metrics(Filters(format=SessionFormat.ONLINE))
     assert (doc["participants"]["total"], doc["attendance"]["overall"], doc["teaching"]["teachers"]) == (
         1,
@@ -964,7 +952,7 @@ def test_filters_narrow_participants_attendance_and_feedback_alike():
 def test_filters_leave_the_survey_and_the_applications_to_the_whole_year():
     survey = society_survey(at(2026, 2, 2))
     answer_survey(survey, [1, 2, 3, 4, 5])
-    approved_application(["career"], applied_at=at(2025, 9, 1), by=member(roles=["committee"]))
+    approved_application(["career"], applied_at=at(2025, 9, 1), by=MemberFactory(roles=["committee"]))
     doc = metrics(Filters(format=SessionFormat.ONLINE, starts_on=dt.date(2025, 10, 1), ends_on=dt.date(2025, 10, 31)))
     assert (doc["survey"]["id"], doc["survey"]["respondents"]["total"], doc["teaching"]["motivations"]) == (
         survey.pk,
@@ -991,8 +979,8 @@ def test_sessions_table_shows_the_overall_mean_only_where_enough_answered_it():
         (QuestionKind.LIKERT, "I learnt something.", "knowledge", True, []),
         family="optional-overall",
     )
-    shown = with_form(session(at(2025, 11, 5), title="Shown"), form)
-    small = with_form(session(at(2025, 11, 12), title="Small"), form)
+    shown = with_form(counted_session(at(2025, 11, 5), title="Shown"), form)
+    small = with_form(counted_session(at(2025, 11, 12), title="Small"), form)
     # 4.125 rounds half up to 4.13, as on the session's results page.
     give_feedback(shown, [{"overall": v} for v in (5, 4, 4, 4, 4, 4, 4, 4, "", "")], form=form)
     give_feedback(small, [{"overall": 5}] * 3 + [{"overall": ""}] * 2, form=form)
