@@ -114,12 +114,8 @@ def test_without_the_trusted_proxy_every_client_shares_the_proxys_limit(settings
     assert sign_in(client, member.email, HTTP_X_FORWARDED_FOR="192.0.2.10").status_code == 429
 
 
-def staff(email: str = "admin@example.ac.uk") -> Member:
-    return MemberFactory(email=email, is_staff=True, is_superuser=True)
-
-
 def test_the_admin_password_form_signs_nobody_in_however_many_tries(client):
-    admin = staff()
+    admin = MemberFactory(email="admin@example.ac.uk", is_staff=True, is_superuser=True)
     for password in ["wrong"] * 40 + [PASSWORD]:
         response = client.post(reverse("admin:login"), {"username": admin.email, "password": password})
         assert response.status_code == 302
@@ -128,7 +124,7 @@ def test_the_admin_password_form_signs_nobody_in_however_many_tries(client):
 
 
 def test_the_admin_sends_people_to_memeds_sign_in_and_back(client):
-    admin = staff()
+    admin = MemberFactory(email="admin@example.ac.uk", is_staff=True, is_superuser=True)
     to_admin_login = client.get(reverse("admin:index"))
     to_sign_in = client.get(to_admin_login["Location"])
     target = urlsplit(to_sign_in["Location"])
@@ -145,7 +141,7 @@ def test_the_admin_refuses_members_who_are_not_staff(client):
 
 
 def test_admin_sign_in_is_limited_per_account_like_everyone_elses(client):
-    admin = staff()
+    admin = MemberFactory(email="admin@example.ac.uk", is_staff=True, is_superuser=True)
     for _ in range(5):
         sign_in(client, admin.email, "guess")
     assert "Too many failed login attempts" in sign_in(client, admin.email).content.decode()
