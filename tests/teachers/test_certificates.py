@@ -8,10 +8,11 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from certificates.models import Certificate
-from events.services import approve_session, complete_ended_sessions
+from events.services import complete_ended_sessions
 from teachers.selectors import teaching_log
 from teachers.services import NothingToCertify, add_to_roster, issue_teaching_certificate, propose_session
 from tests.attendance.factories import RegistrationFactory
+from tests.events.factories import approved_session
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,17 +28,16 @@ def tom():
 def _taught(teacher, *, title, days_ago, hours, lead=True):
     start = timezone.now() - dt.timedelta(days=days_ago)
     owner = teacher if lead else MemberFactory(roles=["teacher"], year_of_study=6)
-    session = propose_session(
-        teacher=owner,
-        submit=True,
+    session = approved_session(
+        owner,
         title=title,
         format="in_person",
         venue="LT1",
         target_years=[2],
         starts_at=start,
-        ends_at=start + dt.timedelta(hours=hours),
+        hours=hours,
+        description="",
     )
-    approve_session(session=session, by=owner)
     if not lead:
         add_to_roster(session=session, teacher=teacher)
     return session
