@@ -12,7 +12,7 @@ from attendance.services import check_in, register
 from events.cards import catalogue_changed, listing_key
 from events.enums import SessionStatus
 from events.services import approve_session
-from tests.events.factories import SessionFactory, in_days
+from tests.events.factories import ProposedSessionFactory, in_days
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,13 +42,8 @@ def test_the_next_member_of_the_year_gets_the_listing_without_reading_sessions(
 
 
 def test_a_session_published_shows_at_once(client, member, lead, session):
-    proposed = SessionFactory(
-        status=SessionStatus.SUBMITTED,
-        title="Cardiology",
-        target_years=[2],
-        starts_at=in_days(3),
-        capacity=30,
-        lead=lead,
+    proposed = ProposedSessionFactory(
+        status=SessionStatus.SUBMITTED, title="Cardiology", starts_at=in_days(3), teacher=lead
     )
     client.force_login(member)
     assert "Cardiology" not in _page(client)
@@ -60,17 +55,10 @@ def test_a_session_published_shows_at_once(client, member, lead, session):
 
 
 def test_a_registration_changes_the_places_shown_at_once(client, member, lead):
-    session = approve_session(
-        session=SessionFactory(
-            status=SessionStatus.SUBMITTED,
-            title="Cardiology",
-            target_years=[2],
-            starts_at=in_days(3),
-            capacity=30,
-            lead=lead,
-        ),
-        by=lead,
+    proposed = ProposedSessionFactory(
+        status=SessionStatus.SUBMITTED, title="Cardiology", starts_at=in_days(3), teacher=lead
     )
+    session = approve_session(session=proposed, by=lead)
     client.force_login(member)
     assert "30 places left in person" in _page(client)
 
@@ -81,17 +69,10 @@ def test_a_registration_changes_the_places_shown_at_once(client, member, lead):
 
 def test_a_check_in_by_a_member_with_a_place_keeps_the_listing_and_a_walk_in_does_not(member, lead):
     now = timezone.now()
-    session = approve_session(
-        session=SessionFactory(
-            status=SessionStatus.SUBMITTED,
-            title="Cardiology",
-            target_years=[2],
-            starts_at=now + dt.timedelta(minutes=5),
-            capacity=30,
-            lead=lead,
-        ),
-        by=lead,
+    proposed = ProposedSessionFactory(
+        status=SessionStatus.SUBMITTED, title="Cardiology", starts_at=now + dt.timedelta(minutes=5), teacher=lead
     )
+    session = approve_session(session=proposed, by=lead)
     register(session=session, member=member)
     before = listing_key(YEAR_2)
 
@@ -150,17 +131,10 @@ def test_a_listing_is_kept_for_chosen_filters_and_plain_page_numbers(query):
 
 def test_a_listing_kept_from_a_first_visit_links_to_the_same_year_for_everyone(client, member, lead):
     for n in range(13):
-        approve_session(
-            session=SessionFactory(
-                status=SessionStatus.SUBMITTED,
-                title=f"Tutorial {n:02}",
-                target_years=[2],
-                starts_at=in_days(2 + n),
-                capacity=30,
-                lead=lead,
-            ),
-            by=lead,
+        proposed = ProposedSessionFactory(
+            status=SessionStatus.SUBMITTED, title=f"Tutorial {n:02}", starts_at=in_days(2 + n), teacher=lead
         )
+        approve_session(session=proposed, by=lead)
     client.force_login(member)
     _page(client)  # year 2's first visit: the member's own year
     client.force_login(MemberFactory(year_of_study=4))
