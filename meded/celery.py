@@ -28,7 +28,7 @@ def _log_with_django_settings(**kwargs):
     it, the worker and beat use LOGGING (JSON in production) and LOG_LEVEL, not --loglevel."""
     from logging.config import dictConfig
 
-    from django.conf import settings
+    from django.conf import settings  # read when the worker starts, after DJANGO_SETTINGS_MODULE is set
 
     dictConfig(settings.LOGGING)
 

@@ -158,7 +158,7 @@ def _check_row_count(count: int) -> None:
 
 
 def _records_from_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # only when a workbook arrives: a heavy import few requests need
 
     try:
         # A small .xlsx can unpack to gigabytes; refuse before anything is unpacked.

@@ -1,8 +1,11 @@
+import datetime as dt
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from attendance.demo import CERTIFIED_SESSION, seed_attendance, seed_certificate
 from events.enums import SessionFormat, SessionStatus
@@ -194,10 +197,6 @@ CO_TEACHERS = {
 def _seed_sessions(domain: str) -> int:
     """This year's demo sessions (relative to today) and last year's programme; returns how many
     were created. Sessions are matched by title, so running again adds nothing."""
-    import datetime as dt
-
-    from django.utils import timezone
-
     series, _ = Series.objects.get_or_create(
         title="Year 2 pathology revision", defaults={"description": "Weekly revision before the summer exams."}
     )
@@ -228,8 +227,6 @@ def _seed_session(domain: str, fields: dict, *, starts_at, hours: float, lead: s
     """Create one demo session with its roster, unless one of its title exists. A cancelled one
     is created unpublished and then cancelled, which sends nobody a message (the demo e-mails no
     one); `taught_in` (an earlier academic year) records the teachers' year of study then."""
-    import datetime as dt
-
     title, topic, years = fields["title"], fields["topic"], fields["target_years"]
     format_ = SessionFormat(fields["format"])
     if Session.objects.filter(title=title).exists():
@@ -276,10 +273,6 @@ DEMO_APPLICATIONS = [
 def _seed_applications(domain: str) -> None:
     """The demo teachers' applications, dated in the year they applied (not after today); a
     member who has any application is left alone."""
-    import datetime as dt
-
-    from django.utils import timezone
-
     committee = Member.objects.get(email=f"committee@{domain}")
     current = AcademicYear.current()
     for local, subjects, motivations, status, (years_ago, month, day) in DEMO_APPLICATIONS:
