@@ -5,7 +5,6 @@ from django.urls import include, path
 from home.views import HomeView
 from meded import health
 from meded.pages import SitePageView
-from members.sign_in import microsoft_sign_in
 
 admin.site.site_header = "MedEd administration"
 admin.site.site_title = "MedEd admin"
@@ -21,10 +20,9 @@ urlpatterns = [
     path("privacy/", SitePageView.as_view(template_name="pages/privacy.html"), name="privacy"),
     path("accessibility/", SitePageView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
     path("contact/", SitePageView.as_view(template_name="pages/contact.html"), name="contact"),
-    # allauth's own address, so that the Microsoft button keeps its "Keep me signed in" choice.
-    path("accounts/microsoft/login/", microsoft_sign_in),
-    path("accounts/", include("allauth.urls")),
+    # Ahead of allauth's: members takes over allauth's Microsoft sign-in address (`members.sign_in`).
     path("", include("members.urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include("certificates.urls")),
     path("", include("events.urls")),
     path("", include("teachers.urls")),

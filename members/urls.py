@@ -1,10 +1,14 @@
 from django.urls import path
 
 from members import views
+from members.sign_in import microsoft_sign_in
 
 app_name = "members"
 
 urlpatterns = [
+    # allauth's own address (the project's URLs put these first), so that the Microsoft button
+    # keeps its "Keep me signed in" choice.
+    path("accounts/microsoft/login/", microsoft_sign_in),
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path("profile/close/", views.CloseAccountView.as_view(), name="close_account"),
     path("members/import/", views.MemberImportView.as_view(), name="import"),
