@@ -4,7 +4,7 @@ from home import views
 
 app_name = "home"
 
-# The home page itself is the root URL, named "home", in meded/urls.py.
+# The home page itself is the site's root, named "home" outside this namespace: home/site_urls.py.
 urlpatterns = [
     path("profile/my-data/", views.MyDataView.as_view(), name="my_data"),
 ]

@@ -2,7 +2,6 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from home.views import HomeView
 from meded import health
 from meded.pages import SitePageView
 
@@ -13,7 +12,7 @@ admin.site.site_title = "MedEd admin"
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
-    path("", HomeView.as_view(), name="home"),
+    path("", include("home.site_urls")),
     # Answered ahead of the host check, HTTPS redirect and sign-in by meded.middleware.HealthCheckMiddleware.
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
