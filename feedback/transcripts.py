@@ -30,6 +30,8 @@ _TAG = re.compile(r"</?[^>]+>")
 _TIMING = re.compile(r"^\s*\d{1,2}:\d{2}(?::\d{2})?[.,]\d{3}\s+-->")
 # "Tom Okafor   0:03", "Tom Okafor 1:02:03", "Tom Okafor   00:00:03.120".
 _DOCX_SPEAKER = re.compile(r"^(?P<name>[^\d\s].*?)\s+(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d+)?$")
+# Lower-case words a display name may hold ("Ludwig van Beethoven", "Aisha bin Rashid").
+_NAME_PARTICLES = frozenset("van von de der den da di du del della la le bin binti al el dos das ter ten".split())
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*")
 # Capitalised words that are not names, met in interviews about a medical school's teaching.
@@ -135,13 +137,23 @@ def _docx_paragraphs(data: bytes) -> list[str]:
     return paragraphs
 
 
+def _is_display_name(name: str) -> bool:
+    """Whether the text before a time on a line is a Teams display name ("Okafor, Tom (Guest)"), not
+    speech that ends in a time ("My first session started at 6:30"): a few words, each capitalised,
+    a particle, bracketed, or an e-mail address."""
+    words = name.replace(",", " ").split()
+    return 0 < len(words) <= 6 and all(
+        word[0].isupper() or word in _NAME_PARTICLES or word[0] in "([" or "@" in word for word in words
+    )
+
+
 def _read_docx(data: bytes) -> list[Turn]:
     turns, speaker = [], None
     for paragraph in _docx_paragraphs(data):
         if not paragraph:
             continue
         match = _DOCX_SPEAKER.match(paragraph)
-        if match:
+        if match and _is_display_name(match["name"]):
             speaker = " ".join(match["name"].split())
         elif speaker is not None:
             turns.append(Turn(speaker, _clean(paragraph)))
@@ -170,11 +182,12 @@ def read_transcript(*, data: bytes, filename: str) -> Transcript:
 
 
 def _name_pattern(names: list[str]) -> re.Pattern | None:
-    """Whole names first, so "Tom Okafor" is replaced as one, not as "Tom" and then "Okafor"."""
+    """Whole names first, so "Tom Okafor" is replaced as one, not as "Tom" and then "Okafor"; in
+    any case ("KWAME MENSAH", "kwame")."""
     names = sorted({name for name in names if name}, key=len, reverse=True)
     if not names:
         return None
-    return re.compile(r"(?<![\w])(" + "|".join(re.escape(name) for name in names) + r")(?![\w])")
+    return re.compile(r"(?<![\w])(" + "|".join(re.escape(name) for name in names) + r")(?![\w])", re.IGNORECASE)
 
 
 def pseudonyms_for(transcript: Transcript, *, interviewee: str, participant: str) -> dict[str, str]:
@@ -210,10 +223,23 @@ def anonymise(
             % {"name": interviewee, "speakers": ", ".join(transcript.speakers)}
         )
     replacements = pseudonyms_for(transcript, interviewee=interviewee, participant=participant)
+    label_of = {name.casefold(): label for name, label in replacements.items()}
     speakers = _name_pattern(list(replacements))
     redacted = _name_pattern(sorted(redact))
     decided = {word.casefold() for word in redact | keep}
-    known = {part.casefold() for part in replacements}
+    known = set(label_of)
+
+    hidden = {word.casefold() for word in redact}
+
+    def pseudonym(match: re.Match) -> str:
+        # A speaker's first or last name written in lower case may be an ordinary word ("will",
+        # "grace"): it is replaced once the uploader says to hide it, and until then left for them
+        # to decide (`unsure`), never silently kept.
+        said = match[1]
+        if said.islower() and " " not in said and said not in hidden:
+            return said
+        return label_of[said.casefold()]
+
     lowercase = {
         match.group() for turn in transcript.turns for match in _WORD.finditer(turn.text) if match.group().islower()
     }
@@ -222,32 +248,37 @@ def anonymise(
         if turn.speaker != interviewee:
             result.dropped_turns += 1
             continue
-        text = speakers.sub(lambda match: replacements[match[1]], turn.text)
+        text = speakers.sub(pseudonym, turn.text)
         if redacted is not None:
             text = redacted.sub(REDACTED, text)
-        for word in _possible_names(text, lowercase=lowercase):
-            if word.casefold() not in decided and word.casefold() not in known:
+        for word in _possible_names(text, lowercase=lowercase, speakers=known):
+            if word.casefold() not in decided and (word.casefold() not in known or word.islower()):
                 result.unsure.setdefault(word, text)
         result.excerpts.append(text)
     return result
 
 
-def _possible_names(text: str, *, lowercase: set[str]) -> list[str]:
-    """Capitalised words that may be names: not ordinary, not an abbreviation, not a word of a
-    pseudonym ("Participant 7", "Interviewer"). Inside a sentence a capital is telling; at a
-    sentence's start it is not, so there a word is left out when the transcript also has it in
-    lower case somewhere (`lowercase`) — "Honestly" is, "Priya" is not."""
+def _possible_names(text: str, *, lowercase: set[str], speakers: set[str] = frozenset()) -> list[str]:
+    """Words that may be names: capitalised and not ordinary, not a word of a pseudonym
+    ("Participant 7", "Interviewer"); in capitals, when four letters or more (shorter ones are
+    abbreviations: GP, ECG, A&E); and a speaker's name left in lower case. Inside a sentence a
+    capital is telling; at a sentence's start it is not, so there a word is left out when the
+    transcript also has it in lower case somewhere (`lowercase`) — "Honestly" is, "Priya" is not."""
     found = []
     for match in _WORD.finditer(text):
         word = match.group()
         before = text[: match.start()].rstrip()
         sentence_start = not before or before[-1] in '.!?"“(:'
         folded = word.casefold()
+        if word.islower():
+            if folded in speakers:
+                found.append(word)
+            continue
         if (
             word[0].isupper()
             and folded not in ORDINARY_WORDS
             and word not in (_("Participant"), _("Interviewer"))
-            and not word.isupper()  # an abbreviation: GP, OSCE, A&E
+            and (not word.isupper() or len(word) >= 4)
             and not (sentence_start and folded in lowercase)
         ):
             found.append(word)

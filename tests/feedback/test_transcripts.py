@@ -155,6 +155,79 @@ def test_the_same_transcript_twice_in_a_year_is_refused():
     assert upload_vtt(academic_year=AcademicYear(2024)).pseudonym == "Participant 1"
 
 
+def _vtt(*cues: tuple[str, str]) -> bytes:
+    lines = ["WEBVTT", ""]
+    for number, (speaker, said) in enumerate(cues):
+        lines += [f"00:00:{number:02}.000 --> 00:00:{number:02}.900", f"<v {speaker}>{said}</v>", ""]
+    return "\n".join(lines).encode()
+
+
+def test_a_speakers_name_in_capitals_is_replaced_and_in_lower_case_is_asked_about():
+    data = _vtt(
+        ("Will Grant", "Tell me about the sessions."),
+        ("Kwame Mensah", "I'm KWAME MENSAH, KWAME to friends. will said kwame mensah should teach; I will."),
+    )
+    with pytest.raises(TranscriptError) as caught:
+        import_transcript(data=data, filename="x.vtt", interviewee="Kwame Mensah", role="both", academic_year=YEAR)
+    # Whole names and names in capitals are replaced; a lone first name in lower case may be an
+    # ordinary word ("will"), so the uploader decides, and nothing is saved until they have.
+    assert set(caught.value.unsure) == {"will"}
+    assert not Interview.objects.exists()
+
+    result = import_transcript(
+        data=data, filename="x.vtt", interviewee="Kwame Mensah", role="both", academic_year=YEAR, keep=["will"]
+    )
+    assert excerpts_of(result.interview) == [
+        "I'm Participant 1, Participant 1 to friends. will said Participant 1 should teach; I will."
+    ]
+    Interview.objects.all().delete()
+    hidden = import_transcript(
+        data=data, filename="x.vtt", interviewee="Kwame Mensah", role="both", academic_year=YEAR, redact=["will"]
+    )
+    assert excerpts_of(hidden.interview) == [
+        "I'm Participant 1, Participant 1 to friends. Interviewer said Participant 1 should teach; I Interviewer."
+    ]
+
+
+def test_a_name_the_uploader_hides_is_hidden_in_any_case_and_capitals_may_be_a_name():
+    data = _vtt(
+        ("Sarah Whitfield", "And then?"),
+        ("Kwame Mensah", "PRIYA and priya and Priya came; DEEPA, the NHS and OSCE too."),
+    )
+    preview = import_transcript(
+        data=data, filename="x.vtt", interviewee="Kwame Mensah", role="both", academic_year=YEAR, save=False
+    )
+    assert set(preview.unsure) == {"Priya", "DEEPA"}  # short capitals (NHS) are abbreviations
+    result = import_transcript(
+        data=data,
+        filename="x.vtt",
+        interviewee="Kwame Mensah",
+        role="both",
+        academic_year=YEAR,
+        redact=["Priya", "Deepa"],
+    )
+    assert excerpts_of(result.interview) == ["[name] and [name] and [name] came; [name], the NHS and OSCE too."]
+
+
+def test_speech_in_a_docx_that_ends_in_a_time_is_not_taken_for_a_speaker():
+    data = files.teams_docx(
+        [
+            "Daniel Osei   0:03",
+            "When did it start?",
+            "Amelia Hart   0:11",
+            "My first session started at 6:30",
+            "and it went on past eight.",
+            "Okafor, Tom (Guest)   0:40",
+            "Thank you both.",
+        ]
+    )
+    transcript = transcripts.read_transcript(data=data, filename="x.docx")
+    assert transcript.speakers == ["Daniel Osei", "Amelia Hart", "Okafor, Tom (Guest)"]
+    assert [turn.text for turn in transcript.turns if turn.speaker == "Amelia Hart"] == [
+        "My first session started at 6:30 and it went on past eight."
+    ]
+
+
 def test_an_interviewee_who_does_not_speak_is_refused_naming_the_speakers():
     with pytest.raises(TranscriptError) as caught:
         upload_vtt(interviewee="Kwame")
