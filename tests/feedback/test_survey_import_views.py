@@ -85,7 +85,8 @@ def test_the_file_waits_encrypted_and_only_for_this_session(committee):
     pending = committee.session[_SESSION_KEY]
     stored = cache.get(_cache_key(pending["token"]))
     assert stored and b"zainab.adeyemi-qt" not in stored and b"Q5_1" not in stored
-    assert set(pending) == {"token", "filename", "title", "academic_year", "opens_on", "closes_on"}
+    assert set(pending) == {"token", "title", "academic_year", "opens_on", "closes_on"}  # the name waits with the file
+    assert b"export.csv" not in stored
 
 
 def test_preview_shows_what_would_be_written_and_writes_nothing(committee):
