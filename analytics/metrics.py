@@ -22,7 +22,8 @@ Definitions (docs/metrics.md has them with examples):
 - Feedback: released responses to the period's sessions; per metric-keyed scale question, n, mean
   and agree_pct (4 or 5) over the sessions whose own results show that question (at least
   FEEDBACK_MIN_RESPONSES answers), or only n where none does.
-- Survey: the society survey opening in the period (the latest), under the survey results page's
+- Survey: the society survey (on the society survey instrument) opening in the period and closed
+  (the latest), under the survey results page's
   own rule (`feedback.results.survey_results`).
 - Themes: coded comments on the period's sessions and surveys, per theme, with up to three quotes
   not held back (`feedback.coding.theme_summary`); apart from them, the coded excerpts of the
@@ -73,7 +74,14 @@ from attendance.selectors import (
 from events.enums import SessionStatus
 from events.models import Session, SessionTargetYear
 from feedback.coding import CommentFilters, theme_summary
-from feedback.enums import AGREE_VALUES, REGULAR_LECTURE_ATTENDANCE, MetricKey, QuestionKind, YearBand
+from feedback.enums import (
+    AGREE_VALUES,
+    REGULAR_LECTURE_ATTENDANCE,
+    SOCIETY_SURVEY_FAMILY,
+    MetricKey,
+    QuestionKind,
+    YearBand,
+)
 from feedback.models import Answer, Interview, Response, Survey
 from feedback.results import mean_of, minimum_responses, survey_results
 from members.academic_year import AcademicYear
@@ -190,8 +198,16 @@ def for_year(academic_year: AcademicYear, *, filters: Filters | None = None, now
     sessions = period.sessions()
     participants, teachers = _participants(sessions)
     totals = _session_totals(sessions, now=now)
-    # An open survey's answers are sealed until it closes: the year's survey is its latest closed one.
-    survey = period.surveys().filter(closes_at__lte=now).select_related("form").order_by("-opens_at", "-pk").first()
+    # The year's survey is its latest closed one on the society survey instrument: an open survey's
+    # answers are sealed until it closes, and a survey on another form (a short pulse check) asks
+    # none of the study's questions.
+    survey = (
+        period.surveys()
+        .filter(form__family=SOCIETY_SURVEY_FAMILY, closes_at__lte=now)
+        .select_related("form")
+        .order_by("-opens_at", "-pk")
+        .first()
+    )
     return {
         "academic_year": academic_year.label,
         "period": {

@@ -37,6 +37,13 @@ SURVEY_TITLE = "Annual society survey (demo)"
 # how an open survey shows only how many have answered.
 PULSE_TITLE = "End-of-term check-in (demo)"
 PULSE_SAMPLE = {(1, 2): 4, (3, 4, 5, 6): 8}
+# Its own short form: a survey on the society survey instrument would become the year's survey on
+# the dashboard once it closed, and a pulse check is not the society's evaluation.
+PULSE_FORM_TITLE = "End-of-term check-in"
+PULSE_QUESTIONS = (
+    services.QuestionSpec(kind=QuestionKind.RATING, text="How useful were this term's sessions to you?"),
+    services.QuestionSpec(kind=QuestionKind.TEXT, text="What should we run next term?", is_required=False),
+)
 # The demo's sign-in students (student1@ … student6@) are left to give their own feedback and
 # answer the survey, so whoever tries the demo finds both waiting.
 SIGN_IN_STUDENTS = r"^student[1-6]@"
@@ -320,13 +327,16 @@ def _seed_surveys(domain: str, rng: random.Random) -> int:
     month, day, open_for = LAST_YEAR_SURVEY
     opens_at = timezone.make_aware(dt.datetime.combine(day_in(last_year, month, day), dt.time(9)))
     previous = _survey(form, title=last_year_survey_title(), opens_at=opens_at, closes_at=opens_at + open_for)
+    pulse_form = Form.objects.filter(title=PULSE_FORM_TITLE, is_current=True).first() or services.create_form(
+        title=PULSE_FORM_TITLE, purpose=FormPurpose.SURVEY, by=None, questions=PULSE_QUESTIONS
+    )
     pulse = _survey(
-        form, title=PULSE_TITLE, opens_at=nine - dt.timedelta(days=1), closes_at=nine + dt.timedelta(days=13)
+        pulse_form, title=PULSE_TITLE, opens_at=nine - dt.timedelta(days=1), closes_at=nine + dt.timedelta(days=13)
     )
     given = (
         _answer_survey(current, form, domain, rng, SURVEY_SAMPLE)
         + _answer_survey(previous, form, domain, rng, LAST_YEAR_SAMPLE)
-        + _answer_survey(pulse, form, domain, rng, PULSE_SAMPLE)
+        + _answer_survey(pulse, pulse_form, domain, rng, PULSE_SAMPLE)
     )
     services.release_due()
     return given

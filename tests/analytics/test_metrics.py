@@ -726,6 +726,25 @@ def test_survey_is_the_latest_to_open_in_the_year():
     )
 
 
+def test_a_later_survey_on_another_form_is_not_the_years_survey():
+    annual = society_survey(at(2026, 2, 2), title="Annual society survey")
+    answer_survey(annual, [1, 2, 3, 4, 5])
+    pulse_form = make_form(
+        (QuestionKind.RATING, "How useful were this term's sessions?", "", True, []),
+        family="end-of-term-check-in",
+        purpose="survey",
+    )
+    pulse = create_survey(
+        form=pulse_form,
+        title="End-of-term check-in",
+        opens_at=at(2026, 3, 2),
+        closes_at=at(2026, 3, 16),
+        by=None,
+    )
+    answer_survey(pulse, [1, 2, 3, 4, 5, 6])
+    assert metrics()["survey"]["title"] == "Annual society survey"
+
+
 def test_survey_respondents_by_band_count_every_response_once_it_closes():
     survey = society_survey(at(2026, 2, 2))
     answer_survey(survey, [1, 1, 2, 2, 2, 2, 3, 4, 6, 6, 5, 5])  # twelve: not a multiple of five
