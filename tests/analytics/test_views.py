@@ -149,6 +149,24 @@ def test_sessions_table_sorts_by_rate(committee_client):
     assert "sort=rate" in rate_link["query"]
 
 
+def test_a_session_whose_rate_counts_fewer_than_its_places_says_how_many(committee_client):
+    session = held_session(day=dt.date(2025, 10, 1), title="Excused ones")
+    for attendance in (AttendanceStatus.PRESENT, AttendanceStatus.PRESENT, AttendanceStatus.EXCUSED):
+        attend(session, MemberFactory(year_of_study=1), attendance=attendance)
+    exact = held_session(day=dt.date(2025, 10, 8), title="All counted")
+    attend(exact, MemberFactory(year_of_study=1))
+
+    page = committee_client.get(reverse("analytics:dashboard"), {"academic_year": "2025-26"}).content.decode()
+
+    rows = {
+        title: page[page.index(title) : page.index("</tr>", page.index(title))]
+        for title in ("Excused ones", "All counted")
+    }
+    assert '3<br><span class="small text-body-secondary text-nowrap">2 counted</span>' in rows["Excused ones"]
+    assert "100.0%" in rows["Excused ones"]
+    assert "counted</span>" not in rows["All counted"]
+
+
 def test_csv_downloads_are_formula_safe(committee_client):
     session = held_session(day=dt.date(2025, 10, 1), title='=HYPERLINK("http://evil")')
     attend(session, MemberFactory(year_of_study=1))
