@@ -239,7 +239,7 @@ class World:
                 year = self.year_2025[i] and self.year_2025[i] - (2025 - academic)
                 band = "" if not year or year < 1 else "years_1_2" if year <= 2 else "years_3_6"
                 response = uuid.uuid4()
-                responses.append((response, form.pk, None, survey.pk, band))
+                responses.append((response, form.pk, None, survey.pk, band, False))
                 role = _weighted(rng, ("attendee", "teacher", "both", "neither"), (55, 5, 15, 25))
 
                 def choose(key, value, response=response):
@@ -374,7 +374,7 @@ class World:
 
     def _write_feedback(self, responses: list, answers: list, comments: list) -> None:
         """Responses and answers by COPY, then a few of the comments coded."""
-        _copy("feedback_response", ("id", "form_id", "session_id", "survey_id", "year_band"), responses)
+        _copy("feedback_response", ("id", "form_id", "session_id", "survey_id", "year_band", "is_imported"), responses)
         _copy(
             "feedback_answer",
             ("id", "response_id", "question_id", "number", "option_id", "text", "is_held_back"),
@@ -385,7 +385,7 @@ class World:
     def _feedback(self, session_id: int, responses: list, answers: list, comments: list) -> None:
         rng = self.rng
         response = uuid.uuid4()
-        responses.append((response, self.session_form, session_id, None, ""))
+        responses.append((response, self.session_form, session_id, None, "", False))
         for question, weights in self.session_scales:
             number = _weighted(rng, (1, 2, 3, 4, 5), weights)
             answers.append((uuid.uuid4(), response, question, number, None, "", False))
@@ -486,9 +486,10 @@ def measure(size_label: str) -> tuple:
     return size_label, document, raw, len(statements), statements
 
 
-def _server(sql: str) -> None:
+def _server(sql: str, params=()) -> list:
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as maintenance:
-        maintenance.execute(sql)
+        cursor = maintenance.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
 
 
 def main() -> None:
@@ -501,14 +502,18 @@ def main() -> None:
     sizes = [int(size) for size in args.sizes.split(",")]
     assert sizes == sorted(sizes), "sizes grow: give them in ascending order"
     print(f"PostgreSQL database {DATABASE}; document for {MEASURED.label} at {NOW.isoformat()}; median of {REPEATS}")
+    exists = bool(_server("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]))
+    if exists and not args.reuse:
+        sys.exit(f"The database {DATABASE} exists (kept by --keep?): measure it with --reuse, or drop it first.")
     rows = []
+    created = False
     try:
         if args.reuse:
             rows.append(measure("as kept"))
             print(_counts())
         else:
-            _server(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
             _server(f"CREATE DATABASE {DATABASE}")
+            created = True
             call_command("migrate", verbosity=0)
             world = World()
             started = time.perf_counter()
@@ -521,9 +526,14 @@ def main() -> None:
         for label, document, raw, queries, _statements in rows:
             print(f"{label:>13} {document:>12.1f} {raw:>11.1f} {document / raw:>8.2f} {queries:>8}")
         _explain(rows[-1][-1], args.plans)
+        (smallest, first, *_), (largest, last, last_raw, *_) = rows[0], rows[-1]
+        print(
+            f"summary: document over its raw SQL x{last / last_raw:.2f} at {largest} registrations; "
+            f"document at {largest} over at {smallest} registrations x{last / first:.2f}"
+        )
     finally:
         connection.close()
-        if not (args.keep or args.reuse):
+        if created and not args.keep:  # only a database this run created
             _server(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
 

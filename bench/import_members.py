@@ -63,13 +63,13 @@ def main(small: int, large: int) -> None:
             f"{n:>6} rows: create {t_new:7.3f} s ({q_new} queries), "
             f"re-import unchanged {t_again:7.3f} s ({q_again} queries)"
         )
+    print(f"members in database: {Member.objects.count()}")
     (ts, qs, tas, qas), (tl, ql, tal, qal) = rows[small], rows[large]
     factor = large / small
     print(
-        f"rows x{factor:.0f}: create time x{tl / ts:.1f}, re-import time x{tal / tas:.1f}, "
+        f"summary: rows x{factor:.0f}: create time x{tl / ts:.1f}, re-import time x{tal / tas:.1f}, "
         f"create queries x{ql / qs:.1f}, re-import queries x{qal / qas:.1f}"
     )
-    print(f"members in database: {Member.objects.count()}")
 
 
 if __name__ == "__main__":

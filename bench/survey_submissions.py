@@ -6,7 +6,10 @@ member's receipt (see `feedback.anonymity`); nothing is rewritten, so the cost s
 This fills one survey with N − 50 answers, then submits its last 50 interleaved with the first 50
 to a fresh survey (so both see the same load on a shared machine) and reports their mean time and
 query count and the ratios, measured in one run; then closes the large survey and times the
-release that opens every envelope and writes the responses in one random order.
+release that opens every envelope and writes the responses in one random order. On PostgreSQL it
+also weighs the receipts table (and the sealed responses') after the answers and after the release
+against the same table rewritten by VACUUM FULL, i.e. how much dead space the writes left.
+Its last line is the summary: the ratios.
 Uses its own database: a fresh SQLite file by default, or BENCH_DATABASE_URL (a scratch
 PostgreSQL database, which it empties).
 
@@ -42,6 +45,25 @@ from feedback.services import create_survey, release_survey, submit_response  # 
 from members.models import Member  # noqa: E402
 
 WINDOW = 50
+TABLES = ("feedback_receipt", "feedback_pendingresponse")
+
+
+def _bloat() -> dict[str, tuple[int, int]]:
+    """Each table's size (with its indexes and TOAST) as it is, then after VACUUM FULL: (bytes, bytes)."""
+    sizes = {}
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+            before = cursor.fetchone()[0]
+            cursor.execute(f"VACUUM FULL {connection.ops.quote_name(table)}")
+            cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+            sizes[table] = (before, cursor.fetchone()[0])
+    return sizes
+
+
+def _show(moment: str, sizes: dict[str, tuple[int, int]]) -> None:
+    for table, (size, vacuumed) in sizes.items():
+        print(f"{moment}: {table} {size / 1024:,.0f} kB, {vacuumed / 1024:,.0f} kB vacuumed (x{size / vacuumed:.2f})")
 
 
 def _answers(form: Form) -> dict:
@@ -98,10 +120,13 @@ def main(n: int) -> None:
                 timings[target].append(time.perf_counter() - started)
                 queries[target].append(executed[0] - before)
     assert Receipt.objects.filter(survey=large).count() == n == PendingResponse.objects.filter(survey=large).count()
+    postgresql = connection.vendor == "postgresql"
+    after_answers = _bloat() if postgresql else {}
     started = time.perf_counter()
     released = release_survey(large, now=large.closes_at)
     release = time.perf_counter() - started
     assert released == n == Response.objects.filter(survey=large).count()
+    after_release = _bloat() if postgresql else {}
 
     def mean(values):
         return sum(values) / len(values)
@@ -113,6 +138,19 @@ def main(n: int) -> None:
     print(f"answers {n - WINDOW + 1:,} to {n:,} to the large survey: {last * 1000:.1f} ms, {q_last:.1f} queries each")
     print(f"ratio large/fresh: time x{last / first:.2f}, queries x{q_last / q_first:.2f}")
     print(f"release at the close: {n} responses in {release * 1000:.0f} ms ({release / n * 1000:.2f} ms each)")
+    summary = f"summary: answer {n:,} over answer 1-{WINDOW}: time x{last / first:.2f}, queries x{q_last / q_first:.2f}"
+    if postgresql:
+        _show("after the answers", after_answers)
+        _show("after the release", after_release)
+        receipts = [sizes["feedback_receipt"] for sizes in (after_answers, after_release)]
+        summary += (
+            "; feedback_receipt over its vacuumed size: x{:.2f} after the answers, x{:.2f} after the release".format(
+                *(size / vacuumed for size, vacuumed in receipts)
+            )
+        )
+    else:
+        print("table sizes: measured on PostgreSQL only (BENCH_DATABASE_URL)")
+    print(summary)
 
 
 if __name__ == "__main__":
