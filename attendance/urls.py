@@ -6,7 +6,6 @@ app_name = "attendance"
 
 urlpatterns = [
     path("sessions/<int:pk>/register/", views.RegisterView.as_view(), name="register"),
-    path("registrations/<int:pk>/cancel/", views.CancelRegistrationView.as_view(), name="cancel"),
     path(
         "registrations/<int:pk>/cancel/confirm/", views.CancelRegistrationConfirmView.as_view(), name="cancel_confirm"
     ),

@@ -75,18 +75,6 @@ def _own_registration(request, pk: int) -> Registration:
     return registration
 
 
-class CancelRegistrationView(LoginRequiredMixin, View):
-    """Cancels at once. The pages link to `CancelRegistrationConfirmView` instead, which asks first."""
-
-    http_method_names = ["post"]
-
-    def post(self, request, pk: int):
-        registration = Registration.objects.select_related("session").filter(pk=pk, member=request.user).first()
-        if registration is None:
-            raise Http404
-        return _cancel(request, registration)
-
-
 def _cancel(request, registration: Registration):
     try:
         services.cancel_registration(registration=registration)

@@ -54,7 +54,6 @@ ACCESS = {
     "events:year_feed": (PUBLIC, "year"),
     "events:personal_feed": (PUBLIC, "token"),  # the secret token is the credential
     "attendance:register": (POST_ONLY, "session"),
-    "attendance:cancel": (POST_ONLY, "registration"),
     "attendance:cancel_confirm": (OWN_ONLY_404, "registration"),  # asks first; POST cancels (tested apart)
     "attendance:mine": (SIGNED_IN, None),
     "attendance:screen": (COMMITTEE, "session"),

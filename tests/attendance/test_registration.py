@@ -200,7 +200,7 @@ def test_members_cancel_only_their_own_registration(client):
     session = ProposedSessionFactory()
     registration = register(session=session, member=StudentFactory())
     client.force_login(StudentFactory())
-    assert client.post(reverse("attendance:cancel", args=[registration.pk])).status_code == 404
+    assert client.post(reverse("attendance:cancel_confirm", args=[registration.pk])).status_code == 404
     registration.refresh_from_db()
     assert registration.state == "registered"
 
@@ -219,7 +219,7 @@ def test_my_sessions_lists_upcoming_waiting_and_cancellation(client):
     assert "number 1 in line" in content
 
     registration = Registration.objects.get(session=booked, member=member)
-    response = client.post(reverse("attendance:cancel", args=[registration.pk]), {"next": "mine"}, follow=True)
+    response = client.post(reverse("attendance:cancel_confirm", args=[registration.pk]), {"next": "mine"}, follow=True)
     assert "You are no longer registered for “Renal”." in response.content.decode()
     assert response.request["PATH_INFO"] == reverse("attendance:mine")
 

@@ -218,7 +218,6 @@ NOT_SCANNED = {
     "events:year_feed": "a calendar file",
     "events:personal_feed": "a calendar file",
     "attendance:register": "POST only",
-    "attendance:cancel": "POST only",
     "attendance:screen_state": "JSON for the check-in screen",
     "attendance:sheet_csv": "a CSV file",
     "attendance:certificate": "a PDF file",
