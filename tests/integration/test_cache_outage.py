@@ -1,7 +1,9 @@
 """A real Redis, in its own process, stopped, restarted, frozen (SIGSTOP) and thawed under the
-cache: sign-in carries on through the outage, leaves nothing behind that refuses anyone once Redis
-is back, and the limits hold again as soon as it answers."""
+cache: sign-in, sign-up, password reset and check-in by typed code and by QR code carry on through
+the outage, leave nothing behind that refuses anyone once Redis is back, and the limits hold again
+as soon as it answers."""
 
+import contextlib
 import logging
 import os
 import re
@@ -20,10 +22,15 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
+from attendance import checkin
+from attendance.enums import AttendanceSource
+from attendance.models import Registration
 from meded.cache import forget_outages
+from tests.events.factories import ProposedSessionFactory
 from tests.factories import PASSWORD, MemberFactory
 from tests.integration.conftest import ROOT, wait_for
 from tests.integration.network import free_port
+from tests.members.test_sign_in_limits import SIGNUP
 
 pytestmark = pytest.mark.integration
 
@@ -265,3 +272,67 @@ def test_a_signed_in_member_stays_signed_in_through_a_redis_outage(db, redis_ser
 
     assert (during.status_code, during.context["user"].pk) == (200, member.pk)
     assert (after.status_code, after.context["user"].pk) == (200, member.pk)
+
+
+@contextlib.contextmanager
+def redis_away(server: RedisServer, how: str):
+    """Redis stopped, or frozen (accepting and never answering), for the block; back after it."""
+    if how == "stopped":
+        server.stop()
+        try:
+            yield
+        finally:
+            server.start()
+        return
+    server.freeze()
+    watchdog = threading.Timer(30, server.thaw)  # a client with no timeout would wait for ever
+    watchdog.start()
+    try:
+        yield
+    finally:
+        watchdog.cancel()
+        server.thaw()
+
+
+def timed(journey):
+    start = time.monotonic()
+    outcome = journey()
+    return outcome, time.monotonic() - start
+
+
+@pytest.mark.parametrize("how", ["stopped", "frozen"])
+def test_with_redis_away_students_sign_up_and_check_in_by_code_and_by_qr_code(
+    db, redis_server, how, mailoutbox, django_capture_on_commit_callbacks
+):
+    session = ProposedSessionFactory(hybrid=True, running=True)
+    typist, scanner = MemberFactory(year_of_study=2), MemberFactory(year_of_study=2)
+    assert sign_in(Client(), typist.email)[0].status_code == 302  # the cache now has a connection open
+    qr_link = reverse("attendance:check_in", args=[session.pk, checkin.token_for(session.pk)])
+
+    def sign_up():
+        with django_capture_on_commit_callbacks(execute=True):  # the outbox hands the e-mail over after commit
+            return Client().post(reverse("account_signup"), SIGNUP)
+
+    def type_the_code():
+        client = Client()
+        client.force_login(typist)
+        return client.post(reverse("attendance:code"), {"code": checkin.short_code_for(session.pk)})
+
+    def scan_the_qr_code():
+        client = Client()
+        to_sign_in = client.get(qr_link)
+        signed_in = client.post(to_sign_in["Location"], {"login": scanner.email, "password": PASSWORD})
+        return client.get(signed_in["Location"])
+
+    with redis_away(redis_server, how):
+        (joined, joining), (typed, typing), (scanned, scanning) = map(timed, (sign_up, type_the_code, scan_the_qr_code))
+
+    assert (joined.status_code, joined["Location"]) == (302, reverse("account_email_verification_sent"))
+    assert [message.to for message in mailoutbox] == [[SIGNUP["email"]]]
+    assert "You are checked in." in typed.content.decode()
+    assert "You are checked in." in scanned.content.decode()
+    assert dict(Registration.objects.values_list("member__email", "attendance_source")) == {
+        typist.email: AttendanceSource.CODE,
+        scanner.email: AttendanceSource.QR,
+    }
+    assert max(joining, typing, scanning) < 2, (joining, typing, scanning)
