@@ -213,6 +213,16 @@ def test_a_likert_answer_off_the_scale_is_refused():
     ]
 
 
+def test_a_written_answer_longer_than_an_answer_may_be_is_refused():
+    errors = refused(exports.qualtrics_csv(with_answer(2, 9, "Revision. " * 201)))
+    assert errors == ["Row 6, Q7: the answer is longer than 2000 characters"]
+
+
+def test_a_cell_holding_an_invisible_control_character_is_refused():
+    errors = refused(exports.qualtrics_csv(with_answer(2, 9, "Revision\x1bthat fits")))
+    assert errors == ["Row 6: column AA (Q7) contains an invisible control character (U+001B), which is not allowed."]
+
+
 def test_every_bad_row_is_listed_and_nothing_is_written():
     answers = with_answer(0, 0, "Year 9")
     answers[4] = (*answers[4][:2], "Hybrid", *answers[4][3:])
