@@ -115,6 +115,20 @@ def _is_qualtrics(records: list[list[str]]) -> bool:
     )
 
 
+def _unique(names: list[str]) -> list[str]:
+    """The header's names, a repeated one numbered from its second time ("Comments (2)"), so that
+    each column can be named in the map: two Forms questions may have the same wording."""
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        if not name:
+            unique.append(name)
+            continue
+        seen[_normal(name)] = seen.get(_normal(name), 0) + 1
+        unique.append(name if seen[_normal(name)] == 1 else f"{name} ({seen[_normal(name)]})")
+    return unique
+
+
 def read_export(*, data: bytes, filename: str) -> SurveyExport:
     """The export's columns and data rows, its format told from its shape. Raises UnreadableFile
     for a file that is empty, not UTF-8, not a spreadsheet, or too long (`meded.spreadsheets.MAX_ROWS`)."""
@@ -140,7 +154,7 @@ def read_export(*, data: bytes, filename: str) -> SurveyExport:
                 "a Microsoft Forms .xlsx or a Google Forms CSV (first column “Timestamp”)."
             )
         )
-    names = records[0]
+    names = _unique(records[0])
     texts = records[1] if source == ImportSource.QUALTRICS else names
     columns = [
         ExportColumn(name=name, text=(texts[position] if position < len(texts) else "") or name, position=position)

@@ -2,6 +2,7 @@
 every kind of bad input, all or nothing, anonymity (no identifying value anywhere in the database),
 appending, dry runs, and the dashboard counting imported answers as it counts answers given here."""
 
+import csv
 import datetime as dt
 import io
 from collections import Counter
@@ -221,6 +222,23 @@ def test_a_written_answer_longer_than_an_answer_may_be_is_refused():
 def test_a_cell_holding_an_invisible_control_character_is_refused():
     errors = refused(exports.qualtrics_csv(with_answer(2, 9, "Revision\x1bthat fits")))
     assert errors == ["Row 6: column AA (Q7) contains an invisible control character (U+001B), which is not allowed."]
+
+
+def test_two_columns_of_the_same_wording_are_told_apart_by_their_number():
+    rows = list(csv.reader(io.StringIO(exports.google_forms_csv().decode())))
+    repeated = rows[0][-1]
+    rows[0].append(repeated)  # the form asked the same question twice
+    for number, row in enumerate(rows[1:], start=1):
+        row.append(f"Second answer {number}")
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    mapping = read_map(data=exports.google_forms_map())
+    mapping = {(f"{repeated} (2)" if key == "society_gives" else column): key for column, key in mapping.items()}
+
+    run(buffer.getvalue().encode(), filename="Society survey.csv", mapping=mapping)
+
+    texts = sorted(Answer.objects.exclude(text="").values_list("text", flat=True))
+    assert texts == sorted(f"Second answer {number}" for number in range(1, len(rows)))
 
 
 def test_every_bad_row_is_listed_and_nothing_is_written():
