@@ -27,6 +27,15 @@ def test_compose_runs_web_worker_beat_migrations_postgres_and_redis():
     assert services["web"]["ports"] == ["127.0.0.1:8000:8000"]  # only the proxy reaches gunicorn
 
 
+def test_compose_waits_for_the_database_but_not_for_redis():
+    """MedEd carries on without Redis (meded/cache.py, the outbox), so a Redis slow to become
+    healthy, or down, must not keep the app from starting; the database it cannot do without."""
+    for name in ("migrate", "web", "worker", "beat"):
+        depends_on = COMPOSE["services"][name]["depends_on"]
+        assert depends_on.get("redis", {"condition": "service_started"}) == {"condition": "service_started"}, name
+    assert COMPOSE["services"]["migrate"]["depends_on"]["db"] == {"condition": "service_healthy"}
+
+
 def test_compose_sets_only_variables_the_settings_read():
     app_environment = COMPOSE["services"]["web"]["environment"]
     assert app_environment["DEBUG"] == "0"
