@@ -44,10 +44,14 @@ class VerifyCertificateView(TemplateView):
         certificate = selectors.certificate_by_code(code=code)
         if certificate is None:
             raise Http404
+        reason = request.POST.get("reason", "")
         try:
-            services.revoke_certificate(certificate=certificate, by=request.user, reason=request.POST.get("reason", ""))
+            services.revoke_certificate(certificate=certificate, by=request.user, reason=reason)
         except services.CertificateError as refusal:
-            messages.error(request, str(refusal))
-        else:
-            messages.success(request, _("The certificate is revoked: this page now says so."))
+            # At the top of the page and at the reason, which keeps what was typed.
+            certificate.refresh_from_db()
+            errors = [{"anchor": "reason", "text": str(refusal)}]
+            context = self.get_context_data(code=code, revoke_errors=errors, reason=reason, has_form_errors=True)
+            return self.render_to_response(context)
+        messages.success(request, _("The certificate is revoked: this page now says so."))
         return redirect("certificates:verify", code=certificate.code)

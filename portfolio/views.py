@@ -23,7 +23,7 @@ class PortfolioView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         portfolio = selectors.portfolio_for(teacher=self.request.user)
-        return super().get_context_data(**kwargs) | {
+        return {"chosen_ids": portfolio.picked_ids} | super().get_context_data(**kwargs) | {
             "portfolio": portfolio,
             # The page shows what the PDF would say if issued now: the same document.
             "document": portfolio_body(portfolio),
@@ -39,10 +39,14 @@ class PortfolioView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
                 messages.error(request, str(refusal))
                 return redirect("portfolio:mine")
             return redirect("certificates:pdf", code=certificate.code)
+        chosen = request.POST.getlist("comment")
         try:
-            picks = services.pick_comments(teacher=request.user, answer_ids=request.POST.getlist("comment"))
+            picks = services.pick_comments(teacher=request.user, answer_ids=chosen)
         except services.PortfolioError as refusal:
-            messages.error(request, str(refusal))
+            # Shown at the top of the page and at the choice, which keeps what the teacher ticked.
+            error = {"anchor": "comment-1", "text": str(refusal)}
+            context = self.get_context_data(pick_errors=[error], chosen_ids=set(chosen), has_form_errors=True)
+            return self.render_to_response(context)
         else:
             messages.success(
                 request,

@@ -176,6 +176,21 @@ def test_revoking_needs_a_reason(tom, chloe, client):
     assert certificate.revoked_at is None
 
 
+def test_revoking_on_the_page_without_a_reason_says_so_at_the_top_and_at_the_field(client, tom, chloe):
+    certificate = _issue_portfolio(client, tom)
+    client.force_login(chloe)
+
+    response = client.post(reverse("certificates:verify", args=[certificate.code]), {"reason": "   "})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: Check a certificate – MedEd</title>" in page
+    assert '<a class="alert-link" href="#reason">Give a reason for revoking the certificate.</a>' in page
+    assert 'aria-describedby="reason-error"' in page
+    certificate.refresh_from_db()
+    assert certificate.revoked_at is None
+
+
 def test_the_admin_revokes_after_a_confirmation_page_with_the_reason(client, tom):
     certificate = _issue_portfolio(client, tom)
     admin = MemberFactory(is_staff=True, is_superuser=True)

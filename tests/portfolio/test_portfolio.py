@@ -157,6 +157,22 @@ def test_the_page_saves_the_teachers_choice(client, tom, taught):
     assert response.content.decode().count(" checked>") == 2
 
 
+def test_too_many_comments_on_the_page_says_so_at_the_top_and_keeps_what_was_ticked(client, tom, taught):
+    respond_many(6, form=session_form(), session=taught["renal"], overall=4, went_well="More")
+    ids = [comment.id for comment in choosable_comments(teacher=tom)][:6]
+    client.force_login(tom)
+
+    response = client.post(reverse("portfolio:mine"), {"comment": ids})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: My teaching portfolio – MedEd</title>" in page
+    assert '<a class="alert-link" href="#comment-1">Choose at most 5 comments.</a>' in page
+    assert 'id="comments-error">Choose at most 5 comments.</div>' in page
+    assert page.count(" checked>") == 6
+    assert not PickedComment.objects.filter(teacher=tom).exists()
+
+
 def test_the_portfolio_is_for_teachers(client, member):
     client.force_login(member)
     assert client.get(reverse("portfolio:mine")).status_code == 403
