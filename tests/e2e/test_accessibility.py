@@ -191,6 +191,7 @@ ADMIN_CHANGE_FORMS = {
     "teachers.teacherapplication": "application",
     "members.yearofstudyrequest": "year_request",
     "feedback.theme": "theme",
+    "certificates.certificate": "issued_certificate",
 }
 ADMIN_PAGES = [
     ("admin:index", (), (ADMIN,), None),
@@ -198,7 +199,8 @@ ADMIN_PAGES = [
     *[
         (f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist", (), (ADMIN,), None)
         for model in admin.site._registry
-        if model._meta.app_label in {"members", "events", "teachers", "attendance", "feedback", "notifications"}
+        if model._meta.app_label
+        in {"members", "events", "teachers", "attendance", "feedback", "notifications", "certificates"}
     ],
     *[(f"admin:{label.replace('.', '_')}_change", (key,), (ADMIN,), None) for label, key in ADMIN_CHANGE_FORMS.items()],
 ]
@@ -355,6 +357,7 @@ def pages_data():
         "ended": ended,
         "registration": registration,
         "certificate": certificate.code,
+        "issued_certificate": certificate,
         "check_in_token": checkin.token_for(live.pk),
         "unsubscribe_token": unsubscribe_token(member=student, category="reminders"),
         "survey": survey,
