@@ -23,7 +23,9 @@ class PortfolioView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         portfolio = selectors.portfolio_for(teacher=self.request.user)
-        return {"chosen_ids": portfolio.picked_ids} | super().get_context_data(**kwargs) | {
+        # The comments ticked: those saved, unless a refused choice passes what the teacher ticked.
+        context = {"chosen_ids": portfolio.picked_ids} | super().get_context_data(**kwargs)
+        return context | {
             "portfolio": portfolio,
             # The page shows what the PDF would say if issued now: the same document.
             "document": portfolio_body(portfolio),
