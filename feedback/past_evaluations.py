@@ -195,6 +195,12 @@ def import_survey_responses(
         return result
     try:
         with transaction.atomic():
+            # Imports into surveys of one form take its row's lock, as a form edit does, so two
+            # that would create the same survey run one after the other: the second finds the
+            # survey the first made and adds to it.
+            Form.objects.select_for_update().filter(pk=form.pk).first()
+            survey = survey or _survey_of_year(title=title, academic_year=academic_year)
+            result.is_new_survey = survey is None
             if survey is None:
                 survey = create_survey(form=form, title=title, opens_at=opens_at, closes_at=closes_at, by=by)
             else:

@@ -21,6 +21,7 @@ from feedback.services import create_survey, release_survey, submit_response
 from feedback.survey_import import read_map
 from meded import spreadsheets
 from members.academic_year import AcademicYear
+from tests.concurrency import all_at_once
 from tests.factories import MemberFactory
 from tests.feedback import survey_exports as exports
 from tests.feedback.factories import survey_form
@@ -406,10 +407,11 @@ def test_responses_and_their_answers_are_written_in_a_random_order(monkeypatch):
 def test_an_import_takes_the_same_queries_whatever_the_number_of_rows(django_assert_num_queries, copies):
     run(exports.qualtrics_csv(), title="Warm-up")  # the form's first read is not what is measured
     data = exports.qualtrics_csv(exports.ANSWERS * copies)
-    # the survey looked up, the form, its questions, their options, the survey created, its
-    # audience, the import's row, then the responses and the answers in batches of 1000 (two
-    # statements each here), inside one transaction's savepoints
-    with django_assert_num_queries(12):
+    # the survey looked up, the form, its questions, their options, then in the transaction the
+    # form's lock and the survey looked up again under it, the survey created, its audience, the
+    # import's row, then the responses and the answers in batches of 1000 (two statements each
+    # here), inside one transaction's savepoints
+    with django_assert_num_queries(14):
         result = run(data)
     assert result.responses == 8 * copies
 
@@ -604,3 +606,17 @@ def test_the_committed_example_files_are_what_the_fixtures_build():
         ("ms_forms_map.csv", exports.ms_forms_map()),
     ):
         assert (exports.EXPORTS / name).read_bytes() == data, name
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (as in CI)")
+def test_two_exports_imported_at_once_under_a_new_title_make_one_survey_of_both():
+    survey_form()  # the society survey form (the flush of a transactional test removes it)
+    files = [exports.qualtrics_csv(bom=True), exports.qualtrics_csv(bom=False)]  # two files, the same rows
+
+    failures = all_at_once(files, lambda data: run(data))
+
+    assert failures == []
+    survey = Survey.objects.get()
+    assert (survey.title, SurveyImport.objects.filter(survey=survey).count()) == (TITLE, 2)
+    assert Response.objects.filter(survey=survey).count() == 16
