@@ -15,6 +15,7 @@ and the excerpts are only final once each has been decided.
 import io
 import re
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -31,7 +32,7 @@ _TIMING = re.compile(r"^\s*\d{1,2}:\d{2}(?::\d{2})?[.,]\d{3}\s+-->")
 # "Tom Okafor   0:03", "Tom Okafor 1:02:03", "Tom Okafor   00:00:03.120".
 _DOCX_SPEAKER = re.compile(r"^(?P<name>[^\d\s].*?)\s+(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d+)?$")
 # Lower-case words a display name may hold ("Ludwig van Beethoven", "Aisha bin Rashid").
-_NAME_PARTICLES = frozenset("van von de der den da di du del della la le bin binti al el dos das ter ten".split())
+_NAME_PARTICLES = frozenset("van von de der den da di d du del della la le bin binti al el dos das ter ten y e".split())
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*")
 # Capitalised words that are not names, met in interviews about a medical school's teaching.
@@ -138,23 +139,30 @@ def _docx_paragraphs(data: bytes) -> list[str]:
 
 
 def _is_display_name(name: str) -> bool:
-    """Whether the text before a time on a line is a Teams display name ("Okafor, Tom (Guest)"), not
-    speech that ends in a time ("My first session started at 6:30"): a few words, each capitalised,
-    a particle, bracketed, or an e-mail address."""
+    """Whether the text before a time on a line reads as a Teams display name ("Okafor, Tom
+    (Guest)", "Omar al-Hassan", "李明"), not speech that ends in a time ("My first session started
+    at 6:30"): a few words, none starting in lower case unless a particle ("van", "al-", "d'"),
+    bracketed, or an e-mail address."""
     words = name.replace(",", " ").split()
-    return 0 < len(words) <= 6 and all(
-        word[0].isupper() or word in _NAME_PARTICLES or word[0] in "([" or "@" in word for word in words
-    )
+
+    def fits(word: str) -> bool:
+        first = re.split(r"[-'’]", word)[0]
+        return not word[0].islower() or first in _NAME_PARTICLES or word[0] in "([" or "@" in word
+
+    return 0 < len(words) <= 6 and all(fits(word) for word in words)
 
 
 def _read_docx(data: bytes) -> list[Turn]:
+    paragraphs = [paragraph for paragraph in _docx_paragraphs(data) if paragraph]
+    matches = [_DOCX_SPEAKER.match(paragraph) for paragraph in paragraphs]
+    # A name that heads two or more such lines is a speaker's however it is written (a guest who
+    # typed their name in lower case); speech does not end in the same words and a time twice.
+    seen = Counter(" ".join(match["name"].split()) for match in matches if match)
     turns, speaker = [], None
-    for paragraph in _docx_paragraphs(data):
-        if not paragraph:
-            continue
-        match = _DOCX_SPEAKER.match(paragraph)
-        if match and _is_display_name(match["name"]):
-            speaker = " ".join(match["name"].split())
+    for paragraph, match in zip(paragraphs, matches, strict=True):
+        name = " ".join(match["name"].split()) if match else ""
+        if match and (_is_display_name(name) or seen[name] > 1):
+            speaker = name
         elif speaker is not None:
             turns.append(Turn(speaker, _clean(paragraph)))
     return turns
@@ -238,7 +246,10 @@ def anonymise(
         said = match[1]
         if said.islower() and " " not in said and said not in hidden:
             return said
-        return label_of[said.casefold()]
+        # casefold and the pattern's IGNORECASE can differ ("İpek" matches "Ipek"): ask the pattern.
+        return label_of.get(said.casefold()) or next(
+            label for name, label in replacements.items() if re.fullmatch(re.escape(name), said, re.IGNORECASE)
+        )
 
     lowercase = {
         match.group() for turn in transcript.turns for match in _WORD.finditer(turn.text) if match.group().islower()

@@ -228,6 +228,37 @@ def test_speech_in_a_docx_that_ends_in_a_time_is_not_taken_for_a_speaker():
     ]
 
 
+def test_display_names_of_every_shape_start_a_turn_in_a_docx():
+    data = files.teams_docx(
+        [
+            "Priya Shah   0:01",
+            "I went to most of them.",
+            "Omar al-Hassan   0:15",
+            "Which one helped most?",
+            "Priya Shah   0:20",
+            "Renal, and the ECG one.",
+            "李明   0:30",
+            "I taught that one.",
+            "tom okafor (guest)   0:40",
+            "Thanks.",
+            "tom okafor (guest)   0:45",
+            "Bye.",
+        ]
+    )
+    transcript = transcripts.read_transcript(data=data, filename="x.docx")
+    assert transcript.speakers == ["Priya Shah", "Omar al-Hassan", "李明", "tom okafor (guest)"]
+    assert [turn.text for turn in transcript.turns if turn.speaker == "Priya Shah"] == [
+        "I went to most of them.",
+        "Renal, and the ECG one.",
+    ]
+
+
+def test_a_name_whose_capital_folds_unlike_its_small_letters_is_replaced():
+    data = _vtt(("Sarah Whitfield", "And then?"), ("İpek Yılmaz", "IPEK and Ipek and İpek went."))
+    result = import_transcript(data=data, filename="x.vtt", interviewee="İpek Yılmaz", role="both", academic_year=YEAR)
+    assert excerpts_of(result.interview) == ["Participant 1 and Participant 1 and Participant 1 went."]
+
+
 def test_an_interviewee_who_does_not_speak_is_refused_naming_the_speakers():
     with pytest.raises(TranscriptError) as caught:
         upload_vtt(interviewee="Kwame")
