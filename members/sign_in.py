@@ -15,7 +15,9 @@ KEEP_SIGNED_IN = "members_keep_signed_in"
 
 
 def microsoft_sign_in(request, *args, **kwargs):
-    if request.method == "POST":
+    # Only the sign-in page's button offers the choice (it says so with `remember_offered`); a
+    # Microsoft sign-in begun elsewhere (the sign-up page's link) keeps the usual term.
+    if request.method == "POST" and "remember_offered" in request.POST:
         request.session[KEEP_SIGNED_IN] = request.POST.get("remember") == "on"
     return oauth2_login(request, *args, **kwargs)
 

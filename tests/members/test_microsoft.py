@@ -107,7 +107,7 @@ def test_kept_signed_in_a_microsoft_sign_in_lasts_a_term(client, settings):
     settings.SOCIALACCOUNT_PROVIDERS = MICROSOFT
     member = MemberFactory()
 
-    response = _sign_in_with_microsoft(client, member, remember="on", next="/check-in/")
+    response = _sign_in_with_microsoft(client, member, remember_offered="1", remember="on", next="/check-in/")
 
     assert (response.status_code, response["Location"]) == (302, "/check-in/")
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
@@ -120,10 +120,27 @@ def test_not_kept_a_microsoft_sign_in_ends_with_the_browser(client, settings):
     settings.SOCIALACCOUNT_PROVIDERS = MICROSOFT
     member = MemberFactory()
 
-    response = _sign_in_with_microsoft(client, member)
+    response = _sign_in_with_microsoft(client, member, remember_offered="1")
 
     assert response.status_code == 302
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
     assert (cookie["max-age"], cookie["expires"]) == ("", "")
     assert client.session.get_expire_at_browser_close()
     assert client.get(reverse("members:profile")).status_code == 200
+
+
+def test_a_microsoft_sign_in_begun_where_no_choice_was_offered_keeps_the_usual_term(client, settings):
+    # The sign-up page's Microsoft link has no "Keep me signed in": nothing is assumed for it.
+    settings.SOCIALACCOUNT_PROVIDERS = MICROSOFT
+    member = MemberFactory()
+
+    response = _sign_in_with_microsoft(client, member)
+
+    assert response.status_code == 302
+    assert not client.session.get_expire_at_browser_close()
+    assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
+
+
+def test_the_microsoft_button_says_it_offers_the_choice(client, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = MICROSOFT
+    assert '<input type="hidden" name="remember_offered" value="1">' in _microsoft_checkbox(client, None)
