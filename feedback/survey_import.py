@@ -118,14 +118,15 @@ def _is_qualtrics(records: list[list[str]]) -> bool:
 def _unique(names: list[str]) -> list[str]:
     """The header's names, a repeated one numbered from its second time ("Comments (2)"), so that
     each column can be named in the map: two Forms questions may have the same wording."""
-    seen: dict[str, int] = {}
+    used: set[str] = set()
     unique = []
     for name in names:
-        if not name:
-            unique.append(name)
-            continue
-        seen[_normal(name)] = seen.get(_normal(name), 0) + 1
-        unique.append(name if seen[_normal(name)] == 1 else f"{name} ({seen[_normal(name)]})")
+        given, number = name, 1
+        while name and _normal(given) in used:  # "Comments (2)" may be a header of its own
+            number += 1
+            given = f"{name} ({number})"
+        used.add(_normal(given))
+        unique.append(given)
     return unique
 
 

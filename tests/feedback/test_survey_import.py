@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from analytics.metrics import for_year
+from feedback import survey_import
 from feedback.enums import ImportSource, YearBand
 from feedback.models import Answer, PendingResponse, Receipt, Response, Survey, SurveyImport
 from feedback.past_evaluations import SurveyImportError, import_survey_responses
@@ -223,6 +224,16 @@ def test_a_written_answer_longer_than_an_answer_may_be_is_refused():
 def test_a_cell_holding_an_invisible_control_character_is_refused():
     errors = refused(exports.qualtrics_csv(with_answer(2, 9, "Revision\x1bthat fits")))
     assert errors == ["Row 6: column AA (Q7) contains an invisible control character (U+001B), which is not allowed."]
+
+
+def test_numbered_names_never_collide_with_a_header_of_that_name():
+    assert survey_import._unique(["Comments", "Comments (2)", "Comments", "", ""]) == [
+        "Comments",
+        "Comments (2)",
+        "Comments (3)",
+        "",
+        "",
+    ]
 
 
 def test_two_columns_of_the_same_wording_are_told_apart_by_their_number():
