@@ -46,7 +46,10 @@ def _open(token: str) -> tuple[dict, bytes] | None:
     except CannotOpen:
         return None
     header, _, data = payload.partition(b"\n")
-    return json.loads(header), data
+    try:
+        return json.loads(header), data
+    except ValueError:  # kept before the file's name waited with it: as good as expired
+        return None
 
 
 def waiting(request, *, name: str) -> dict | None:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from feedback.models import Response, Survey, SurveyImport
 from feedback.views.survey_import import _SESSION_KEY
 from feedback.views.uploads import cache_key as _cache_key
+from meded.crypto import encrypt
 from tests.factories import MemberFactory
 from tests.feedback import survey_exports as exports
 
@@ -170,3 +171,16 @@ def test_starting_again_forgets_the_upload(committee):
     token = committee.session[_SESSION_KEY]["token"]
     committee.get(URL, {"again": "1"})
     assert _SESSION_KEY not in committee.session and cache.get(_cache_key(token)) is None
+
+
+def test_a_file_kept_before_its_name_waited_with_it_is_asked_for_again(committee):
+    upload(committee, exports.qualtrics_csv())
+    token = committee.session[_SESSION_KEY]["token"]
+    # As a file kept by the release before: the bare file, no header line with its name.
+    old = encrypt(exports.qualtrics_csv(), purpose="feedback.waiting-upload", associated=token.encode())
+    cache.set(_cache_key(token), old, 60)
+
+    page = committee.get(URL, follow=True)
+
+    assert page.status_code == 200
+    assert "map_form" not in page.context
