@@ -50,7 +50,8 @@ class VerifyCertificateView(TemplateView):
         except services.CertificateError as refusal:
             # At the top of the page and at the reason, which keeps what was typed.
             certificate.refresh_from_db()
-            errors = [{"anchor": "reason", "text": str(refusal)}]
+            # Revoked meanwhile by someone else: the page shows that, and no form to point at.
+            errors = [{"anchor": "" if certificate.is_revoked else "reason", "text": str(refusal)}]
             context = self.get_context_data(code=code, revoke_errors=errors, reason=reason, has_form_errors=True)
             return self.render_to_response(context)
         messages.success(request, _("The certificate is revoked: this page now says so."))

@@ -191,6 +191,18 @@ def test_revoking_on_the_page_without_a_reason_says_so_at_the_top_and_at_the_fie
     assert certificate.revoked_at is None
 
 
+def test_revoking_what_another_has_just_revoked_says_so_without_pointing_at_a_form(client, tom, chloe):
+    certificate = _issue_portfolio(client, tom)
+    revoke_certificate(certificate=certificate, by=chloe, reason="Issued in error")
+    client.force_login(chloe)
+
+    page = client.post(reverse("certificates:verify", args=[certificate.code]), {"reason": "Again"}).content.decode()
+
+    assert "<li>This certificate has already been revoked.</li>" in page
+    assert 'href="#reason"' not in page and 'id="reason"' not in page
+    assert "Reason: Issued in error" in page
+
+
 def test_the_admin_revokes_after_a_confirmation_page_with_the_reason(client, tom):
     certificate = _issue_portfolio(client, tom)
     admin = MemberFactory(is_staff=True, is_superuser=True)
