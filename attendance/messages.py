@@ -172,7 +172,7 @@ def _digest(message, _about, batch: Batch) -> dict:
     awaiting = list(Session.objects.filter(status=SessionStatus.SUBMITTED).order_by("starts_at")[:DIGEST_LIST_LENGTH])
     without = sessions_without_register(now=timezone.now()).order_by("-starts_at", "-pk")
     without_register = list(without[:DIGEST_LIST_LENGTH])
-    more = without.count() - DIGEST_LIST_LENGTH if len(without_register) == DIGEST_LIST_LENGTH else 0
+    more = max(0, without.count() - DIGEST_LIST_LENGTH) if len(without_register) == DIGEST_LIST_LENGTH else 0
     return {
         "awaiting": awaiting,
         "without_register": without_register,

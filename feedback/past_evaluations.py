@@ -200,6 +200,9 @@ def import_survey_responses(
             # survey the first made and adds to it.
             Form.objects.select_for_update().filter(pk=form.pk).first()
             survey = survey or _survey_of_year(title=title, academic_year=academic_year)
+            if survey is not None and survey.form_id != form.pk:
+                # Made meanwhile on another form: the file was checked against this one.
+                raise SurveyImportError([RowError(0, _("A survey of that title was created meanwhile; import again."))])
             result.is_new_survey = survey is None
             if survey is None:
                 survey = create_survey(form=form, title=title, opens_at=opens_at, closes_at=closes_at, by=by)
