@@ -22,7 +22,7 @@ from attendance.selectors import sessions_without_register
 from attendance.services import waitlist_position
 from events.enums import SessionStatus
 from events.ical import calendar_bytes
-from events.messages import session_context
+from events.messages import notify_teachers, session_context
 from events.models import Session
 from events.permissions import holds_online_place, sees_meeting_link, teaches
 from meded.links import url_for
@@ -253,15 +253,8 @@ def register_requests(*, now: dt.datetime) -> int:
         ends_at__lte=now,
         ends_at__gt=now - dt.timedelta(days=settings.REGISTER_EDIT_DAYS),
         register_taken__isnull=True,
-    ).prefetch_related("roster")
-    return sum(
-        notify_many(
-            kind=MessageKind.TAKE_REGISTER,
-            recipients=[entry.teacher_id for entry in session.roster.all()],
-            about=session,
-        )
-        for session in sessions
     )
+    return notify_teachers(sessions, kind=MessageKind.TAKE_REGISTER)
 
 
 def committee_digest(*, now: dt.datetime) -> int:

@@ -8,6 +8,7 @@ needs their place, so it is the attendance app's (`attendance/messages.py`).
 
 import datetime as dt
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from events.enums import SessionStatus
@@ -40,19 +41,27 @@ def _details_check(message, session: Session, batch: Batch) -> dict:
     )
 
 
+def notify_teachers(sessions: QuerySet[Session], *, kind: MessageKind, occurrence=lambda session: "") -> int:
+    """Write `kind` about each of `sessions` to the teachers on its roster, with `occurrence(session)`
+    as the cause's moment; returns how many messages are new."""
+    return sum(
+        notify_many(
+            kind=kind,
+            recipients=[entry.teacher_id for entry in session.roster.all()],
+            about=session,
+            occurrence=occurrence(session),
+        )
+        for session in sessions.prefetch_related("roster")
+    )
+
+
 def details_checks(*, now: dt.datetime) -> int:
     """Teachers of a published session are asked to check its details two days before."""
     sessions = Session.objects.filter(
         status=SessionStatus.PUBLISHED, starts_at__gt=now, starts_at__lte=now + DETAILS_CHECK_BEFORE
-    ).prefetch_related("roster")
-    return sum(
-        notify_many(
-            kind=MessageKind.DETAILS_CHECK,
-            recipients=[entry.teacher_id for entry in session.roster.all()],
-            about=session,
-            occurrence=occurrence_time(session.starts_at),
-        )
-        for session in sessions
+    )
+    return notify_teachers(
+        sessions, kind=MessageKind.DETAILS_CHECK, occurrence=lambda session: occurrence_time(session.starts_at)
     )
 
 
